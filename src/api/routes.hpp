@@ -1,0 +1,24 @@
+#pragma once
+// The /api/v1 routes. Each add_* function registers one resource's handlers;
+// the composition root decides which are mounted.
+#include <string>
+
+#include "catalog/channel_repository.hpp"
+#include "catalog/video_repository.hpp"
+#include "http/router.hpp"
+
+namespace tidecast::api {
+
+struct ServerInfo {
+  std::string version;
+  std::string rtmp_url_hint;  // e.g. "rtmp://<host>:1935/live", shown with new keys
+};
+
+// GET /api/v1/health, /api/v1/version, /api/v1/time
+void add_system_routes(http::Router& router, ServerInfo info);
+// GET/POST /api/v1/channels
+void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, ServerInfo info);
+// GET /api/v1/videos, /api/v1/videos/{id}
+void add_video_routes(http::Router& router, catalog::VideoRepository& videos);
+
+}  // namespace tidecast::api

@@ -1,0 +1,172 @@
+#include "app/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/catalog.hpp"
+#include "tidecast/server.hpp"
+
+namespace tidecast::app {
+
+namespace {
+
+constexpr std::string_view kUsage = R"(Usage: tidecast [OPTIONS] [COMMAND]
+
+Runs the Tidecast live and on-demand video server.
+
+Commands:
+  serve                      run the server (default)
+  channel add NAME [--title TITLE]
+                             create a channel and print its stream key (shown once)
+  channel list               list channels
+  channel rotate-key NAME    issue a new stream key for a channel
+
+Options:
+  --config FILE              JSON config (with comments); defaults are built in
+  --data-dir DIR             overrides data_dir
+  --http-listen HOST:PORT    overrides http.listen (port 0 = any free port)
+  --rtmp-listen HOST:PORT    overrides rtmp.listen
+  --log-level LEVEL          debug, info, warn, error or off
+  --help                     show this help
+  --version                  print the version
+)";
+
+struct Options {
+  std::optional<std::string> config_file;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> http_listen;
+  std::optional<std::string> rtmp_listen;
+  std::optional<std::string> log_level;
+  std::optional<std::string> title;
+  std::vector<std::string> command;
+  bool help = false;
+  bool version = false;
+};
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&](std::optional<std::string>& out) {
+      if (i + 1 >= argc) throw UsageError(fmt::format("{} needs a value", arg));
+      out = argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else if (arg == "--version") {
+      options.version = true;
+    } else if (arg == "--config") {
+      value(options.config_file);
+    } else if (arg == "--data-dir") {
+      value(options.data_dir);
+    } else if (arg == "--http-listen") {
+      value(options.http_listen);
+    } else if (arg == "--rtmp-listen") {
+      value(options.rtmp_listen);
+    } else if (arg == "--log-level") {
+      value(options.log_level);
+    } else if (arg == "--title") {
+      value(options.title);
+    } else if (arg.starts_with("-")) {
+      throw UsageError(fmt::format("unknown option {}", arg));
+    } else {
+      options.command.emplace_back(arg);
+    }
+  }
+  return options;
+}
+
+Config build_config(const Options& options) {
+  Config config = options.config_file ? load_config_file(*options.config_file) : Config{};
+  if (options.data_dir) config.data_dir = *options.data_dir;
+  if (options.http_listen) config.http.listen = *options.http_listen;
+  if (options.rtmp_listen) config.rtmp.listen = *options.rtmp_listen;
+  if (options.log_level) config.log_level = *options.log_level;
+  validate_config(config);
+  return config;
+}
+
+int serve(const Config& config) {
+  // Block the stop signals before any thread starts, so every thread inherits
+  // the mask and only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Server server(config);
+  server.start();
+  std::printf("tidecast %s listening: http=%u\n", version(), server.http_port());
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  server.stop();
+  return 0;
+}
+
+int channel_command(const Config& config, const Options& options) {
+  const auto& cmd = options.command;
+  std::filesystem::create_directories(config.data_dir);
+  catalog::Catalog catalog(config.data_dir / "tidecast.db");
+  if (cmd.size() == 3 && cmd[1] == "add") {
+    auto created = catalog.channels().create(cmd[2], options.title.value_or(""));
+    std::printf("channel:    %s\nstream key: %s\n(the key is shown only this once)\n", created.channel.name.c_str(),
+                created.stream_key.c_str());
+    return 0;
+  }
+  if (cmd.size() == 2 && cmd[1] == "list") {
+    for (const auto& channel : catalog.channels().list()) {
+      std::printf("%s\t%s\n", channel.name.c_str(), channel.title.c_str());
+    }
+    return 0;
+  }
+  if (cmd.size() == 3 && cmd[1] == "rotate-key") {
+    const auto key = catalog.channels().regenerate_key(cmd[2]);
+    if (!key) throw catalog::InvalidInput(fmt::format("no channel named \"{}\"", cmd[2]));
+    std::printf("stream key: %s\n", key->c_str());
+    return 0;
+  }
+  throw UsageError("usage: tidecast channel add NAME [--title TITLE] | channel list | channel rotate-key NAME");
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  try {
+    const Options options = parse_options(argc, argv);
+    if (options.help) {
+      std::fputs(kUsage.data(), stdout);
+      return 0;
+    }
+    if (options.version) {
+      std::printf("tidecast %s\n", version());
+      return 0;
+    }
+    const Config config = build_config(options);
+    if (options.command.empty() || options.command[0] == "serve") return serve(config);
+    if (options.command[0] == "channel") return channel_command(config, options);
+    throw UsageError(fmt::format("unknown command \"{}\"", options.command[0]));
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "tidecast: %s\n\n%s", e.what(), kUsage.data());
+    return 2;
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "tidecast: config error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tidecast: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace tidecast::app

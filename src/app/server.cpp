@@ -1,0 +1,142 @@
+// The composition root: builds every component from the Config and wires them
+// together. Nothing else in Tidecast constructs subsystems.
+#include "tidecast/server.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "api/routes.hpp"
+#include "catalog/catalog.hpp"
+#include "core/address.hpp"
+#include "core/cpu_pool.hpp"
+#include "core/log.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "http/static_assets.hpp"
+
+#ifndef TIDECAST_VERSION
+#define TIDECAST_VERSION "0.0.0"
+#endif
+
+namespace tidecast {
+
+namespace net = boost::asio;
+
+const char* version() { return TIDECAST_VERSION; }
+
+struct Server::Impl {
+  explicit Impl(Config c)
+      : config(std::move(c)), log(*core::parse_log_level(config.log_level)), assets(http::embedded_files()) {}
+
+  void wire_routes();
+  void run_io_threads();
+
+  Config config;
+  core::Logger log;
+  std::unique_ptr<catalog::Catalog> catalog;
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::unique_ptr<core::CpuPool> cpu;
+  http::StaticAssets assets;
+  http::Router router;
+  std::unique_ptr<http::HttpServer> http;
+  std::vector<std::thread> io_threads;
+  bool running = false;
+};
+
+void Server::Impl::wire_routes() {
+  const auto rtmp = core::parse_host_port(config.rtmp.listen);
+  api::ServerInfo info{version(), fmt::format("rtmp://<this-server>:{}/live", rtmp ? rtmp->port : 1935)};
+  api::add_system_routes(router, info);
+  api::add_channel_routes(router, catalog->channels(), info);
+  api::add_video_routes(router, catalog->videos());
+  router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
+    return assets.serve(request, context.path);
+  });
+}
+
+void Server::Impl::run_io_threads() {
+  work.emplace(ioc.get_executor());
+  for (unsigned i = 0; i < config.threads.io; ++i) {
+    io_threads.emplace_back([this] {
+      try {
+        ioc.run();
+      } catch (const std::exception& e) {
+        log.error("server", "io thread stopped error=\"{}\"", e.what());
+      }
+    });
+  }
+}
+
+Server::Server(Config config) {
+  validate_config(config);
+  impl_ = std::make_unique<Impl>(std::move(config));
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  Impl& s = *impl_;
+  if (s.running) return;
+  std::error_code ec;
+  std::filesystem::create_directories(s.config.data_dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));
+
+  const auto db_file = s.config.data_dir / "tidecast.db";
+  s.catalog = std::make_unique<catalog::Catalog>(db_file);
+  s.log.info("catalog", "opened file={}", db_file.string());
+
+  s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
+  s.wire_routes();
+
+  const auto& h = s.config.http;
+  http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
+                            h.idle_timeout_seconds,    h.write_timeout_seconds, h.max_connections};
+  s.http = std::make_unique<http::HttpServer>(
+      s.ioc, s.log, limits,
+      [&router = s.router](const http::Request& request, const http::ClientInfo& client) {
+        return router.handle(request, client);
+      });
+  const auto http_address = *core::parse_host_port(h.listen);
+  s.http->listen(http_address.host, http_address.port);
+  s.http->start();
+  s.run_io_threads();
+  s.running = true;
+  s.log.info("server", "started version={} http={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
+             http_address.host, s.http->port(), s.config.data_dir.string(), s.config.threads.io, s.cpu->size());
+}
+
+void Server::stop() {
+  if (!impl_ || !impl_->running) return;
+  Impl& s = *impl_;
+  s.running = false;
+  s.log.info("server", "stopping");
+  s.http->stop();
+  // Let responses in flight finish, but never hang shutdown on a stuck client.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (s.http->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  s.work.reset();
+  s.ioc.stop();
+  for (auto& thread : s.io_threads) thread.join();
+  s.io_threads.clear();
+  s.cpu->join();
+  try {
+    s.catalog->checkpoint();
+  } catch (const std::exception& e) {
+    s.log.warn("catalog", "checkpoint failed error=\"{}\"", e.what());
+  }
+  s.log.info("server", "stopped");
+}
+
+std::uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
+std::uint16_t Server::rtmp_port() const { return 0; }
+const Config& Server::config() const { return impl_->config; }
+
+}  // namespace tidecast

@@ -1,0 +1,56 @@
+#pragma once
+// Channels: a public name viewers use in URLs, and a secret stream key that
+// only the publisher knows. The key is stored as a SHA-256 hash.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/sqlite.hpp"
+
+namespace tidecast::catalog {
+
+struct Channel {
+  std::int64_t id = 0;
+  std::string name;
+  std::string title;
+  std::int64_t created_at = 0;  // unix seconds
+};
+
+struct CreatedChannel {
+  Channel channel;
+  std::string stream_key;  // plaintext, shown once and never stored
+};
+
+// Bad caller input (invalid name, duplicate): safe to show to the user.
+class InvalidInput : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class Conflict : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Lowercase letters, digits, '-' and '_', 1-64 chars, starting with a letter or digit.
+bool is_valid_channel_name(std::string_view name);
+
+class ChannelRepository {
+ public:
+  explicit ChannelRepository(Database& db) : db_(db) {}
+
+  // Throws InvalidInput for a bad name, Conflict when the name is taken.
+  CreatedChannel create(std::string_view name, std::string_view title);
+  std::vector<Channel> list();
+  std::optional<Channel> find_by_name(std::string_view name);
+  std::optional<Channel> find_by_stream_key(std::string_view stream_key);
+  // Issues a new key; the old one stops working at once.
+  std::optional<std::string> regenerate_key(std::string_view name);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tidecast::catalog

@@ -1,0 +1,96 @@
+#include "catalog/migrations.hpp"
+
+#include <fmt/format.h>
+
+namespace tidecast::catalog {
+
+namespace {
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+      CREATE TABLE channels (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        stream_key_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE videos (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL CHECK (origin IN ('upload', 'live')),
+        channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'processing', 'ready', 'failed')),
+        failure_reason TEXT,
+        duration_ms INTEGER,
+        width INTEGER,
+        height INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX videos_by_created ON videos(created_at DESC);
+    )sql"},
+    {2, R"sql(
+      ALTER TABLE videos ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'
+        CHECK (visibility IN ('public', 'unlisted', 'private'));
+      CREATE TABLE renditions (
+        id INTEGER PRIMARY KEY,
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('video', 'audio')),
+        codecs TEXT NOT NULL DEFAULT '',
+        width INTEGER,
+        height INTEGER,
+        bandwidth INTEGER,
+        UNIQUE (video_id, name)
+      );
+      CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before INTEGER NOT NULL DEFAULT 0,
+        progress REAL NOT NULL DEFAULT 0,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER
+      );
+      CREATE INDEX jobs_queue ON jobs(state, id);
+    )sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+int schema_version(Database& db) {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  auto stmt = db.prepare("SELECT MAX(version) FROM schema_version");
+  return stmt.step() && !stmt.column_is_null(0) ? static_cast<int>(stmt.column_int(0)) : 0;
+}
+
+int migrate(Database& db, int target) {
+  if (target < 0) target = latest_schema_version();
+  const int current = schema_version(db);
+  if (current > latest_schema_version()) {
+    throw SqliteError(SQLITE_ERROR, fmt::format("catalog schema version {} is newer than this Tidecast ({}); upgrade Tidecast",
+                                                current, latest_schema_version()));
+  }
+  int applied = 0;
+  for (const Migration& step : kMigrations) {
+    if (step.version <= current || step.version > target) continue;
+    Transaction tx(db);
+    db.exec(step.sql);
+    db.prepare("INSERT INTO schema_version (version) VALUES (?)").bind_all(std::int64_t{step.version}).run();
+    tx.commit();
+    ++applied;
+  }
+  return applied;
+}
+
+}  // namespace tidecast::catalog

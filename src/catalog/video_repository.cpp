@@ -1,0 +1,114 @@
+#include "catalog/video_repository.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "core/crypto.hpp"
+
+namespace tidecast::catalog {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, title, description, origin, channel_id, state, failure_reason, duration_ms, width, height, visibility, "
+    "created_at, updated_at";
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::int64_t> optional_int(const Statement& row, int column) {
+  if (row.column_is_null(column)) return std::nullopt;
+  return row.column_int(column);
+}
+
+VideoState parse_state(std::string_view text) {
+  if (text == "processing") return VideoState::processing;
+  if (text == "ready") return VideoState::ready;
+  if (text == "failed") return VideoState::failed;
+  return VideoState::pending;
+}
+
+Video read_video(const Statement& row) {
+  Video v;
+  v.id = row.column_text(0);
+  v.title = row.column_text(1);
+  v.description = row.column_text(2);
+  v.origin = row.column_text(3) == "live" ? VideoOrigin::live : VideoOrigin::upload;
+  v.channel_id = optional_int(row, 4);
+  v.state = parse_state(row.column_text(5));
+  v.failure_reason = row.column_text(6);
+  v.duration_ms = optional_int(row, 7);
+  v.width = optional_int(row, 8);
+  v.height = optional_int(row, 9);
+  v.visibility = row.column_text(10);
+  v.created_at = row.column_int(11);
+  v.updated_at = row.column_int(12);
+  return v;
+}
+
+}  // namespace
+
+std::string_view to_string(VideoState state) {
+  switch (state) {
+    case VideoState::pending: return "pending";
+    case VideoState::processing: return "processing";
+    case VideoState::ready: return "ready";
+    case VideoState::failed: return "failed";
+  }
+  return "pending";
+}
+
+std::string_view to_string(VideoOrigin origin) { return origin == VideoOrigin::live ? "live" : "upload"; }
+
+Video VideoRepository::create(const NewVideo& video) {
+  const std::string id = core::random_token(8).substr(0, 11);
+  const std::int64_t now = unix_now_ms();
+  auto stmt = db_.prepare(
+      "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  stmt.bind(1, id).bind(2, video.title).bind(3, to_string(video.origin));
+  if (video.channel_id) {
+    stmt.bind(4, *video.channel_id);
+  } else {
+    stmt.bind(4, std::nullopt);
+  }
+  stmt.bind(5, to_string(video.state)).bind(6, now).bind(7, now).run();
+  return *find(id);
+}
+
+std::optional<Video> VideoRepository::find(std::string_view id) {
+  auto stmt = db_.prepare(fmt::format("SELECT {} FROM videos WHERE id = ?", kColumns));
+  stmt.bind(1, id);
+  if (!stmt.step()) return std::nullopt;
+  return read_video(stmt);
+}
+
+std::vector<Video> VideoRepository::list(std::size_t limit) {
+  auto stmt = db_.prepare(fmt::format("SELECT {} FROM videos ORDER BY created_at DESC, rowid DESC LIMIT ?", kColumns));
+  stmt.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<Video> out;
+  while (stmt.step()) out.push_back(read_video(stmt));
+  return out;
+}
+
+void VideoRepository::set_state(std::string_view id, VideoState state, std::string_view failure_reason) {
+  auto stmt = db_.prepare("UPDATE videos SET state = ?, failure_reason = ?, updated_at = ? WHERE id = ?");
+  stmt.bind(1, to_string(state));
+  if (failure_reason.empty()) {
+    stmt.bind(2, std::nullopt);
+  } else {
+    stmt.bind(2, failure_reason);
+  }
+  stmt.bind(3, unix_now_ms()).bind(4, id).run();
+}
+
+void VideoRepository::set_media_info(std::string_view id, std::int64_t duration_ms, std::int64_t width,
+                                     std::int64_t height) {
+  db_.prepare("UPDATE videos SET duration_ms = ?, width = ?, height = ?, updated_at = ? WHERE id = ?")
+      .bind_all(duration_ms, width, height, unix_now_ms(), id)
+      .run();
+}
+
+}  // namespace tidecast::catalog

@@ -1,0 +1,55 @@
+#pragma once
+// A Beast Body over immutable bytes somebody else owns: embedded assets
+// (static storage) or shared segment buffers (kept alive by `owner`). Sending
+// never copies the payload.
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/optional.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace tidecast::http {
+
+struct BytesBody {
+  struct value_type {
+    std::shared_ptr<const void> owner;  // null for static storage
+    std::string_view bytes;
+  };
+
+  static std::uint64_t size(const value_type& body) { return body.bytes.size(); }
+
+  class writer {
+   public:
+    using const_buffers_type = boost::asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const boost::beast::http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(boost::beast::error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
+      ec = {};
+      if (sent_ || body_.bytes.empty()) return boost::none;
+      sent_ = true;
+      return std::make_pair(const_buffers_type(body_.bytes.data(), body_.bytes.size()), false);
+    }
+
+   private:
+    const value_type& body_;
+    bool sent_ = false;
+  };
+};
+
+// Wraps an owned string so it can be a BytesBody.
+inline BytesBody::value_type bytes_of(std::string text) {
+  auto owned = std::make_shared<const std::string>(std::move(text));
+  std::string_view view(*owned);
+  return {std::move(owned), view};
+}
+
+}  // namespace tidecast::http

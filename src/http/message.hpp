@@ -1,0 +1,34 @@
+#pragma once
+// Request/response types shared by the server, router and handlers, plus
+// builders for the common responses. Handlers are plain functions from a
+// Request to a Response: no sockets, easy to unit-test.
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "http/bytes_body.hpp"
+
+namespace tidecast::http {
+
+namespace beast_http = boost::beast::http;
+using Status = beast_http::status;
+using Verb = beast_http::verb;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<BytesBody>;
+
+struct ClientInfo {
+  std::string address;  // remote IP as text
+  bool loopback = false;
+};
+
+// A body with Content-Type and Content-Length set.
+Response make_response(Status status, BytesBody::value_type body, std::string_view content_type);
+Response make_text(Status status, std::string text, std::string_view content_type = "text/plain; charset=utf-8");
+Response make_json(Status status, const nlohmann::json& value);
+// {"error": {"code": "...", "message": "..."}}
+Response make_json_error(Status status, std::string_view code, std::string_view message);
+
+}  // namespace tidecast::http

@@ -1,0 +1,78 @@
+#include "http/router.hpp"
+
+#include <fmt/format.h>
+
+#include "http/path.hpp"
+
+namespace tidecast::http {
+
+std::string_view RouteContext::param(std::string_view name) const {
+  const auto it = params.find(name);
+  return it == params.end() ? std::string_view{} : std::string_view(it->second);
+}
+
+void Router::add(Verb method, std::string_view pattern, Handler handler) {
+  Route route{method, {}, std::move(handler)};
+  for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
+  routes_.push_back(std::move(route));
+}
+
+bool Router::match(const Route& route, const std::vector<std::string_view>& path, RouteContext& context) {
+  context.params.clear();
+  std::size_t i = 0;
+  for (; i < route.segments.size(); ++i) {
+    const std::string& want = route.segments[i];
+    if (want == "*") {
+      std::string rest;
+      for (std::size_t j = i; j < path.size(); ++j) rest += (j > i ? "/" : "") + std::string(path[j]);
+      context.params["*"] = rest;
+      return true;
+    }
+    if (i >= path.size()) return false;
+    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+      context.params[want.substr(1, want.size() - 2)] = std::string(path[i]);
+    } else if (want != path[i]) {
+      return false;
+    }
+  }
+  return i == path.size();
+}
+
+Response Router::handle(const Request& request, const ClientInfo& client) const {
+  const auto normalized = normalize_path(request.target());
+  if (!normalized) return make_json_error(Status::bad_request, "bad_path", "the request path is not allowed");
+  RouteContext context;
+  context.path = *normalized;
+  context.client = client;
+  const auto segments = split_path(context.path);
+  const Verb method = request.method() == Verb::head ? Verb::get : request.method();
+
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (!match(route, segments, context)) continue;
+    if (route.method == method) return route.handler(request, context);
+    allowed += (allowed.empty() ? "" : ", ") + std::string(beast_http::to_string(route.method));
+    if (route.method == Verb::get) allowed += ", HEAD";
+  }
+  if (!allowed.empty()) {
+    Response res = make_json_error(Status::method_not_allowed, "method_not_allowed",
+                                   fmt::format("{} is not allowed here", std::string(request.method_string())));
+    res.set(beast_http::field::allow, allowed);
+    return res;
+  }
+  if (context.path == "/api" || context.path.starts_with("/api/")) {
+    return make_json_error(Status::not_found, "not_found", fmt::format("no API route {}", context.path));
+  }
+  if (fallback_ && method == Verb::get) {
+    context.params.clear();
+    return fallback_(request, context);
+  }
+  if (fallback_) {
+    Response res = make_json_error(Status::method_not_allowed, "method_not_allowed", "only GET and HEAD are allowed here");
+    res.set(beast_http::field::allow, "GET, HEAD");
+    return res;
+  }
+  return make_json_error(Status::not_found, "not_found", "not found");
+}
+
+}  // namespace tidecast::http

@@ -1,0 +1,23 @@
+#pragma once
+// Answers a GET/HEAD for a known byte string with the conditional and partial
+// semantics browsers and players rely on: ETag/If-None-Match -> 304,
+// Range -> 206 or 416, HEAD -> headers only. Used for assets and segments.
+#include <string_view>
+
+#include "http/message.hpp"
+
+namespace tidecast::http {
+
+struct ServedBytes {
+  BytesBody::value_type body;
+  std::string_view content_type;
+  std::string_view etag;           // with quotes, e.g. "\"abc\""; may be empty
+  std::string_view cache_control;  // may be empty
+};
+
+Response serve_bytes(const Request& request, ServedBytes bytes);
+
+// Strong ETag for content: quoted hex of a 64-bit FNV-1a hash plus the size.
+std::string etag_for(std::string_view bytes);
+
+}  // namespace tidecast::http

@@ -1,0 +1,51 @@
+#pragma once
+// The HTTP/1.1 listener. Each connection is a Session on its own strand with
+// one request read and one response write in flight at a time (no pipelining
+// backlog can build up), deadlines on every read and write, and head/body
+// size limits. stop() closes the acceptor and every idle connection; busy
+// ones close right after their current response.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/log.hpp"
+#include "http/message.hpp"
+
+namespace tidecast::http {
+
+struct ServerLimits {
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  unsigned request_timeout_seconds = 15;
+  unsigned idle_timeout_seconds = 60;
+  unsigned write_timeout_seconds = 60;
+  std::size_t max_connections = 4096;
+};
+
+using RequestHandler = std::function<Response(const Request&, const ClientInfo&)>;
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler);
+  ~HttpServer();
+
+  // Binds and listens; throws std::runtime_error naming the address on failure.
+  void listen(const std::string& host, std::uint16_t port);
+  std::uint16_t port() const;
+  void start();
+  void stop();
+  std::size_t active_connections() const;
+
+  struct Shared;
+
+ private:
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<class Listener> listener_;
+};
+
+}  // namespace tidecast::http
