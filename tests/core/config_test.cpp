@@ -1,0 +1,107 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/address.hpp"
+#include "tidecast/config.hpp"
+
+using tidecast::Config;
+using tidecast::ConfigError;
+using tidecast::parse_config;
+
+namespace {
+
+std::string error_of(const std::string& json) {
+  try {
+    parse_config(json);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("an empty object gives the built-in defaults") {
+  const Config config = parse_config("{}");
+  CHECK(config.http.listen == "0.0.0.0:8080");
+  CHECK(config.rtmp.listen == "0.0.0.0:1935");
+  CHECK(config.live.segment_seconds == 2.0);
+}
+
+TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
+  const std::string path = std::string(std::getenv("TIDECAST_SOURCE_DIR")) + "/config/tidecast.json";
+  const Config from_file = tidecast::load_config_file(path);
+  const Config defaults;
+  CHECK(from_file.data_dir == defaults.data_dir);
+  CHECK(from_file.log_level == defaults.log_level);
+  CHECK(from_file.http.listen == defaults.http.listen);
+  CHECK(from_file.http.max_header_bytes == defaults.http.max_header_bytes);
+  CHECK(from_file.http.max_body_bytes == defaults.http.max_body_bytes);
+  CHECK(from_file.http.request_timeout_seconds == defaults.http.request_timeout_seconds);
+  CHECK(from_file.http.idle_timeout_seconds == defaults.http.idle_timeout_seconds);
+  CHECK(from_file.http.write_timeout_seconds == defaults.http.write_timeout_seconds);
+  CHECK(from_file.http.max_connections == defaults.http.max_connections);
+  CHECK(from_file.rtmp.listen == defaults.rtmp.listen);
+  CHECK(from_file.rtmp.handshake_timeout_seconds == defaults.rtmp.handshake_timeout_seconds);
+  CHECK(from_file.rtmp.idle_timeout_seconds == defaults.rtmp.idle_timeout_seconds);
+  CHECK(from_file.rtmp.max_message_bytes == defaults.rtmp.max_message_bytes);
+  CHECK(from_file.rtmp.max_publishers == defaults.rtmp.max_publishers);
+  CHECK(from_file.live.segment_seconds == defaults.live.segment_seconds);
+  CHECK(from_file.live.playlist_segments == defaults.live.playlist_segments);
+  CHECK(from_file.live.reconnect_grace_seconds == defaults.live.reconnect_grace_seconds);
+  CHECK(from_file.live.cache_bytes == defaults.live.cache_bytes);
+  CHECK(from_file.live.record == defaults.live.record);
+  CHECK(from_file.threads.io == defaults.threads.io);
+  CHECK(from_file.threads.cpu == defaults.threads.cpu);
+}
+
+TEST_CASE("comments are allowed and values override defaults") {
+  const Config config = parse_config(R"({
+    // a line comment
+    "http": { "listen": "127.0.0.1:0" /* inline */ },
+    "live": { "segment_seconds": 1 }
+  })");
+  CHECK(config.http.listen == "127.0.0.1:0");
+  CHECK(config.live.segment_seconds == 1.0);
+}
+
+TEST_CASE("errors name the key path and the problem") {
+  CHECK(error_of(R"({"http": {"listen": "80"}})") == R"(http.listen: expected "host:port", got "80")");
+  CHECK(error_of(R"({"rtmp": {"listen": 1935}})") == R"(rtmp.listen: expected a string, got 1935)");
+  CHECK(error_of(R"({"http": {"max_header_bytes": -1}})") ==
+        "http.max_header_bytes: expected a whole number >= 0, got -1");
+  CHECK(error_of(R"({"live": {"segment_seconds": 100}})") ==
+        "live.segment_seconds: expected a number from 0.5 to 20, got 100");
+  CHECK(error_of(R"({"htttp": {}})") == "htttp: unknown key");
+  CHECK(error_of(R"({"http": {"lisen": "x"}})") == "http.lisen: unknown key");
+  CHECK(error_of(R"({"http": []})") == "http: expected an object, got []");
+  CHECK(error_of(R"({"log_level": "loud"})") ==
+        R"(log_level: expected debug, info, warn, error or off, got "loud")");
+  CHECK(error_of("{ nope").starts_with("invalid JSON: "));
+  CHECK(error_of(R"({"live": {"record": "yes"}})") == R"(live.record: expected true or false, got "yes")");
+}
+
+TEST_CASE("a missing config file names the path") {
+  try {
+    tidecast::load_config_file("/nonexistent/tidecast.json");
+    FAIL("expected an error");
+  } catch (const ConfigError& e) {
+    CHECK(std::string(e.what()) == "/nonexistent/tidecast.json: cannot open config file");
+  }
+}
+
+TEST_CASE("host:port parsing") {
+  using tidecast::core::parse_host_port;
+  CHECK(parse_host_port("0.0.0.0:8080")->port == 8080);
+  CHECK(parse_host_port("[::1]:0")->host == "::1");
+  CHECK(parse_host_port("localhost:1935")->host == "localhost");
+  CHECK_FALSE(parse_host_port("80"));
+  CHECK_FALSE(parse_host_port(":80"));
+  CHECK_FALSE(parse_host_port("host:"));
+  CHECK_FALSE(parse_host_port("host:65536"));
+  CHECK_FALSE(parse_host_port("host:8o"));
+  CHECK_FALSE(parse_host_port("::1:80"));
+}
