@@ -1,11 +1,13 @@
 #pragma once
 // The /api/v1 routes. Each add_* function registers one resource's handlers;
 // the composition root decides which are mounted.
+#include <filesystem>
 #include <string>
 
 #include "catalog/channel_repository.hpp"
 #include "catalog/video_repository.hpp"
 #include "http/router.hpp"
+#include "live/live_service.hpp"
 
 namespace tidecast::api {
 
@@ -20,5 +22,10 @@ void add_system_routes(http::Router& router, ServerInfo info);
 void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, ServerInfo info);
 // GET /api/v1/videos, /api/v1/videos/{id}
 void add_video_routes(http::Router& router, catalog::VideoRepository& videos);
+// GET /api/v1/live
+void add_live_routes(http::Router& router, live::LiveService& live);
+// GET /live/{channel}/... (memory) and /vod/{id}/... (disk)
+void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
+                      std::filesystem::path videos_dir);
 
 }  // namespace tidecast::api

@@ -107,7 +107,7 @@ int serve(const Config& config) {
 
   Server server(config);
   server.start();
-  std::printf("tidecast %s listening: http=%u\n", version(), server.http_port());
+  std::printf("tidecast %s listening: http=%u rtmp=%u\n", version(), server.http_port(), server.rtmp_port());
   std::fflush(stdout);
   int received = 0;
   sigwait(&signals, &received);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "api/routes.hpp"
+#include "app/catalog_adapters.hpp"
 #include "catalog/catalog.hpp"
 #include "core/address.hpp"
 #include "core/cpu_pool.hpp"
@@ -18,6 +19,8 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_assets.hpp"
+#include "live/live_service.hpp"
+#include "rtmp/server.hpp"
 
 #ifndef TIDECAST_VERSION
 #define TIDECAST_VERSION "0.0.0"
@@ -44,6 +47,10 @@ struct Server::Impl {
   std::unique_ptr<core::CpuPool> cpu;
   http::StaticAssets assets;
   http::Router router;
+  std::unique_ptr<app::CatalogChannelDirectory> channel_directory;
+  std::unique_ptr<app::CatalogRecordings> recordings;
+  std::unique_ptr<live::LiveService> live;
+  std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   bool running = false;
@@ -55,6 +62,8 @@ void Server::Impl::wire_routes() {
   api::add_system_routes(router, info);
   api::add_channel_routes(router, catalog->channels(), info);
   api::add_video_routes(router, catalog->videos());
+  api::add_live_routes(router, *live);
+  api::add_media_routes(router, *live, catalog->videos(), config.data_dir / "videos");
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
@@ -92,7 +101,21 @@ void Server::start() {
   s.log.info("catalog", "opened file={}", db_file.string());
 
   s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
+  s.channel_directory = std::make_unique<app::CatalogChannelDirectory>(s.catalog->channels());
+  s.recordings = std::make_unique<app::CatalogRecordings>(s.catalog->videos());
+  const auto& l = s.config.live;
+  live::LiveServiceOptions live_options{{l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos"},
+                                        l.reconnect_grace_seconds};
+  s.live = std::make_unique<live::LiveService>(s.ioc, s.log, *s.channel_directory, *s.recordings, s.cpu->executor(),
+                                               live_options);
   s.wire_routes();
+
+  const auto& r = s.config.rtmp;
+  rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds, r.idle_timeout_seconds, r.max_message_bytes,
+                                 r.max_publishers, r.max_publishers * 2 + 16};
+  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live);
+  const auto rtmp_address = *core::parse_host_port(r.listen);
+  s.rtmp->listen(rtmp_address.host, rtmp_address.port);
 
   const auto& h = s.config.http;
   http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
@@ -105,10 +128,12 @@ void Server::start() {
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
   s.http->start();
+  s.rtmp->start();
   s.run_io_threads();
   s.running = true;
-  s.log.info("server", "started version={} http={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
-             http_address.host, s.http->port(), s.config.data_dir.string(), s.config.threads.io, s.cpu->size());
+  s.log.info("server", "started version={} http={}:{} rtmp={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
+             http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
+             s.config.threads.io, s.cpu->size());
 }
 
 void Server::stop() {
@@ -116,6 +141,10 @@ void Server::stop() {
   Impl& s = *impl_;
   s.running = false;
   s.log.info("server", "stopping");
+  // Publishers first, so every live presentation ends its playlists and
+  // finishes its recording before the CPU pool drains.
+  s.rtmp->stop();
+  s.live->stop();
   s.http->stop();
   // Let responses in flight finish, but never hang shutdown on a stuck client.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
@@ -136,7 +165,7 @@ void Server::stop() {
 }
 
 std::uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
-std::uint16_t Server::rtmp_port() const { return 0; }
+std::uint16_t Server::rtmp_port() const { return impl_->rtmp ? impl_->rtmp->port() : 0; }
 const Config& Server::config() const { return impl_->config; }
 
 }  // namespace tidecast

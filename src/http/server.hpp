@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "core/tcp_acceptor.hpp"
 #include "http/message.hpp"
 
 namespace tidecast::http {
@@ -45,7 +46,7 @@ class HttpServer {
  private:
   boost::asio::io_context& ioc_;
   std::shared_ptr<Shared> shared_;
-  std::shared_ptr<class Listener> listener_;
+  std::shared_ptr<core::TcpAcceptor> listener_;
 };
 
 }  // namespace tidecast::http

@@ -22,7 +22,7 @@ struct VideoTrackConfig {
   std::vector<std::uint8_t> decoder_config;
   int width = 0;
   int height = 0;
-  std::string codecs;  // RFC 6381 string from the real config, e.g. "avc1.64001f"
+  std::string codecs;     // RFC 6381 string from the real config, e.g. "avc1.64001f"
   double frame_rate = 0;  // from metadata when known, else 0
 };
 

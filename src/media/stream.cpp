@@ -7,7 +7,9 @@ namespace {
 // the cache restarts so memory stays bounded.
 constexpr std::size_t kMaxGopCachePackets = 4000;
 
-bool is_video_keyframe(const Packet& packet) { return packet.kind == TrackKind::video && packet.keyframe; }
+bool is_video_keyframe(const Packet& packet) {
+  return packet.kind == TrackKind::video && packet.keyframe;
+}
 }  // namespace
 
 StreamReader::StreamReader(ReaderOptions options, ReaderCallbacks callbacks, Post post)

@@ -1,0 +1,33 @@
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/routes.hpp"
+
+namespace tidecast::api {
+
+void add_live_routes(http::Router& router, live::LiveService& live) {
+  router.add(http::Verb::get, "/api/v1/live", [&live](const http::Request&, const http::RouteContext&) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& channel : live.live_channels()) {
+      const live::LiveStatus s = channel->status();
+      list.push_back({{"channel", s.channel},
+                      {"title", s.title},
+                      {"publishing", s.publishing},
+                      {"uptime_seconds", s.uptime_seconds},
+                      {"video_codecs", s.video_codecs},
+                      {"audio_codecs", s.audio_codecs},
+                      {"width", s.width},
+                      {"height", s.height},
+                      {"frame_rate", s.frame_rate},
+                      {"bitrate", s.bitrate},
+                      {"viewers", s.viewers},
+                      {"segments", s.segments},
+                      {"hls", fmt::format("/live/{}/master.m3u8", s.channel)},
+                      {"dash", fmt::format("/live/{}/manifest.mpd", s.channel)}});
+    }
+    return http::make_json(http::Status::ok, {{"live", list}});
+  });
+}
+
+}  // namespace tidecast::api

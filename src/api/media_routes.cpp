@@ -1,0 +1,131 @@
+// /live/<channel>/... from the in-memory snapshot, /vod/<id>/... from disk.
+// The id sits at a fixed depth so a load balancer can hash on it.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "api/routes.hpp"
+#include "http/mime.hpp"
+#include "http/path.hpp"
+#include "http/serve_bytes.hpp"
+#include "package/dash_manifest.hpp"
+
+namespace tidecast::api {
+
+namespace {
+
+using field = http::beast_http::field;
+
+constexpr std::string_view kPlaylistCache = "public, max-age=1";
+constexpr std::string_view kSegmentCache = "public, max-age=31536000, immutable";
+
+http::Response not_found(std::string_view what) {
+  http::Response res = http::make_text(http::Status::not_found, std::string(what) + "\n");
+  res.set(field::access_control_allow_origin, "*");
+  res.set(field::cache_control, "no-cache");
+  return res;
+}
+
+http::Response text_file(const http::Request& request, std::string text, std::string_view type,
+                         std::string_view cache) {
+  auto body = http::bytes_of(std::move(text));
+  http::ServedBytes served{body, type, "", cache};
+  http::Response res = http::serve_bytes(request, std::move(served));
+  res.set(field::access_control_allow_origin, "*");
+  return res;
+}
+
+std::string utc_timing_url(const http::Request& request) {
+  const auto proto = request["X-Forwarded-Proto"];
+  const std::string scheme = proto == "https" ? "https" : "http";
+  const auto host = request[field::host];
+  if (host.empty()) return "/api/v1/time";
+  return fmt::format("{}://{}/api/v1/time", scheme, std::string(host));
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+http::Response serve_live(const http::Request& request, const http::RouteContext& context, live::LiveService& service) {
+  const auto channel = service.find(context.param("channel"));
+  if (!channel) return not_found("no such live channel");
+  const auto snapshot = channel->snapshot();
+  const std::string_view file = context.param("*");
+
+  if (file == "master.m3u8" || file == "manifest.mpd") {
+    channel->note_viewer(context.client.address);
+    if (snapshot->master_playlist.empty()) return not_found("the stream has not produced its first segment yet");
+    if (file == "master.m3u8") {
+      return text_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", kPlaylistCache);
+    }
+    package::DashOptions options{utc_timing_url(request), unix_now_ms()};
+    return text_file(request, package::dash_manifest(snapshot->presentation, options), "application/dash+xml",
+                     kPlaylistCache);
+  }
+  const std::size_t slash = file.find('/');
+  if (slash != std::string_view::npos && file.substr(slash + 1) == "media.m3u8") {
+    const auto it = snapshot->media_playlists.find(file.substr(0, slash));
+    if (it == snapshot->media_playlists.end()) return not_found("no such track");
+    return text_file(request, it->second, "application/vnd.apple.mpegurl", kPlaylistCache);
+  }
+  const auto it = snapshot->files.find(file);
+  if (it == snapshot->files.end()) return not_found("segment not available (expired or not yet produced)");
+  const auto& bytes = it->second;
+  http::BytesBody::value_type body{bytes, {reinterpret_cast<const char*>(bytes->data()), bytes->size()}};
+  // Segment names are unique per presentation, so name + size is a strong validator.
+  const std::string etag = fmt::format("\"{}-{}\"", std::string(file), bytes->size());
+  http::Response res = http::serve_bytes(request, {body, http::mime_type_for(file), etag, kSegmentCache});
+  res.set(field::access_control_allow_origin, "*");
+  return res;
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return std::move(out).str();
+}
+
+http::Response serve_vod(const http::Request& request, const http::RouteContext& context,
+                         catalog::VideoRepository& videos, const std::filesystem::path& videos_dir) {
+  const std::string id(context.param("id"));
+  std::optional<catalog::Video> video;
+  try {
+    video = videos.find(id);
+  } catch (const std::exception&) {
+    return http::make_json_error(http::Status::service_unavailable, "catalog_unavailable", "the catalog is unavailable");
+  }
+  if (!video || video->state != catalog::VideoState::ready || video->visibility == "private") {
+    return not_found("no such video");
+  }
+  const std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
+  auto bytes = read_file(videos_dir / id / file);
+  if (!bytes) return not_found("no such file");
+  const bool playlist = file.ends_with(".m3u8") || file.ends_with(".mpd");
+  const std::string etag = http::etag_for(*bytes);
+  auto body = http::bytes_of(std::move(*bytes));
+  http::Response res = http::serve_bytes(
+      request, {body, http::mime_type_for(file), etag, playlist ? "public, max-age=60" : kSegmentCache});
+  res.set(field::access_control_allow_origin, "*");
+  return res;
+}
+
+}  // namespace
+
+void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
+                      std::filesystem::path videos_dir) {
+  router.add(http::Verb::get, "/live/{channel}/*", [&live](const http::Request& request, const http::RouteContext& context) {
+    return serve_live(request, context, live);
+  });
+  router.add(http::Verb::get, "/vod/{id}/*",
+             [&videos, dir = std::move(videos_dir)](const http::Request& request, const http::RouteContext& context) {
+               return serve_vod(request, context, videos, dir);
+             });
+}
+
+}  // namespace tidecast::api

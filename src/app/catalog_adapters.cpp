@@ -1,0 +1,40 @@
+#include "app/catalog_adapters.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace tidecast::app {
+
+std::optional<live::ChannelRef> CatalogChannelDirectory::find_by_stream_key(const std::string& stream_key) {
+  if (stream_key.empty()) return std::nullopt;
+  const auto channel = channels_.find_by_stream_key(stream_key);
+  if (!channel) return std::nullopt;
+  return live::ChannelRef{channel->id, channel->name, channel->title};
+}
+
+std::string CatalogRecordings::begin_recording(const live::ChannelRef& channel) {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &utc);
+  catalog::NewVideo video;
+  video.title = fmt::format("{} — live {}", channel.title.empty() ? channel.name : channel.title, when);
+  video.origin = catalog::VideoOrigin::live;
+  video.channel_id = channel.id;
+  video.state = catalog::VideoState::processing;
+  return videos_.create(video).id;
+}
+
+void CatalogRecordings::finish_recording(const std::string& video_id, const live::RecordingSummary& summary) {
+  videos_.set_media_info(video_id, summary.duration_ms, summary.width, summary.height);
+  videos_.set_state(video_id, catalog::VideoState::ready);
+}
+
+void CatalogRecordings::fail_recording(const std::string& video_id, const std::string& reason) {
+  videos_.set_state(video_id, catalog::VideoState::failed, reason);
+}
+
+}  // namespace tidecast::app

@@ -1,0 +1,28 @@
+#pragma once
+// The live subsystem's ports (live/ports.hpp) implemented over the catalog.
+#include "catalog/catalog.hpp"
+#include "live/ports.hpp"
+
+namespace tidecast::app {
+
+class CatalogChannelDirectory : public live::ChannelDirectory {
+ public:
+  explicit CatalogChannelDirectory(catalog::ChannelRepository& channels) : channels_(channels) {}
+  std::optional<live::ChannelRef> find_by_stream_key(const std::string& stream_key) override;
+
+ private:
+  catalog::ChannelRepository& channels_;
+};
+
+class CatalogRecordings : public live::RecordingCatalog {
+ public:
+  explicit CatalogRecordings(catalog::VideoRepository& videos) : videos_(videos) {}
+  std::string begin_recording(const live::ChannelRef& channel) override;
+  void finish_recording(const std::string& video_id, const live::RecordingSummary& summary) override;
+  void fail_recording(const std::string& video_id, const std::string& reason) override;
+
+ private:
+  catalog::VideoRepository& videos_;
+};
+
+}  // namespace tidecast::app

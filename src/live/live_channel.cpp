@@ -1,0 +1,328 @@
+#include "live/live_channel.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+
+#include "package/hls_playlist.hpp"
+
+namespace tidecast::live {
+
+namespace net = boost::asio;
+using media::TrackKind;
+
+namespace {
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Media segments kept in memory beyond the playlist window, for players that
+// are a little behind the newest playlist.
+constexpr std::size_t kExtraSegments = 4;
+
+}  // namespace
+
+LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings,
+                         Executor cpu)
+    : channel_(std::move(channel)),
+      options_(std::move(options)),
+      log_(log),
+      recordings_(recordings),
+      strand_(net::make_strand(cpu)),
+      snapshot_(std::make_shared<LiveSnapshot>()),
+      started_(std::chrono::steady_clock::now()) {
+  // Numbers (and period ids) start at the clock so a later presentation on the
+  // same channel never reuses a segment URL that caches hold as immutable.
+  next_number_ = static_cast<std::uint32_t>(unix_now_ms() / 1000);
+  period_index_ = next_number_;
+  status_.channel = channel_.name;
+  status_.title = channel_.title;
+}
+
+void LiveChannel::attach(const std::shared_ptr<media::Stream>& stream) {
+  net::post(strand_, [self = shared_from_this(), stream] {
+    if (self->finished_) return;
+    self->close_period();
+    const std::uint64_t generation = ++self->generation_;
+    auto guard = [self, generation](auto&& fn) {
+      return [self, generation, fn](const auto&... args) {
+        if (self->generation_ == generation) (self.get()->*fn)(args...);
+      };
+    };
+    media::ReaderCallbacks callbacks{guard(&LiveChannel::on_info), guard(&LiveChannel::on_packet),
+                                     guard(&LiveChannel::on_end)};
+    const double queue_seconds = std::max(4.0, 3 * self->options_.segment_seconds);
+    self->reader_ = stream->subscribe({"segmenter", queue_seconds}, std::move(callbacks),
+                                      [strand = self->strand_](std::function<void()> task) {
+                                        net::post(strand, std::move(task));
+                                      });
+    std::lock_guard lock(self->snapshot_mutex_);
+    self->status_.publishing = true;
+  });
+}
+
+void LiveChannel::finish() {
+  net::post(strand_, [self = shared_from_this()] { self->finalize_on_strand(); });
+}
+
+std::shared_ptr<const LiveSnapshot> LiveChannel::snapshot() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return snapshot_;
+}
+
+void LiveChannel::note_viewer(const std::string& address) {
+  std::lock_guard lock(viewers_mutex_);
+  viewers_[address] = std::chrono::steady_clock::now();
+}
+
+std::size_t LiveChannel::viewers() const {
+  const auto cutoff = std::chrono::steady_clock::now() - std::chrono::seconds(30);
+  std::lock_guard lock(viewers_mutex_);
+  std::erase_if(viewers_, [&](const auto& entry) { return entry.second < cutoff; });
+  return viewers_.size();
+}
+
+LiveStatus LiveChannel::status() const {
+  std::lock_guard lock(snapshot_mutex_);
+  LiveStatus status = status_;
+  status.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  status.viewers = viewers();
+  return status;
+}
+
+void LiveChannel::on_info(const media::StreamInfo& info) {
+  close_period();
+  start_period(info);
+}
+
+void LiveChannel::on_packet(const media::PacketPtr& packet) {
+  if (!segmenter_) return;
+  accept_segments(segmenter_->push(*packet));
+}
+
+void LiveChannel::on_end() {
+  close_period();
+  std::lock_guard lock(snapshot_mutex_);
+  status_.publishing = false;
+}
+
+LiveChannel::TrackState& LiveChannel::track_for(TrackKind kind) {
+  for (auto& track : tracks_) {
+    if (track.description.kind == kind) return track;
+  }
+  TrackState track;
+  track.description.kind = kind;
+  track.description.id = kind == TrackKind::video ? "v0" : "a0";
+  // Video first: manifests list tracks in this order.
+  if (kind == TrackKind::video) {
+    tracks_.insert(tracks_.begin(), std::move(track));
+    return tracks_.front();
+  }
+  tracks_.push_back(std::move(track));
+  return tracks_.back();
+}
+
+void LiveChannel::start_period(const media::StreamInfo& info) {
+  const std::int64_t now = unix_now_ms();
+  if (!availability_start_ms_) availability_start_ms_ = now;
+  const double by_clock = static_cast<double>(now - *availability_start_ms_) / 1000.0;
+  const double start = periods_.empty() ? 0.0 : std::max(by_clock, period_end_seconds_);
+  if (!periods_.empty()) period_index_ = next_number_;
+  periods_.push_back({period_index_, start});
+  period_end_seconds_ = start;
+
+  segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds});
+  number_base_ = -1;
+  for (const TrackKind kind : {TrackKind::video, TrackKind::audio}) {
+    const bool present = kind == TrackKind::video ? info.video.has_value() : info.audio.has_value();
+    if (!present) continue;
+    TrackState& track = track_for(kind);
+    auto& d = track.description;
+    d.timescale = segmenter_->track_spec(kind).timescale;
+    if (info.video && kind == TrackKind::video) {
+      d.codecs = info.video->codecs;
+      d.width = info.video->width;
+      d.height = info.video->height;
+      d.frame_rate = info.video->frame_rate;
+    } else if (info.audio && kind == TrackKind::audio) {
+      d.codecs = info.audio->codecs;
+      d.sample_rate = info.audio->sample_rate;
+      d.channels = info.audio->channels;
+    }
+    const auto& init = segmenter_->init_segment(kind);
+    const std::string name = fmt::format("{}/init-{}.mp4", d.id, period_index_);
+    files_[name] = std::make_shared<const std::vector<std::uint8_t>>(init);
+    if (recording_) recording_->write_file(name, init);
+  }
+  log_.info("live", "period started channel={} period={} video={} audio={}", channel_.name, period_index_,
+            info.video ? info.video->codecs : "none", info.audio ? info.audio->codecs : "none");
+}
+
+void LiveChannel::close_period() {
+  if (!segmenter_) return;
+  accept_segments(segmenter_->flush());
+  segmenter_.reset();
+}
+
+void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments) {
+  if (segments.empty()) return;
+  for (auto& segment : segments) add_segment(segment);
+  publish_snapshot();
+}
+
+void LiveChannel::add_segment(package::SegmentOut& out) {
+  if (number_base_ < 0) number_base_ = static_cast<std::int64_t>(next_number_) - out.number;
+  const auto number = static_cast<std::uint32_t>(number_base_ + out.number);
+  next_number_ = std::max(next_number_, number + 1);
+
+  TrackState& track = track_for(out.kind);
+  auto& d = track.description;
+  package::SegmentEntry entry;
+  entry.number = number;
+  entry.start = out.start;
+  entry.duration = out.duration;
+  entry.period = period_index_;
+  entry.wallclock_ms = *availability_start_ms_ +
+                       static_cast<std::int64_t>((periods_.back().start_seconds + out.start_seconds) * 1000.0);
+  entry.bytes = out.bytes.size();
+
+  track.total_bytes += out.bytes.size();
+  track.total_seconds += out.duration_seconds;
+  if (out.duration_seconds >= options_.segment_seconds * 0.5) {
+    d.peak_bandwidth = std::max<std::uint64_t>(d.peak_bandwidth,
+                                               static_cast<std::uint64_t>(out.bytes.size() * 8 / out.duration_seconds));
+  }
+  if (track.total_seconds > 0) {
+    d.average_bandwidth = static_cast<std::uint64_t>(static_cast<double>(track.total_bytes) * 8 / track.total_seconds);
+  }
+  if (d.peak_bandwidth == 0) d.peak_bandwidth = d.average_bandwidth;
+  if (out.kind == tracks_.front().description.kind) {
+    period_end_seconds_ = periods_.back().start_seconds + out.start_seconds + out.duration_seconds;
+  }
+
+  d.segments.push_back(entry);
+  track.all_segments.push_back(entry);
+  while (d.segments.size() > options_.playlist_segments) d.segments.erase(d.segments.begin());
+
+  const std::string name = fmt::format("{}/{}.m4s", d.id, number);
+  auto bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(out.bytes));
+  files_[name] = bytes;
+  file_order_.push_back(name);
+  while (file_order_.size() > (options_.playlist_segments + kExtraSegments) * tracks_.size()) {
+    files_.erase(file_order_.front());
+    file_order_.pop_front();
+  }
+
+  if (options_.record && !recording_ && !recording_failed_) {
+    try {
+      recording_id_ = recordings_.begin_recording(channel_);
+      recording_.emplace(log_, options_.videos_dir / recording_id_);
+      for (const auto& [file, init] : files_) {
+        if (file.find("/init-") != std::string::npos) recording_->write_file(file, *init);
+      }
+      log_.info("live", "recording channel={} video={}", channel_.name, recording_id_);
+    } catch (const std::exception& e) {
+      recording_failed_ = true;
+      log_.error("live", "recording disabled channel={} error=\"{}\"", channel_.name, e.what());
+    }
+  }
+  if (recording_) recording_->write_file(name, *bytes);
+}
+
+package::Presentation LiveChannel::presentation(bool whole_recording) const {
+  package::Presentation p;
+  p.live = !whole_recording;
+  p.ended = finished_.load();
+  p.target_duration_seconds = options_.segment_seconds;
+  p.availability_start_ms = availability_start_ms_.value_or(0);
+  p.time_shift_buffer_seconds = options_.segment_seconds * options_.playlist_segments;
+  std::uint32_t first_period = period_index_;
+  for (const auto& track : tracks_) {
+    package::TrackDescription d = track.description;
+    if (whole_recording) d.segments = track.all_segments;
+    if (!d.segments.empty()) first_period = std::min(first_period, d.segments.front().period);
+    p.tracks.push_back(std::move(d));
+  }
+  for (const auto& period : periods_) {
+    if (period.index >= first_period) p.periods.push_back(period);
+  }
+  if (!whole_recording && !periods_.empty()) p.discontinuity_sequence = first_period - periods_.front().index;
+  return p;
+}
+
+void LiveChannel::publish_snapshot() {
+  auto next = std::make_shared<LiveSnapshot>();
+  next->channel = channel_.name;
+  next->presentation = presentation(false);
+  next->files = files_;
+  for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
+  bool any_segments = false;
+  for (std::size_t i = 0; i < next->presentation.tracks.size(); ++i) {
+    const auto& track = next->presentation.tracks[i];
+    if (track.segments.empty()) continue;
+    any_segments = true;
+    next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);
+  }
+  if (any_segments) next->master_playlist = package::hls_master_playlist(next->presentation);
+
+  std::lock_guard lock(snapshot_mutex_);
+  snapshot_ = std::move(next);
+  status_.segments = 0;
+  for (const auto& track : tracks_) status_.segments = std::max<std::uint32_t>(status_.segments, track.all_segments.size());
+  status_.recording_id = recording_id_;
+  status_.bitrate = 0;
+  for (const auto& track : tracks_) {
+    const auto& d = track.description;
+    status_.bitrate += d.average_bandwidth;
+    if (d.kind == TrackKind::video) {
+      status_.video_codecs = d.codecs;
+      status_.width = d.width;
+      status_.height = d.height;
+      status_.frame_rate = d.frame_rate;
+    } else {
+      status_.audio_codecs = d.codecs;
+    }
+  }
+}
+
+void LiveChannel::finalize_on_strand() {
+  if (finished_) return;
+  close_period();
+  finished_ = true;
+  ++generation_;  // late events from the old stream are ignored
+  reader_.reset();
+  publish_snapshot();
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    status_.publishing = false;
+  }
+  log_.info("live", "ended channel={} segments={}", channel_.name, status_.segments);
+  if (!recording_) return;
+  const package::Presentation whole = presentation(true);
+  RecordingSummary summary;
+  for (const auto& track : tracks_) {
+    if (track.description.kind == TrackKind::video || summary.duration_ms == 0) {
+      summary.duration_ms = static_cast<std::int64_t>(track.total_seconds * 1000);
+    }
+    if (track.description.kind == TrackKind::video) {
+      summary.width = track.description.width;
+      summary.height = track.description.height;
+    }
+  }
+  try {
+    if (recording_->finalize(whole) && recording_->healthy()) {
+      recordings_.finish_recording(recording_id_, summary);
+      log_.info("live", "recording ready channel={} video={} duration_ms={}", channel_.name, recording_id_,
+                summary.duration_ms);
+    } else {
+      recordings_.fail_recording(recording_id_, "some recording writes failed (disk full?)");
+    }
+  } catch (const std::exception& e) {
+    log_.error("live", "recording finalize failed channel={} video={} error=\"{}\"", channel_.name, recording_id_,
+               e.what());
+  }
+}
+
+}  // namespace tidecast::live

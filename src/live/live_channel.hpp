@@ -1,0 +1,129 @@
+#pragma once
+// One channel's live presentation, from the first publish to the end of the
+// reconnect grace period: it reads the channel's media::Stream on its own
+// strand of the CPU pool, cuts CMAF segments, keeps the playlist window in
+// memory (published as immutable LiveSnapshots), records every segment to
+// disk, and on the end writes the VOD manifests and registers the video.
+//
+// Each publisher connection (and each codec change) is a Period: a new
+// segmenter and init segment, HLS EXT-X-DISCONTINUITY, a new DASH Period;
+// segment numbers keep increasing across periods.
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "core/log.hpp"
+#include "live/ports.hpp"
+#include "live/recording.hpp"
+#include "live/snapshot.hpp"
+#include "media/stream.hpp"
+#include "package/segmenter.hpp"
+
+namespace tidecast::live {
+
+struct LiveOptions {
+  double segment_seconds = 2.0;
+  unsigned playlist_segments = 6;
+  bool record = true;
+  std::filesystem::path videos_dir;  // recordings go to <videos_dir>/<video id>/
+};
+
+struct LiveStatus {
+  std::string channel;
+  std::string title;
+  bool publishing = false;
+  double uptime_seconds = 0;
+  std::string video_codecs;
+  std::string audio_codecs;
+  int width = 0;
+  int height = 0;
+  double frame_rate = 0;
+  std::uint64_t bitrate = 0;  // bits/s, average over the window
+  std::uint32_t segments = 0;
+  std::string recording_id;
+  std::size_t viewers = 0;
+};
+
+class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
+ public:
+  using Executor = boost::asio::thread_pool::executor_type;
+
+  LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings,
+              Executor cpu);
+
+  // A publisher started (first or reconnect): read its stream as a new period.
+  void attach(const std::shared_ptr<media::Stream>& stream);
+  // End the presentation: close playlists, finish the recording. Idempotent.
+  void finish();
+
+  std::shared_ptr<const LiveSnapshot> snapshot() const;
+  // Estimated viewers: distinct addresses that fetched a playlist or
+  // manifest in the last 30 seconds.
+  void note_viewer(const std::string& address);
+  std::size_t viewers() const;
+  LiveStatus status() const;
+  const ChannelRef& channel() const { return channel_; }
+  bool finished() const { return finished_.load(); }
+
+ private:
+  struct TrackState {
+    package::TrackDescription description;
+    std::uint64_t total_bytes = 0;
+    double total_seconds = 0;
+    std::vector<package::SegmentEntry> all_segments;  // whole recording
+  };
+
+  void on_info(const media::StreamInfo& info);
+  void on_packet(const media::PacketPtr& packet);
+  void on_end();
+  void start_period(const media::StreamInfo& info);
+  void close_period();
+  void accept_segments(std::vector<package::SegmentOut> segments);
+  void add_segment(package::SegmentOut& segment);
+  void publish_snapshot();
+  void finalize_on_strand();
+  TrackState& track_for(media::TrackKind kind);
+  package::Presentation presentation(bool whole_recording) const;
+
+  const ChannelRef channel_;
+  const LiveOptions options_;
+  core::Logger& log_;
+  RecordingCatalog& recordings_;
+  boost::asio::strand<Executor> strand_;
+
+  // Strand-only state.
+  std::shared_ptr<media::StreamReader> reader_;
+  std::optional<package::Segmenter> segmenter_;
+  std::vector<TrackState> tracks_;
+  std::vector<package::Period> periods_;
+  std::optional<std::int64_t> availability_start_ms_;
+  std::uint32_t period_index_ = 0;
+  bool period_open_ = false;
+  std::int64_t number_base_ = -1;
+  std::uint32_t next_number_ = 1;
+  std::uint32_t discontinuities_dropped_ = 0;
+  std::map<std::string, SharedBytes, std::less<>> files_;
+  std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction
+  std::optional<Recording> recording_;
+  std::string recording_id_;
+  bool recording_failed_ = false;
+  double period_end_seconds_ = 0;
+  std::uint64_t generation_ = 0;  // which attached stream's events count
+
+  mutable std::mutex viewers_mutex_;
+  mutable std::map<std::string, std::chrono::steady_clock::time_point> viewers_;
+  mutable std::mutex snapshot_mutex_;
+  std::shared_ptr<const LiveSnapshot> snapshot_;
+  LiveStatus status_;
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace tidecast::live

@@ -1,0 +1,110 @@
+#include "live/live_service.hpp"
+
+namespace tidecast::live {
+
+class LiveService::StreamPublisher : public rtmp::Publisher {
+ public:
+  StreamPublisher(LiveService& service, std::string channel, std::shared_ptr<media::Stream> stream)
+      : service_(service), channel_(std::move(channel)), stream_(std::move(stream)) {}
+  ~StreamPublisher() override {
+    stream_->end();
+    service_.publisher_gone(channel_, finished_);
+  }
+  const std::string& channel() const override { return channel_; }
+  void finish() override { finished_ = true; }
+  void on_stream_info(const media::StreamInfo& info) override { stream_->set_info(info); }
+  void on_packet(media::PacketPtr packet) override { stream_->publish(std::move(packet)); }
+
+ private:
+  LiveService& service_;
+  std::string channel_;
+  std::shared_ptr<media::Stream> stream_;
+  bool finished_ = false;
+};
+
+LiveService::LiveService(boost::asio::io_context& ioc, core::Logger& log, ChannelDirectory& directory,
+                         RecordingCatalog& recordings, LiveChannel::Executor cpu, LiveServiceOptions options)
+    : ioc_(ioc), log_(log), directory_(directory), recordings_(recordings), cpu_(cpu), options_(std::move(options)) {}
+
+LiveService::~LiveService() { *alive_ = false; }
+
+rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& request) {
+  std::optional<ChannelRef> channel;
+  try {
+    channel = directory_.find_by_stream_key(request.stream_key);
+  } catch (const std::exception& e) {
+    log_.error("live", "stream key lookup failed error=\"{}\"", e.what());
+    return {nullptr, "NetStream.Publish.Denied", "server error while checking the stream key"};
+  }
+  if (!channel) {
+    log_.warn("live", "publish refused reason=\"unknown stream key\" remote={}", request.remote);
+    return {nullptr, "NetStream.Publish.BadName", "unknown stream key"};
+  }
+
+  std::lock_guard lock(mutex_);
+  Entry& entry = entries_[channel->name];
+  if (entry.publishing) {
+    log_.warn("live", "publish refused reason=\"already live\" channel={} remote={}", channel->name, request.remote);
+    return {nullptr, "NetStream.Publish.BadName", "this channel is already live"};
+  }
+  const bool resuming = entry.channel && !entry.channel->finished();
+  if (entry.grace) entry.grace->cancel();
+  entry.grace.reset();
+  if (!resuming) {
+    entry.channel = std::make_shared<LiveChannel>(*channel, options_.channel, log_, recordings_, cpu_);
+  }
+  auto stream = std::make_shared<media::Stream>(channel->name);
+  entry.channel->attach(stream);
+  entry.publishing = true;
+  log_.info("live", "{} channel={} remote={}", resuming ? "publisher reconnected" : "live started", channel->name,
+            request.remote);
+  return {std::make_unique<StreamPublisher>(*this, channel->name, std::move(stream)), {}, {}};
+}
+
+void LiveService::publisher_gone(const std::string& name, bool clean) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(name);
+  if (it == entries_.end()) return;
+  Entry& entry = it->second;
+  entry.publishing = false;
+  if (clean || options_.reconnect_grace_seconds == 0) {
+    entry.channel->finish();
+    return;
+  }
+  log_.info("live", "waiting for reconnect channel={} grace_seconds={}", name, options_.reconnect_grace_seconds);
+  entry.grace = std::make_unique<boost::asio::steady_timer>(ioc_, std::chrono::seconds(options_.reconnect_grace_seconds));
+  entry.grace->async_wait([this, alive = std::weak_ptr<bool>(alive_), name,
+                           channel = std::weak_ptr<LiveChannel>(entry.channel)](boost::system::error_code ec) {
+    if (ec || alive.expired()) return;
+    std::lock_guard lock(mutex_);
+    const auto found = entries_.find(name);
+    if (found == entries_.end() || found->second.publishing || found->second.channel != channel.lock()) return;
+    log_.info("live", "no reconnect within grace channel={}", name);
+    found->second.channel->finish();
+  });
+}
+
+std::shared_ptr<LiveChannel> LiveService::find(std::string_view channel) const {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(channel);
+  return it == entries_.end() ? nullptr : it->second.channel;
+}
+
+std::vector<std::shared_ptr<LiveChannel>> LiveService::live_channels() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<LiveChannel>> out;
+  for (const auto& [name, entry] : entries_) {
+    if (entry.channel && !entry.channel->finished()) out.push_back(entry.channel);
+  }
+  return out;
+}
+
+void LiveService::stop() {
+  std::lock_guard lock(mutex_);
+  for (auto& [name, entry] : entries_) {
+    if (entry.grace) entry.grace->cancel();
+    if (entry.channel) entry.channel->finish();
+  }
+}
+
+}  // namespace tidecast::live

@@ -1,0 +1,62 @@
+#pragma once
+// The live subsystem's front door. As the RTMP server's PublishGateway it
+// checks stream keys, refuses a second publisher on a live channel, and turns
+// each accepted publish into media on a media::Stream read by the channel's
+// LiveChannel. A publisher that drops without unpublishing has
+// `reconnect_grace_seconds` to come back and continue the same presentation.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "live/live_channel.hpp"
+#include "rtmp/publish_gateway.hpp"
+
+namespace tidecast::live {
+
+struct LiveServiceOptions {
+  LiveOptions channel;
+  unsigned reconnect_grace_seconds = 10;
+};
+
+class LiveService : public rtmp::PublishGateway {
+ public:
+  LiveService(boost::asio::io_context& ioc, core::Logger& log, ChannelDirectory& directory,
+              RecordingCatalog& recordings, LiveChannel::Executor cpu, LiveServiceOptions options);
+  ~LiveService() override;
+
+  rtmp::PublishDecision begin_publish(const rtmp::PublishRequest& request) override;
+
+  // The channel's current or most recent presentation (ended ones stay
+  // readable so players see the end of the playlist).
+  std::shared_ptr<LiveChannel> find(std::string_view channel) const;
+  // Channels with a presentation in progress (publishing or within the grace period).
+  std::vector<std::shared_ptr<LiveChannel>> live_channels() const;
+  // Ends every presentation (server shutdown).
+  void stop();
+
+ private:
+  class StreamPublisher;
+  struct Entry {
+    std::shared_ptr<LiveChannel> channel;
+    bool publishing = false;
+    std::unique_ptr<boost::asio::steady_timer> grace;
+  };
+  void publisher_gone(const std::string& channel, bool clean);
+
+  boost::asio::io_context& ioc_;
+  core::Logger& log_;
+  ChannelDirectory& directory_;
+  RecordingCatalog& recordings_;
+  LiveChannel::Executor cpu_;
+  LiveServiceOptions options_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards timer callbacks after destruction
+};
+
+}  // namespace tidecast::live

@@ -1,0 +1,37 @@
+#pragma once
+// Writes a live presentation's segments to disk as they complete, so the
+// stream is already stored when it ends; at the end writes the static HLS
+// playlists and DASH manifest that make it an on-demand video. Disk errors
+// are logged once and recording pauses; the live stream keeps playing from
+// memory.
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "core/log.hpp"
+#include "package/presentation.hpp"
+
+namespace tidecast::live {
+
+class Recording {
+ public:
+  Recording(core::Logger& log, std::filesystem::path directory);
+
+  const std::filesystem::path& directory() const { return directory_; }
+  // `relative` like "v0/17.m4s". Returns false if the write failed.
+  bool write_file(const std::string& relative, std::span<const std::uint8_t> bytes);
+  // Writes master.m3u8, <track>/media.m3u8 and manifest.mpd for `presentation`
+  // (every segment, live=false). Returns false on failure.
+  bool finalize(const package::Presentation& presentation);
+  bool healthy() const { return failures_ == 0; }
+
+ private:
+  bool write_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
+
+  core::Logger& log_;
+  std::filesystem::path directory_;
+  std::size_t failures_ = 0;
+};
+
+}  // namespace tidecast::live

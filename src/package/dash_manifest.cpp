@@ -1,0 +1,167 @@
+#include "package/dash_manifest.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <ctime>
+
+namespace tidecast::package {
+
+namespace {
+
+using media::TrackKind;
+
+// Runs of equal durations collapse into <S d r>; t is written at the start
+// and wherever the timeline is not contiguous.
+std::string segment_timeline(const TrackDescription& track, std::uint32_t period) {
+  std::string out = "<SegmentTimeline>";
+  std::uint64_t expected_start = 0;
+  bool first = true;
+  const SegmentEntry* run = nullptr;
+  std::uint64_t run_start = 0;
+  unsigned repeats = 0;
+  auto flush = [&] {
+    if (!run) return;
+    out += fmt::format("<S t=\"{}\" d=\"{}\"", run_start, run->duration);
+    if (repeats > 0) out += fmt::format(" r=\"{}\"", repeats);
+    out += "/>";
+  };
+  for (const auto& segment : track.segments) {
+    if (segment.period != period) continue;
+    const bool contiguous = !first && segment.start == expected_start;
+    if (run && contiguous && segment.duration == run->duration) {
+      ++repeats;
+    } else {
+      flush();
+      run = &segment;
+      run_start = segment.start;
+      repeats = 0;
+    }
+    expected_start = segment.start + segment.duration;
+    first = false;
+  }
+  flush();
+  out += "</SegmentTimeline>";
+  return out;
+}
+
+std::uint32_t first_number_in(const TrackDescription& track, std::uint32_t period) {
+  for (const auto& segment : track.segments) {
+    if (segment.period == period) return segment.number;
+  }
+  return 0;
+}
+
+bool has_segments_in(const TrackDescription& track, std::uint32_t period) {
+  for (const auto& segment : track.segments) {
+    if (segment.period == period) return true;
+  }
+  return false;
+}
+
+void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, std::uint32_t period, unsigned id) {
+  const TrackDescription* timeline_track = nullptr;
+  for (const auto& track : p.tracks) {
+    if (track.kind == kind && has_segments_in(track, period)) {
+      timeline_track = &track;
+      break;
+    }
+  }
+  if (!timeline_track) return;
+  const bool video = kind == TrackKind::video;
+  out += fmt::format(
+      "    <AdaptationSet id=\"{}\" contentType=\"{}\" mimeType=\"{}\" segmentAlignment=\"true\" "
+      "startWithSAP=\"1\"{}>\n",
+      id, video ? "video" : "audio", video ? "video/mp4" : "audio/mp4", video ? "" : " lang=\"und\"");
+  out += fmt::format(
+      "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" "
+      "media=\"$RepresentationID$/$Number$.m4s\" startNumber=\"{}\">{}</SegmentTemplate>\n",
+      timeline_track->timescale, period, first_number_in(*timeline_track, period),
+      segment_timeline(*timeline_track, period));
+  for (const auto& track : p.tracks) {
+    if (track.kind != kind) continue;
+    out += fmt::format("      <Representation id=\"{}\" codecs=\"{}\" bandwidth=\"{}\"", track.id, track.codecs,
+                       std::max<std::uint64_t>(track.peak_bandwidth, 1));
+    if (video) {
+      if (track.width > 0) out += fmt::format(" width=\"{}\" height=\"{}\"", track.width, track.height);
+      if (track.frame_rate > 0) {
+        const double rounded = std::round(track.frame_rate);
+        if (std::abs(rounded - track.frame_rate) < 0.001) {
+          out += fmt::format(" frameRate=\"{}\"", static_cast<long>(rounded));
+        } else {
+          out += fmt::format(" frameRate=\"{}/1000\"", std::lround(track.frame_rate * 1000));
+        }
+      }
+      out += "/>\n";
+    } else {
+      out += fmt::format(" audioSamplingRate=\"{}\">\n", track.sample_rate);
+      out += fmt::format(
+          "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" "
+          "value=\"{}\"/>\n      </Representation>\n",
+          track.channels > 0 ? track.channels : 2);
+    }
+  }
+  out += "    </AdaptationSet>\n";
+}
+
+}  // namespace
+
+std::string iso_duration(double seconds) {
+  if (seconds < 0) seconds = 0;
+  const auto whole_minutes = static_cast<long>(seconds / 60);
+  const double rest = seconds - static_cast<double>(whole_minutes) * 60;
+  if (whole_minutes > 0) return fmt::format("PT{}M{:.3f}S", whole_minutes, rest);
+  return fmt::format("PT{:.3f}S", rest);
+}
+
+std::string iso_datetime_ms(std::int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03}Z", text, unix_ms % 1000);
+}
+
+std::string dash_manifest(const Presentation& p, const DashOptions& options) {
+  const bool dynamic = p.live && !p.ended;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\"";
+  out += fmt::format(" minBufferTime=\"{}\"", iso_duration(p.target_duration_seconds));
+  if (dynamic) {
+    out += fmt::format(
+        " type=\"dynamic\" availabilityStartTime=\"{}\" publishTime=\"{}\" minimumUpdatePeriod=\"{}\" "
+        "timeShiftBufferDepth=\"{}\" suggestedPresentationDelay=\"{}\" maxSegmentDuration=\"{}\"",
+        iso_datetime_ms(p.availability_start_ms), iso_datetime_ms(options.now_ms),
+        iso_duration(p.target_duration_seconds), iso_duration(p.time_shift_buffer_seconds),
+        iso_duration(p.target_duration_seconds * 3), iso_duration(p.target_duration_seconds * 1.5));
+  } else {
+    double total = 0;
+    if (!p.periods.empty()) total = p.periods.back().start_seconds;
+    // Duration of the last period's media.
+    if (!p.tracks.empty()) {
+      const auto& track = p.tracks.front();
+      for (const auto& segment : track.segments) {
+        if (!p.periods.empty() && segment.period == p.periods.back().index) {
+          total += segment.duration_seconds(track.timescale);
+        }
+      }
+    }
+    out += fmt::format(" type=\"static\" mediaPresentationDuration=\"{}\"", iso_duration(total));
+  }
+  out += ">\n";
+  for (const Period& period : p.periods) {
+    out += fmt::format("  <Period id=\"{}\" start=\"{}\">\n", period.index, iso_duration(period.start_seconds));
+    append_adaptation_set(out, p, TrackKind::video, period.index, 0);
+    append_adaptation_set(out, p, TrackKind::audio, period.index, 1);
+    out += "  </Period>\n";
+  }
+  if (dynamic && !options.utc_timing_url.empty()) {
+    out += fmt::format("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"{}\"/>\n",
+                       options.utc_timing_url);
+  }
+  out += "</MPD>\n";
+  return out;
+}
+
+}  // namespace tidecast::package

@@ -1,0 +1,86 @@
+#include "package/hls_playlist.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "package/dash_manifest.hpp"
+
+namespace tidecast::package {
+
+namespace {
+
+using media::TrackKind;
+
+const TrackDescription* first_of(const Presentation& p, TrackKind kind) {
+  for (const auto& track : p.tracks) {
+    if (track.kind == kind) return &track;
+  }
+  return nullptr;
+}
+
+void append_header(std::string& out) {
+  out += "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+}
+
+}  // namespace
+
+std::string hls_master_playlist(const Presentation& p) {
+  std::string out;
+  append_header(out);
+  const TrackDescription* audio = first_of(p, TrackKind::audio);
+  if (audio && first_of(p, TrackKind::video)) {
+    out += fmt::format(
+        "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"audio\",NAME=\"default\",DEFAULT=YES,AUTOSELECT=YES,"
+        "CHANNELS=\"{}\",URI=\"{}/media.m3u8\"\n",
+        audio->channels > 0 ? audio->channels : 2, audio->id);
+  }
+  for (const auto& track : p.tracks) {
+    if (track.kind != TrackKind::video) continue;
+    const std::uint64_t audio_peak = audio ? audio->peak_bandwidth : 0;
+    const std::uint64_t audio_avg = audio ? audio->average_bandwidth : 0;
+    std::string codecs = track.codecs;
+    if (audio) codecs += "," + audio->codecs;
+    out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"",
+                       track.peak_bandwidth + audio_peak, track.average_bandwidth + audio_avg, codecs);
+    if (track.width > 0 && track.height > 0) out += fmt::format(",RESOLUTION={}x{}", track.width, track.height);
+    if (track.frame_rate > 0) out += fmt::format(",FRAME-RATE={:.3f}", track.frame_rate);
+    if (audio) out += ",AUDIO=\"audio\"";
+    out += fmt::format("\n{}/media.m3u8\n", track.id);
+  }
+  if (!first_of(p, TrackKind::video) && audio) {
+    out += fmt::format("#EXT-X-STREAM-INF:BANDWIDTH={},AVERAGE-BANDWIDTH={},CODECS=\"{}\"\n{}/media.m3u8\n",
+                       audio->peak_bandwidth, audio->average_bandwidth, audio->codecs, audio->id);
+  }
+  return out;
+}
+
+std::string hls_media_playlist(const Presentation& p, std::size_t track_index) {
+  const TrackDescription& track = p.tracks.at(track_index);
+  double longest = p.target_duration_seconds;
+  for (const auto& segment : track.segments) longest = std::max(longest, segment.duration_seconds(track.timescale));
+
+  std::string out;
+  append_header(out);
+  // RFC 8216: EXTINF rounded to the nearest integer must not exceed the target.
+  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", static_cast<int>(std::lround(longest + 0.0001)));
+  if (!p.live) out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
+  const std::uint32_t first_number = track.segments.empty() ? 0 : track.segments.front().number;
+  out += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", first_number);
+  if (p.discontinuity_sequence > 0) out += fmt::format("#EXT-X-DISCONTINUITY-SEQUENCE:{}\n", p.discontinuity_sequence);
+
+  std::int64_t current_period = -1;
+  for (const auto& segment : track.segments) {
+    if (static_cast<std::int64_t>(segment.period) != current_period) {
+      if (current_period >= 0) out += "#EXT-X-DISCONTINUITY\n";
+      out += fmt::format("#EXT-X-MAP:URI=\"init-{}.mp4\"\n", segment.period);
+      current_period = segment.period;
+    }
+    out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n#EXTINF:{:.5f},\n{}.m4s\n", iso_datetime_ms(segment.wallclock_ms),
+                       segment.duration_seconds(track.timescale), segment.number);
+  }
+  if (!p.live || p.ended) out += "#EXT-X-ENDLIST\n";
+  return out;
+}
+
+}  // namespace tidecast::package

@@ -1,0 +1,162 @@
+#pragma once
+// Live CMAF segmenter: turns the packets of one stream (one video and/or one
+// audio track, as published by the ingest) into numbered fMP4 media segments,
+// one init segment per track. Pure: no I/O, no clock, no locking (use it from
+// one strand / thread).
+//
+// Timeline
+// - Each track gets its own timescale: video 90000, audio the sample rate.
+//   Input timestamps (Packet::timescale, 1000 for RTMP) are converted without
+//   drift: every converted DTS is a rounding of the exact value, and a video
+//   sample lasts until the next sample's converted DTS. So a segment is only
+//   complete when the packet after it arrives (flush() estimates the last one).
+// - The first video keyframe is time 0 of both tracks (audio keeps its offset
+//   to it); packets before it are dropped and counted. Audio-only streams start
+//   at their first packet.
+// - Audio samples are 1024 (AAC frame length) ticks apart on a running timeline
+//   anchored to the input; the anchor moves only when the input departs from it
+//   by more than 0.5 s (a gap is kept; audio arriving > 0.5 s early is dropped).
+// - Video DTS that go backwards (or repeat) are clamped to previous + 1 tick.
+//   A jump of more than 5 s forward or 1 s back on either track is treated as a
+//   publisher clock jump: the input is re-based so the packet follows the
+//   previous one of its track. All of these are counted in stats().
+//
+// Segments
+// - Video is cut only at a keyframe, the first one at or after segment start +
+//   target (half a frame of tolerance for millisecond rounding). A segment that
+//   reaches max_duration_seconds without a keyframe is cut anyway and flagged
+//   starts_with_keyframe = false on the next one.
+// - Audio is cut at the video cut times: an audio frame that starts before the
+//   cut stays in segment n, the one starting at/after it opens n + 1. Audio and
+//   video segment n therefore cover the same span (± one audio frame) and share
+//   the number; a span with no audio at all has no audio segment (the number is
+//   skipped for audio). Audio-only streams cut every target duration.
+// - discontinuity() (publisher reconnected) closes the open segments like
+//   flush(); the next period starts at the next keyframe, its timeline continues
+//   at the end of the previous one, numbering keeps increasing, and the first
+//   segment of each track after it has discontinuity = true.
+//
+// Codec assumptions: H.264/HEVC packets carry 4-byte NAL unit lengths (the
+// Packet contract; RTMP/OBS always uses 4). If the avcC/hvcC says otherwise the
+// copy in the init segment is rewritten to declare 4-byte lengths. AV1 packets
+// are passed through as they are (temporal delimiters are not stripped).
+//
+// Errors: the constructor throws std::invalid_argument for a StreamInfo without
+// tracks or with an unusable decoder config. push() never throws for bad
+// timestamps or unknown tracks (they are counted), only if a packet's data is
+// too large for an MP4 box.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "media/packet.hpp"
+#include "package/fmp4.hpp"
+
+namespace tidecast::package {
+
+struct SegmenterOptions {
+  double target_duration_seconds = 2.0;
+  // Longest video segment before a cut without a keyframe; 0 = max(10 s, 3 x target).
+  double max_duration_seconds = 0;
+  std::uint32_t first_number = 1;
+};
+
+struct SegmentOut {
+  media::TrackKind kind = media::TrackKind::video;
+  std::uint32_t number = 0;    // same numbering for audio and video
+  std::uint64_t start = 0;     // tfdt, track timescale
+  std::uint64_t duration = 0;  // track timescale
+  std::uint32_t timescale = 0;
+  double start_seconds = 0;
+  double duration_seconds = 0;
+  bool starts_with_keyframe = false;
+  bool discontinuity = false;  // first segment of this track after discontinuity()
+  std::uint32_t sample_count = 0;
+  std::vector<std::uint8_t> bytes;  // styp + moof + mdat
+};
+
+struct SegmenterStats {
+  std::uint64_t packets = 0;
+  std::uint64_t dropped_before_keyframe = 0;  // before the first video keyframe of a period
+  std::uint64_t dropped_no_track = 0;         // kind not in the StreamInfo, empty data or zero timescale
+  std::uint64_t dropped_audio = 0;            // before the period start, > 0.5 s early, or overflow while video stalls
+  std::uint64_t non_monotonic_dts = 0;        // video DTS clamped
+  std::uint64_t timestamp_jumps = 0;          // input re-based after a jump
+  std::uint64_t audio_reanchors = 0;          // audio gap > 0.5 s kept
+  std::uint64_t forced_cuts = 0;              // video cut without a keyframe
+  std::uint64_t segments = 0;
+};
+
+class Segmenter {
+ public:
+  explicit Segmenter(const media::StreamInfo& info, SegmenterOptions options = {});
+
+  bool has_track(media::TrackKind kind) const;
+  // Throw std::out_of_range for a track the stream does not have.
+  const TrackSpec& track_spec(media::TrackKind kind) const;
+  const std::vector<std::uint8_t>& init_segment(media::TrackKind kind) const;
+
+  // The segments completed by this packet, in completion order.
+  std::vector<SegmentOut> push(const media::Packet& packet);
+  // End of stream: closes the open segments.
+  std::vector<SegmentOut> flush();
+  // Publisher reconnected: closes the open segments and starts a new period.
+  std::vector<SegmentOut> discontinuity();
+
+  const SegmenterStats& stats() const { return stats_; }
+  const SegmenterOptions& options() const { return options_; }
+
+ private:
+  struct PendingSample {
+    std::int64_t time = 0;  // DTS, track timescale
+    std::int32_t composition_offset = 0;
+    bool sync = true;
+    std::vector<std::uint8_t> data;
+  };
+  struct Track {
+    TrackSpec spec;
+    std::vector<std::uint8_t> init;
+    std::int64_t base = 0;                   // period start, track ticks
+    std::int64_t end = 0;                    // end of the last emitted segment, track ticks
+    std::optional<std::int64_t> last_input;  // input ticks since the period origin
+    std::int64_t last_input_step = 0;
+    std::optional<std::int64_t> last_time;  // track ticks
+    std::deque<PendingSample> pending;
+    bool mark_discontinuity = false;
+  };
+  struct Cut {
+    std::uint32_t number = 0;
+    std::int64_t end = 0;  // video ticks
+  };
+
+  Track* track(media::TrackKind kind);
+  void start_period(std::int64_t origin);
+  void push_started(const media::Packet& packet, std::vector<SegmentOut>& out);
+  void push_video(std::int64_t input, std::int64_t pts_input, const media::Packet& packet,
+                  std::vector<SegmentOut>& out);
+  void push_audio(std::int64_t input, const media::Packet& packet, std::vector<SegmentOut>& out);
+  std::int64_t input_time(Track& track, std::int64_t dts);
+  void close_video(std::int64_t end, std::vector<SegmentOut>& out);
+  void drain_audio(bool at_end, std::vector<SegmentOut>& out);
+  void emit(Track& track, std::uint32_t number, std::size_t count, std::int64_t end, std::vector<SegmentOut>& out);
+  void end_period(std::vector<SegmentOut>& out);
+  std::int64_t to_track(const Track& track, std::int64_t input) const;
+
+  SegmenterOptions options_;
+  std::optional<Track> video_;
+  std::optional<Track> audio_;
+  int audio_frame_length_ = 1024;
+  SegmenterStats stats_;
+
+  std::int64_t input_timescale_ = 0;         // of the first packet; later packets are converted to it
+  bool started_ = false;                     // the period's origin is known
+  std::int64_t origin_ = 0;                  // input ticks of the period's first keyframe (after shift_)
+  std::int64_t shift_ = 0;                   // input ticks added after publisher clock jumps
+  std::uint32_t next_number_ = 1;            // of the open video (or audio-only) segment
+  std::int64_t next_audio_boundary_ = 0;     // audio-only cutting, audio ticks
+  std::deque<Cut> cuts_;                     // video cuts the audio has not reached yet
+  std::deque<media::Packet> audio_preroll_;  // audio before the first keyframe
+};
+
+}  // namespace tidecast::package

@@ -1,0 +1,85 @@
+#pragma once
+// Reassembles RTMP messages from the chunk stream (RTMP 1.0 section 5.3):
+// all four chunk header types, 1-3 byte basic headers (chunk stream ids
+// 2..65599), extended timestamps, timestamp deltas, interleaved chunk streams.
+// Set Chunk Size and Abort are applied here and never returned; every other
+// message is returned in the order its last chunk arrived.
+//
+//   ChunkReader reader(limits);
+//   reader.feed(bytes_from_socket);
+//   while (auto message = reader.next()) handle(*message);
+//
+// Hostile input cannot make it allocate without bound: message length is
+// capped by max_message_bytes, payload memory grows only as bytes arrive, at
+// most 2 * max_message_bytes sit in incomplete messages, and at most
+// max_chunk_streams chunk streams are tracked. A violation throws
+// ProtocolError, after which the reader must be discarded.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "rtmp/message.hpp"
+
+namespace tidecast::rtmp {
+
+class ChunkReader {
+ public:
+  static constexpr std::uint32_t default_chunk_size = 128;
+  // The largest Set Chunk Size accepted from a peer (the spec allows up to 2^31-1).
+  static constexpr std::uint32_t max_chunk_size = 16 * 1024 * 1024;
+  static constexpr std::size_t max_chunk_streams = 64;
+
+  explicit ChunkReader(std::size_t max_message_bytes);
+
+  // Queues bytes; call next() until it returns nullopt afterwards.
+  void feed(std::span<const std::uint8_t> data);
+  // The next complete message, or nullopt when more input is needed.
+  std::optional<Message> next();
+
+  // Every byte ever fed (for Acknowledgement sequence numbers).
+  std::uint64_t bytes_received() const { return bytes_received_; }
+  // The peer's current chunk size (128 until it sends Set Chunk Size).
+  std::uint32_t chunk_size() const { return chunk_size_; }
+  // Fed bytes not yet parsed (at most one partial chunk header after next() returned nullopt).
+  std::size_t buffered_bytes() const { return input_.size() - pos_; }
+
+ private:
+  struct ChunkStream {
+    std::uint32_t id = 0;
+    std::uint32_t timestamp = 0;  // of the current (or last) message
+    std::uint32_t delta = 0;      // added for a type-3 chunk that starts a new message
+    std::uint32_t length = 0;
+    std::uint32_t stream_id = 0;
+    std::uint32_t extended_value = 0;  // the 32-bit field of the last type 0/1/2 header
+    std::uint8_t type_id = 0;
+    bool extended = false;  // the last type 0/1/2 header used an extended timestamp
+    bool in_progress = false;
+    std::uint64_t last_used = 0;
+    std::vector<std::uint8_t> payload;
+  };
+
+  bool read_chunk_header();
+  std::size_t find_stream(std::uint32_t csid) const;
+  std::size_t add_stream(std::uint32_t csid);
+  void start_message(ChunkStream& stream);
+  Message finish_message(ChunkStream& stream);
+  bool apply_control(const Message& message);
+
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+  std::size_t max_message_bytes_;
+  std::size_t max_incomplete_bytes_;
+  std::uint32_t chunk_size_ = default_chunk_size;
+  std::uint64_t bytes_received_ = 0;
+  std::uint64_t use_counter_ = 0;
+  std::vector<std::uint8_t> input_;
+  std::size_t pos_ = 0;  // parse position in input_
+  std::vector<ChunkStream> streams_;
+  std::size_t current_ = none;    // index of the stream whose chunk payload is being read
+  std::uint32_t chunk_left_ = 0;  // payload bytes left in that chunk
+  std::size_t incomplete_bytes_ = 0;
+};
+
+}  // namespace tidecast::rtmp

@@ -1,0 +1,59 @@
+#pragma once
+// Turns a publisher's FLV audio/video messages and onMetaData into media:
+// a StreamInfo once every announced track has its decoder configuration,
+// then immutable Packets with 64-bit timestamps (RTMP's 32-bit milliseconds
+// unwrapped). Pure: no sockets, unit-testable.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "media/packet.hpp"
+#include "rtmp/amf0.hpp"
+
+namespace tidecast::rtmp {
+
+struct IngestOutput {
+  std::optional<media::StreamInfo> info;  // new or changed stream description, before `packets`
+  std::vector<media::PacketPtr> packets;
+  std::string error;  // set when the stream cannot be accepted (unsupported codec, bad config)
+};
+
+// RTMP timestamps are 32-bit milliseconds that wrap after ~49.7 days and may
+// step back slightly; this keeps a 64-bit timeline.
+class TimestampUnwrapper {
+ public:
+  std::int64_t unwrap(std::uint32_t timestamp);
+
+ private:
+  std::optional<std::int64_t> last_;
+};
+
+class IngestAssembler {
+ public:
+  void on_metadata(const AmfValue& metadata);
+  IngestOutput on_video(std::uint32_t timestamp, std::span<const std::uint8_t> payload);
+  IngestOutput on_audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload);
+
+  std::uint64_t dropped_frames() const { return dropped_frames_; }
+
+ private:
+  bool ready() const;
+  media::StreamInfo current_info() const;
+  void emit(IngestOutput& out, media::PacketPtr packet);
+
+  std::optional<media::VideoTrackConfig> video_;
+  std::optional<media::AudioTrackConfig> audio_;
+  bool expect_video_ = false;
+  bool expect_audio_ = false;
+  double metadata_frame_rate_ = 0;
+  bool info_sent_ = false;
+  bool info_changed_ = false;
+  std::vector<media::PacketPtr> pending_;  // frames that arrived before the info was complete
+  TimestampUnwrapper video_time_;
+  TimestampUnwrapper audio_time_;
+  std::uint64_t dropped_frames_ = 0;
+};
+
+}  // namespace tidecast::rtmp

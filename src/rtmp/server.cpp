@@ -1,0 +1,45 @@
+#include "rtmp/server.hpp"
+
+#include "core/tcp_acceptor.hpp"
+#include "rtmp/session.hpp"
+
+namespace tidecast::rtmp {
+
+using tcp = boost::asio::ip::tcp;
+
+class Acceptor : public core::TcpAcceptor {
+ public:
+  using core::TcpAcceptor::TcpAcceptor;
+};
+
+Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway)
+    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, gateway)) {}
+
+Server::~Server() = default;
+
+void Server::listen(const std::string& host, std::uint16_t port) {
+  acceptor_ = std::make_shared<Acceptor>(
+      ioc_, shared_->log, "rtmp", shared_->connections, shared_->limits.max_connections,
+      [shared = shared_](tcp::socket socket) { std::make_shared<Session>(std::move(socket), shared)->start(); });
+  acceptor_->open(host, port);
+}
+
+std::uint16_t Server::port() const { return acceptor_ ? acceptor_->port() : 0; }
+
+void Server::start() { acceptor_->start(); }
+
+void Server::stop() {
+  if (acceptor_) acceptor_->stop();
+  std::vector<std::shared_ptr<Session>> alive;
+  {
+    std::lock_guard lock(shared_->mutex);
+    for (auto& [id, weak] : shared_->sessions) {
+      if (auto session = weak.lock()) alive.push_back(std::move(session));
+    }
+  }
+  for (auto& session : alive) session->request_close();
+}
+
+std::size_t Server::active_publishers() const { return shared_->publishers.load(); }
+
+}  // namespace tidecast::rtmp

@@ -1,0 +1,46 @@
+#pragma once
+// The RTMP ingest server: accepts publishers (OBS, ffmpeg), runs the pure
+// protocol codec over each connection and hands media to a PublishGateway.
+// Each connection is a Session on its own strand with one write in flight,
+// a bounded output queue and deadlines (handshake, idle).
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/log.hpp"
+#include "rtmp/publish_gateway.hpp"
+
+namespace tidecast::rtmp {
+
+struct ServerLimits {
+  unsigned handshake_timeout_seconds = 10;
+  unsigned idle_timeout_seconds = 30;
+  std::size_t max_message_bytes = 8 * 1024 * 1024;
+  std::size_t max_publishers = 64;
+  std::size_t max_connections = 256;
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway);
+  ~Server();
+
+  // Binds and listens; throws std::runtime_error naming the address.
+  void listen(const std::string& host, std::uint16_t port);
+  std::uint16_t port() const;
+  void start();
+  // Stops accepting and closes every connection (publishers end).
+  void stop();
+  std::size_t active_publishers() const;
+
+  struct Shared;
+
+ private:
+  boost::asio::io_context& ioc_;
+  std::shared_ptr<Shared> shared_;
+  std::shared_ptr<class Acceptor> acceptor_;
+};
+
+}  // namespace tidecast::rtmp

@@ -1,0 +1,91 @@
+#pragma once
+// Internal to the RTMP server: one TCP connection, from handshake to unpublish.
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "rtmp/amf0.hpp"
+#include "rtmp/chunk_reader.hpp"
+#include "rtmp/chunk_writer.hpp"
+#include "rtmp/handshake.hpp"
+#include "rtmp/ingest.hpp"
+#include "rtmp/message.hpp"
+#include "rtmp/server.hpp"
+
+namespace tidecast::rtmp {
+
+class Session;
+
+struct Server::Shared {
+  core::Logger& log;
+  ServerLimits limits;
+  PublishGateway& gateway;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> publishers{0};
+  std::mutex mutex;
+  std::uint64_t next_id = 0;
+  std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared);
+  ~Session();
+  void start();
+  void request_close();  // any thread
+
+ private:
+  void read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void process(std::span<const std::uint8_t> bytes);
+  void handle(const Message& message);
+  void handle_command(const Message& message, std::span<const std::uint8_t> amf);
+  void handle_data(std::span<const std::uint8_t> amf);
+  void handle_media(const Message& message);
+  void handle_aggregate(const Message& message);
+  void on_connect(double transaction, const std::vector<AmfValue>& args);
+  void on_publish(double transaction, std::uint32_t stream_id, const std::vector<AmfValue>& args);
+  void end_publish(std::string_view why);
+  void forward(IngestOutput output);
+
+  void send(const Message& message);
+  void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code, std::string_view text);
+  void flush();
+  void fail(std::string_view reason);  // one log line, then close
+  void close();
+
+  boost::beast::tcp_stream stream_;
+  std::shared_ptr<Server::Shared> shared_;
+  std::uint64_t id_ = 0;
+  std::string remote_;
+  std::array<std::uint8_t, 16 * 1024> read_buffer_{};
+  std::chrono::steady_clock::time_point handshake_deadline_;
+
+  HandshakeServer handshake_;
+  ChunkReader reader_;
+  ChunkWriter writer_;
+  IngestAssembler ingest_;
+
+  std::deque<std::vector<std::uint8_t>> out_;  // one write in flight: out_.front()
+  std::size_t out_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+
+  std::string app_;
+  std::uint64_t bytes_in_ = 0;
+  std::uint64_t acked_at_ = 0;
+  std::uint32_t peer_window_ = 0;
+  std::unique_ptr<Publisher> publisher_;
+  std::uint32_t publish_stream_id_ = 0;
+  std::chrono::steady_clock::time_point publish_started_;
+};
+
+}  // namespace tidecast::rtmp
