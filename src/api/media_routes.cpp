@@ -63,7 +63,7 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
       return text_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", kPlaylistCache);
     }
     package::DashOptions options{utc_timing_url(request), unix_now_ms()};
-    return text_file(request, package::dash_manifest(snapshot->presentation, options), "application/dash+xml",
+    return text_file(request, package::dash_manifest(snapshot->dash_presentation, options), "application/dash+xml",
                      kPlaylistCache);
   }
   const std::size_t slash = file.find('/');

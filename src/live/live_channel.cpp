@@ -33,10 +33,9 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
       strand_(net::make_strand(cpu)),
       snapshot_(std::make_shared<LiveSnapshot>()),
       started_(std::chrono::steady_clock::now()) {
-  // Numbers (and period ids) start at the clock so a later presentation on the
-  // same channel never reuses a segment URL that caches hold as immutable.
-  next_number_ = static_cast<std::uint32_t>(unix_now_ms() / 1000);
-  period_index_ = next_number_;
+  // Period ids come from the clock, so a later presentation on the same
+  // channel never reuses a segment URL that caches hold as immutable.
+  period_index_ = static_cast<std::uint32_t>(unix_now_ms() / 1000);
   status_.channel = channel_.name;
   status_.title = channel_.title;
 }
@@ -129,11 +128,11 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   if (!availability_start_ms_) availability_start_ms_ = now;
   const double by_clock = static_cast<double>(now - *availability_start_ms_) / 1000.0;
   const double start = periods_.empty() ? 0.0 : std::max(by_clock, period_end_seconds_);
-  if (!periods_.empty()) period_index_ = next_number_;
+  if (!periods_.empty()) period_index_ = std::max(period_index_ + 1, static_cast<std::uint32_t>(now / 1000));
   periods_.push_back({period_index_, start});
   period_end_seconds_ = start;
 
-  segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds});
+  segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1});
   number_base_ = -1;
   for (const TrackKind kind : {TrackKind::video, TrackKind::audio}) {
     const bool present = kind == TrackKind::video ? info.video.has_value() : info.audio.has_value();
@@ -173,14 +172,17 @@ void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments) {
 }
 
 void LiveChannel::add_segment(package::SegmentOut& out) {
+  // The segmenter numbers segments from 1 within a period, audio and video alike.
   if (number_base_ < 0) number_base_ = static_cast<std::int64_t>(next_number_) - out.number;
   const auto number = static_cast<std::uint32_t>(number_base_ + out.number);
   next_number_ = std::max(next_number_, number + 1);
+  const std::uint32_t index = out.number - 1;
 
   TrackState& track = track_for(out.kind);
   auto& d = track.description;
   package::SegmentEntry entry;
   entry.number = number;
+  entry.index = index;
   entry.start = out.start;
   entry.duration = out.duration;
   entry.period = period_index_;
@@ -206,7 +208,7 @@ void LiveChannel::add_segment(package::SegmentOut& out) {
   track.all_segments.push_back(entry);
   while (d.segments.size() > options_.playlist_segments) d.segments.erase(d.segments.begin());
 
-  const std::string name = fmt::format("{}/{}.m4s", d.id, number);
+  const std::string name = d.id + "/" + entry.file_name();
   auto bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(out.bytes));
   files_[name] = bytes;
   file_order_.push_back(name);
@@ -229,6 +231,23 @@ void LiveChannel::add_segment(package::SegmentOut& out) {
     }
   }
   if (recording_) recording_->write_file(name, *bytes);
+}
+
+package::Presentation LiveChannel::dash_presentation() const {
+  // The window's periods from their first segment (see presentation.hpp),
+  // bounded so a long stream's manifest stays small.
+  constexpr std::size_t kMaxTimelineSegments = 3600;
+  package::Presentation p = presentation(false);
+  for (std::size_t i = 0; i < p.tracks.size(); ++i) {
+    auto& window = p.tracks[i].segments;
+    if (window.empty()) continue;
+    const std::uint32_t first_period = window.front().period;
+    const auto& all = tracks_[i].all_segments;
+    auto from = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.period == first_period; });
+    if (static_cast<std::size_t>(all.end() - from) > kMaxTimelineSegments) from = all.end() - kMaxTimelineSegments;
+    window.assign(from, all.end());
+  }
+  return p;
 }
 
 package::Presentation LiveChannel::presentation(bool whole_recording) const {
@@ -256,6 +275,7 @@ void LiveChannel::publish_snapshot() {
   auto next = std::make_shared<LiveSnapshot>();
   next->channel = channel_.name;
   next->presentation = presentation(false);
+  next->dash_presentation = dash_presentation();
   next->files = files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
   bool any_segments = false;

@@ -91,6 +91,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   void finalize_on_strand();
   TrackState& track_for(media::TrackKind kind);
   package::Presentation presentation(bool whole_recording) const;
+  package::Presentation dash_presentation() const;
 
   const ChannelRef channel_;
   const LiveOptions options_;
@@ -107,7 +108,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::uint32_t period_index_ = 0;
   bool period_open_ = false;
   std::int64_t number_base_ = -1;
-  std::uint32_t next_number_ = 1;
+  std::uint32_t next_number_ = 0;
   std::uint32_t discontinuities_dropped_ = 0;
   std::map<std::string, SharedBytes, std::less<>> files_;
   std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction

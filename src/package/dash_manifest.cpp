@@ -45,9 +45,9 @@ std::string segment_timeline(const TrackDescription& track, std::uint32_t period
   return out;
 }
 
-std::uint32_t first_number_in(const TrackDescription& track, std::uint32_t period) {
+std::uint32_t first_index_in(const TrackDescription& track, std::uint32_t period) {
   for (const auto& segment : track.segments) {
-    if (segment.period == period) return segment.number;
+    if (segment.period == period) return segment.index;
   }
   return 0;
 }
@@ -75,8 +75,8 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
       id, video ? "video" : "audio", video ? "video/mp4" : "audio/mp4", video ? "" : " lang=\"und\"");
   out += fmt::format(
       "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" "
-      "media=\"$RepresentationID$/$Number$.m4s\" startNumber=\"{}\">{}</SegmentTemplate>\n",
-      timeline_track->timescale, period, first_number_in(*timeline_track, period),
+      "media=\"$RepresentationID$/{}-$Number$.m4s\" startNumber=\"{}\">{}</SegmentTemplate>\n",
+      timeline_track->timescale, period, period, first_index_in(*timeline_track, period),
       segment_timeline(*timeline_track, period));
   for (const auto& track : p.tracks) {
     if (track.kind != kind) continue;

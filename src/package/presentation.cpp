@@ -1,6 +1,12 @@
 #include "package/presentation.hpp"
 
+#include <fmt/format.h>
+
 namespace tidecast::package {
+
+std::string SegmentEntry::file_name() const {
+  return fmt::format("{}-{}.m4s", period, index);
+}
 
 double presentation_duration_seconds(const Presentation& presentation) {
   if (presentation.tracks.empty()) return 0;

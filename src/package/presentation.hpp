@@ -5,7 +5,13 @@
 //
 // File layout (relative to the presentation root, e.g. /live/<channel>/):
 //   master.m3u8, manifest.mpd, <track>/media.m3u8,
-//   <track>/init-<period>.mp4, <track>/<number>.m4s
+//   <track>/init-<period>.mp4, <track>/<period>-<index>.m4s
+//
+// Segment files are named by their index within the period: DASH addresses
+// them with $Number$ from startNumber 0 of each Period (players such as
+// FFmpeg's DASH demuxer only follow a live SegmentTimeline correctly when the
+// timeline starts at the period's first segment and numbers equal indices).
+// HLS uses the presentation-wide `number` as its media sequence.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,12 +21,14 @@
 namespace tidecast::package {
 
 struct SegmentEntry {
-  std::uint32_t number = 0;
-  std::uint64_t start = 0;  // track timescale, relative to the period start
+  std::uint32_t number = 0;  // presentation-wide sequence (HLS media sequence)
+  std::uint32_t index = 0;   // within its period (DASH $Number$, file name)
+  std::uint64_t start = 0;   // track timescale, relative to the period start
   std::uint64_t duration = 0;
   std::uint32_t period = 0;
   std::int64_t wallclock_ms = 0;  // unix ms at the segment's start (EXT-X-PROGRAM-DATE-TIME)
   std::uint64_t bytes = 0;
+  std::string file_name() const;  // "<period>-<index>.m4s"
   double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
 };
 

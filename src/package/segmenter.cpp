@@ -378,10 +378,13 @@ void Segmenter::end_period(std::vector<SegmentOut>& out) {
   }
   if (video_ && !video_->pending.empty()) {
     Track& v = *video_;
-    std::int64_t step = v.spec.video()->frame_rate > 0
-                            ? static_cast<std::int64_t>(std::llround(kVideoTimescale / v.spec.video()->frame_rate))
-                            : 3000;
-    if (v.pending.size() >= 2) step = v.pending.back().time - v.pending[v.pending.size() - 2].time;
+    // The last frame lasts as long as the segment's average frame (millisecond
+    // input alternates 33/34 ms at 30 fps), else the nominal frame rate.
+    const double frame_rate = v.spec.video()->frame_rate;
+    std::int64_t step = frame_rate > 0 ? static_cast<std::int64_t>(std::llround(kVideoTimescale / frame_rate)) : 3000;
+    if (v.pending.size() >= 2) {
+      step = (v.pending.back().time - v.pending.front().time) / static_cast<std::int64_t>(v.pending.size() - 1);
+    }
     close_video(v.pending.back().time + std::max<std::int64_t>(1, step), out);
   }
   if (audio_) drain_audio(true, out);

@@ -52,32 +52,47 @@ class Decoder {
     }
     const std::uint8_t type = take(1, "marker")[0];
     switch (type) {
-      case marker::number: return AmfValue(number());
-      case marker::boolean: return AmfValue(take(1, "boolean")[0] != 0);
-      case marker::string: return AmfValue(text(bytes::be16(take(2, "string length").data()), "string"));
-      case marker::long_string: return AmfValue(text(bytes::be32(take(4, "long string length").data()), "long string"));
-      case marker::object: return AmfValue::object(properties(depth));
-      case marker::null: return AmfValue::null();
+      case marker::number:
+        return AmfValue(number());
+      case marker::boolean:
+        return AmfValue(take(1, "boolean")[0] != 0);
+      case marker::string:
+        return AmfValue(text(bytes::be16(take(2, "string length").data()), "string"));
+      case marker::long_string:
+        return AmfValue(text(bytes::be32(take(4, "long string length").data()), "long string"));
+      case marker::object:
+        return AmfValue::object(properties(depth));
+      case marker::null:
+        return AmfValue::null();
       case marker::undefined:
-      case marker::unsupported: return AmfValue::undefined();
+      case marker::unsupported:
+        return AmfValue::undefined();
       case marker::ecma_array: {
         take(4, "ecma array count");  // a hint only: the entries run to the end marker
         return AmfValue::ecma_array(properties(depth));
       }
-      case marker::object_end: return AmfValue::object_end();
-      case marker::strict_array: return strict_array(depth);
+      case marker::object_end:
+        return AmfValue::object_end();
+      case marker::strict_array:
+        return strict_array(depth);
       case marker::date: {
         const double ms = number();
         const auto tz = static_cast<std::int16_t>(bytes::be16(take(2, "date timezone").data()));
         return AmfValue::date(ms, tz);
       }
       case marker::movieclip:
-      case marker::recordset: throw ProtocolError("amf0: reserved marker " + std::to_string(type));
-      case marker::reference: throw ProtocolError("amf0: object references are not supported");
-      case marker::xml_document: throw ProtocolError("amf0: XML documents are not supported");
-      case marker::typed_object: throw ProtocolError("amf0: typed objects are not supported");
-      case marker::avmplus: throw ProtocolError("amf0: AMF3 values (avmplus marker 0x11) are not supported");
-      default: throw ProtocolError("amf0: unknown marker " + std::to_string(type));
+      case marker::recordset:
+        throw ProtocolError("amf0: reserved marker " + std::to_string(type));
+      case marker::reference:
+        throw ProtocolError("amf0: object references are not supported");
+      case marker::xml_document:
+        throw ProtocolError("amf0: XML documents are not supported");
+      case marker::typed_object:
+        throw ProtocolError("amf0: typed objects are not supported");
+      case marker::avmplus:
+        throw ProtocolError("amf0: AMF3 values (avmplus marker 0x11) are not supported");
+      default:
+        throw ProtocolError("amf0: unknown marker " + std::to_string(type));
     }
   }
 
@@ -184,11 +199,21 @@ void render(const AmfValue& v, std::string& out, std::size_t max_chars) {
       out.append(buf, result.ptr);
       break;
     }
-    case AmfType::boolean: out += std::get<bool>(v.value) ? "true" : "false"; break;
-    case AmfType::string: append_quoted(out, std::get<std::string>(v.value)); break;
-    case AmfType::null: out += "null"; break;
-    case AmfType::undefined: out += "undefined"; break;
-    case AmfType::object_end: out += "<object end>"; break;
+    case AmfType::boolean:
+      out += std::get<bool>(v.value) ? "true" : "false";
+      break;
+    case AmfType::string:
+      append_quoted(out, std::get<std::string>(v.value));
+      break;
+    case AmfType::null:
+      out += "null";
+      break;
+    case AmfType::undefined:
+      out += "undefined";
+      break;
+    case AmfType::object_end:
+      out += "<object end>";
+      break;
     case AmfType::date: {
       out += "date(";
       render(AmfValue(std::get<AmfDate>(v.value).milliseconds), out, max_chars);
@@ -229,16 +254,26 @@ void render(const AmfValue& v, std::string& out, std::size_t max_chars) {
 
 const char* amf_type_name(AmfType type) {
   switch (type) {
-    case AmfType::number: return "number";
-    case AmfType::boolean: return "boolean";
-    case AmfType::string: return "string";
-    case AmfType::object: return "object";
-    case AmfType::null: return "null";
-    case AmfType::undefined: return "undefined";
-    case AmfType::ecma_array: return "ecma array";
-    case AmfType::strict_array: return "strict array";
-    case AmfType::date: return "date";
-    case AmfType::object_end: return "object end";
+    case AmfType::number:
+      return "number";
+    case AmfType::boolean:
+      return "boolean";
+    case AmfType::string:
+      return "string";
+    case AmfType::object:
+      return "object";
+    case AmfType::null:
+      return "null";
+    case AmfType::undefined:
+      return "undefined";
+    case AmfType::ecma_array:
+      return "ecma array";
+    case AmfType::strict_array:
+      return "strict array";
+    case AmfType::date:
+      return "date";
+    case AmfType::object_end:
+      return "object end";
   }
   return "unknown";
 }
@@ -249,9 +284,13 @@ AmfValue AmfValue::object(AmfObject properties) {
   return v;
 }
 
-AmfValue AmfValue::ecma_array(AmfObject entries) { return AmfValue(AmfEcmaArray{std::move(entries)}); }
+AmfValue AmfValue::ecma_array(AmfObject entries) {
+  return AmfValue(AmfEcmaArray{std::move(entries)});
+}
 
-AmfValue AmfValue::strict_array(AmfArray items) { return AmfValue(AmfStrictArray{std::move(items)}); }
+AmfValue AmfValue::strict_array(AmfArray items) {
+  return AmfValue(AmfStrictArray{std::move(items)});
+}
 
 double AmfValue::as_number() const {
   if (!is_number()) type_mismatch(AmfType::number, type());
@@ -302,12 +341,18 @@ double AmfValue::number_or(std::string_view key, double fallback) const {
   return v != nullptr && v->is_number() ? v->as_number() : fallback;
 }
 
-bool operator==(const AmfValue& a, const AmfValue& b) { return a.value == b.value; }
+bool operator==(const AmfValue& a, const AmfValue& b) {
+  return a.value == b.value;
+}
 bool operator==(const AmfDate& a, const AmfDate& b) {
   return a.milliseconds == b.milliseconds && a.timezone == b.timezone;
 }
-bool operator==(const AmfEcmaArray& a, const AmfEcmaArray& b) { return a.entries == b.entries; }
-bool operator==(const AmfStrictArray& a, const AmfStrictArray& b) { return a.items == b.items; }
+bool operator==(const AmfEcmaArray& a, const AmfEcmaArray& b) {
+  return a.entries == b.entries;
+}
+bool operator==(const AmfStrictArray& a, const AmfStrictArray& b) {
+  return a.items == b.items;
+}
 
 std::vector<AmfValue> amf0_decode_all(std::span<const std::uint8_t> in) {
   Decoder decoder(in, 0);
@@ -350,8 +395,12 @@ void amf0_encode(const AmfValue& value, std::vector<std::uint8_t>& out) {
       out.push_back(marker::object);
       put_properties(out, std::get<AmfObject>(value.value));
       break;
-    case AmfType::null: out.push_back(marker::null); break;
-    case AmfType::undefined: out.push_back(marker::undefined); break;
+    case AmfType::null:
+      out.push_back(marker::null);
+      break;
+    case AmfType::undefined:
+      out.push_back(marker::undefined);
+      break;
     case AmfType::ecma_array: {
       const auto& entries = std::get<AmfEcmaArray>(value.value).entries;
       out.push_back(marker::ecma_array);
@@ -373,7 +422,9 @@ void amf0_encode(const AmfValue& value, std::vector<std::uint8_t>& out) {
       bytes::put_be16(out, static_cast<std::uint16_t>(date.timezone));
       break;
     }
-    case AmfType::object_end: out.push_back(marker::object_end); break;
+    case AmfType::object_end:
+      out.push_back(marker::object_end);
+      break;
   }
 }
 

@@ -31,7 +31,7 @@ struct AmfUndefined {};
 // The 0x09 marker on its own (it normally only terminates an object).
 struct AmfObjectEnd {};
 struct AmfDate {
-  double milliseconds = 0;   // since the Unix epoch, UTC
+  double milliseconds = 0;    // since the Unix epoch, UTC
   std::int16_t timezone = 0;  // reserved by the spec; kept for round trips
 };
 // An ECMA array is an object with an associative-count prefix on the wire.
@@ -53,10 +53,10 @@ struct AmfValue {
   AmfValue() : value(AmfNull{}) {}
   AmfValue(double v) : value(v) {}
   template <typename T>
-    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-  AmfValue(T v) : value(static_cast<double>(v)) {}
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) AmfValue(T v) : value(static_cast<double>(v)) {}
   AmfValue(bool v) : value(v) {}
-  AmfValue(const char* v) : value(std::string(v)) {}
+  AmfValue(const char* v) : value(v != nullptr ? Variant(std::string(v)) : Variant(AmfNull{})) {}
+  AmfValue(std::nullptr_t) : value(AmfNull{}) {}
   AmfValue(std::string_view v) : value(std::string(v)) {}
   AmfValue(std::string v) : value(std::move(v)) {}
   AmfValue(AmfNull v) : value(v) {}
@@ -71,7 +71,9 @@ struct AmfValue {
   static AmfValue strict_array(AmfArray items);
   static AmfValue null() { return AmfValue(AmfNull{}); }
   static AmfValue undefined() { return AmfValue(AmfUndefined{}); }
-  static AmfValue date(double milliseconds, std::int16_t timezone = 0) { return AmfValue(AmfDate{milliseconds, timezone}); }
+  static AmfValue date(double milliseconds, std::int16_t timezone = 0) {
+    return AmfValue(AmfDate{milliseconds, timezone});
+  }
   static AmfValue object_end() { return AmfValue(AmfObjectEnd{}); }
 
   AmfType type() const { return static_cast<AmfType>(value.index()); }
@@ -112,9 +114,15 @@ struct AmfValue {
 bool operator==(const AmfDate& a, const AmfDate& b);
 bool operator==(const AmfEcmaArray& a, const AmfEcmaArray& b);
 bool operator==(const AmfStrictArray& a, const AmfStrictArray& b);
-inline bool operator==(AmfNull, AmfNull) { return true; }
-inline bool operator==(AmfUndefined, AmfUndefined) { return true; }
-inline bool operator==(AmfObjectEnd, AmfObjectEnd) { return true; }
+inline bool operator==(AmfNull, AmfNull) {
+  return true;
+}
+inline bool operator==(AmfUndefined, AmfUndefined) {
+  return true;
+}
+inline bool operator==(AmfObjectEnd, AmfObjectEnd) {
+  return true;
+}
 
 // Decoder limits: nesting depth, and values per call (each at least one input
 // byte, so this bounds memory at a small multiple of the input size).

@@ -15,7 +15,9 @@ constexpr std::size_t message_header_size[4] = {11, 7, 3, 0};
 // Payload memory is reserved up to this much ahead of the bytes that arrived.
 constexpr std::size_t max_reserve = 64 * 1024;
 
-[[noreturn]] void fail(const std::string& what) { throw ProtocolError("rtmp chunk: " + what); }
+[[noreturn]] void fail(const std::string& what) {
+  throw ProtocolError("rtmp chunk: " + what);
+}
 
 }  // namespace
 
@@ -106,12 +108,10 @@ bool ChunkReader::read_chunk_header() {
   if (extended) {
     if (available < size + 4) return false;
     extended_value = bytes::be32(p + size);
-    if (continuation && extended_value != streams_[index].extended_value) {
-      // Some encoders do not repeat the field inside a message; then these
-      // four bytes are payload. Accept both forms.
-    } else {
-      size += 4;
-    }
+    // Some encoders do not repeat the field in the continuation chunks of a
+    // message; then these four bytes are payload. Accept both forms.
+    const bool repeated = !continuation || extended_value == streams_[index].extended_value;
+    if (repeated) size += 4;
   }
 
   if (!known) index = add_stream(csid);  // only now: a header that is complete
@@ -139,10 +139,8 @@ bool ChunkReader::read_chunk_header() {
       stream.timestamp += field;  // wraps modulo 2^32 like RTMP timestamps do
       stream.delta = field;
     }
-    if (fmt <= 2) {
-      stream.extended = extended;
-      stream.extended_value = extended_value;
-    }
+    if (fmt <= 2) stream.extended = extended;
+    stream.extended_value = extended_value;  // what continuation chunks of this message repeat
     start_message(stream);
   }
   current_ = index;

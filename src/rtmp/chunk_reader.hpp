@@ -52,7 +52,7 @@ class ChunkReader {
     std::uint32_t delta = 0;      // added for a type-3 chunk that starts a new message
     std::uint32_t length = 0;
     std::uint32_t stream_id = 0;
-    std::uint32_t extended_value = 0;  // the 32-bit field of the last type 0/1/2 header
+    std::uint32_t extended_value = 0;  // the extended field of the current message's first chunk
     std::uint8_t type_id = 0;
     bool extended = false;  // the last type 0/1/2 header used an extended timestamp
     bool in_progress = false;

@@ -45,12 +45,18 @@ std::span<const std::uint8_t> amf0_body(const Message& message, std::uint8_t amf
 
 }  // namespace
 
-Message set_chunk_size(std::uint32_t size) { return u32_message(message_type::set_chunk_size, size & 0x7FFFFFFF); }
-Message abort_message(std::uint32_t chunk_stream_id) { return u32_message(message_type::abort, chunk_stream_id); }
+Message set_chunk_size(std::uint32_t size) {
+  return u32_message(message_type::set_chunk_size, size & 0x7FFFFFFF);
+}
+Message abort_message(std::uint32_t chunk_stream_id) {
+  return u32_message(message_type::abort, chunk_stream_id);
+}
 Message acknowledgement(std::uint32_t sequence_number) {
   return u32_message(message_type::acknowledgement, sequence_number);
 }
-Message window_ack_size(std::uint32_t window) { return u32_message(message_type::window_ack_size, window); }
+Message window_ack_size(std::uint32_t window) {
+  return u32_message(message_type::window_ack_size, window);
+}
 
 Message set_peer_bandwidth(std::uint32_t window, std::uint8_t limit_type) {
   std::vector<std::uint8_t> payload;
@@ -66,10 +72,18 @@ Message user_control(std::uint16_t event, std::uint32_t value) {
   return control_message(message_type::user_control, std::move(payload));
 }
 
-Message stream_begin(std::uint32_t stream_id) { return user_control(user_control_event::stream_begin, stream_id); }
-Message stream_eof(std::uint32_t stream_id) { return user_control(user_control_event::stream_eof, stream_id); }
-Message ping_request(std::uint32_t timestamp) { return user_control(user_control_event::ping_request, timestamp); }
-Message ping_response(std::uint32_t timestamp) { return user_control(user_control_event::ping_response, timestamp); }
+Message stream_begin(std::uint32_t stream_id) {
+  return user_control(user_control_event::stream_begin, stream_id);
+}
+Message stream_eof(std::uint32_t stream_id) {
+  return user_control(user_control_event::stream_eof, stream_id);
+}
+Message ping_request(std::uint32_t timestamp) {
+  return user_control(user_control_event::ping_request, timestamp);
+}
+Message ping_response(std::uint32_t timestamp) {
+  return user_control(user_control_event::ping_response, timestamp);
+}
 
 Message command(std::uint32_t stream_id, const std::vector<AmfValue>& values) {
   return Message{.type_id = message_type::command_amf0,

@@ -38,8 +38,8 @@ Message command(std::uint32_t stream_id, const std::vector<AmfValue>& values);
 Message data(std::uint32_t stream_id, const std::vector<AmfValue>& values, std::uint32_t timestamp = 0);
 
 struct UserControl {
-  std::uint16_t type = 0;   // user_control_event::*
-  std::uint32_t value = 0;  // stream id, or the timestamp of a ping
+  std::uint16_t type = 0;                         // user_control_event::*
+  std::uint32_t value = 0;                        // stream id, or the timestamp of a ping
   std::optional<std::uint32_t> buffer_length_ms;  // SetBufferLength only
 };
 // Throws ProtocolError for a payload shorter than its event needs.

@@ -95,7 +95,9 @@ VideoTag parse_enhanced_video(std::span<const std::uint8_t> payload, VideoTag ta
   if (tag.packet_type == video_packet::metadata || tag.frame_type == frame_type::command) return tag;
   tag.body = payload.subspan(5);
   switch (tag.packet_type) {
-    case video_packet::sequence_start: tag.kind = TagKind::sequence_header; break;
+    case video_packet::sequence_start:
+      tag.kind = TagKind::sequence_header;
+      break;
     case video_packet::coded_frames:
       tag.kind = TagKind::frame;
       if (tag.codec == FlvCodec::h264 || tag.codec == FlvCodec::hevc) {
@@ -104,12 +106,16 @@ VideoTag parse_enhanced_video(std::span<const std::uint8_t> payload, VideoTag ta
         tag.body = payload.subspan(8);
       }
       break;
-    case video_packet::coded_frames_x: tag.kind = TagKind::frame; break;
+    case video_packet::coded_frames_x:
+      tag.kind = TagKind::frame;
+      break;
     case video_packet::sequence_end:
       tag.kind = TagKind::end_of_sequence;
       tag.body = {};
       break;
-    default: tag.body = {}; break;  // MPEG2TSSequenceStart, reserved
+    default:
+      tag.body = {};
+      break;  // MPEG2TSSequenceStart, reserved
   }
   return tag;
 }
@@ -131,33 +137,55 @@ std::string fourcc_label(std::uint32_t code) {
 
 const char* legacy_video_name(std::uint32_t id) {
   switch (id) {
-    case 2: return "Sorenson H.263";
-    case 3: return "Screen video";
-    case 4: return "On2 VP6";
-    case 5: return "On2 VP6 with alpha";
-    case 6: return "Screen video v2";
-    case 7: return "AVC";
-    case 12: return "HEVC";
-    default: return "unknown";
+    case 2:
+      return "Sorenson H.263";
+    case 3:
+      return "Screen video";
+    case 4:
+      return "On2 VP6";
+    case 5:
+      return "On2 VP6 with alpha";
+    case 6:
+      return "Screen video v2";
+    case 7:
+      return "AVC";
+    case 12:
+      return "HEVC";
+    default:
+      return "unknown";
   }
 }
 
 const char* sound_format_name(std::uint32_t format) {
   switch (format) {
-    case 0: return "Linear PCM";
-    case 1: return "ADPCM";
-    case 2: return "MP3";
-    case 3: return "Linear PCM little endian";
-    case 4: return "Nellymoser 16 kHz";
-    case 5: return "Nellymoser 8 kHz";
-    case 6: return "Nellymoser";
-    case 7: return "G.711 A-law";
-    case 8: return "G.711 mu-law";
-    case 10: return "AAC";
-    case 11: return "Speex";
-    case 14: return "MP3 8 kHz";
-    case 15: return "device-specific";
-    default: return "reserved";
+    case 0:
+      return "Linear PCM";
+    case 1:
+      return "ADPCM";
+    case 2:
+      return "MP3";
+    case 3:
+      return "Linear PCM little endian";
+    case 4:
+      return "Nellymoser 16 kHz";
+    case 5:
+      return "Nellymoser 8 kHz";
+    case 6:
+      return "Nellymoser";
+    case 7:
+      return "G.711 A-law";
+    case 8:
+      return "G.711 mu-law";
+    case 10:
+      return "AAC";
+    case 11:
+      return "Speex";
+    case 14:
+      return "MP3 8 kHz";
+    case 15:
+      return "device-specific";
+    default:
+      return "reserved";
   }
 }
 
@@ -165,11 +193,16 @@ const char* sound_format_name(std::uint32_t format) {
 
 const char* codec_name(FlvCodec codec) {
   switch (codec) {
-    case FlvCodec::h264: return "h264";
-    case FlvCodec::hevc: return "hevc";
-    case FlvCodec::av1: return "av1";
-    case FlvCodec::aac: return "aac";
-    case FlvCodec::unsupported: return "unsupported";
+    case FlvCodec::h264:
+      return "h264";
+    case FlvCodec::hevc:
+      return "hevc";
+    case FlvCodec::av1:
+      return "av1";
+    case FlvCodec::aac:
+      return "aac";
+    case FlvCodec::unsupported:
+      return "unsupported";
   }
   return "unsupported";
 }
@@ -223,8 +256,11 @@ AudioTag parse_audio_tag(std::span<const std::uint8_t> payload) {
       tag.kind = TagKind::frame;
       tag.body = payload.subspan(5);
       break;
-    case audio_packet::sequence_end: tag.kind = TagKind::end_of_sequence; break;
-    default: break;  // multichannel config, reserved
+    case audio_packet::sequence_end:
+      tag.kind = TagKind::end_of_sequence;
+      break;
+    default:
+      break;  // multichannel config, reserved
   }
   return tag;
 }

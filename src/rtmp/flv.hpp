@@ -27,7 +27,8 @@ const char* codec_name(FlvCodec codec);
 
 // A FourCC as a big-endian integer: fourcc("hvc1") == 0x68766331.
 constexpr std::uint32_t fourcc(const char (&s)[5]) {
-  return (std::uint32_t{static_cast<std::uint8_t>(s[0])} << 24) | (std::uint32_t{static_cast<std::uint8_t>(s[1])} << 16) |
+  return (std::uint32_t{static_cast<std::uint8_t>(s[0])} << 24) |
+         (std::uint32_t{static_cast<std::uint8_t>(s[1])} << 16) |
          (std::uint32_t{static_cast<std::uint8_t>(s[2])} << 8) | std::uint32_t{static_cast<std::uint8_t>(s[3])};
 }
 
@@ -37,7 +38,7 @@ struct VideoTag {
   bool enhanced = false;  // FourCC (Enhanced RTMP) header
   bool keyframe = false;  // frame type 1 (or 4, generated key frame)
   std::uint8_t frame_type = 0;
-  std::uint8_t packet_type = 0;  // AVCPacketType, or the enhanced PacketType
+  std::uint8_t packet_type = 0;          // AVCPacketType, or the enhanced PacketType
   std::int32_t composition_time_ms = 0;  // pts - dts
   std::span<const std::uint8_t> body;
   std::uint32_t fourcc_or_codec_id = 0;  // legacy CodecID, or the FourCC when enhanced

@@ -56,7 +56,9 @@ std::size_t HandshakeServer::consume(std::span<const std::uint8_t> in) {
   return used;
 }
 
-std::vector<std::uint8_t> HandshakeServer::take_output() { return std::exchange(output_, {}); }
+std::vector<std::uint8_t> HandshakeServer::take_output() {
+  return std::exchange(output_, {});
+}
 
 void HandshakeServer::respond_to_c1() {
   const hd::Packet c1{c1_};

@@ -43,8 +43,12 @@ EVP_MAC* hmac_algorithm() {
 
 }  // namespace
 
-std::span<const std::uint8_t> flash_player_key() { return fp_key; }
-std::span<const std::uint8_t> media_server_key() { return fms_key; }
+std::span<const std::uint8_t> flash_player_key() {
+  return fp_key;
+}
+std::span<const std::uint8_t> media_server_key() {
+  return fms_key;
+}
 
 std::size_t digest_offset(Packet packet, Layout layout) {
   const std::size_t block = layout == Layout::digest_first ? 8 : 772;

@@ -59,22 +59,38 @@ inline constexpr std::uint32_t max_id = 65599;
 // A short name for logs: "video", "command_amf0", ... or "unknown".
 inline const char* message_type_name(std::uint8_t type_id) {
   switch (type_id) {
-    case message_type::set_chunk_size: return "set_chunk_size";
-    case message_type::abort: return "abort";
-    case message_type::acknowledgement: return "acknowledgement";
-    case message_type::user_control: return "user_control";
-    case message_type::window_ack_size: return "window_ack_size";
-    case message_type::set_peer_bandwidth: return "set_peer_bandwidth";
-    case message_type::audio: return "audio";
-    case message_type::video: return "video";
-    case message_type::data_amf3: return "data_amf3";
-    case message_type::shared_object_amf3: return "shared_object_amf3";
-    case message_type::command_amf3: return "command_amf3";
-    case message_type::data_amf0: return "data_amf0";
-    case message_type::shared_object_amf0: return "shared_object_amf0";
-    case message_type::command_amf0: return "command_amf0";
-    case message_type::aggregate: return "aggregate";
-    default: return "unknown";
+    case message_type::set_chunk_size:
+      return "set_chunk_size";
+    case message_type::abort:
+      return "abort";
+    case message_type::acknowledgement:
+      return "acknowledgement";
+    case message_type::user_control:
+      return "user_control";
+    case message_type::window_ack_size:
+      return "window_ack_size";
+    case message_type::set_peer_bandwidth:
+      return "set_peer_bandwidth";
+    case message_type::audio:
+      return "audio";
+    case message_type::video:
+      return "video";
+    case message_type::data_amf3:
+      return "data_amf3";
+    case message_type::shared_object_amf3:
+      return "shared_object_amf3";
+    case message_type::command_amf3:
+      return "command_amf3";
+    case message_type::data_amf0:
+      return "data_amf0";
+    case message_type::shared_object_amf0:
+      return "shared_object_amf0";
+    case message_type::command_amf0:
+      return "command_amf0";
+    case message_type::aggregate:
+      return "aggregate";
+    default:
+      return "unknown";
   }
 }
 

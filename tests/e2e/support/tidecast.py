@@ -1,0 +1,200 @@
+"""Drives the real tidecast binary and real peers (ffmpeg, ffprobe) for end-to-end tests.
+
+Servers bind 127.0.0.1 with port 0; the chosen ports are read from the line the
+binary prints at start. Every process is stopped by PID.
+"""
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import warnings
+
+warnings.simplefilter("ignore", ResourceWarning)  # pipes of peers we kill on purpose
+
+BIN = os.environ.get("TIDECAST_BIN", os.path.join(os.path.dirname(__file__), "../../../build/tidecast"))
+
+
+class Server:
+    def __init__(self, config=None, data_dir=None):
+        self.tmp = tempfile.TemporaryDirectory(prefix="tidecast-e2e-")
+        self.data_dir = data_dir or os.path.join(self.tmp.name, "data")
+        cfg = {"http": {"listen": "127.0.0.1:0"}, "rtmp": {"listen": "127.0.0.1:0"}, "log_level": "info"}
+        for section, values in (config or {}).items():
+            if isinstance(values, dict):
+                cfg.setdefault(section, {}).update(values)
+            else:
+                cfg[section] = values
+        cfg["data_dir"] = self.data_dir
+        self.config_path = os.path.join(self.tmp.name, "tidecast.json")
+        with open(self.config_path, "w") as f:
+            json.dump(cfg, f)
+        self.log_path = os.path.join(self.tmp.name, "server.log")
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.log = open(self.log_path, "ab", buffering=0)
+        self.proc = subprocess.Popen([BIN, "--config", self.config_path], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        ports = queue.Queue()
+
+        def pump():  # copies the server's log lines to a file, noting the ports line
+            for line in self.proc.stdout:
+                self.log.write(line)
+                m = re.search(rb"listening: http=(\d+) rtmp=(\d+)", line)
+                if m:
+                    ports.put((int(m.group(1)), int(m.group(2))))
+            ports.put(None)
+
+        self.pump = threading.Thread(target=pump, daemon=True)
+        self.pump.start()
+        found = ports.get(timeout=30)
+        if not found:
+            raise RuntimeError(f"tidecast did not start:\n{self.read_log()}")
+        self.http_port, self.rtmp_port = found
+        self.base = f"http://127.0.0.1:{self.http_port}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.pump.join(5)
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        self.log.close()
+
+    def close(self):
+        self.stop()
+        self.tmp.cleanup()
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def url(self, path):
+        return self.base + path
+
+    def get(self, path, headers=None):
+        """(status, headers, body bytes); never raises for HTTP errors."""
+        req = urllib.request.Request(self.url(path), headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def get_json(self, path):
+        status, _, body = self.get(path)
+        return status, json.loads(body)
+
+    def post_json(self, path, payload):
+        req = urllib.request.Request(self.url(path), data=json.dumps(payload).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def create_channel(self, name):
+        status, body = self.post_json("/api/v1/channels", {"name": name})
+        assert status == 201, body
+        return body["stream_key"]
+
+    def rtmp_url(self, key):
+        return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
+
+    def wait_for(self, path, timeout=20, status=200):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            code, _, body = self.get(path)
+            if code == status:
+                return body
+            time.sleep(0.1)
+        raise AssertionError(f"{path} never answered {status}")
+
+
+def publish(url, seconds=20, size="1280x720", fps=30, gop_seconds=2, realtime=True, extra=None, audio=True,
+            video_codec=("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency")):
+    """Starts ffmpeg publishing a test pattern (H.264/AAC) over RTMP. Returns the Popen."""
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"]
+    if realtime:
+        cmd += ["-re"]
+    cmd += ["-f", "lavfi", "-i", f"testsrc2=s={size}:r={fps}"]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+    cmd += ["-t", str(seconds), *video_codec, "-pix_fmt", "yuv420p",
+            "-g", str(fps * gop_seconds), "-keyint_min", str(fps * gop_seconds), "-sc_threshold", "0"]
+    if audio:
+        cmd += ["-c:a", "aac", "-b:a", "128k", "-ac", "2"]
+    cmd += (extra or []) + ["-f", "flv", url]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def ffprobe_json(url, *args):
+    out = subprocess.run(["ffprobe", "-v", "error", "-of", "json", *args, url], capture_output=True, timeout=60)
+    return out.returncode, json.loads(out.stdout or b"{}"), out.stderr.decode(errors="replace")
+
+
+def decode_errors(url, seconds=6):
+    """Decodes `seconds` of the URL with ffmpeg; returns the error lines (empty = clean)."""
+    out = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", url, "-t", str(seconds),
+                          "-f", "null", "-"], capture_output=True, timeout=120)
+    lines = [l for l in out.stderr.decode(errors="replace").splitlines() if l.strip()]
+    if out.returncode != 0 and not lines:
+        lines = [f"ffmpeg exited with {out.returncode}"]
+    return lines
+
+
+def probe_segment(init_bytes, segment_bytes):
+    """ffprobe of init+segment: the packets of its single track."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(init_bytes + segment_bytes)
+        f.flush()
+        code, data, err = ffprobe_json(f.name, "-show_packets", "-show_streams")
+    assert code == 0, err
+    return data
+
+
+def media_playlist_segments(text):
+    """[(uri, duration)] and the media sequence of an HLS media playlist."""
+    lines = text.splitlines()
+    sequence = int(next(l.split(":")[1] for l in lines if l.startswith("#EXT-X-MEDIA-SEQUENCE")))
+    segments, duration = [], None
+    for line in lines:
+        if line.startswith("#EXTINF:"):
+            duration = float(line[8:].split(",")[0])
+        elif line and not line.startswith("#"):
+            segments.append((line, duration))
+    return sequence, segments
+
+
+def mpd_segment_files(mpd_text, content_type):
+    """Segment file names ("<period>-<n>.m4s") a DASH MPD lists for one content type, over all Periods."""
+    import xml.etree.ElementTree as ET
+    ns = {"d": "urn:mpeg:dash:schema:mpd:2011"}
+    root = ET.fromstring(mpd_text)
+    names = []
+    for period in root.findall("d:Period", ns):
+        for aset in period.findall("d:AdaptationSet", ns):
+            if aset.get("contentType") != content_type:
+                continue
+            tmpl = aset.find("d:SegmentTemplate", ns)
+            media = tmpl.get("media").split("/", 1)[1]
+            n = int(tmpl.get("startNumber", "1"))
+            for s in tmpl.find("d:SegmentTimeline", ns).findall("d:S", ns):
+                for _ in range(int(s.get("r", "0")) + 1):
+                    names.append(media.replace("$Number$", str(n)))
+                    n += 1
+    return names

@@ -1,0 +1,212 @@
+"""Go live: ffmpeg publishes RTMP, ffprobe/ffmpeg read the HLS and DASH Tidecast serves.
+
+One 30-s publish is shared by the checks in order; the last ones run after the
+publisher unpublishes and check the recording became a playable video.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from support.tidecast import (Server, decode_errors, ffprobe_json, media_playlist_segments, mpd_segment_files,
+                              probe_segment, publish)
+
+FPS = 30
+TARGET = 2.0
+
+
+class LiveStream(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.key = cls.server.create_channel("studio")
+        cls.publisher = publish(cls.server.rtmp_url(cls.key), seconds=30, fps=FPS, gop_seconds=2)
+        cls.server.wait_for("/live/studio/master.m3u8", timeout=20)
+        # Let the window fill a little so several segments are listed.
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            _, _, body = cls.server.get("/live/studio/v0/media.m3u8")
+            if body.decode().count("#EXTINF") >= 3:
+                break
+            time.sleep(0.2)
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.publisher.poll() is None:
+            cls.publisher.kill()
+        cls.server.close()
+
+    def url(self, path):
+        return self.server.url(path)
+
+    def test_01_manifests_probe_with_the_real_stream(self):
+        for path in ("/live/studio/master.m3u8", "/live/studio/manifest.mpd"):
+            code, data, err = ffprobe_json(self.url(path), "-show_streams")
+            self.assertEqual(code, 0, err)
+            video = [s for s in data["streams"] if s["codec_type"] == "video"]
+            audio = [s for s in data["streams"] if s["codec_type"] == "audio"]
+            self.assertTrue(video and audio, data)
+            self.assertEqual((video[0]["codec_name"], video[0]["width"], video[0]["height"]), ("h264", 1280, 720))
+            self.assertEqual(audio[0]["codec_name"], "aac")
+        master = self.server.get("/live/studio/master.m3u8")[2].decode()
+        self.assertIn("RESOLUTION=1280x720", master)
+        self.assertIn('CODECS="avc1.', master)
+        self.assertIn("#EXT-X-MEDIA:TYPE=AUDIO", master)
+
+    def test_02_hls_and_dash_decode_without_errors(self):
+        self.assertEqual(decode_errors(self.url("/live/studio/master.m3u8"), 6), [])
+        self.assertEqual(decode_errors(self.url("/live/studio/manifest.mpd"), 6), [])
+
+    def test_03_every_segment_starts_with_idr_and_lasts_the_target(self):
+        text = self.server.get("/live/studio/v0/media.m3u8")[2].decode()
+        self.assertIn("#EXT-X-PROGRAM-DATE-TIME:", text)
+        _, segments = media_playlist_segments(text)
+        init_uri = next(l.split('"')[1] for l in text.splitlines() if l.startswith("#EXT-X-MAP"))
+        init = self.server.get("/live/studio/v0/" + init_uri)[2]
+        self.assertGreaterEqual(len(segments), 3)
+        for uri, extinf in segments:
+            code, _, body = self.server.get("/live/studio/v0/" + uri)
+            if code == 404:
+                continue  # slid out of memory between the playlist and this fetch
+            packets = probe_segment(init, body)["packets"]
+            self.assertTrue(packets[0]["flags"].startswith("K"), f"{uri} starts with {packets[0]['flags']}")
+            duration = sum(float(p["duration_time"]) for p in packets)
+            self.assertAlmostEqual(duration, TARGET, delta=1.0 / FPS + 1e-6, msg=uri)
+            self.assertAlmostEqual(extinf, TARGET, delta=1.0 / FPS + 1e-6, msg=uri)
+
+    def test_04_hls_and_dash_list_the_same_segments(self):
+        # DASH lists the period from its first segment, HLS the sliding window:
+        # the HLS window must be exactly the newest DASH segments, for both tracks.
+        for _ in range(5):
+            video_hls = [u for u, _ in media_playlist_segments(self.server.get("/live/studio/v0/media.m3u8")[2].decode())[1]]
+            audio_hls = [u for u, _ in media_playlist_segments(self.server.get("/live/studio/a0/media.m3u8")[2].decode())[1]]
+            mpd = self.server.get("/live/studio/manifest.mpd")[2].decode()
+            video_dash, audio_dash = mpd_segment_files(mpd, "video"), mpd_segment_files(mpd, "audio")
+            if video_dash[-len(video_hls):] == video_hls and audio_dash[-len(audio_hls):] == audio_hls:
+                break
+            time.sleep(0.3)  # a segment completed between the fetches
+        self.assertGreaterEqual(len(video_hls), 3)
+        self.assertEqual(video_dash[-len(video_hls):], video_hls)
+        self.assertEqual(audio_dash[-len(audio_hls):], audio_hls)
+        self.assertEqual(video_hls, audio_hls)
+        self.assertIn('type="dynamic"', mpd)
+        self.assertIn("urn:mpeg:dash:utc:http-iso:2014", mpd)
+        self.assertIn("/api/v1/time", mpd)
+        self.assertIn("timeShiftBufferDepth", mpd)
+
+    def test_05_http_headers(self):
+        _, h, _ = self.server.get("/live/studio/master.m3u8")
+        self.assertEqual(h["Content-Type"], "application/vnd.apple.mpegurl")
+        self.assertEqual(h["Cache-Control"], "public, max-age=1")
+        self.assertEqual(h["Access-Control-Allow-Origin"], "*")
+        _, h, _ = self.server.get("/live/studio/manifest.mpd")
+        self.assertEqual(h["Content-Type"], "application/dash+xml")
+        text = self.server.get("/live/studio/v0/media.m3u8")[2].decode()
+        uri = media_playlist_segments(text)[1][-1][0]
+        code, h, body = self.server.get("/live/studio/v0/" + uri)
+        self.assertEqual(code, 200)
+        self.assertIn("immutable", h["Cache-Control"])
+        self.assertIn(h["Content-Type"], ("video/mp4", "video/iso.segment"))
+        code, h, part = self.server.get("/live/studio/v0/" + uri, {"Range": "bytes=0-99"})
+        self.assertEqual((code, part), (206, body[:100]))
+        self.assertEqual(self.server.get("/live/nobody/master.m3u8")[0], 404)
+
+    def test_06_api_lists_the_live_channel(self):
+        code, body = self.server.get_json("/api/v1/live")
+        self.assertEqual(code, 200)
+        live = {c["channel"]: c for c in body["live"]}
+        studio = live["studio"]
+        self.assertEqual((studio["width"], studio["height"]), (1280, 720))
+        self.assertTrue(studio["video_codecs"].startswith("avc1."))
+        self.assertGreater(studio["bitrate"], 100_000)
+        self.assertGreater(studio["uptime_seconds"], 1)
+        self.assertGreaterEqual(studio["viewers"], 1)
+        self.assertNotIn(self.key, str(body))
+
+    def test_07_wrong_key_is_refused(self):
+        bad = publish(self.server.rtmp_url("not-a-key"), seconds=5, realtime=False)
+        self.assertNotEqual(bad.wait(20), 0)
+        self.assertIn("unknown stream key", self.server.read_log())
+
+    def test_08_second_publisher_is_refused_and_the_first_keeps_going(self):
+        second = publish(self.server.rtmp_url(self.key), seconds=5, realtime=False)
+        self.assertNotEqual(second.wait(20), 0)
+        self.assertIn("already live", self.server.read_log())
+        self.assertIsNone(self.publisher.poll())
+        self.assertEqual(decode_errors(self.url("/live/studio/master.m3u8"), 2), [])
+
+    def test_09_bad_rtmp_input_closes_only_that_session(self):
+        # Garbage instead of a handshake.
+        with socket.create_connection(("127.0.0.1", self.server.rtmp_port), timeout=10) as s:
+            s.sendall(b"\x07" + os.urandom(3000))
+            self.assertEqual(s.recv(100), b"")  # closed by the server
+        # A valid handshake, then a chunk announcing an oversized message.
+        with socket.create_connection(("127.0.0.1", self.server.rtmp_port), timeout=10) as s:
+            s.sendall(b"\x03" + bytes(1536))
+            got = b""
+            while len(got) < 1 + 1536 * 2:
+                got += s.recv(8192)
+            s.sendall(bytes(1536))
+            # fmt 0 on csid 3: timestamp 0, length 0xFFFFFF (16 MB > the 8 MB limit), type 20, stream 0.
+            s.sendall(bytes([0x03]) + b"\x00\x00\x00" + b"\xff\xff\xff" + b"\x14" + bytes(4) + bytes(64))
+            s.settimeout(10)
+            try:
+                while s.recv(4096):
+                    pass
+            except ConnectionResetError:
+                pass
+        log = self.server.read_log()
+        self.assertIn("exceeds", log)
+        self.assertIsNone(self.publisher.poll())
+        self.assertEqual(decode_errors(self.url("/live/studio/manifest.mpd"), 2), [])
+
+    def test_10_unpublish_ends_playlists_and_the_recording_is_a_video(self):
+        self.assertEqual(self.publisher.wait(60), 0, self.publisher.stderr.read().decode())
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            _, body = self.server.get_json("/api/v1/videos")
+            videos = [v for v in body["videos"] if v["origin"] == "live"]
+            if videos and videos[0]["state"] == "ready":
+                break
+            time.sleep(0.2)
+        self.assertEqual(len(videos), 1)
+        video = videos[0]
+        self.assertEqual(video["state"], "ready")
+        self.assertGreater(video["duration_ms"], 25_000)
+
+        live_playlist = self.server.get("/live/studio/v0/media.m3u8")[2].decode()
+        self.assertTrue(live_playlist.rstrip().endswith("#EXT-X-ENDLIST"))
+        self.assertIn('type="static"', self.server.get("/live/studio/manifest.mpd")[2].decode())
+
+        for path in (video["hls"], video["dash"]):
+            code, data, err = ffprobe_json(self.url(path), "-show_format")
+            self.assertEqual(code, 0, err)
+            self.assertGreater(float(data["format"]["duration"]), 25)
+            self.assertEqual(decode_errors(self.url(path), 40), [])
+        vod_playlist = self.server.get(f"/vod/{video['id']}/v0/media.m3u8")[2].decode()
+        self.assertIn("#EXT-X-PLAYLIST-TYPE:VOD", vod_playlist)
+        self.assertTrue(vod_playlist.rstrip().endswith("#EXT-X-ENDLIST"))
+
+
+class UnsupportedCodec(unittest.TestCase):
+    def test_flv1_video_is_refused_with_a_reason(self):
+        server = Server()
+        try:
+            key = server.create_channel("old")
+            pub = publish(server.rtmp_url(key), seconds=4, realtime=False, audio=False, video_codec=("-c:v", "flv1"))
+            pub.wait(30)
+            deadline = time.time() + 5
+            while "not supported" not in server.read_log() and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertIn("video codec", server.read_log())
+            self.assertIn("not supported", server.read_log())
+            self.assertEqual(server.get("/api/v1/health")[0], 200)
+        finally:
+            server.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,35 @@
+"""1-second segments: a publish with 1-s GOPs and live.segment_seconds = 1."""
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from support.tidecast import Server, media_playlist_segments, probe_segment, publish
+
+
+class ShortSegments(unittest.TestCase):
+    def test_one_second_segments(self):
+        server = Server({"live": {"segment_seconds": 1}})
+        try:
+            key = server.create_channel("fast")
+            pub = publish(server.rtmp_url(key), seconds=10, fps=30, gop_seconds=1)
+            server.wait_for("/live/fast/master.m3u8")
+            time.sleep(4)
+            text = server.get("/live/fast/v0/media.m3u8")[2].decode()
+            self.assertIn("#EXT-X-TARGETDURATION:1", text)
+            _, segments = media_playlist_segments(text)
+            self.assertGreaterEqual(len(segments), 3)
+            init_uri = next(l.split('"')[1] for l in text.splitlines() if l.startswith("#EXT-X-MAP"))
+            init = server.get("/live/fast/v0/" + init_uri)[2]
+            for uri, extinf in segments:
+                self.assertAlmostEqual(extinf, 1.0, delta=1 / 30 + 1e-6)
+                packets = probe_segment(init, server.get("/live/fast/v0/" + uri)[2])["packets"]
+                self.assertTrue(packets[0]["flags"].startswith("K"))
+            pub.wait(30)
+        finally:
+            server.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
