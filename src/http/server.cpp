@@ -27,14 +27,7 @@ void HttpServer::start() { listener_->start(); }
 void HttpServer::stop() {
   shared_->stopping = true;
   if (listener_) listener_->stop();
-  std::vector<std::shared_ptr<Session>> alive;
-  {
-    std::lock_guard lock(shared_->mutex);
-    for (auto& [id, weak] : shared_->sessions) {
-      if (auto session = weak.lock()) alive.push_back(std::move(session));
-    }
-  }
-  for (auto& session : alive) session->request_close();
+  for (auto& session : shared_->sessions.alive()) session->request_close();
 }
 
 std::size_t HttpServer::active_connections() const { return shared_->connections.load(); }

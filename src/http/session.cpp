@@ -30,16 +30,11 @@ Session::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared
 
 Session::~Session() {
   --shared_->connections;
-  std::lock_guard lock(shared_->mutex);
-  shared_->sessions.erase(id_);
+  shared_->sessions.remove(id_);
 }
 
 void Session::run() {
-  {
-    std::lock_guard lock(shared_->mutex);
-    id_ = ++shared_->next_id;
-    shared_->sessions.emplace(id_, weak_from_this());
-  }
+  id_ = shared_->sessions.add(weak_from_this());
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
 }
 

@@ -6,9 +6,9 @@
 #include <boost/beast/http/parser.hpp>
 
 #include <atomic>
-#include <map>
 #include <memory>
-#include <mutex>
+
+#include "core/session_registry.hpp"
 #include <optional>
 
 #include "http/server.hpp"
@@ -23,9 +23,7 @@ struct HttpServer::Shared {
   RequestHandler handler;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
-  std::mutex mutex;
-  std::uint64_t next_id = 0;
-  std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  core::SessionRegistry<Session> sessions;
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -30,14 +30,7 @@ void Server::start() { acceptor_->start(); }
 
 void Server::stop() {
   if (acceptor_) acceptor_->stop();
-  std::vector<std::shared_ptr<Session>> alive;
-  {
-    std::lock_guard lock(shared_->mutex);
-    for (auto& [id, weak] : shared_->sessions) {
-      if (auto session = weak.lock()) alive.push_back(std::move(session));
-    }
-  }
-  for (auto& session : alive) session->request_close();
+  for (auto& session : shared_->sessions.alive()) session->request_close();
 }
 
 std::size_t Server::active_publishers() const { return shared_->publishers.load(); }

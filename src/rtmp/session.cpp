@@ -43,16 +43,11 @@ Session::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> sh
 Session::~Session() {
   --shared_->connections;
   if (publisher_) --shared_->publishers;
-  std::lock_guard lock(shared_->mutex);
-  shared_->sessions.erase(id_);
+  shared_->sessions.remove(id_);
 }
 
 void Session::start() {
-  {
-    std::lock_guard lock(shared_->mutex);
-    id_ = ++shared_->next_id;
-    shared_->sessions.emplace(id_, weak_from_this());
-  }
+  id_ = shared_->sessions.add(weak_from_this());
   handshake_deadline_ = std::chrono::steady_clock::now() +
                         std::chrono::seconds(shared_->limits.handshake_timeout_seconds);
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });

@@ -7,9 +7,9 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
-#include <map>
 #include <memory>
-#include <mutex>
+
+#include "core/session_registry.hpp"
 #include <vector>
 
 #include "rtmp/amf0.hpp"
@@ -30,9 +30,7 @@ struct Server::Shared {
   PublishGateway& gateway;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> publishers{0};
-  std::mutex mutex;
-  std::uint64_t next_id = 0;
-  std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  core::SessionRegistry<Session> sessions;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
