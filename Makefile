@@ -9,21 +9,43 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEPS := packaging/install-deps.sh
 
-.PHONY: all deps test-deps build run test bench fuzz clean
+.PHONY: all deps node-deps test-deps package-deps web build run test bench fuzz clean deb test-package clean-deb
+
+# The web UI (web/, npm + esbuild) is built into web/dist, which CMake embeds
+# into the binary. `npm ci` runs when node_modules is missing or older than the
+# lock file; `npm run build` when any input is newer than the stamp (or dist
+# is gone). Directories are inputs too, so added/removed files count.
+WEB_INPUTS := $(shell find web/src web/public 2>/dev/null) web/package.json web/package-lock.json web/build.mjs
+WEB_INSTALLED := web/node_modules/.tidecast-installed
+WEB_STAMP := web/node_modules/.tidecast-built
 
 all: build
 
 deps:
 	@$(DEPS) packaging/build-deps.txt
 
-test-deps: deps
-	@$(DEPS) packaging/test-deps.txt
+node-deps:
 	@command -v node >/dev/null && command -v npm >/dev/null || $(DEPS) packaging/node-deps.txt
+
+test-deps: deps node-deps
+	@$(DEPS) packaging/test-deps.txt
+
+$(WEB_INSTALLED): web/package-lock.json | node-deps
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_STAMP): $(WEB_INPUTS) $(WEB_INSTALLED) $(if $(wildcard web/dist/index.html),,FORCE)
+	cd web && npm run build
+	@touch $@
+
+web: $(WEB_STAMP)
+
+FORCE:
 
 $(BUILD_DIR)/CMakeCache.txt:
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)
 
-build: deps $(BUILD_DIR)/CMakeCache.txt
+build: deps web $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: build
@@ -37,3 +59,43 @@ bench: test-deps build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# Fuzzing (clang + libFuzzer): builds every fuzz target in build-fuzz and runs
+# each for FUZZ_SECONDS on a scratch copy of its committed corpus. Crashes land
+# in build-fuzz/artifacts/<target>/; add them to tests/fuzz/corpus/<target>/
+# once fixed (the regular test suite replays that corpus).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_TARGETS ?= rtmp_chunk
+
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIDECAST_FUZZ=ON -DTIDECAST_TESTS=OFF
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	@set -e; for target in $(FUZZ_TARGETS); do \
+	  work=$(FUZZ_BUILD_DIR)/corpus/$$target; artifacts=$(FUZZ_BUILD_DIR)/artifacts/$$target; \
+	  rm -rf $$work; mkdir -p $$work $$artifacts; \
+	  cp tests/fuzz/corpus/$$target/* $$work/; \
+	  echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+	  $(FUZZ_BUILD_DIR)/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$$artifacts/ $$work; \
+	done
+
+# Debian package (packaging/debian/, debhelper): a RelWithDebInfo build of its
+# own in build-deb/, Build-Depends filled from packaging/build-deps.txt, output
+# dist/tidecast_<version>_<arch>.deb. TIDECAST_DEB_VERSION overrides the
+# version taken from CMakeLists.txt. test-package installs, runs, upgrades,
+# removes and purges it on this machine (root or sudo; see packaging/test-package.sh).
+DEB_BUILD_DIR ?= build-deb
+DIST_DIR ?= dist
+
+package-deps:
+	@$(DEPS) packaging/package-deps.txt
+
+deb: deps package-deps web
+	DEB_BUILD_DIR=$(DEB_BUILD_DIR) DIST_DIR=$(DIST_DIR) JOBS=$(JOBS) packaging/build-deb.sh
+
+test-package: deb
+	DEB_BUILD_DIR=$(DEB_BUILD_DIR) DIST_DIR=$(DIST_DIR) JOBS=$(JOBS) packaging/test-package.sh
+
+clean-deb:
+	rm -rf $(DEB_BUILD_DIR) $(DIST_DIR)

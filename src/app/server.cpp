@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -53,6 +54,7 @@ struct Server::Impl {
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
+  std::atomic<unsigned> io_threads_running{0};
   bool running = false;
 };
 
@@ -71,6 +73,7 @@ void Server::Impl::wire_routes() {
 
 void Server::Impl::run_io_threads() {
   work.emplace(ioc.get_executor());
+  io_threads_running = config.threads.io;
   for (unsigned i = 0; i < config.threads.io; ++i) {
     io_threads.emplace_back([this] {
       try {
@@ -78,6 +81,7 @@ void Server::Impl::run_io_threads() {
       } catch (const std::exception& e) {
         log.error("server", "io thread stopped error=\"{}\"", e.what());
       }
+      --io_threads_running;
     });
   }
 }
@@ -136,23 +140,38 @@ void Server::start() {
              s.config.threads.io, s.cpu->size());
 }
 
+namespace {
+// Polls `done` until it holds or `limit` passes; shutdown must never hang on a stuck peer.
+template <class Done>
+bool wait_until(Done done, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+}  // namespace
+
 void Server::stop() {
   if (!impl_ || !impl_->running) return;
   Impl& s = *impl_;
   s.running = false;
   s.log.info("server", "stopping");
-  // Publishers first, so every live presentation ends its playlists and
-  // finishes its recording before the CPU pool drains.
+  // Publishers first: their sessions close, then every live presentation
+  // ends its playlists and finishes its recording (on the CPU pool).
   s.rtmp->stop();
-  s.live->stop();
   s.http->stop();
-  // Let responses in flight finish, but never hang shutdown on a stuck client.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-  while (s.http->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  wait_until([&] { return s.rtmp->active_connections() == 0; }, std::chrono::seconds(2));
+  s.live->stop();
+  // Let responses in flight finish, then let the io threads run out of work
+  // so no handler is left pending when the components are destroyed.
+  wait_until([&] { return s.http->active_connections() == 0; }, std::chrono::seconds(3));
   s.work.reset();
-  s.ioc.stop();
+  if (!wait_until([&] { return s.io_threads_running.load() == 0; }, std::chrono::seconds(3))) {
+    s.log.warn("server", "io threads still busy after 3 s; stopping them");
+    s.ioc.stop();
+  }
   for (auto& thread : s.io_threads) thread.join();
   s.io_threads.clear();
   s.cpu->join();

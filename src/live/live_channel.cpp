@@ -133,7 +133,7 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   period_end_seconds_ = start;
 
   segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1});
-  number_base_ = -1;
+  number_base_.reset();
   for (const TrackKind kind : {TrackKind::video, TrackKind::audio}) {
     const bool present = kind == TrackKind::video ? info.video.has_value() : info.audio.has_value();
     if (!present) continue;
@@ -173,8 +173,8 @@ void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments) {
 
 void LiveChannel::add_segment(package::SegmentOut& out) {
   // The segmenter numbers segments from 1 within a period, audio and video alike.
-  if (number_base_ < 0) number_base_ = static_cast<std::int64_t>(next_number_) - out.number;
-  const auto number = static_cast<std::uint32_t>(number_base_ + out.number);
+  if (!number_base_) number_base_ = static_cast<std::int64_t>(next_number_) - out.number;
+  const auto number = static_cast<std::uint32_t>(*number_base_ + out.number);
   next_number_ = std::max(next_number_, number + 1);
   const std::uint32_t index = out.number - 1;
 

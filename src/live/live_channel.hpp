@@ -107,7 +107,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::optional<std::int64_t> availability_start_ms_;
   std::uint32_t period_index_ = 0;
   bool period_open_ = false;
-  std::int64_t number_base_ = -1;
+  std::optional<std::int64_t> number_base_;  // maps the period's segmenter numbers to ours
   std::uint32_t next_number_ = 0;
   std::uint32_t discontinuities_dropped_ = 0;
   std::map<std::string, SharedBytes, std::less<>> files_;

@@ -42,6 +42,7 @@ rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& req
   }
 
   std::lock_guard lock(mutex_);
+  if (stopping_) return {nullptr, "NetStream.Publish.Denied", "server is shutting down"};
   Entry& entry = entries_[channel->name];
   if (entry.publishing) {
     log_.warn("live", "publish refused reason=\"already live\" channel={} remote={}", channel->name, request.remote);
@@ -67,6 +68,7 @@ void LiveService::publisher_gone(const std::string& name, bool clean) {
   if (it == entries_.end()) return;
   Entry& entry = it->second;
   entry.publishing = false;
+  if (stopping_) return;  // stop() already ended every presentation
   if (clean || options_.reconnect_grace_seconds == 0) {
     entry.channel->finish();
     return;
@@ -101,8 +103,9 @@ std::vector<std::shared_ptr<LiveChannel>> LiveService::live_channels() const {
 
 void LiveService::stop() {
   std::lock_guard lock(mutex_);
+  stopping_ = true;
   for (auto& [name, entry] : entries_) {
-    if (entry.grace) entry.grace->cancel();
+    entry.grace.reset();  // timers must not outlive the io_context's run
     if (entry.channel) entry.channel->finish();
   }
 }

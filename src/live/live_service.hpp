@@ -56,6 +56,7 @@ class LiveService : public rtmp::PublishGateway {
   LiveServiceOptions options_;
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> entries_;
+  bool stopping_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // guards timer callbacks after destruction
 };
 

@@ -34,5 +34,6 @@ void Server::stop() {
 }
 
 std::size_t Server::active_publishers() const { return shared_->publishers.load(); }
+std::size_t Server::active_connections() const { return shared_->connections.load(); }
 
 }  // namespace tidecast::rtmp

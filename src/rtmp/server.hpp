@@ -34,6 +34,7 @@ class Server {
   // Stops accepting and closes every connection (publishers end).
   void stop();
   std::size_t active_publishers() const;
+  std::size_t active_connections() const;
 
   struct Shared;
 

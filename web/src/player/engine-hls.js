@@ -1,0 +1,99 @@
+// HLS engine: hls.js over Media Source Extensions, or the browser's own HLS
+// support (iOS Safari) when MSE is missing. Built as its own bundle
+// (/assets/engine-hls.js) so pages that play DASH never download it.
+import Hls from 'hls.js';
+
+/** How far behind the live edge (beyond the target latency) counts as "behind". */
+const BEHIND_SECONDS = 6;
+
+function attachNative(video, url, hooks) {
+  video.src = url;
+  const isLive = () => video.duration === Infinity;
+  video.addEventListener('durationchange', () => hooks.changed());
+  video.addEventListener('error', () => {
+    const err = video.error;
+    hooks.fatal(`native: media error ${err?.code ?? '?'}${err?.message ? ` (${err.message})` : ''}`);
+  });
+  const liveEdge = () => (video.seekable.length ? video.seekable.end(video.seekable.length - 1) : null);
+  return {
+    native: true,
+    levels: () => [],
+    setLevel: () => {},
+    currentLevel: () => -1,
+    isLive,
+    behindLive() {
+      const edge = liveEdge();
+      return isLive() && edge !== null && edge - video.currentTime > BEHIND_SECONDS + 6;
+    },
+    seekToLive() {
+      const edge = liveEdge();
+      if (edge !== null) video.currentTime = Math.max(0, edge - 3);
+    },
+    destroy() {
+      video.removeAttribute('src');
+      video.load();
+    },
+  };
+}
+
+function attachHlsJs(video, url, hooks, debug) {
+  const hls = new Hls({ debug, lowLatencyMode: false, backBufferLength: 30 });
+  let live = false;
+  let mediaRecoveries = 0;
+  let destroyed = false;
+  const destroy = () => {
+    destroyed = true;
+    hls.destroy();
+  };
+
+  hls.on(Hls.Events.MANIFEST_PARSED, () => hooks.changed());
+  hls.on(Hls.Events.LEVEL_SWITCHED, () => hooks.changed());
+  hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+    if (data.details.live !== live) {
+      live = data.details.live;
+      hooks.changed();
+    }
+  });
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    hooks.fatal(`hls.js: ${data.type}/${data.details}${data.error?.message ? ` (${data.error.message})` : ''}`);
+    // One recovery attempt for decode/append trouble; anything else ends playback.
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ === 0) hls.recoverMediaError();
+    else destroy();
+  });
+  hls.loadSource(url);
+  hls.attachMedia(video);
+
+  return {
+    native: false,
+    levels: () => (destroyed ? [] : hls.levels).map((l) => ({ height: l.height || 0, width: l.width || 0, bitrate: l.bitrate || 0 })),
+    // nextLevel switches at the next fragment boundary without emptying the
+    // buffer under the playhead, so a manual switch does not stall playback.
+    setLevel(index) {
+      if (!destroyed) hls.nextLevel = index;
+    },
+    currentLevel: () => (destroyed ? -1 : hls.currentLevel),
+    isLive: () => live && !destroyed,
+    behindLive() {
+      const target = hls.targetLatency ?? 0;
+      return live && !destroyed && hls.latency - target > BEHIND_SECONDS;
+    },
+    seekToLive() {
+      const position = destroyed ? null : hls.liveSyncPosition;
+      if (position !== null && Number.isFinite(position)) video.currentTime = position;
+    },
+    destroy,
+  };
+}
+
+/**
+ * Attaches an HLS source to `video`. `hooks.changed()` is called when levels,
+ * the playing level or liveness change; `hooks.fatal(message)` on fatal errors.
+ * `options.debug` turns on the library's console log.
+ */
+export function attach(video, url, hooks, options = {}) {
+  if (Hls.isSupported()) return attachHlsJs(video, url, hooks, Boolean(options.debug));
+  if (video.canPlayType('application/vnd.apple.mpegurl')) return attachNative(video, url, hooks);
+  hooks.fatal('hls: this browser supports neither Media Source Extensions nor native HLS');
+  return null;
+}
