@@ -89,6 +89,10 @@ class LiveStream(unittest.TestCase):
                 break
             time.sleep(0.3)  # a segment completed between the fetches
         self.assertGreaterEqual(len(video_hls), 3)
+        # One period: the media sequence is the index of the window's first segment.
+        text = self.server.get("/live/studio/v0/media.m3u8")[2].decode()
+        sequence, window = media_playlist_segments(text)
+        self.assertEqual(sequence, int(window[0][0].split("-")[1].split(".")[0]))
         self.assertEqual(video_dash[-len(video_hls):], video_hls)
         self.assertEqual(audio_dash[-len(audio_hls):], audio_hls)
         self.assertEqual(video_hls, audio_hls)
