@@ -108,8 +108,11 @@ void Server::start() {
   s.channel_directory = std::make_unique<app::CatalogChannelDirectory>(s.catalog->channels());
   s.recordings = std::make_unique<app::CatalogRecordings>(s.catalog->videos());
   const auto& l = s.config.live;
-  live::LiveServiceOptions live_options{{l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos"},
-                                        l.reconnect_grace_seconds};
+  auto cache = std::make_shared<live::SegmentCacheBudget>();
+  cache->budget = l.cache_bytes;
+  live::LiveServiceOptions live_options{
+      {l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos", cache},
+      l.reconnect_grace_seconds};
   s.live = std::make_unique<live::LiveService>(s.ioc, s.log, *s.channel_directory, *s.recordings, s.cpu->executor(),
                                                live_options);
   s.wire_routes();

@@ -40,6 +40,15 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
   status_.title = channel_.title;
 }
 
+LiveChannel::~LiveChannel() {
+  if (options_.cache) options_.cache->used -= static_cast<std::uint64_t>(memory_bytes_);
+}
+
+void LiveChannel::track_memory(std::int64_t delta) {
+  memory_bytes_ += delta;
+  if (options_.cache) options_.cache->used += static_cast<std::uint64_t>(delta);  // wraps correctly for negative
+}
+
 void LiveChannel::attach(const std::shared_ptr<media::Stream>& stream) {
   net::post(strand_, [self = shared_from_this(), stream] {
     if (self->finished_) return;
@@ -153,6 +162,7 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
     const auto& init = segmenter_->init_segment(kind);
     const std::string name = fmt::format("{}/init-{}.mp4", d.id, period_index_);
     files_[name] = std::make_shared<const std::vector<std::uint8_t>>(init);
+    track_memory(static_cast<std::int64_t>(init.size()));
     if (recording_) recording_->write_file(name, init);
   }
   log_.info("live", "period started channel={} period={} video={} audio={}", channel_.name, period_index_,
@@ -212,7 +222,18 @@ void LiveChannel::add_segment(package::SegmentOut& out) {
   auto bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(out.bytes));
   files_[name] = bytes;
   file_order_.push_back(name);
-  while (file_order_.size() > (options_.playlist_segments + kExtraSegments) * tracks_.size()) {
+  track_memory(static_cast<std::int64_t>(bytes->size()));
+  // Keep a few segments beyond the window for players a little behind; over
+  // the shared cache budget, keep only the window itself.
+  const bool over_budget = options_.cache && options_.cache->used.load() > options_.cache->budget;
+  if (over_budget && !warned_over_budget_) {
+    warned_over_budget_ = true;
+    log_.warn("live", "segment cache over budget channel={} budget_bytes={} (keeping only the playlist window)",
+              channel_.name, options_.cache->budget);
+  }
+  const std::size_t keep = (options_.playlist_segments + (over_budget ? 0 : kExtraSegments)) * tracks_.size();
+  while (file_order_.size() > keep) {
+    track_memory(-static_cast<std::int64_t>(files_[file_order_.front()]->size()));
     files_.erase(file_order_.front());
     file_order_.pop_front();
   }

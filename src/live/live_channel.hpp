@@ -28,11 +28,18 @@
 
 namespace tidecast::live {
 
+// Memory for live segments shared by every channel (live.cache_bytes).
+struct SegmentCacheBudget {
+  std::uint64_t budget = 0;
+  std::atomic<std::uint64_t> used{0};
+};
+
 struct LiveOptions {
   double segment_seconds = 2.0;
   unsigned playlist_segments = 6;
   bool record = true;
   std::filesystem::path videos_dir;  // recordings go to <videos_dir>/<video id>/
+  std::shared_ptr<SegmentCacheBudget> cache;
 };
 
 struct LiveStatus {
@@ -57,6 +64,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
 
   LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings,
               Executor cpu);
+  ~LiveChannel();
 
   // A publisher started (first or reconnect): read its stream as a new period.
   void attach(const std::shared_ptr<media::Stream>& stream);
@@ -88,6 +96,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   void accept_segments(std::vector<package::SegmentOut> segments);
   void add_segment(package::SegmentOut& segment);
   void publish_snapshot();
+  void track_memory(std::int64_t delta);
   void finalize_on_strand();
   TrackState& track_for(media::TrackKind kind);
   package::Presentation presentation(bool whole_recording) const;
@@ -115,6 +124,8 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::optional<Recording> recording_;
   std::string recording_id_;
   bool recording_failed_ = false;
+  bool warned_over_budget_ = false;
+  std::int64_t memory_bytes_ = 0;
   double period_end_seconds_ = 0;
   std::uint64_t generation_ = 0;  // which attached stream's events count
 

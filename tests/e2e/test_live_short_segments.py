@@ -31,5 +31,27 @@ class ShortSegments(unittest.TestCase):
             server.close()
 
 
+class CacheBudget(unittest.TestCase):
+    def test_over_the_cache_budget_only_the_window_is_kept_and_playback_goes_on(self):
+        server = Server({"live": {"segment_seconds": 1, "playlist_segments": 3, "cache_bytes": 1048576}})
+        try:
+            key = server.create_channel("big")
+            pub = publish(server.rtmp_url(key), seconds=12, fps=30, gop_seconds=1)
+            server.wait_for("/live/big/master.m3u8")
+            time.sleep(7)
+            self.assertIn("segment cache over budget", server.read_log())
+            text = server.get("/live/big/v0/media.m3u8")[2].decode()
+            _, window = media_playlist_segments(text)
+            self.assertEqual(len(window), 3)
+            for uri, _ in window:  # everything listed is still served
+                self.assertEqual(server.get("/live/big/v0/" + uri)[0], 200)
+            period, index = window[0][0][:-4].split("-")
+            older = f"/live/big/v0/{period}-{int(index) - 1}.m4s"
+            self.assertEqual(server.get(older)[0], 404)  # beyond the window: evicted at once
+            pub.wait(30)
+        finally:
+            server.close()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
