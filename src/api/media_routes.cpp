@@ -50,7 +50,8 @@ std::int64_t unix_now_ms() {
       .count();
 }
 
-http::Response serve_live(const http::Request& request, const http::RouteContext& context, live::LiveService& service) {
+http::Response serve_live(const http::Request& request, const http::RouteContext& context, live::LiveService& service,
+                          const MediaCounters& counters) {
   const auto channel = service.find(context.param("channel"));
   if (!channel) return not_found("no such live channel");
   const auto snapshot = channel->snapshot();
@@ -73,7 +74,11 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
     return text_file(request, it->second, "application/vnd.apple.mpegurl", kPlaylistCache);
   }
   const auto it = snapshot->files.find(file);
-  if (it == snapshot->files.end()) return not_found("segment not available (expired or not yet produced)");
+  if (it == snapshot->files.end()) {
+    counters.segment_misses.inc();
+    return not_found("segment not available (expired or not yet produced)");
+  }
+  counters.segment_hits.inc();
   const auto& bytes = it->second;
   http::BytesBody::value_type body{bytes, {reinterpret_cast<const char*>(bytes->data()), bytes->size()}};
   // Segment names are unique per presentation, so name + size is a strong validator.
@@ -118,10 +123,11 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
 }  // namespace
 
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
-                      std::filesystem::path videos_dir) {
-  router.add(http::Verb::get, "/live/{channel}/*", [&live](const http::Request& request, const http::RouteContext& context) {
-    return serve_live(request, context, live);
-  });
+                      std::filesystem::path videos_dir, MediaCounters counters) {
+  router.add(http::Verb::get, "/live/{channel}/*",
+             [&live, counters](const http::Request& request, const http::RouteContext& context) {
+               return serve_live(request, context, live, counters);
+             });
   router.add(http::Verb::get, "/vod/{id}/*",
              [&videos, dir = std::move(videos_dir)](const http::Request& request, const http::RouteContext& context) {
                return serve_vod(request, context, videos, dir);

@@ -6,6 +6,7 @@
 
 #include "catalog/channel_repository.hpp"
 #include "catalog/video_repository.hpp"
+#include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "live/live_service.hpp"
 
@@ -24,8 +25,14 @@ void add_channel_routes(http::Router& router, catalog::ChannelRepository& channe
 void add_video_routes(http::Router& router, catalog::VideoRepository& videos);
 // GET /api/v1/live
 void add_live_routes(http::Router& router, live::LiveService& live);
+struct MediaCounters {
+  core::Counter& segment_hits;    // live segment served from memory
+  core::Counter& segment_misses;  // live segment asked for but not (or no longer) there
+};
 // GET /live/{channel}/... (memory) and /vod/{id}/... (disk)
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
-                      std::filesystem::path videos_dir);
+                      std::filesystem::path videos_dir, MediaCounters counters);
+// GET /metrics (Prometheus text format)
+void add_metrics_route(http::Router& router, const core::Metrics& metrics);
 
 }  // namespace tidecast::api

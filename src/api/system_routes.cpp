@@ -41,4 +41,12 @@ void add_system_routes(http::Router& router, ServerInfo info) {
   });
 }
 
+void add_metrics_route(http::Router& router, const core::Metrics& metrics) {
+  router.add(http::Verb::get, "/metrics", [&metrics](const http::Request&, const http::RouteContext&) {
+    http::Response res = http::make_text(http::Status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+    res.set(http::beast_http::field::cache_control, "no-store");
+    return res;
+  });
+}
+
 }  // namespace tidecast::api

@@ -17,6 +17,8 @@
 #include "core/address.hpp"
 #include "core/cpu_pool.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/process_stats.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_assets.hpp"
@@ -38,10 +40,16 @@ struct Server::Impl {
       : config(std::move(c)), log(*core::parse_log_level(config.log_level)), assets(http::embedded_files()) {}
 
   void wire_routes();
+  void wire_metrics();
+  http::Response handle_http(const http::Request& request, const http::ClientInfo& client);
   void run_io_threads();
 
   Config config;
   core::Logger log;
+  core::Metrics metrics;
+  rtmp::ServerMetrics rtmp_metrics{metrics};
+  core::Counter* http_by_class[6] = {};
+  core::Counter* http_bytes = nullptr;
   std::unique_ptr<catalog::Catalog> catalog;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -50,6 +58,7 @@ struct Server::Impl {
   http::Router router;
   std::unique_ptr<app::CatalogChannelDirectory> channel_directory;
   std::unique_ptr<app::CatalogRecordings> recordings;
+  std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<http::HttpServer> http;
@@ -65,10 +74,53 @@ void Server::Impl::wire_routes() {
   api::add_channel_routes(router, catalog->channels(), info);
   api::add_video_routes(router, catalog->videos());
   api::add_live_routes(router, *live);
-  api::add_media_routes(router, *live, catalog->videos(), config.data_dir / "videos");
+  api::MediaCounters media_counters{
+      metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "hit"}}),
+      metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "miss"}})};
+  api::add_media_routes(router, *live, catalog->videos(), config.data_dir / "videos", media_counters);
+  api::add_metrics_route(router, metrics);
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
+}
+
+void Server::Impl::wire_metrics() {
+  for (int i = 1; i <= 5; ++i) {
+    http_by_class[i] = &metrics.counter("tidecast_http_requests_total", "HTTP requests answered, by status class",
+                                        {{"code", fmt::format("{}xx", i)}});
+  }
+  http_bytes = &metrics.counter("tidecast_http_response_bytes_total", "HTTP response body bytes");
+  metrics.add_collector([this](std::vector<core::CollectedSample>& out) {
+    const core::ProcessStats process = core::read_process_stats();
+    out.push_back({"process_cpu_seconds_total", "User and system CPU time", "counter", {}, process.cpu_seconds});
+    out.push_back({"process_resident_memory_bytes", "Resident memory", "gauge", {},
+                   static_cast<double>(process.resident_bytes)});
+    out.push_back({"process_open_fds", "Open file descriptors", "gauge", {}, static_cast<double>(process.open_fds)});
+    out.push_back({"tidecast_http_connections", "Open HTTP connections", "gauge", {},
+                   static_cast<double>(http ? http->active_connections() : 0)});
+    out.push_back({"tidecast_rtmp_publishers", "Publishing RTMP sessions", "gauge", {},
+                   static_cast<double>(rtmp ? rtmp->active_publishers() : 0)});
+    const auto channels = live ? live->live_channels() : std::vector<std::shared_ptr<live::LiveChannel>>{};
+    out.push_back({"tidecast_live_streams", "Live presentations in progress", "gauge", {},
+                   static_cast<double>(channels.size())});
+    for (const auto& channel : channels) {
+      const auto status = channel->status();
+      out.push_back({"tidecast_live_viewers", "Estimated viewers (distinct addresses, last 30 s)", "gauge",
+                     {{"channel", status.channel}}, static_cast<double>(status.viewers)});
+      out.push_back({"tidecast_live_bitrate_bits", "Average bitrate of the live presentation", "gauge",
+                     {{"channel", status.channel}}, static_cast<double>(status.bitrate)});
+    }
+    out.push_back({"tidecast_segment_cache_bytes", "Live segment bytes held in memory", "gauge", {},
+                   static_cast<double>(segment_cache ? segment_cache->used.load() : 0)});
+  });
+}
+
+http::Response Server::Impl::handle_http(const http::Request& request, const http::ClientInfo& client) {
+  http::Response response = router.handle(request, client);
+  const int code_class = response.result_int() / 100;
+  if (code_class >= 1 && code_class <= 5) http_by_class[code_class]->inc();
+  http_bytes->inc(response.body().bytes.size());
+  return response;
 }
 
 void Server::Impl::run_io_threads() {
@@ -110,17 +162,19 @@ void Server::start() {
   const auto& l = s.config.live;
   auto cache = std::make_shared<live::SegmentCacheBudget>();
   cache->budget = l.cache_bytes;
+  s.segment_cache = cache;
   live::LiveServiceOptions live_options{
       {l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos", cache},
       l.reconnect_grace_seconds};
   s.live = std::make_unique<live::LiveService>(s.ioc, s.log, *s.channel_directory, *s.recordings, s.cpu->executor(),
                                                live_options);
+  s.wire_metrics();
   s.wire_routes();
 
   const auto& r = s.config.rtmp;
   rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds, r.idle_timeout_seconds, r.max_message_bytes,
                                  r.max_publishers, r.max_publishers * 2 + 16};
-  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live);
+  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live, s.rtmp_metrics);
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
 
@@ -129,9 +183,7 @@ void Server::start() {
                             h.idle_timeout_seconds,    h.write_timeout_seconds, h.max_connections};
   s.http = std::make_unique<http::HttpServer>(
       s.ioc, s.log, limits,
-      [&router = s.router](const http::Request& request, const http::ClientInfo& client) {
-        return router.handle(request, client);
-      });
+      [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); });
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
   s.http->start();

@@ -12,8 +12,19 @@ class Acceptor : public core::TcpAcceptor {
   using core::TcpAcceptor::TcpAcceptor;
 };
 
-Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway)
-    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, gateway)) {}
+ServerMetrics::ServerMetrics(core::Metrics& m)
+    : connections(m.counter("tidecast_rtmp_connections_total", "RTMP connections accepted")),
+      bytes_received(m.counter("tidecast_rtmp_received_bytes_total", "Bytes received from RTMP peers")),
+      protocol_errors(m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "protocol"}})),
+      timeouts(m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "timeout"}})),
+      publish_refused(
+          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "publish_refused"}})),
+      unsupported_codec(
+          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "unsupported_media"}})) {}
+
+Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway,
+               ServerMetrics& metrics)
+    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, gateway, metrics)) {}
 
 Server::~Server() = default;
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "rtmp/publish_gateway.hpp"
 
 namespace tidecast::rtmp {
@@ -22,9 +23,21 @@ struct ServerLimits {
   std::size_t max_connections = 256;
 };
 
+// Counters the server updates (owned by the caller's core::Metrics).
+struct ServerMetrics {
+  explicit ServerMetrics(core::Metrics& metrics);
+  core::Counter& connections;
+  core::Counter& bytes_received;
+  core::Counter& protocol_errors;
+  core::Counter& timeouts;
+  core::Counter& publish_refused;
+  core::Counter& unsupported_codec;
+};
+
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway);
+  Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway,
+         ServerMetrics& metrics);
   ~Server();
 
   // Binds and listens; throws std::runtime_error naming the address.

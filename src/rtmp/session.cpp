@@ -38,6 +38,7 @@ Session::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> sh
   const auto remote = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   ++shared_->connections;
+  shared_->metrics.connections.inc();
 }
 
 Session::~Session() {
@@ -76,6 +77,7 @@ void Session::read() {
 void Session::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) {
     if (ec == beast::error::timeout) {
+      shared_->metrics.timeouts.inc();
       fail(handshake_.done() ? "idle timeout" : "handshake timeout");
     } else {
       if (publisher_) shared_->log.info("rtmp", "publisher disconnected channel={} remote={}", publisher_->channel(), remote_);
@@ -85,11 +87,14 @@ void Session::on_read(beast::error_code ec, std::size_t bytes) {
     return;
   }
   bytes_in_ += bytes;
+  shared_->metrics.bytes_received.inc(bytes);
   try {
     process(std::span<const std::uint8_t>(read_buffer_.data(), bytes));
   } catch (const ProtocolError& e) {
+    shared_->metrics.protocol_errors.inc();
     return fail(e.what());
   } catch (const std::exception& e) {
+    shared_->metrics.protocol_errors.inc();
     return fail(std::string("rtmp: ") + e.what());
   }
   if (!closing_) read();
@@ -215,6 +220,7 @@ void Session::on_publish(double, std::uint32_t stream_id, const std::vector<AmfV
   }
   PublishDecision decision = shared_->gateway.begin_publish({app_, key, remote_});
   if (!decision.publisher) {
+    shared_->metrics.publish_refused.inc();
     send_status(reply_stream, "error", decision.status_code.empty() ? "NetStream.Publish.BadName" : decision.status_code,
                 decision.reason);
     return fail("publish refused: " + decision.reason);
@@ -276,6 +282,7 @@ void Session::handle_aggregate(const Message& message) {
 
 void Session::forward(IngestOutput output) {
   if (!output.error.empty()) {
+    shared_->metrics.unsupported_codec.inc();
     send_status(publish_stream_id_, "error", "NetStream.Publish.Failed", output.error);
     return fail(output.error);
   }

@@ -28,6 +28,7 @@ struct Server::Shared {
   core::Logger& log;
   ServerLimits limits;
   PublishGateway& gateway;
+  ServerMetrics& metrics;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> publishers{0};
   core::SessionRegistry<Session> sessions;
