@@ -1,0 +1,24 @@
+"""`make bench`: every benchmark, each against its peer in the same run."""
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", default="build")
+    parser.add_argument("--only", choices=["live"], help="run one benchmark")
+    parser.add_argument("--trials", type=int, default=5)
+    parser.add_argument("--publishers", type=int, default=20)
+    parser.add_argument("--load-seconds", type=int, default=60)
+    args = parser.parse_args()
+    os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
+
+    import live_ingest
+    live_ingest.run(trials=args.trials, publishers=args.publishers, load_seconds=args.load_seconds)
+
+
+if __name__ == "__main__":
+    main()
