@@ -21,6 +21,9 @@ class Server {
   // Graceful: stops accepting, lets in-flight responses finish briefly,
   // closes live streams, checkpoints the catalog. Idempotent.
   void stop();
+  // Applies the settings that can change while running (today: log_level);
+  // the rest needs a restart and is reported in the log.
+  void reload(const Config& config);
 
   std::uint16_t http_port() const;
   std::uint16_t rtmp_port() const;

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/maintenance.hpp"
 #include "catalog/catalog.hpp"
 #include "tidecast/server.hpp"
 
@@ -26,6 +27,7 @@ Commands:
                              create a channel and print its stream key (shown once)
   channel list               list channels
   channel rotate-key NAME    issue a new stream key for a channel
+  backup DEST                online copy of the catalog and finished videos into DEST
 
 Options:
   --config FILE              JSON config (with comments); defaults are built in
@@ -33,6 +35,7 @@ Options:
   --http-listen HOST:PORT    overrides http.listen (port 0 = any free port)
   --rtmp-listen HOST:PORT    overrides rtmp.listen
   --log-level LEVEL          debug, info, warn, error or off
+  --check-config FILE        validate a config file and exit
   --help                     show this help
   --version                  print the version
 )";
@@ -44,6 +47,7 @@ struct Options {
   std::optional<std::string> rtmp_listen;
   std::optional<std::string> log_level;
   std::optional<std::string> title;
+  std::optional<std::string> check_config;
   std::vector<std::string> command;
   bool help = false;
   bool version = false;
@@ -77,6 +81,8 @@ Options parse_options(int argc, char** argv) {
       value(options.log_level);
     } else if (arg == "--title") {
       value(options.title);
+    } else if (arg == "--check-config") {
+      value(options.check_config);
     } else if (arg.starts_with("-")) {
       throw UsageError(fmt::format("unknown option {}", arg));
     } else {
@@ -96,13 +102,14 @@ Config build_config(const Options& options) {
   return config;
 }
 
-int serve(const Config& config) {
+int serve(const Config& config, const std::optional<std::string>& config_file) {
   // Block the stop signals before any thread starts, so every thread inherits
   // the mask and only sigwait below sees them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Server server(config);
@@ -110,7 +117,15 @@ int serve(const Config& config) {
   std::printf("tidecast %s listening: http=%u rtmp=%u\n", version(), server.http_port(), server.rtmp_port());
   std::fflush(stdout);
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    // Reload what can change without dropping streams; a bad file keeps the old settings.
+    if (!config_file) continue;
+    try {
+      server.reload(load_config_file(*config_file));
+    } catch (const ConfigError& e) {
+      std::fprintf(stderr, "tidecast: reload ignored, config error: %s\n", e.what());
+    }
+  }
   server.stop();
   return 0;
 }
@@ -153,9 +168,14 @@ int run_cli(int argc, char** argv) {
       std::printf("tidecast %s\n", version());
       return 0;
     }
+    if (options.check_config) return check_config_command(*options.check_config);
     const Config config = build_config(options);
-    if (options.command.empty() || options.command[0] == "serve") return serve(config);
+    if (options.command.empty() || options.command[0] == "serve") return serve(config, options.config_file);
     if (options.command[0] == "channel") return channel_command(config, options);
+    if (options.command[0] == "backup") {
+      if (options.command.size() != 2) throw UsageError("usage: tidecast backup DEST");
+      return backup_command(config, options.command[1]);
+    }
     throw UsageError(fmt::format("unknown command \"{}\"", options.command[0]));
   } catch (const UsageError& e) {
     std::fprintf(stderr, "tidecast: %s\n\n%s", e.what(), kUsage.data());

@@ -238,6 +238,16 @@ void Server::stop() {
   s.log.info("server", "stopped");
 }
 
+void Server::reload(const Config& config) {
+  validate_config(config);
+  Impl& s = *impl_;
+  const auto level = *core::parse_log_level(config.log_level);
+  s.log.set_level(level);
+  s.config.log_level = config.log_level;
+  s.log.info("server", "reloaded log_level={} (listen addresses, data_dir and limits need a restart)",
+             config.log_level);
+}
+
 std::uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 std::uint16_t Server::rtmp_port() const { return impl_->rtmp ? impl_->rtmp->port() : 0; }
 const Config& Server::config() const { return impl_->config; }

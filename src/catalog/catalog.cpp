@@ -17,4 +17,18 @@ Catalog::Catalog(const std::filesystem::path& database_file)
 
 void Catalog::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
+void Catalog::backup_to(const std::filesystem::path& file) {
+  Database target = Database::open(file);
+  sqlite3_backup* backup = sqlite3_backup_init(target.handle(), "main", db_.handle(), "main");
+  if (!backup) target.throw_error(sqlite3_errcode(target.handle()), "backup init");
+  int rc = SQLITE_OK;
+  // Copy in steps so a busy catalog is not locked for the whole copy.
+  while ((rc = sqlite3_backup_step(backup, 256)) == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    if (rc != SQLITE_OK) sqlite3_sleep(20);
+  }
+  sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) target.throw_error(rc, "backup step");
+  target.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
 }  // namespace tidecast::catalog

@@ -18,6 +18,9 @@ class Catalog {
   Database& database() { return db_; }
   // Folds the WAL into the main file (on shutdown and before backups).
   void checkpoint();
+  // Online, consistent copy of the whole catalog into `file` (SQLite backup
+  // API: readers and writers keep going while it runs).
+  void backup_to(const std::filesystem::path& file);
 
  private:
   Database db_;
