@@ -44,7 +44,9 @@ class Tidecast:
     name = "tidecast"
 
     def __init__(self, segment_seconds=2.0):
-        self.server = Server({"live": {"segment_seconds": segment_seconds}, "log_level": "warn"})
+        # Passthrough only: the peer (nginx-rtmp) does not transcode either.
+        self.server = Server({"live": {"segment_seconds": segment_seconds}, "log_level": "warn",
+                              "transcode": {"enabled": False}})
         self.pid = self.server.proc.pid
         self.channels = {}
 

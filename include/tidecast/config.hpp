@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tidecast {
 
@@ -36,6 +37,52 @@ struct LiveConfig {
   bool record = true;
 };
 
+// One rendition of the adaptive-bitrate ladder (see docs/ladder.md).
+struct TranscodeRung {
+  std::string name;              // "720p": logs, stats, API
+  int height = 0;                // output height; width keeps the source aspect (both even)
+  int video_bitrate_kbps = 0;    // x264 ABR target
+  int maxrate_kbps = 0;          // VBV maximum rate (0 = 1.07 x target)
+  int bufsize_kbps = 0;          // VBV buffer (0 = 1.5 x target)
+  std::string profile = "high";  // baseline | main | high
+  std::string level;             // "3.1", "4.0"; empty = x264 picks
+  std::string preset = "veryfast";
+  std::string tune;  // empty = none; "film", "animation", ...
+};
+
+inline std::vector<TranscodeRung> default_transcode_rungs() {
+  return {
+      {"720p", 720, 2500, 2675, 3750, "high", "3.1", "veryfast", ""},
+      {"480p", 480, 1200, 1284, 1800, "main", "3.1", "veryfast", ""},
+      {"360p", 360, 700, 749, 1050, "main", "3.0", "veryfast", ""},
+  };
+}
+
+struct TranscodeConfig {
+  bool enabled = true;      // build the ladder for live streams
+  bool passthrough = true;  // offer the source itself as the top rung
+  std::vector<TranscodeRung> rungs = default_transcode_rungs();
+  unsigned audio_bitrate_kbps = 128;          // when audio must be re-encoded (source not AAC)
+  unsigned audio_passthrough_max_kbps = 512;  // AAC above this is re-encoded (file mode)
+  unsigned x264_threads = 0;                  // per rung; 0 = derived from threads.cpu and the rung's share
+  double shed_queue_seconds = 3.0;            // input queue (media s) above which the costliest rung is shed
+  double restore_after_seconds = 10.0;        // queue below 0.5 s this long (media s) before a rung comes back
+};
+
+struct UploadsConfig {
+  std::size_t max_bytes = 20ull * 1024 * 1024 * 1024;  // largest upload (tus and plain POST)
+  unsigned expire_hours = 24;                          // unfinished tus uploads are removed after this
+  std::size_t min_bytes_per_second = 4096;             // slower upload bodies are cut off
+};
+
+struct JobsConfig {
+  unsigned workers = 1;               // conversions at the same time
+  unsigned max_attempts = 3;          // a failing conversion is tried this often in all
+  unsigned retry_delay_seconds = 30;  // before the 2nd attempt; doubles per attempt, at most an hour
+  int nice = 10;                      // worker thread niceness: live transcoding keeps priority
+  unsigned threads = 0;               // CPU threads per conversion; 0 = number of cores
+};
+
 struct ThreadsConfig {
   unsigned io = 2;   // threads running the network io_context
   unsigned cpu = 0;  // transcode/package pool; 0 = number of cores
@@ -47,6 +94,9 @@ struct Config {
   HttpConfig http;
   RtmpConfig rtmp;
   LiveConfig live;
+  TranscodeConfig transcode;
+  UploadsConfig uploads;
+  JobsConfig jobs;
   ThreadsConfig threads;
 };
 

@@ -11,7 +11,18 @@ void add_live_routes(http::Router& router, live::LiveService& live) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& channel : live.live_channels()) {
       const live::LiveStatus s = channel->status();
-      list.push_back({{"channel", s.channel},
+      nlohmann::json rungs = nlohmann::json::array();
+      for (const auto& r : s.rungs) {
+        rungs.push_back({{"name", r.name},
+                         {"width", r.width},
+                         {"height", r.height},
+                         {"active", r.active},
+                         {"shed_count", r.shed_count},
+                         {"fps", r.fps},
+                         {"speed", r.speed},
+                         {"queue_seconds", r.queue_seconds}});
+      }
+      list.push_back({{"rungs", rungs},{"channel", s.channel},
                       {"title", s.title},
                       {"publishing", s.publishing},
                       {"uptime_seconds", s.uptime_seconds},

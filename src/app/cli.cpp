@@ -11,6 +11,9 @@
 
 #include "app/maintenance.hpp"
 #include "catalog/catalog.hpp"
+#include "core/log.hpp"
+#include "transcode/av_util.hpp"
+#include "transcode/file_transcode.hpp"
 #include "tidecast/server.hpp"
 
 namespace tidecast::app {
@@ -28,6 +31,8 @@ Commands:
   channel list               list channels
   channel rotate-key NAME    issue a new stream key for a channel
   backup DEST                online copy of the catalog and finished videos into DEST
+  transcode INPUT OUTDIR     run the live ladder (config "transcode") on a file as fast as
+                             possible; writes CMAF segments, HLS and DASH into OUTDIR
 
 Options:
   --config FILE              JSON config (with comments); defaults are built in
@@ -155,6 +160,29 @@ int channel_command(const Config& config, const Options& options) {
   throw UsageError("usage: tidecast channel add NAME [--title TITLE] | channel list | channel rotate-key NAME");
 }
 
+int transcode_command(const Config& config, const Options& options) {
+  const auto& cmd = options.command;
+  if (cmd.size() != 3) throw UsageError("usage: tidecast transcode INPUT OUTDIR");
+  core::Logger log(core::parse_log_level(config.log_level).value_or(core::LogLevel::info), stderr);
+  transcode::set_libav_log_level(log.level());
+  transcode::FileTranscodeOptions job;
+  job.ladder = config.transcode;
+  job.segment_seconds = config.live.segment_seconds;
+  job.threads = config.threads.cpu;
+  job.log = &log;
+  const auto summary = transcode::transcode_file(cmd[1], cmd[2], job);
+  std::string tracks;
+  for (const auto& track : summary.tracks) {
+    tracks += fmt::format(" {}={}", track.id, track.name);
+    if (track.width > 0) tracks += fmt::format(":{}x{}", track.width, track.height);
+    tracks += fmt::format(":{}k", track.average_bandwidth / 1000);
+  }
+  std::printf("transcode: frames=%llu media_seconds=%.2f wall_seconds=%.2f cpu_seconds=%.2f speed=%.2fx%s\n",
+              static_cast<unsigned long long>(summary.frames), summary.media_seconds, summary.wall_seconds,
+              summary.cpu_seconds, summary.speed(), tracks.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -176,6 +204,7 @@ int run_cli(int argc, char** argv) {
       if (options.command.size() != 2) throw UsageError("usage: tidecast backup DEST");
       return backup_command(config, options.command[1]);
     }
+    if (options.command[0] == "transcode") return transcode_command(config, options);
     throw UsageError(fmt::format("unknown command \"{}\"", options.command[0]));
   } catch (const UsageError& e) {
     std::fprintf(stderr, "tidecast: %s\n\n%s", e.what(), kUsage.data());

@@ -163,9 +163,9 @@ void Server::start() {
   auto cache = std::make_shared<live::SegmentCacheBudget>();
   cache->budget = l.cache_bytes;
   s.segment_cache = cache;
-  live::LiveServiceOptions live_options{
-      {l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos", cache},
-      l.reconnect_grace_seconds};
+  live::LiveServiceOptions live_options{{l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos",
+                                         cache, s.config.transcode, s.cpu->size()},
+                                        l.reconnect_grace_seconds};
   s.live = std::make_unique<live::LiveService>(s.ioc, s.log, *s.channel_directory, *s.recordings, s.cpu->executor(),
                                                live_options);
   s.wire_metrics();

@@ -1,6 +1,9 @@
 // parse_config / load_config_file / validate_config from include/tidecast/config.hpp.
+#include "tidecast/config.hpp"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -8,7 +11,6 @@
 #include "core/address.hpp"
 #include "core/json_reader.hpp"
 #include "core/log.hpp"
-#include "tidecast/config.hpp"
 
 namespace tidecast {
 
@@ -51,6 +53,77 @@ void read_live(core::JsonObjectReader in, LiveConfig& out) {
   in.finish();
 }
 
+void read_rung(core::JsonObjectReader in, TranscodeRung& out) {
+  in.read("name", out.name);
+  in.read("height", out.height, 16, 4320);
+  in.read("video_bitrate_kbps", out.video_bitrate_kbps, 50, 100000);
+  in.read("maxrate_kbps", out.maxrate_kbps, 0, 200000);
+  in.read("bufsize_kbps", out.bufsize_kbps, 0, 400000);
+  in.read("profile", out.profile);
+  in.read("level", out.level);
+  in.read("preset", out.preset);
+  in.read("tune", out.tune);
+  if (out.name.empty()) in.fail("name", "must not be empty");
+  if (out.height == 0) in.fail("height", "is required");
+  if (out.video_bitrate_kbps == 0) in.fail("video_bitrate_kbps", "is required");
+  static constexpr std::string_view kProfiles[] = {"baseline", "main", "high"};
+  if (std::find(std::begin(kProfiles), std::end(kProfiles), out.profile) == std::end(kProfiles)) {
+    in.fail("profile", fmt::format("expected baseline, main or high, got \"{}\"", out.profile));
+  }
+  static constexpr std::string_view kPresets[] = {"ultrafast", "superfast", "veryfast", "faster",  "fast",
+                                                  "medium",    "slow",      "slower",   "veryslow"};
+  if (std::find(std::begin(kPresets), std::end(kPresets), out.preset) == std::end(kPresets)) {
+    in.fail("preset", fmt::format("expected an x264 preset (ultrafast .. veryslow), got \"{}\"", out.preset));
+  }
+  if (!out.level.empty()) {
+    static constexpr std::string_view kLevels[] = {"1", "1b",  "1.1", "1.2", "1.3", "2",   "2.1", "2.2",
+                                                   "3", "3.0", "3.1", "3.2", "4",   "4.0", "4.1", "4.2",
+                                                   "5", "5.0", "5.1", "5.2", "6",   "6.0", "6.1", "6.2"};
+    if (std::find(std::begin(kLevels), std::end(kLevels), out.level) == std::end(kLevels)) {
+      in.fail("level", fmt::format("expected an H.264 level such as \"3.1\", got \"{}\"", out.level));
+    }
+  }
+  in.finish();
+}
+
+void read_transcode(core::JsonObjectReader in, TranscodeConfig& out) {
+  in.read("enabled", out.enabled);
+  in.read("passthrough", out.passthrough);
+  if (auto rungs = in.object_array("rungs")) {
+    out.rungs.clear();
+    for (auto& rung_in : *rungs) read_rung(std::move(rung_in), out.rungs.emplace_back());
+    for (std::size_t i = 0; i < out.rungs.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (out.rungs[i].name == out.rungs[j].name) {
+          in.fail("rungs", fmt::format("rung name \"{}\" appears twice", out.rungs[i].name));
+        }
+      }
+    }
+  }
+  in.read("audio_bitrate_kbps", out.audio_bitrate_kbps, 32, 512);
+  in.read("audio_passthrough_max_kbps", out.audio_passthrough_max_kbps, 32, 10000);
+  in.read("x264_threads", out.x264_threads, 0, 64);
+  in.read("shed_queue_seconds", out.shed_queue_seconds, 1.0, 60.0);
+  in.read("restore_after_seconds", out.restore_after_seconds, 1.0, 3600.0);
+  in.finish();
+}
+
+void read_uploads(core::JsonObjectReader in, UploadsConfig& out) {
+  in.read("max_bytes", out.max_bytes, 0, kMaxSize);
+  in.read("expire_hours", out.expire_hours, 1, 24 * 365);
+  in.read("min_bytes_per_second", out.min_bytes_per_second, 0, 1024 * 1024 * 1024);
+  in.finish();
+}
+
+void read_jobs(core::JsonObjectReader in, JobsConfig& out) {
+  in.read("workers", out.workers, 0, 64);
+  in.read("max_attempts", out.max_attempts, 1, 100);
+  in.read("retry_delay_seconds", out.retry_delay_seconds, 0, 86400);
+  in.read("nice", out.nice, 0, 19);
+  in.read("threads", out.threads, 0, 1024);
+  in.finish();
+}
+
 void read_threads(core::JsonObjectReader in, ThreadsConfig& out) {
   in.read("io", out.io, 1, 256);
   in.read("cpu", out.cpu, 0, 1024);
@@ -75,6 +148,9 @@ Config parse_config(std::string_view json_text) {
   read_http(in.section("http"), config.http);
   read_rtmp(in.section("rtmp"), config.rtmp);
   read_live(in.section("live"), config.live);
+  read_transcode(in.section("transcode"), config.transcode);
+  read_uploads(in.section("uploads"), config.uploads);
+  read_jobs(in.section("jobs"), config.jobs);
   read_threads(in.section("threads"), config.threads);
   in.finish();
   validate_config(config);

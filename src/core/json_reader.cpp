@@ -46,7 +46,8 @@ void JsonObjectReader::read(std::string_view key, double& out, double min, doubl
   if (!value) return;
   if (!value->is_number()) fail(key, fmt::format("expected a number, got {}", value->dump()));
   const double number = value->get<double>();
-  if (number < min || number > max) fail(key, fmt::format("expected a number from {} to {}, got {}", min, max, value->dump()));
+  if (number < min || number > max)
+    fail(key, fmt::format("expected a number from {} to {}, got {}", min, max, value->dump()));
   out = number;
 }
 
@@ -55,7 +56,8 @@ void JsonObjectReader::read(std::string_view key, std::size_t& out, std::size_t 
   if (!value) return;
   if (!value->is_number_unsigned()) fail(key, fmt::format("expected a whole number >= 0, got {}", value->dump()));
   const auto number = value->get<std::uint64_t>();
-  if (number < min || number > max) fail(key, fmt::format("expected a whole number from {} to {}, got {}", min, max, value->dump()));
+  if (number < min || number > max)
+    fail(key, fmt::format("expected a whole number from {} to {}, got {}", min, max, value->dump()));
   out = static_cast<std::size_t>(number);
 }
 
@@ -63,6 +65,28 @@ void JsonObjectReader::read(std::string_view key, unsigned& out, unsigned min, u
   std::size_t wide = out;
   read(key, wide, min, max);
   out = static_cast<unsigned>(wide);
+}
+
+void JsonObjectReader::read(std::string_view key, int& out, int min, int max) {
+  const json* value = find(key);
+  if (!value) return;
+  if (!value->is_number_integer()) fail(key, fmt::format("expected a whole number, got {}", value->dump()));
+  const auto number = value->get<std::int64_t>();
+  if (number < min || number > max)
+    fail(key, fmt::format("expected a whole number from {} to {}, got {}", min, max, value->dump()));
+  out = static_cast<int>(number);
+}
+
+std::optional<std::vector<JsonObjectReader>> JsonObjectReader::object_array(std::string_view key) {
+  const json* value = find(key);
+  if (!value) return std::nullopt;
+  if (!value->is_array()) fail(key, fmt::format("expected an array, got {}", value->dump()));
+  std::vector<JsonObjectReader> out;
+  out.reserve(value->size());
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    out.emplace_back(&(*value)[i], fmt::format("{}[{}]", key_path(key), i));
+  }
+  return out;
 }
 
 JsonObjectReader JsonObjectReader::section(std::string_view key) {

@@ -3,10 +3,11 @@
 // error ("http.listen: expected ..."). Unknown keys are reported by finish(),
 // so a typo in a config file fails loudly instead of being ignored.
 #include <nlohmann/json.hpp>
-
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tidecast/config.hpp"
 
@@ -22,7 +23,11 @@ class JsonObjectReader {
   void read(std::string_view key, double& out, double min, double max);
   void read(std::string_view key, unsigned& out, unsigned min, unsigned max);
   void read(std::string_view key, std::size_t& out, std::size_t min, std::size_t max);
+  void read(std::string_view key, int& out, int min, int max);
   JsonObjectReader section(std::string_view key);
+  // An array of objects: one reader per element, named "key[i]" in errors.
+  // Empty when the key is absent (nullopt) so callers can keep their default.
+  std::optional<std::vector<JsonObjectReader>> object_array(std::string_view key);
   // Throws ConfigError naming the first key that no read() asked for.
   void finish() const;
 

@@ -107,6 +107,7 @@ void LiveChannel::on_info(const media::StreamInfo& info) {
 
 void LiveChannel::on_packet(const media::PacketPtr& packet) {
   if (!segmenter_) return;
+  if (ladder_) ladder_->push(packet);
   accept_segments(segmenter_->push(*packet));
 }
 
@@ -116,20 +117,25 @@ void LiveChannel::on_end() {
   status_.publishing = false;
 }
 
-LiveChannel::TrackState& LiveChannel::track_for(TrackKind kind) {
+LiveChannel::TrackState& LiveChannel::track(const std::string& id, TrackKind kind) {
   for (auto& track : tracks_) {
-    if (track.description.kind == kind) return track;
+    if (track.description.id == id) return track;
   }
-  TrackState track;
-  track.description.kind = kind;
-  track.description.id = kind == TrackKind::video ? "v0" : "a0";
-  // Video first: manifests list tracks in this order.
-  if (kind == TrackKind::video) {
-    tracks_.insert(tracks_.begin(), std::move(track));
-    return tracks_.front();
-  }
-  tracks_.push_back(std::move(track));
-  return tracks_.back();
+  TrackState added;
+  added.description.kind = kind;
+  added.description.id = id;
+  // Video tracks first, in id order (v0 passthrough, v1.. rungs), then audio.
+  auto at = std::find_if(tracks_.begin(), tracks_.end(), [&](const TrackState& t) {
+    return kind == TrackKind::video && (t.description.kind == TrackKind::audio || t.description.id > id);
+  });
+  return *tracks_.insert(at, std::move(added));
+}
+
+void LiveChannel::add_init_segment(const std::string& track_id, const std::vector<std::uint8_t>& init) {
+  const std::string name = fmt::format("{}/init-{}.mp4", track_id, period_index_);
+  files_[name] = std::make_shared<const std::vector<std::uint8_t>>(init);
+  track_memory(static_cast<std::int64_t>(init.size()));
+  if (recording_) recording_->write_file(name, init);
 }
 
 void LiveChannel::start_period(const media::StreamInfo& info) {
@@ -146,8 +152,8 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   for (const TrackKind kind : {TrackKind::video, TrackKind::audio}) {
     const bool present = kind == TrackKind::video ? info.video.has_value() : info.audio.has_value();
     if (!present) continue;
-    TrackState& track = track_for(kind);
-    auto& d = track.description;
+    TrackState& state = track(kind == TrackKind::video ? "v0" : "a0", kind);
+    auto& d = state.description;
     d.timescale = segmenter_->track_spec(kind).timescale;
     if (info.video && kind == TrackKind::video) {
       d.codecs = info.video->codecs;
@@ -159,12 +165,9 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
       d.sample_rate = info.audio->sample_rate;
       d.channels = info.audio->channels;
     }
-    const auto& init = segmenter_->init_segment(kind);
-    const std::string name = fmt::format("{}/init-{}.mp4", d.id, period_index_);
-    files_[name] = std::make_shared<const std::vector<std::uint8_t>>(init);
-    track_memory(static_cast<std::int64_t>(init.size()));
-    if (recording_) recording_->write_file(name, init);
+    add_init_segment(d.id, segmenter_->init_segment(kind));
   }
+  start_ladder(info);
   log_.info("live", "period started channel={} period={} video={} audio={}", channel_.name, period_index_,
             info.video ? info.video->codecs : "none", info.audio ? info.audio->codecs : "none");
 }
@@ -173,23 +176,92 @@ void LiveChannel::close_period() {
   if (!segmenter_) return;
   accept_segments(segmenter_->flush());
   segmenter_.reset();
+  stop_ladder();
 }
 
-void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments) {
+void LiveChannel::start_ladder(const media::StreamInfo& info) {
+  const auto& ladder = options_.ladder;
+  if (!ladder.enabled || ladder.rungs.empty() || !info.video || info.video->codec != media::Codec::h264) return;
+  const std::uint64_t generation = ++ladder_generation_;
+  // Encoder output arrives on pool threads; everything after it runs on the strand.
+  auto on_strand = [weak = weak_from_this(), generation](auto action) {
+    return [weak, generation, action](auto... args) {
+      auto self = weak.lock();
+      if (!self) return;
+      net::post(self->strand_, [self, generation, action, args...] {
+        if (self->ladder_generation_ == generation && !self->finished_) action(*self, args...);
+      });
+    };
+  };
+  transcode::LadderCallbacks callbacks{
+      on_strand([](LiveChannel& c, std::size_t rung, media::StreamInfo rung_info) { c.on_rung_info(rung, rung_info); }),
+      on_strand([](LiveChannel& c, std::size_t rung, media::PacketPtr packet) { c.on_rung_packet(rung, packet); }),
+      on_strand([](LiveChannel& c, std::size_t rung, bool active) {
+        if (rung < c.rung_active_.size()) c.rung_active_[rung] = active;
+        c.publish_snapshot();
+      })};
+  transcode::LadderOptions ladder_options;
+  ladder_options.name = channel_.name;
+  ladder_options.log = &log_;
+  ladder_options.cpu_threads = options_.cpu_threads;
+  try {
+    ladder_ = std::make_unique<transcode::LadderTranscoder>(info, 1000, ladder, options_.segment_seconds,
+                                                            strand_.get_inner_executor(), std::move(callbacks),
+                                                            ladder_options);
+  } catch (const std::exception& e) {
+    log_.error("live", "ladder disabled channel={} error=\"{}\" (passthrough continues)", channel_.name, e.what());
+    return;
+  }
+  rung_segmenters_.assign(ladder_->rungs().size(), std::nullopt);
+  rung_active_.assign(ladder_->rungs().size(), true);
+  std::string names;
+  for (const auto& plan : ladder_->rungs()) names += fmt::format(" {}={}x{}", plan.rung.name, plan.width, plan.height);
+  log_.info("live", "ladder channel={} rungs:{}", channel_.name, names.empty() ? " none (source too small)" : names);
+}
+
+void LiveChannel::stop_ladder() {
+  if (!ladder_) return;
+  ++ladder_generation_;
+  ladder_.reset();  // frames still in the encoders are dropped; the passthrough has them
+  for (std::size_t rung = 0; rung < rung_segmenters_.size(); ++rung) {
+    if (rung_segmenters_[rung]) accept_segments(rung_segmenters_[rung]->flush(), fmt::format("v{}", rung + 1));
+  }
+  rung_segmenters_.clear();
+}
+
+void LiveChannel::on_rung_info(std::size_t rung, const media::StreamInfo& info) {
+  if (rung >= rung_segmenters_.size() || !info.video) return;
+  auto& segmenter = rung_segmenters_[rung];
+  segmenter.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1});
+  auto& d = track(fmt::format("v{}", rung + 1), TrackKind::video).description;
+  d.timescale = segmenter->track_spec(TrackKind::video).timescale;
+  d.codecs = info.video->codecs;
+  d.width = info.video->width;
+  d.height = info.video->height;
+  d.frame_rate = info.video->frame_rate;
+  add_init_segment(d.id, segmenter->init_segment(TrackKind::video));
+}
+
+void LiveChannel::on_rung_packet(std::size_t rung, const media::PacketPtr& packet) {
+  if (rung >= rung_segmenters_.size() || !rung_segmenters_[rung]) return;
+  accept_segments(rung_segmenters_[rung]->push(*packet), fmt::format("v{}", rung + 1));
+}
+
+void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track) {
   if (segments.empty()) return;
-  for (auto& segment : segments) add_segment(segment);
+  for (auto& segment : segments) add_segment(segment, segment.kind == TrackKind::video ? video_track : "a0");
   publish_snapshot();
 }
 
-void LiveChannel::add_segment(package::SegmentOut& out) {
+void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track_id) {
   // The segmenter numbers segments from 1 within a period, audio and video alike.
   if (!number_base_) number_base_ = static_cast<std::int64_t>(next_number_) - out.number;
   const auto number = static_cast<std::uint32_t>(*number_base_ + out.number);
   next_number_ = std::max(next_number_, number + 1);
   const std::uint32_t index = out.number - 1;
 
-  TrackState& track = track_for(out.kind);
-  auto& d = track.description;
+  TrackState& state = track(track_id, out.kind);
+  auto& d = state.description;
   package::SegmentEntry entry;
   entry.number = number;
   entry.index = index;
@@ -200,22 +272,22 @@ void LiveChannel::add_segment(package::SegmentOut& out) {
                        static_cast<std::int64_t>((periods_.back().start_seconds + out.start_seconds) * 1000.0);
   entry.bytes = out.bytes.size();
 
-  track.total_bytes += out.bytes.size();
-  track.total_seconds += out.duration_seconds;
+  state.total_bytes += out.bytes.size();
+  state.total_seconds += out.duration_seconds;
   if (out.duration_seconds >= options_.segment_seconds * 0.5) {
     d.peak_bandwidth = std::max<std::uint64_t>(d.peak_bandwidth,
                                                static_cast<std::uint64_t>(out.bytes.size() * 8 / out.duration_seconds));
   }
-  if (track.total_seconds > 0) {
-    d.average_bandwidth = static_cast<std::uint64_t>(static_cast<double>(track.total_bytes) * 8 / track.total_seconds);
+  if (state.total_seconds > 0) {
+    d.average_bandwidth = static_cast<std::uint64_t>(static_cast<double>(state.total_bytes) * 8 / state.total_seconds);
   }
   if (d.peak_bandwidth == 0) d.peak_bandwidth = d.average_bandwidth;
-  if (out.kind == tracks_.front().description.kind) {
+  if (track_id == tracks_.front().description.id) {
     period_end_seconds_ = periods_.back().start_seconds + out.start_seconds + out.duration_seconds;
   }
 
   d.segments.push_back(entry);
-  track.all_segments.push_back(entry);
+  state.all_segments.push_back(entry);
   while (d.segments.size() > options_.playlist_segments) d.segments.erase(d.segments.begin());
 
   const std::string name = d.id + "/" + entry.file_name();
@@ -306,16 +378,29 @@ void LiveChannel::publish_snapshot() {
     any_segments = true;
     next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);
   }
-  if (any_segments) next->master_playlist = package::hls_master_playlist(next->presentation);
+  if (any_segments) {
+    // Shed rungs leave the master playlist (new viewers do not pick them);
+    // their media playlists stay valid, listing what was made.
+    package::Presentation offered = next->presentation;
+    std::erase_if(offered.tracks, [&](const package::TrackDescription& t) {
+      if (t.segments.empty()) return true;
+      if (t.kind != TrackKind::video || t.id == "v0") return false;
+      const std::size_t rung = static_cast<std::size_t>(std::stoul(t.id.substr(1))) - 1;
+      return rung < rung_active_.size() && !rung_active_[rung];
+    });
+    next->master_playlist = package::hls_master_playlist(offered);
+  }
 
   std::lock_guard lock(snapshot_mutex_);
   snapshot_ = std::move(next);
   status_.segments = 0;
   for (const auto& track : tracks_) status_.segments = std::max<std::uint32_t>(status_.segments, track.all_segments.size());
   status_.recording_id = recording_id_;
+  status_.rungs = ladder_ ? ladder_->stats().rungs : std::vector<transcode::RungStats>{};
   status_.bitrate = 0;
   for (const auto& track : tracks_) {
     const auto& d = track.description;
+    if (d.id != "v0" && d.kind == TrackKind::video) continue;  // rungs are reported in `rungs`
     status_.bitrate += d.average_bandwidth;
     if (d.kind == TrackKind::video) {
       status_.video_codecs = d.codecs;
@@ -344,10 +429,10 @@ void LiveChannel::finalize_on_strand() {
   const package::Presentation whole = presentation(true);
   RecordingSummary summary;
   for (const auto& track : tracks_) {
-    if (track.description.kind == TrackKind::video || summary.duration_ms == 0) {
+    if (track.description.id == "v0" || summary.duration_ms == 0) {
       summary.duration_ms = static_cast<std::int64_t>(track.total_seconds * 1000);
     }
-    if (track.description.kind == TrackKind::video) {
+    if (track.description.id == "v0") {
       summary.width = track.description.width;
       summary.height = track.description.height;
     }

@@ -25,6 +25,7 @@
 #include "live/snapshot.hpp"
 #include "media/stream.hpp"
 #include "package/segmenter.hpp"
+#include "transcode/live_transcoder.hpp"
 
 namespace tidecast::live {
 
@@ -40,6 +41,8 @@ struct LiveOptions {
   bool record = true;
   std::filesystem::path videos_dir;  // recordings go to <videos_dir>/<video id>/
   std::shared_ptr<SegmentCacheBudget> cache;
+  TranscodeConfig ladder;        // rungs below the passthrough (transcode section)
+  std::size_t cpu_threads = 2;   // size of the CPU pool, shared by every channel's encoders
 };
 
 struct LiveStatus {
@@ -56,6 +59,7 @@ struct LiveStatus {
   std::uint32_t segments = 0;
   std::string recording_id;
   std::size_t viewers = 0;
+  std::vector<transcode::RungStats> rungs;  // the ladder below the passthrough, if any
 };
 
 class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
@@ -93,12 +97,17 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   void on_end();
   void start_period(const media::StreamInfo& info);
   void close_period();
-  void accept_segments(std::vector<package::SegmentOut> segments);
-  void add_segment(package::SegmentOut& segment);
+  void accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track = "v0");
+  void add_segment(package::SegmentOut& segment, const std::string& track_id);
+  void start_ladder(const media::StreamInfo& info);
+  void stop_ladder();
+  void on_rung_info(std::size_t rung, const media::StreamInfo& info);
+  void on_rung_packet(std::size_t rung, const media::PacketPtr& packet);
+  void add_init_segment(const std::string& track_id, const std::vector<std::uint8_t>& init);
   void publish_snapshot();
   void track_memory(std::int64_t delta);
   void finalize_on_strand();
-  TrackState& track_for(media::TrackKind kind);
+  TrackState& track(const std::string& id, media::TrackKind kind);
   package::Presentation presentation(bool whole_recording) const;
   package::Presentation dash_presentation() const;
 
@@ -110,7 +119,11 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
 
   // Strand-only state.
   std::shared_ptr<media::StreamReader> reader_;
-  std::optional<package::Segmenter> segmenter_;
+  std::optional<package::Segmenter> segmenter_;  // passthrough video + audio
+  std::unique_ptr<transcode::LadderTranscoder> ladder_;
+  std::vector<std::optional<package::Segmenter>> rung_segmenters_;
+  std::vector<bool> rung_active_;
+  std::uint64_t ladder_generation_ = 0;  // callbacks of a stopped ladder are ignored
   std::vector<TrackState> tracks_;
   std::vector<package::Period> periods_;
   std::optional<std::int64_t> availability_start_ms_;

@@ -54,8 +54,37 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.live.reconnect_grace_seconds == defaults.live.reconnect_grace_seconds);
   CHECK(from_file.live.cache_bytes == defaults.live.cache_bytes);
   CHECK(from_file.live.record == defaults.live.record);
+  CHECK(from_file.transcode.enabled == defaults.transcode.enabled);
+  CHECK(from_file.transcode.passthrough == defaults.transcode.passthrough);
+  CHECK(from_file.transcode.audio_bitrate_kbps == defaults.transcode.audio_bitrate_kbps);
+  CHECK(from_file.transcode.audio_passthrough_max_kbps == defaults.transcode.audio_passthrough_max_kbps);
+  CHECK(from_file.transcode.x264_threads == defaults.transcode.x264_threads);
+  CHECK(from_file.transcode.shed_queue_seconds == defaults.transcode.shed_queue_seconds);
+  CHECK(from_file.transcode.restore_after_seconds == defaults.transcode.restore_after_seconds);
+  REQUIRE(from_file.transcode.rungs.size() == defaults.transcode.rungs.size());
+  for (std::size_t i = 0; i < defaults.transcode.rungs.size(); ++i) {
+    const auto& a = from_file.transcode.rungs[i];
+    const auto& b = defaults.transcode.rungs[i];
+    CHECK(a.name == b.name);
+    CHECK(a.height == b.height);
+    CHECK(a.video_bitrate_kbps == b.video_bitrate_kbps);
+    CHECK(a.maxrate_kbps == b.maxrate_kbps);
+    CHECK(a.bufsize_kbps == b.bufsize_kbps);
+    CHECK(a.profile == b.profile);
+    CHECK(a.level == b.level);
+    CHECK(a.preset == b.preset);
+    CHECK(a.tune == b.tune);
+  }
   CHECK(from_file.threads.io == defaults.threads.io);
   CHECK(from_file.threads.cpu == defaults.threads.cpu);
+  CHECK(from_file.uploads.max_bytes == defaults.uploads.max_bytes);
+  CHECK(from_file.uploads.expire_hours == defaults.uploads.expire_hours);
+  CHECK(from_file.uploads.min_bytes_per_second == defaults.uploads.min_bytes_per_second);
+  CHECK(from_file.jobs.workers == defaults.jobs.workers);
+  CHECK(from_file.jobs.max_attempts == defaults.jobs.max_attempts);
+  CHECK(from_file.jobs.retry_delay_seconds == defaults.jobs.retry_delay_seconds);
+  CHECK(from_file.jobs.nice == defaults.jobs.nice);
+  CHECK(from_file.jobs.threads == defaults.jobs.threads);
 }
 
 TEST_CASE("comments are allowed and values override defaults") {
@@ -82,6 +111,39 @@ TEST_CASE("errors name the key path and the problem") {
         R"(log_level: expected debug, info, warn, error or off, got "loud")");
   CHECK(error_of("{ nope").starts_with("invalid JSON: "));
   CHECK(error_of(R"({"live": {"record": "yes"}})") == R"(live.record: expected true or false, got "yes")");
+}
+
+TEST_CASE("transcode: rungs replace the default ladder; errors name the rung") {
+  const Config config = parse_config(R"({"transcode": {"enabled": false, "rungs": [
+    {"name": "540p", "height": 540, "video_bitrate_kbps": 1800, "level": "3.1", "preset": "faster"}]}})");
+  CHECK_FALSE(config.transcode.enabled);
+  REQUIRE(config.transcode.rungs.size() == 1);
+  CHECK(config.transcode.rungs[0].name == "540p");
+  CHECK(config.transcode.rungs[0].maxrate_kbps == 0);  // derived later (1.07 x target)
+  CHECK(config.transcode.rungs[0].profile == "high");
+  CHECK(parse_config(R"({"transcode": {"rungs": []}})").transcode.rungs.empty());
+
+  CHECK(error_of(R"({"transcode": {"rungs": {}}})") == "transcode.rungs: expected an array, got {}");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 10, "video_bitrate_kbps": 100}]}})") ==
+        "transcode.rungs[0].height: expected a whole number from 16 to 4320, got 10");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360}]}})") ==
+        "transcode.rungs[0].video_bitrate_kbps: is required");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360, "video_bitrate_kbps": 1.5}]}})") ==
+        "transcode.rungs[0].video_bitrate_kbps: expected a whole number, got 1.5");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360, "video_bitrate_kbps": 700,
+        "preset": "turbo"}]}})") ==
+        R"(transcode.rungs[0].preset: expected an x264 preset (ultrafast .. veryslow), got "turbo")");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360, "video_bitrate_kbps": 700,
+        "level": "3.7"}]}})") == R"(transcode.rungs[0].level: expected an H.264 level such as "3.1", got "3.7")");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360, "video_bitrate_kbps": 700,
+        "profile": "high10"}]}})") == R"(transcode.rungs[0].profile: expected baseline, main or high, got "high10")");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360, "video_bitrate_kbps": 700, "fps": 30}]}})") ==
+        "transcode.rungs[0].fps: unknown key");
+  CHECK(error_of(R"({"transcode": {"rungs": [{"name": "a", "height": 360, "video_bitrate_kbps": 700},
+        {"name": "a", "height": 240, "video_bitrate_kbps": 400}]}})") ==
+        R"(transcode.rungs: rung name "a" appears twice)");
+  CHECK(error_of(R"({"transcode": {"shed_queue_seconds": 0.1}})") ==
+        "transcode.shed_queue_seconds: expected a number from 1 to 60, got 0.1");
 }
 
 TEST_CASE("a missing config file names the path") {

@@ -25,7 +25,10 @@ class Server:
     def __init__(self, config=None, data_dir=None):
         self.tmp = tempfile.TemporaryDirectory(prefix="tidecast-e2e-")
         self.data_dir = data_dir or os.path.join(self.tmp.name, "data")
-        cfg = {"http": {"listen": "127.0.0.1:0"}, "rtmp": {"listen": "127.0.0.1:0"}, "log_level": "info"}
+        # The ABR ladder is off unless a test asks for it: most tests are about
+        # ingest and packaging, and 2 cores cannot encode a ladder per test.
+        cfg = {"http": {"listen": "127.0.0.1:0"}, "rtmp": {"listen": "127.0.0.1:0"}, "log_level": "info",
+               "transcode": {"enabled": False}}
         for section, values in (config or {}).items():
             if isinstance(values, dict):
                 cfg.setdefault(section, {}).update(values)
@@ -198,3 +201,117 @@ def mpd_segment_files(mpd_text, content_type):
                     names.append(media.replace("$Number$", str(n)))
                     n += 1
     return names
+
+
+# ---- Uploads (tus 1.0 and plain POST), tokens, conversion jobs ----
+
+def create_token(server, name="e2e"):
+    """`tidecast token add NAME` against the server's data dir; returns the token."""
+    out = subprocess.run([BIN, "--config", server.config_path, "token", "add", name], capture_output=True, timeout=30)
+    assert out.returncode == 0, out.stderr.decode()
+    m = re.search(rb"token: (\S+)", out.stdout)
+    assert m, out.stdout
+    return m.group(1).decode()
+
+
+def make_clip(path, seconds=4, size="640x360", fps=30, audio=True, faststart=True, source="testsrc2"):
+    """An H.264/AAC MP4 made with the ffmpeg CLI (x264 ultrafast, 1-s GOPs)."""
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+           f"{source}=s={size}:r={fps}"]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+    cmd += ["-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", str(fps), "-pix_fmt", "yuv420p"]
+    if audio:
+        cmd += ["-c:a", "aac", "-b:a", "96k"]
+    if faststart:
+        cmd += ["-movflags", "+faststart"]
+    subprocess.run(cmd + [path], check=True, timeout=300)
+    return path
+
+
+def _request(server, method, path, headers=None, body=None, timeout=60):
+    """(status, headers with lower-case names, body bytes) over http.client; body may be bytes or a file."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def upload_plain(server, token, path, title=None, content_type="video/mp4"):
+    """POST /api/v1/videos with the raw file as the body: (status, json)."""
+    from urllib.parse import urlencode
+    query = {"filename": os.path.basename(path)}
+    if title:
+        query["title"] = title
+    with open(path, "rb") as f:
+        headers = {**auth(token), "Content-Type": content_type, "Content-Length": str(os.path.getsize(path))}
+        status, _, body = _request(server, "POST", "/api/v1/videos?" + urlencode(query), headers, f, timeout=300)
+    return status, json.loads(body or b"{}")
+
+
+def tus_headers(token, **extra):
+    return {**auth(token), "Tus-Resumable": "1.0.0", **extra}
+
+
+def tus_create(server, token, length, filename="clip.mp4", title=None):
+    """POST /api/v1/uploads: (status, headers)."""
+    import base64
+    meta = [f"filename {base64.b64encode(filename.encode()).decode()}"]
+    if title:
+        meta.append(f"title {base64.b64encode(title.encode()).decode()}")
+    status, headers, _ = _request(server, "POST", "/api/v1/uploads",
+                                  tus_headers(token, **{"Upload-Length": str(length), "Upload-Metadata": ",".join(meta)}))
+    return status, headers
+
+
+def tus_offset(server, token, location):
+    status, headers, _ = _request(server, "HEAD", location, tus_headers(token))
+    assert status == 200, status
+    return int(headers["upload-offset"])
+
+
+def tus_patch(server, token, location, offset, data):
+    """PATCH `data` at `offset`: (status, headers)."""
+    status, headers, _ = _request(server, "PATCH", location, tus_headers(token, **{
+        "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+        "Content-Length": str(len(data))}), data, timeout=300)
+    return status, headers
+
+
+def video(server, video_id):
+    status, body = server.get_json(f"/api/v1/videos/{video_id}")
+    assert status == 200, body
+    return body
+
+
+def wait_video(server, video_id, timeout=180, states=("ready", "failed")):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = video(server, video_id)
+        if v["state"] in states:
+            return v
+        time.sleep(0.2)
+    raise AssertionError(f"video {video_id} never reached {states}: {video(server, video_id)}\n{server.read_log()[-3000:]}")
+
+
+def jobs(server, token):
+    status, _, body = _request(server, "GET", "/api/v1/jobs", auth(token))
+    assert status == 200, body
+    return json.loads(body)["jobs"]
+
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,428 @@
+#include "transcode/file_transcode.hpp"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <mutex>
+#include <optional>
+
+#include "core/cpu_pool.hpp"
+#include "media/aac.hpp"
+#include "media/avc.hpp"
+#include "package/dash_manifest.hpp"
+#include "package/hls_playlist.hpp"
+#include "package/segmenter.hpp"
+#include "transcode/annexb.hpp"
+#include "transcode/audio_transcoder.hpp"
+#include "transcode/live_transcoder.hpp"
+
+namespace tidecast::transcode {
+
+namespace {
+
+using media::TrackKind;
+namespace fs = std::filesystem;
+
+constexpr double kFileQueueSeconds = 1.0;  // media the demuxer may run ahead of the decoder
+
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void write_file(const fs::path& path, std::span<const std::uint8_t> bytes) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  if (!file) throw TranscodeError(fmt::format("transcode output: cannot create {}", path.string()));
+  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
+  if (std::fclose(file) != 0 || !ok)
+    throw TranscodeError(fmt::format("transcode output: cannot write {}", path.string()));
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  write_file(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+}
+
+// One output track: its description for the manifests and its totals.
+struct TrackOutput {
+  package::TrackDescription description;
+  std::string name;
+  std::uint64_t total_bytes = 0;
+  double total_seconds = 0;
+};
+
+class Output {
+ public:
+  Output(fs::path dir, double segment_seconds, std::int64_t start_ms)
+      : dir_(std::move(dir)), segment_seconds_(segment_seconds), start_ms_(start_ms) {}
+
+  void init(TrackOutput& track, const package::Segmenter& segmenter, TrackKind kind) {
+    auto& d = track.description;
+    d.timescale = segmenter.track_spec(kind).timescale;
+    write_file(dir_ / d.id / "init-0.mp4", segmenter.init_segment(kind));
+  }
+
+  void add(TrackOutput& track, package::SegmentOut& out) {
+    auto& d = track.description;
+    package::SegmentEntry entry;
+    entry.number = out.number - 1;
+    entry.index = out.number - 1;
+    entry.start = out.start;
+    entry.duration = out.duration;
+    entry.period = 0;
+    entry.wallclock_ms = start_ms_ + static_cast<std::int64_t>(out.start_seconds * 1000.0);
+    entry.bytes = out.bytes.size();
+    write_file(dir_ / d.id / entry.file_name(), out.bytes);
+    track.total_bytes += out.bytes.size();
+    track.total_seconds += out.duration_seconds;
+    if (out.duration_seconds >= segment_seconds_ * 0.5) {
+      d.peak_bandwidth = std::max<std::uint64_t>(
+          d.peak_bandwidth,
+          static_cast<std::uint64_t>(static_cast<double>(out.bytes.size()) * 8 / out.duration_seconds));
+    }
+    if (track.total_seconds > 0) {
+      d.average_bandwidth =
+          static_cast<std::uint64_t>(static_cast<double>(track.total_bytes) * 8 / track.total_seconds);
+    }
+    d.peak_bandwidth = std::max(d.peak_bandwidth, d.average_bandwidth);
+    d.segments.push_back(entry);
+  }
+
+  // Routes segments of a shared (video + audio) segmenter to their tracks.
+  void add_all(std::vector<package::SegmentOut> segments, TrackOutput* video, TrackOutput* audio) {
+    for (auto& segment : segments) {
+      TrackOutput* track = segment.kind == TrackKind::video ? video : audio;
+      if (track) add(*track, segment);
+    }
+  }
+
+ private:
+  fs::path dir_;
+  double segment_seconds_;
+  std::int64_t start_ms_;
+};
+
+int sampling_index(int rate) {
+  static constexpr int kRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
+                                   22050, 16000, 12000, 11025, 8000,  7350};
+  for (int i = 0; i < 13; ++i) {
+    if (kRates[i] == rate) return i;
+  }
+  throw TranscodeError(fmt::format("transcode input: AAC sample rate {} has no sampling index", rate));
+}
+
+// AudioSpecificConfig from stream parameters, for AAC in ADTS (no extradata).
+std::vector<std::uint8_t> asc_from_parameters(const AVCodecParameters* par) {
+  const int object_type = par->profile >= 0 ? par->profile + 1 : 2;
+  const int index = sampling_index(par->sample_rate);
+  const int channels = std::clamp(par->ch_layout.nb_channels, 1, 7);
+  return {static_cast<std::uint8_t>((object_type << 3) | (index >> 1)),
+          static_cast<std::uint8_t>(((index & 1) << 7) | (channels << 3))};
+}
+
+// Raw AAC frame from a packet that may carry an ADTS header.
+std::span<const std::uint8_t> strip_adts(std::span<const std::uint8_t> data) {
+  if (data.size() >= 7 && data[0] == 0xff && (data[1] & 0xf0) == 0xf0) {
+    const std::size_t header = (data[1] & 0x01) ? 7 : 9;
+    if (data.size() > header) return data.subspan(header);
+  }
+  return data;
+}
+
+double stream_frame_rate(const AVStream* stream) {
+  const AVRational rate = stream->avg_frame_rate.num > 0 ? stream->avg_frame_rate : stream->r_frame_rate;
+  return rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+}
+
+}  // namespace
+
+FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& output_dir,
+                                    const FileTranscodeOptions& options) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  const double cpu_start = process_cpu_seconds();
+
+  AVFormatContext* raw_format = nullptr;
+  check(avformat_open_input(&raw_format, input.c_str(), nullptr, nullptr), "open " + input.string());
+  FormatInputPtr format(raw_format);
+  check(avformat_find_stream_info(format.get(), nullptr), "probe " + input.string());
+  const int video_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (video_index < 0) throw TranscodeError(fmt::format("transcode input {}: no video stream", input.string()));
+  const int audio_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, video_index, nullptr, 0);
+  const AVStream* video_stream = format->streams[video_index];
+  const AVCodecParameters* vpar = video_stream->codecpar;
+  const AVRational vtb = video_stream->time_base;
+  const std::uint32_t timescale = vtb.num == 1 ? static_cast<std::uint32_t>(vtb.den) : 90000u;
+  auto video_ticks = [&](std::int64_t ts) {
+    return vtb.num == 1 ? ts : av_rescale_q(ts, vtb, AVRational{1, static_cast<int>(timescale)});
+  };
+
+  // Source video spec for the decoder: the demuxer's own extradata and packets.
+  VideoSourceSpec spec;
+  spec.codec = vpar->codec_id;
+  if (vpar->extradata_size > 0) spec.extradata.assign(vpar->extradata, vpar->extradata + vpar->extradata_size);
+  spec.width = vpar->width;
+  spec.height = vpar->height;
+  const AVRational sar = av_guess_sample_aspect_ratio(format.get(), format->streams[video_index], nullptr);
+  spec.sar_num = sar.num > 0 ? sar.num : 1;
+  spec.sar_den = sar.num > 0 ? sar.den : 1;
+  spec.frame_rate = stream_frame_rate(video_stream);
+  spec.timescale = timescale;
+
+  // Passthrough of H.264: 4-byte length-prefixed packets and an avcC.
+  std::optional<media::VideoTrackConfig> passthrough;
+  int nal_length_size = 4;
+  bool annexb_input = false;
+  if (options.ladder.passthrough && vpar->codec_id == AV_CODEC_ID_H264 && !spec.extradata.empty()) {
+    try {
+      annexb_input = spec.extradata[0] != 1;
+      const Bytes avcc = avcc_from_extradata(spec.extradata);
+      nal_length_size = media::parse_avcc(avcc).nal_length_size;
+      passthrough = media::avc_video_config(avcc);
+      if (spec.frame_rate > 0) passthrough->frame_rate = spec.frame_rate;
+    } catch (const std::exception& e) {
+      if (options.log) options.log->warn("transcode", "no passthrough: unusable H.264 config ({})", e.what());
+      passthrough.reset();
+    }
+  }
+
+  // Audio: AAC passed through at a sane bitrate, anything else encoded once.
+  const AVStream* audio_stream = audio_index >= 0 ? format->streams[audio_index] : nullptr;
+  std::optional<media::AudioTrackConfig> audio_config;
+  std::unique_ptr<AudioTranscoder> audio_transcoder;
+  if (audio_stream) {
+    const AVCodecParameters* apar = audio_stream->codecpar;
+    const bool sane = apar->bit_rate <= 0 ||
+                      apar->bit_rate <= static_cast<std::int64_t>(options.ladder.audio_passthrough_max_kbps) * 1000;
+    if (apar->codec_id == AV_CODEC_ID_AAC && sane) {
+      std::vector<std::uint8_t> asc;
+      if (apar->extradata_size >= 2) {
+        asc.assign(apar->extradata, apar->extradata + apar->extradata_size);
+      } else {
+        asc = asc_from_parameters(apar);
+      }
+      audio_config = media::aac_audio_config(asc);
+    } else {
+      audio_transcoder = std::make_unique<AudioTranscoder>(apar, audio_stream->time_base,
+                                                           static_cast<int>(options.ladder.audio_bitrate_kbps));
+      audio_config = audio_transcoder->config();
+    }
+  }
+
+  fs::create_directories(output_dir);
+  Output output(output_dir, options.segment_seconds, unix_now_ms());
+  const package::SegmenterOptions seg_options{options.segment_seconds, 0, 1};
+
+  // v0 (+ a0 riding along, as live does) or a0 alone.
+  std::optional<package::Segmenter> main_segmenter;
+  TrackOutput v0;
+  TrackOutput a0;
+  v0.description.id = "v0";
+  v0.name = "source";
+  a0.description.kind = TrackKind::audio;
+  a0.description.id = "a0";
+  a0.name = "audio";
+  if (passthrough || audio_config) {
+    media::StreamInfo info;
+    info.video = passthrough;
+    info.audio = audio_config;
+    main_segmenter.emplace(info, seg_options);
+    if (passthrough) {
+      output.init(v0, *main_segmenter, TrackKind::video);
+      const auto& video = *main_segmenter->track_spec(TrackKind::video).video();
+      v0.description.codecs = video.codecs;
+      v0.description.width = video.width;
+      v0.description.height = video.height;
+      v0.description.frame_rate = video.frame_rate;
+    }
+    if (audio_config) {
+      output.init(a0, *main_segmenter, TrackKind::audio);
+      const auto& audio = *main_segmenter->track_spec(TrackKind::audio).audio();
+      a0.description.codecs = audio.codecs;
+      a0.description.sample_rate = audio.sample_rate;
+      a0.description.channels = audio.channels;
+    }
+  }
+
+  // The ladder, its rung segmenters fed from the rung callbacks.
+  core::CpuPool pool(options.threads);
+  LadderOptions ladder_options;
+  ladder_options.name = input.filename().string();
+  ladder_options.log = options.log;
+  ladder_options.cpu_threads = pool.size();
+  ladder_options.allow_shedding = false;
+  if (options.codec_auto_threads) {
+    ladder_options.decoder_threads = 0;
+    if (options.ladder.x264_threads == 0) ladder_options.x264_threads = 0;
+  }
+  struct RungOutput {
+    TrackOutput track;
+    std::optional<package::Segmenter> segmenter;
+  };
+  std::vector<RungOutput> rung_outputs;
+  std::mutex error_mutex;
+  std::string callback_error;
+  auto guarded = [&](auto&& fn) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      std::lock_guard lock(error_mutex);
+      if (callback_error.empty()) callback_error = e.what();
+    }
+  };
+  LadderCallbacks callbacks;
+  callbacks.on_rung_info = [&](std::size_t rung, const media::StreamInfo& info) {
+    guarded([&] {
+      RungOutput& out = rung_outputs.at(rung);
+      out.segmenter.emplace(info, seg_options);
+      output.init(out.track, *out.segmenter, TrackKind::video);
+      auto& d = out.track.description;
+      d.codecs = info.video->codecs;
+      d.width = info.video->width;
+      d.height = info.video->height;
+      d.frame_rate = info.video->frame_rate;
+    });
+  };
+  callbacks.on_rung_packet = [&](std::size_t rung, media::PacketPtr packet) {
+    guarded([&] {
+      RungOutput& out = rung_outputs.at(rung);
+      if (!out.segmenter) return;
+      for (auto& segment : out.segmenter->push(*packet)) output.add(out.track, segment);
+    });
+  };
+  LadderTranscoder ladder(spec, options.ladder, options.segment_seconds, pool.executor(), callbacks, ladder_options);
+  for (std::size_t i = 0; i < ladder.rungs().size(); ++i) {
+    RungOutput out;
+    out.track.description.id = fmt::format("v{}", i + 1);
+    out.track.name = ladder.rungs()[i].rung.name;
+    rung_outputs.push_back(std::move(out));
+  }
+  if (!passthrough && rung_outputs.empty()) {
+    throw TranscodeError(fmt::format("transcode input {}: nothing to output ({} {}x{}: no passthrough, no rung fits)",
+                                     input.string(), avcodec_get_name(vpar->codec_id), vpar->width, vpar->height));
+  }
+
+  // Demux.
+  AvPacketPtr av_packet = make_packet();
+  std::vector<media::Packet> audio_out;
+  std::int64_t last_video_dts = AV_NOPTS_VALUE;
+  for (;;) {
+    const int read = av_read_frame(format.get(), av_packet.get());
+    if (read == AVERROR_EOF) break;
+    check(read, "read " + input.string());
+    const std::span<const std::uint8_t> data{av_packet->data, static_cast<std::size_t>(av_packet->size)};
+    if (av_packet->stream_index == video_index && !data.empty()) {
+      auto packet = std::make_shared<media::Packet>();
+      packet->kind = TrackKind::video;
+      packet->timescale = timescale;
+      std::int64_t dts = av_packet->dts != AV_NOPTS_VALUE ? av_packet->dts : av_packet->pts;
+      if (dts == AV_NOPTS_VALUE) dts = last_video_dts == AV_NOPTS_VALUE ? 0 : last_video_dts + 1;
+      last_video_dts = dts;
+      const std::int64_t pts = av_packet->pts != AV_NOPTS_VALUE ? av_packet->pts : dts;
+      packet->dts = video_ticks(dts);
+      packet->pts = video_ticks(pts);
+      packet->keyframe = (av_packet->flags & AV_PKT_FLAG_KEY) != 0;
+      packet->data.assign(data.begin(), data.end());
+      if (passthrough) {
+        media::Packet copy;
+        copy.kind = TrackKind::video;
+        copy.timescale = timescale;
+        copy.dts = packet->dts;
+        copy.pts = packet->pts;
+        copy.keyframe = packet->keyframe;
+        copy.data = annexb_input ? annexb_to_length_prefixed(data) : to_four_byte_lengths(data, nal_length_size);
+        output.add_all(main_segmenter->push(copy), &v0, &a0);
+      }
+      ladder.push(std::move(packet));
+      ladder.wait_for_queue_below(kFileQueueSeconds);
+    } else if (audio_stream && av_packet->stream_index == audio_index && !data.empty()) {
+      if (audio_transcoder) {
+        audio_out.clear();
+        audio_transcoder->push(av_packet.get(), audio_out);
+        for (const auto& packet : audio_out) output.add_all(main_segmenter->push(packet), &v0, &a0);
+      } else {
+        const AVRational atb = audio_stream->time_base;
+        media::Packet packet;
+        packet.kind = TrackKind::audio;
+        const std::uint32_t audio_scale = atb.num == 1 ? static_cast<std::uint32_t>(atb.den) : 90000u;
+        const std::int64_t ts = av_packet->pts != AV_NOPTS_VALUE ? av_packet->pts : av_packet->dts;
+        packet.timescale = audio_scale;
+        packet.pts = packet.dts =
+            atb.num == 1 ? ts : av_rescale_q(ts, atb, AVRational{1, static_cast<int>(audio_scale)});
+        packet.keyframe = true;
+        const auto raw = strip_adts(data);
+        packet.data.assign(raw.begin(), raw.end());
+        output.add_all(main_segmenter->push(packet), &v0, &a0);
+      }
+    }
+    av_packet_unref(av_packet.get());
+  }
+  if (audio_transcoder) {
+    audio_out.clear();
+    audio_transcoder->flush(audio_out);
+    for (const auto& packet : audio_out) output.add_all(main_segmenter->push(packet), &v0, &a0);
+  }
+  std::promise<void> finished;
+  ladder.flush([&finished] { finished.set_value(); });
+  finished.get_future().wait();
+  {
+    std::lock_guard lock(error_mutex);
+    if (!callback_error.empty()) throw TranscodeError(callback_error);
+  }
+  if (main_segmenter) output.add_all(main_segmenter->flush(), &v0, &a0);
+  for (auto& out : rung_outputs) {
+    if (!out.segmenter) continue;
+    for (auto& segment : out.segmenter->flush()) output.add(out.track, segment);
+  }
+  const LadderStats stats = ladder.stats();
+  if (stats.failed) throw TranscodeError(fmt::format("transcode {}: the ladder stopped (see the log)", input.string()));
+
+  // Manifests: one presentation, one period, static.
+  package::Presentation presentation;
+  presentation.live = false;
+  presentation.ended = true;
+  presentation.target_duration_seconds = options.segment_seconds;
+  presentation.periods.push_back({0, 0.0});
+  std::vector<const TrackOutput*> tracks;
+  if (passthrough) tracks.push_back(&v0);
+  for (const auto& out : rung_outputs) {
+    if (out.segmenter) tracks.push_back(&out.track);
+  }
+  if (audio_config) tracks.push_back(&a0);
+  FileTranscodeSummary summary;
+  for (const TrackOutput* track : tracks) {
+    if (track->description.segments.empty()) continue;
+    presentation.tracks.push_back(track->description);
+    const auto& d = track->description;
+    summary.tracks.push_back(
+        {d.id, track->name, d.codecs, d.width, d.height, d.segments.size(), d.average_bandwidth, d.peak_bandwidth});
+  }
+  write_text(output_dir / "master.m3u8", package::hls_master_playlist(presentation));
+  for (std::size_t i = 0; i < presentation.tracks.size(); ++i) {
+    write_text(output_dir / presentation.tracks[i].id / "media.m3u8", package::hls_media_playlist(presentation, i));
+  }
+  write_text(output_dir / "manifest.mpd", package::dash_manifest(presentation, {}));
+
+  summary.frames = stats.decoded_frames;
+  for (const TrackOutput* track : tracks) {
+    if (track->description.kind == TrackKind::video) {
+      summary.media_seconds = track->total_seconds;
+      break;
+    }
+  }
+  summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  summary.cpu_seconds = process_cpu_seconds() - cpu_start;
+  return summary;
+}
+
+}  // namespace tidecast::transcode

@@ -1,0 +1,50 @@
+#pragma once
+// The adaptive-bitrate ladder: which rungs a source gets and their exact
+// output sizes. Rung and LadderConfig are the config file's types
+// (include/tidecast/config.hpp, "transcode" section); this header adds the
+// pure planning rules, so they can be tested without libav.
+//
+// Rules
+// - A rung taller than the source is skipped: never upscale. A rung as tall as
+//   the source is kept (a re-encode at a lower bitrate is still useful).
+// - Output height is the rung's height rounded down to even; width keeps the
+//   source's display aspect ratio (sample aspect ratio applied, so anamorphic
+//   sources come out square-pixel) and is rounded to the nearest even number.
+// - maxrate 0 means 1.07 x target, bufsize 0 means 1.5 x target.
+// - Cost of a rung ~ its pixel rate; x264 threads per rung (when not fixed in
+//   the config) are the rung's share of the CPU pool, at least 1, so the
+//   encoders together use about as many threads as the pool has.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "tidecast/config.hpp"
+
+namespace tidecast::transcode {
+
+using Rung = TranscodeRung;
+using LadderConfig = TranscodeConfig;
+
+struct RungPlan {
+  Rung rung;                 // maxrate/bufsize filled in
+  std::size_t config_index;  // position in LadderConfig::rungs
+  int width = 0;
+  int height = 0;
+  int x264_threads = 1;
+  double cost = 0;  // relative: width * height
+};
+
+// Even dimensions for a rung of `height` from a source of the given size and
+// sample aspect ratio (sar_num/sar_den, 0 or 1 for square pixels).
+struct Size {
+  int width = 0;
+  int height = 0;
+};
+Size rung_size(int source_width, int source_height, int height, int sar_num = 1, int sar_den = 1);
+
+// The rungs to build for a source, top first. Empty when the ladder is
+// disabled or no rung fits. `cpu_threads` is the pool size.
+std::vector<RungPlan> plan_ladder(const LadderConfig& config, int source_width, int source_height,
+                                  std::size_t cpu_threads, int sar_num = 1, int sar_den = 1);
+
+}  // namespace tidecast::transcode
