@@ -30,6 +30,14 @@ void add_system_routes(http::Router& router, ServerInfo info) {
   router.add(http::Verb::get, "/api/v1/health", [version = info.version](const http::Request&, const http::RouteContext&) {
     return http::make_json(http::Status::ok, {{"status", "ok"}, {"version", version}});
   });
+  router.add(http::Verb::get, "/api/v1/ready", [check = info.not_ready_reason](const http::Request&,
+                                                                              const http::RouteContext&) {
+    const std::string reason = check ? check() : std::string();
+    if (!reason.empty()) {
+      return http::make_json(http::Status::service_unavailable, {{"status", "not_ready"}, {"reason", reason}});
+    }
+    return http::make_json(http::Status::ok, {{"status", "ready"}});
+  });
   router.add(http::Verb::get, "/api/v1/version", [version = info.version](const http::Request&, const http::RouteContext&) {
     return http::make_json(http::Status::ok, {{"name", "tidecast"}, {"version", version}});
   });

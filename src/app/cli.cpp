@@ -30,6 +30,9 @@ Commands:
                              create a channel and print its stream key (shown once)
   channel list               list channels
   channel rotate-key NAME    issue a new stream key for a channel
+  token add NAME             create an API token for uploads and print it (shown once)
+  token list                 list API tokens (names and last use, never the tokens)
+  token revoke NAME          delete an API token; it stops working at once
   backup DEST                online copy of the catalog and finished videos into DEST
   transcode INPUT OUTDIR     run the live ladder (config "transcode") on a file as fast as
                              possible; writes CMAF segments, HLS and DASH into OUTDIR
@@ -160,6 +163,32 @@ int channel_command(const Config& config, const Options& options) {
   throw UsageError("usage: tidecast channel add NAME [--title TITLE] | channel list | channel rotate-key NAME");
 }
 
+int token_command(const Config& config, const Options& options) {
+  const auto& cmd = options.command;
+  std::filesystem::create_directories(config.data_dir);
+  catalog::Catalog catalog(config.data_dir / "tidecast.db");
+  if (cmd.size() == 3 && cmd[1] == "add") {
+    const auto created = catalog.tokens().create(cmd[2]);
+    std::printf("token: %s\n(name \"%s\"; shown only this once; send it as \"Authorization: Bearer <token>\")\n",
+                created.secret.c_str(), created.token.name.c_str());
+    return 0;
+  }
+  if (cmd.size() == 2 && cmd[1] == "list") {
+    for (const auto& token : catalog.tokens().list()) {
+      const std::string used = token.last_used_at ? fmt::format("{}", *token.last_used_at) : "never";
+      std::printf("%s\tcreated=%lld\tlast_used=%s\n", token.name.c_str(), static_cast<long long>(token.created_at),
+                  used.c_str());
+    }
+    return 0;
+  }
+  if (cmd.size() == 3 && cmd[1] == "revoke") {
+    if (!catalog.tokens().revoke(cmd[2])) throw catalog::InvalidInput(fmt::format("no token named \"{}\"", cmd[2]));
+    std::printf("revoked: %s\n", cmd[2].c_str());
+    return 0;
+  }
+  throw UsageError("usage: tidecast token add NAME | token list | token revoke NAME");
+}
+
 int transcode_command(const Config& config, const Options& options) {
   const auto& cmd = options.command;
   if (cmd.size() != 3) throw UsageError("usage: tidecast transcode INPUT OUTDIR");
@@ -200,6 +229,7 @@ int run_cli(int argc, char** argv) {
     const Config config = build_config(options);
     if (options.command.empty() || options.command[0] == "serve") return serve(config, options.config_file);
     if (options.command[0] == "channel") return channel_command(config, options);
+    if (options.command[0] == "token") return token_command(config, options);
     if (options.command[0] == "backup") {
       if (options.command.size() != 2) throw UsageError("usage: tidecast backup DEST");
       return backup_command(config, options.command[1]);

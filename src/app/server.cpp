@@ -24,6 +24,9 @@
 #include "http/static_assets.hpp"
 #include "live/live_service.hpp"
 #include "rtmp/server.hpp"
+#include "transcode/av_util.hpp"
+#include "vod/ladder_converter.hpp"
+#include "vod/vod_service.hpp"
 
 #ifndef TIDECAST_VERSION
 #define TIDECAST_VERSION "0.0.0"
@@ -60,6 +63,7 @@ struct Server::Impl {
   std::unique_ptr<app::CatalogRecordings> recordings;
   std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
+  std::unique_ptr<vod::VodService> vod;  // outlives the HTTP sessions streaming uploads into it
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
@@ -69,10 +73,20 @@ struct Server::Impl {
 
 void Server::Impl::wire_routes() {
   const auto rtmp = core::parse_host_port(config.rtmp.listen);
-  api::ServerInfo info{version(), fmt::format("rtmp://<this-server>:{}/live", rtmp ? rtmp->port : 1935)};
+  api::ServerInfo info{version(), fmt::format("rtmp://<this-server>:{}/live", rtmp ? rtmp->port : 1935),
+                       [this]() -> std::string {
+                         if (!running) return "starting or stopping";
+                         try {
+                           catalog->database().exec("SELECT 1 FROM schema_version LIMIT 1");
+                         } catch (const std::exception& e) {
+                           return std::string("catalog unavailable: ") + e.what();
+                         }
+                         return {};
+                       }};
   api::add_system_routes(router, info);
   api::add_channel_routes(router, catalog->channels(), info);
-  api::add_video_routes(router, catalog->videos());
+  api::add_video_routes(router, catalog->videos(), &catalog->jobs());
+  api::add_upload_routes(router, *vod, catalog->tokens(), catalog->jobs());
   api::add_live_routes(router, *live);
   api::MediaCounters media_counters{
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "hit"}}),
@@ -109,6 +123,18 @@ void Server::Impl::wire_metrics() {
                      {{"channel", status.channel}}, static_cast<double>(status.viewers)});
       out.push_back({"tidecast_live_bitrate_bits", "Average bitrate of the live presentation", "gauge",
                      {{"channel", status.channel}}, static_cast<double>(status.bitrate)});
+      for (const auto& rung : status.rungs) {
+        const core::Labels labels{{"channel", status.channel}, {"rung", rung.name}};
+        out.push_back({"tidecast_transcode_fps", "Frames encoded per second, per rung", "gauge", labels, rung.fps});
+        out.push_back({"tidecast_transcode_speed", "Media seconds encoded per wall second, per rung", "gauge", labels,
+                       rung.speed});
+        out.push_back({"tidecast_transcode_queue_seconds", "Media seconds waiting for the rung's encoder", "gauge",
+                       labels, rung.queue_seconds});
+        out.push_back({"tidecast_transcode_rung_active", "1 while the rung is encoded, 0 while shed", "gauge", labels,
+                       rung.active ? 1.0 : 0.0});
+        out.push_back({"tidecast_transcode_shed_total", "Times the rung was shed under overload", "counter", labels,
+                       static_cast<double>(rung.shed_count)});
+      }
     }
     out.push_back({"tidecast_segment_cache_bytes", "Live segment bytes held in memory", "gauge", {},
                    static_cast<double>(segment_cache ? segment_cache->used.load() : 0)});
@@ -168,8 +194,22 @@ void Server::start() {
                                         l.reconnect_grace_seconds};
   s.live = std::make_unique<live::LiveService>(s.ioc, s.log, *s.channel_directory, *s.recordings, s.cpu->executor(),
                                                live_options);
+  transcode::set_libav_log_level(s.log.level());
+  const auto& j = s.config.jobs;
+  vod::VodOptions vod_options;
+  vod_options.data_dir = s.config.data_dir;
+  vod_options.db_file = db_file;
+  vod_options.max_upload_bytes = s.config.uploads.max_bytes;
+  vod_options.upload_expiry = std::chrono::hours(s.config.uploads.expire_hours);
+  vod_options.workers = j.workers;
+  vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
+  vod_options.nice = j.nice;
+  auto converter = std::make_unique<vod::LadderConverter>(
+      s.log, vod::LadderConverterOptions{s.config.transcode, l.segment_seconds, j.threads});
+  s.vod = std::make_unique<vod::VodService>(s.log, std::move(vod_options), std::move(converter));
   s.wire_metrics();
   s.wire_routes();
+  s.vod->start();
 
   const auto& r = s.config.rtmp;
   rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds, r.idle_timeout_seconds, r.max_message_bytes,
@@ -181,9 +221,11 @@ void Server::start() {
   const auto& h = s.config.http;
   http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
                             h.idle_timeout_seconds,    h.write_timeout_seconds, h.max_connections};
+  limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   s.http = std::make_unique<http::HttpServer>(
       s.ioc, s.log, limits,
-      [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); });
+      [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
+      [&s](const http::RequestHead& head, const http::ClientInfo& client) { return s.router.stream(head, client); });
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
   s.http->start();
@@ -229,6 +271,7 @@ void Server::stop() {
   }
   for (auto& thread : s.io_threads) thread.join();
   s.io_threads.clear();
+  s.vod->stop();  // waits for a conversion in progress; an interrupted one would run again at the next start
   s.cpu->join();
   try {
     s.catalog->checkpoint();

@@ -13,7 +13,13 @@ Database open_migrated(const std::filesystem::path& file) {
 }  // namespace
 
 Catalog::Catalog(const std::filesystem::path& database_file)
-    : db_(open_migrated(database_file)), channels_(db_), videos_(db_) {}
+    : file_(database_file),
+      db_(open_migrated(database_file)),
+      channels_(db_),
+      videos_(db_),
+      tokens_(db_),
+      uploads_(db_),
+      jobs_(db_) {}
 
 void Catalog::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 

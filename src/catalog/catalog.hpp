@@ -4,7 +4,10 @@
 #include <filesystem>
 
 #include "catalog/channel_repository.hpp"
+#include "catalog/job_repository.hpp"
 #include "catalog/sqlite.hpp"
+#include "catalog/token_repository.hpp"
+#include "catalog/upload_repository.hpp"
 #include "catalog/video_repository.hpp"
 
 namespace tidecast::catalog {
@@ -15,7 +18,13 @@ class Catalog {
 
   ChannelRepository& channels() { return channels_; }
   VideoRepository& videos() { return videos_; }
+  TokenRepository& tokens() { return tokens_; }
+  UploadRepository& uploads() { return uploads_; }
+  JobRepository& jobs() { return jobs_; }
   Database& database() { return db_; }
+  // Threads that need transactions of their own (job workers) open further
+  // connections to this file; WAL lets them read while another writes.
+  const std::filesystem::path& file() const { return file_; }
   // Folds the WAL into the main file (on shutdown and before backups).
   void checkpoint();
   // Online, consistent copy of the whole catalog into `file` (SQLite backup
@@ -23,9 +32,13 @@ class Catalog {
   void backup_to(const std::filesystem::path& file);
 
  private:
+  std::filesystem::path file_;
   Database db_;
   ChannelRepository channels_;
   VideoRepository videos_;
+  TokenRepository tokens_;
+  UploadRepository uploads_;
+  JobRepository jobs_;
 };
 
 }  // namespace tidecast::catalog

@@ -60,6 +60,34 @@ constexpr Migration kMigrations[] = {
       );
       CREATE INDEX jobs_queue ON jobs(state, id);
     )sql"},
+    // Uploads (tus state), API tokens, the original file of a video, job progress.
+    {3, R"sql(
+      CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+      CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        length INTEGER NOT NULL CHECK (length >= 0),
+        received INTEGER NOT NULL DEFAULT 0 CHECK (received >= 0 AND received <= length),
+        metadata TEXT NOT NULL DEFAULT '{}',
+        token_id INTEGER REFERENCES api_tokens(id) ON DELETE SET NULL,
+        video_id TEXT REFERENCES videos(id) ON DELETE SET NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        completed_at INTEGER
+      );
+      CREATE INDEX uploads_by_expiry ON uploads(expires_at);
+      ALTER TABLE videos ADD COLUMN source_name TEXT NOT NULL DEFAULT '';
+      ALTER TABLE videos ADD COLUMN source_bytes INTEGER;
+      ALTER TABLE jobs ADD COLUMN fps REAL;
+      ALTER TABLE jobs ADD COLUMN eta_seconds REAL;
+      ALTER TABLE jobs ADD COLUMN heartbeat_at INTEGER;
+      CREATE INDEX jobs_by_video ON jobs(video_id);
+    )sql"},
 };
 
 }  // namespace

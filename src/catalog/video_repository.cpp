@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, title, description, origin, channel_id, state, failure_reason, duration_ms, width, height, visibility, "
-    "created_at, updated_at";
+    "created_at, updated_at, source_name, source_bytes";
 
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -46,6 +46,8 @@ Video read_video(const Statement& row) {
   v.visibility = row.column_text(10);
   v.created_at = row.column_int(11);
   v.updated_at = row.column_int(12);
+  v.source_name = row.column_text(13);
+  v.source_bytes = optional_int(row, 14);
   return v;
 }
 
@@ -63,18 +65,32 @@ std::string_view to_string(VideoState state) {
 
 std::string_view to_string(VideoOrigin origin) { return origin == VideoOrigin::live ? "live" : "upload"; }
 
+std::string new_video_id() {
+  return core::random_token(8).substr(0, 11);
+}
+
+namespace {
+template <class T>
+void bind_optional(Statement& stmt, int index, const std::optional<T>& value) {
+  if (value) {
+    stmt.bind(index, *value);
+  } else {
+    stmt.bind(index, std::nullopt);
+  }
+}
+}  // namespace
+
 Video VideoRepository::create(const NewVideo& video) {
-  const std::string id = core::random_token(8).substr(0, 11);
+  const std::string id = video.id.empty() ? new_video_id() : video.id;
   const std::int64_t now = unix_now_ms();
   auto stmt = db_.prepare(
-      "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at, source_name, source_bytes) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   stmt.bind(1, id).bind(2, video.title).bind(3, to_string(video.origin));
-  if (video.channel_id) {
-    stmt.bind(4, *video.channel_id);
-  } else {
-    stmt.bind(4, std::nullopt);
-  }
-  stmt.bind(5, to_string(video.state)).bind(6, now).bind(7, now).run();
+  bind_optional(stmt, 4, video.channel_id);
+  stmt.bind(5, to_string(video.state)).bind(6, now).bind(7, now).bind(8, video.source_name);
+  bind_optional(stmt, 9, video.source_bytes);
+  stmt.run();
   return *find(id);
 }
 
@@ -109,6 +125,57 @@ void VideoRepository::set_media_info(std::string_view id, std::int64_t duration_
   db_.prepare("UPDATE videos SET duration_ms = ?, width = ?, height = ?, updated_at = ? WHERE id = ?")
       .bind_all(duration_ms, width, height, unix_now_ms(), id)
       .run();
+}
+
+bool VideoRepository::publish(std::string_view id, const MediaInfo& info, const std::vector<Rendition>& renditions) {
+  auto update = db_.prepare(
+      "UPDATE videos SET state = 'ready', failure_reason = NULL, duration_ms = ?, width = ?, height = ?, "
+      "updated_at = ? WHERE id = ?");
+  update.bind(1, info.duration_ms);
+  bind_optional(update, 2, info.width);
+  bind_optional(update, 3, info.height);
+  update.bind(4, unix_now_ms()).bind(5, id).run();
+  if (db_.changes() == 0) return false;
+  db_.prepare("DELETE FROM renditions WHERE video_id = ?").bind_all(id).run();
+  auto insert = db_.prepare(
+      "INSERT INTO renditions (video_id, name, kind, codecs, width, height, bandwidth) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  for (const Rendition& r : renditions) {
+    insert.reset();
+    insert.bind(1, id).bind(2, r.name).bind(3, r.kind).bind(4, r.codecs);
+    bind_optional(insert, 5, r.width);
+    bind_optional(insert, 6, r.height);
+    bind_optional(insert, 7, r.bandwidth);
+    insert.run();
+  }
+  return true;
+}
+
+void VideoRepository::set_probed_info(std::string_view id, const MediaInfo& info) {
+  auto update = db_.prepare(
+      "UPDATE videos SET duration_ms = ?, width = ?, height = ?, updated_at = ? "
+      "WHERE id = ? AND state IN ('pending', 'processing')");
+  update.bind(1, info.duration_ms);
+  bind_optional(update, 2, info.width);
+  bind_optional(update, 3, info.height);
+  update.bind(4, unix_now_ms()).bind(5, id).run();
+}
+
+std::vector<Rendition> VideoRepository::renditions(std::string_view id) {
+  auto stmt = db_.prepare(
+      "SELECT name, kind, codecs, width, height, bandwidth FROM renditions WHERE video_id = ? ORDER BY kind DESC, "
+      "height DESC, name");
+  stmt.bind(1, id);
+  std::vector<Rendition> out;
+  while (stmt.step()) {
+    out.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), optional_int(stmt, 3),
+                   optional_int(stmt, 4), optional_int(stmt, 5)});
+  }
+  return out;
+}
+
+bool VideoRepository::remove(std::string_view id) {
+  db_.prepare("DELETE FROM videos WHERE id = ?").bind_all(id).run();
+  return db_.changes() > 0;
 }
 
 }  // namespace tidecast::catalog

@@ -30,6 +30,8 @@ struct Video {
   std::string visibility = "public";
   std::int64_t created_at = 0;
   std::int64_t updated_at = 0;
+  std::string source_name;                   // uploaded file's name, if known
+  std::optional<std::int64_t> source_bytes;  // uploaded file's size
 };
 
 struct NewVideo {
@@ -37,7 +39,29 @@ struct NewVideo {
   VideoOrigin origin = VideoOrigin::upload;
   std::optional<std::int64_t> channel_id;
   VideoState state = VideoState::pending;
+  std::string source_name;
+  std::optional<std::int64_t> source_bytes;
+  std::string id;  // empty: a fresh random id
 };
+
+// One output track of a converted video (an HLS variant / DASH representation).
+struct Rendition {
+  std::string name;  // track id in the output: "v0", "v1", "a0"
+  std::string kind;  // "video" | "audio"
+  std::string codecs;
+  std::optional<std::int64_t> width;
+  std::optional<std::int64_t> height;
+  std::optional<std::int64_t> bandwidth;  // bits per second
+};
+
+struct MediaInfo {
+  std::int64_t duration_ms = 0;
+  std::optional<std::int64_t> width;
+  std::optional<std::int64_t> height;
+};
+
+// A fresh random video id (URL-safe, 11 characters).
+std::string new_video_id();
 
 class VideoRepository {
  public:
@@ -49,6 +73,16 @@ class VideoRepository {
   std::vector<Video> list(std::size_t limit = 100);
   void set_state(std::string_view id, VideoState state, std::string_view failure_reason = {});
   void set_media_info(std::string_view id, std::int64_t duration_ms, std::int64_t width, std::int64_t height);
+  // The probe's early figures, only while the video is not published yet
+  // (publish() records the output's own).
+  void set_probed_info(std::string_view id, const MediaInfo& info);
+  // Marks a converted video ready with its media info and renditions. Run it
+  // inside the caller's Transaction together with the job's completion. False
+  // (and nothing changed) when the video no longer exists.
+  bool publish(std::string_view id, const MediaInfo& info, const std::vector<Rendition>& renditions);
+  std::vector<Rendition> renditions(std::string_view id);
+  // Deletes the row; renditions and jobs go with it (foreign keys).
+  bool remove(std::string_view id);
 
  private:
   Database& db_;

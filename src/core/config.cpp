@@ -1,6 +1,4 @@
 // parse_config / load_config_file / validate_config from include/tidecast/config.hpp.
-#include "tidecast/config.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,7 @@
 #include "core/address.hpp"
 #include "core/json_reader.hpp"
 #include "core/log.hpp"
+#include "tidecast/config.hpp"
 
 namespace tidecast {
 

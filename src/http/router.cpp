@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "http/path.hpp"
 
 namespace tidecast::http {
@@ -12,9 +14,34 @@ std::string_view RouteContext::param(std::string_view name) const {
 }
 
 void Router::add(Verb method, std::string_view pattern, Handler handler) {
-  Route route{method, {}, std::move(handler)};
+  Route route{method, {}, std::move(handler), {}};
   for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));
+}
+
+void Router::add_streaming(Verb method, std::string_view pattern, StreamRouteHandler handler) {
+  Route route{method, {}, {}, std::move(handler)};
+  for (std::string_view segment : split_path(pattern)) route.segments.emplace_back(segment);
+  routes_.push_back(std::move(route));
+}
+
+std::optional<StreamStart> Router::stream(const RequestHead& head, const ClientInfo& client) const {
+  // Called for every request head: most methods (GET) have no streaming route.
+  const bool any = std::any_of(routes_.begin(), routes_.end(), [&](const Route& route) {
+    return route.stream_handler && route.method == head.method();
+  });
+  if (!any) return std::nullopt;
+  const auto normalized = normalize_path(head.target());
+  if (!normalized) return std::nullopt;
+  RouteContext context;
+  context.path = *normalized;
+  context.client = client;
+  const auto segments = split_path(context.path);
+  for (const Route& route : routes_) {
+    if (!route.stream_handler || route.method != head.method()) continue;
+    if (match(route, segments, context)) return route.stream_handler(head, context);
+  }
+  return std::nullopt;
 }
 
 bool Router::match(const Route& route, const std::vector<std::string_view>& path, RouteContext& context) {
@@ -50,7 +77,12 @@ Response Router::handle(const Request& request, const ClientInfo& client) const 
   std::string allowed;
   for (const Route& route : routes_) {
     if (!match(route, segments, context)) continue;
-    if (route.method == method) return route.handler(request, context);
+    if (route.method == method) {
+      if (route.handler) return route.handler(request, context);
+      // A streaming route reached with a body already in memory: the server
+      // was built without the router's stream() hook.
+      return make_json_error(Status::internal_server_error, "internal", "streaming route without a streaming server");
+    }
     allowed += (allowed.empty() ? "" : ", ") + std::string(beast_http::to_string(route.method));
     if (route.method == Verb::get) allowed += ", HEAD";
   }

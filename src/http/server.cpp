@@ -8,8 +8,9 @@ namespace tidecast::http {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler)
-    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, std::move(handler))) {}
+HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler,
+                       StreamHandler stream)
+    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, std::move(handler), std::move(stream))) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -6,7 +6,6 @@
 // ones close right after their current response.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,6 +13,7 @@
 
 #include "core/log.hpp"
 #include "core/tcp_acceptor.hpp"
+#include "http/body_sink.hpp"
 #include "http/message.hpp"
 
 namespace tidecast::http {
@@ -25,13 +25,20 @@ struct ServerLimits {
   unsigned idle_timeout_seconds = 60;
   unsigned write_timeout_seconds = 60;
   std::size_t max_connections = 4096;
+  // Streamed (upload) bodies may take longer than request_timeout_seconds as
+  // long as data keeps flowing: each window of request_timeout_seconds must
+  // bring at least this many bytes per second, or the connection is cut.
+  std::size_t min_stream_bytes_per_second = 4096;
 };
 
 using RequestHandler = std::function<Response(const Request&, const ClientInfo&)>;
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler);
+  // `stream` (optional) picks the requests whose bodies are streamed to a
+  // BodySink instead of being read into memory (Router::stream).
+  HttpServer(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler,
+             StreamHandler stream = {});
   ~HttpServer();
 
   // Binds and listens; throws std::runtime_error naming the address on failure.

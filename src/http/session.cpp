@@ -2,10 +2,12 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace tidecast::http {
@@ -15,7 +17,10 @@ namespace beast = boost::beast;
 
 namespace {
 constexpr std::size_t kReadChunk = 4096;
-}
+constexpr std::size_t kStreamChunk = 256 * 1024;  // one disk write per chunk of a streamed body
+constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
+constexpr auto kDrainTime = std::chrono::seconds(2);
+}  // namespace
 
 Session::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
     : stream_(std::move(socket)), shared_(std::move(shared)) {
@@ -29,6 +34,7 @@ Session::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared
 }
 
 Session::~Session() {
+  abort_stream();
   --shared_->connections;
   shared_->sessions.remove(id_);
 }
@@ -68,32 +74,91 @@ void Session::wait_for_request() {
 
 void Session::read_request() {
   const auto& limits = shared_->limits;
-  parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
-  parser_->body_limit(limits.max_body_bytes);
+  head_parser_.emplace();
+  head_parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  // The body limit depends on the route; it is checked once the head is in.
+  head_parser_->body_limit(boost::none);
+  body_unread_ = false;
   stream_.expires_after(std::chrono::seconds(limits.request_timeout_seconds));
-  beast::http::async_read(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  beast::http::async_read_header(
+      stream_, buffer_, *head_parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+bool Session::handled_read_error(beast::error_code ec) {
+  using he = beast::http::error;
+  if (!ec) return false;
+  if (ec == he::end_of_stream || ec == net::error::operation_aborted) {
+    close();
+  } else if (ec == beast::error::timeout) {
+    shared_->log.info("http", "request timeout remote={} limit_seconds={}", client_.address,
+                      shared_->limits.request_timeout_seconds);
+    close();
+  } else if (ec == he::header_limit) {
+    reply_and_close(Status::request_header_fields_too_large, "header_too_large", "request head too large");
+  } else if (ec == he::body_limit) {
+    reply_and_close(Status::payload_too_large, "body_too_large", "request body too large");
+  } else if (ec.category() == beast::http::make_error_code(he::bad_target).category()) {
+    reply_and_close(Status::bad_request, "bad_request", "malformed HTTP request");
+  } else {
+    close();
+  }
+  return true;
+}
+
+namespace {
+bool expects_continue(const RequestHead& head) {
+  return head.version() == 11 && beast::iequals(head[beast::http::field::expect], "100-continue");
+}
+}  // namespace
+
+void Session::on_header(beast::error_code ec) {
+  if (handled_read_error(ec)) return;
+  const auto& head = head_parser_->get();
+  if (shared_->stream) {
+    std::optional<StreamStart> start;
+    try {
+      start = shared_->stream(head, client_);
+    } catch (const std::exception& e) {
+      shared_->log.error("http", "stream handler failed path={} error=\"{}\"", std::string(head.target()), e.what());
+      return reply_unread(make_json_error(Status::internal_server_error, "internal", "internal server error"));
+    }
+    if (start) return begin_stream(std::move(*start));
+  }
+  const auto length = head_parser_->content_length();
+  if (length && *length > shared_->limits.max_body_bytes) {
+    return reply_and_close(Status::payload_too_large, "body_too_large", "request body too large");
+  }
+  const bool expect = expects_continue(head) && !head_parser_->is_done();
+  parser_.emplace(std::move(*head_parser_));
+  head_parser_.reset();
+  parser_->body_limit(shared_->limits.max_body_bytes);
+  continue_then(expect, [this] {
+    beast::http::async_read(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  });
+}
+
+template <class Next>
+void Session::continue_then(bool expect_continue, Next next) {
+  if (!expect_continue) return next();
+  interim_.emplace(Status::continue_, 11);
+  beast::http::async_write(stream_, *interim_, [self = shared_from_this(), next](beast::error_code ec, std::size_t) {
+    self->interim_.reset();
+    if (ec) {
+      self->abort_stream();
+      return self->close();
+    }
+    self->stream_.expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
+    next();
+  });
 }
 
 void Session::on_read(beast::error_code ec) {
-  using he = beast::http::error;
-  if (ec == he::end_of_stream || ec == net::error::operation_aborted) return close();
-  if (ec == beast::error::timeout) {
-    shared_->log.info("http", "request timeout remote={} limit_seconds={}", client_.address,
-                      shared_->limits.request_timeout_seconds);
-    return close();
-  }
-  if (ec == he::header_limit) {
-    return reply_and_close(Status::request_header_fields_too_large, "header_too_large", "request head too large");
-  }
-  if (ec == he::body_limit) return reply_and_close(Status::payload_too_large, "body_too_large", "request body too large");
-  if (ec.category() == beast::http::make_error_code(he::bad_target).category()) {
-    return reply_and_close(Status::bad_request, "bad_request", "malformed HTTP request");
-  }
-  if (ec) return close();
+  if (handled_read_error(ec)) return;
 
   Request request = parser_->release();
+  parser_.reset();
   const bool keep_alive = request.keep_alive();
   Response response;
   try {
@@ -109,9 +174,153 @@ void Session::on_read(beast::error_code ec) {
   write(std::move(response));
 }
 
+void Session::begin_stream(StreamStart start) {
+  const auto& head = head_parser_->get();
+  stream_target_ = std::string(head.target());
+  if (!start.sink) {
+    shared_->log.debug("http", "request remote={} method={} target={} status={} (body not read)", client_.address,
+                       std::string(head.method_string()), stream_target_, start.response.result_int());
+    if (head_parser_->is_done()) {
+      start.response.keep_alive(head.keep_alive() && !closing_ && !shared_->stopping);
+      return write(std::move(start.response));
+    }
+    return reply_unread(std::move(start.response));
+  }
+  const auto length = head_parser_->content_length();
+  if (length && *length > start.max_body_bytes) {
+    start.sink->abort();
+    return reply_and_close(Status::payload_too_large, "body_too_large", "request body too large");
+  }
+  const bool expect = expects_continue(head) && !head_parser_->is_done();
+  stream_parser_.emplace(std::move(*head_parser_));
+  head_parser_.reset();
+  stream_parser_->body_limit(start.max_body_bytes);
+  sink_ = std::move(start.sink);
+  chunk_.resize(kStreamChunk);
+  window_bytes_ = 0;
+  // With a Content-Length the body is read straight into chunk_, past the
+  // parser (no copy, bigger reads); chunked bodies go through the parser.
+  direct_remaining_.reset();
+  if (!stream_parser_->chunked()) direct_remaining_ = stream_parser_->content_length().value_or(0);
+  stream_.expires_after(std::chrono::seconds(shared_->limits.request_timeout_seconds));
+  continue_then(expect, [this] { read_stream_body(); });
+}
+
+void Session::read_stream_body() {
+  if (direct_remaining_) {
+    if (*direct_remaining_ == 0) return finish_stream();
+    if (buffer_.size() > 0) {  // body bytes that arrived with the head
+      const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(buffer_.size(), *direct_remaining_));
+      const bool more = deliver(static_cast<const char*>(buffer_.data().data()), n);
+      buffer_.consume(n);
+      *direct_remaining_ -= n;
+      if (more) read_stream_body();
+      return;
+    }
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size(), *direct_remaining_));
+    stream_.async_read_some(
+        net::buffer(chunk_.data(), want),
+        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->on_direct_read(ec, bytes); });
+    return;
+  }
+  if (stream_parser_->is_done()) return finish_stream();
+  auto& body = stream_parser_->get().body();
+  body.data = chunk_.data();
+  body.size = chunk_.size();
+  beast::http::async_read_some(
+      stream_, buffer_, *stream_parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_read(ec); });
+}
+
+bool Session::deliver(const char* data, std::size_t size) {
+  std::optional<Response> stop;
+  try {
+    stop = sink_->write(data, size);
+  } catch (const std::exception& e) {
+    shared_->log.error("http", "body sink failed path={} error=\"{}\"", stream_target_, e.what());
+    stop = make_json_error(Status::internal_server_error, "internal", "internal server error");
+  }
+  if (stop) {
+    abort_stream();
+    reply_unread(std::move(*stop));
+    return false;
+  }
+  // Slow but steady uploads keep going; a trickle is cut at the deadline.
+  const auto& limits = shared_->limits;
+  window_bytes_ += size;
+  if (window_bytes_ >= limits.min_stream_bytes_per_second * limits.request_timeout_seconds) {
+    window_bytes_ = 0;
+    stream_.expires_after(std::chrono::seconds(limits.request_timeout_seconds));
+  }
+  return true;
+}
+
+void Session::stream_failed(beast::error_code ec) {
+  abort_stream();
+  if (ec == beast::error::timeout) {
+    shared_->log.info("http", "upload stalled remote={} target={} min_bytes_per_second={}", client_.address,
+                      stream_target_, shared_->limits.min_stream_bytes_per_second);
+    return close();
+  }
+  if (ec == beast::http::error::body_limit) body_unread_ = true;
+  if (!handled_read_error(ec)) close();
+}
+
+void Session::on_direct_read(beast::error_code ec, std::size_t bytes) {
+  if (!sink_) return close();  // aborted meanwhile (request_close)
+  if (bytes > 0) {
+    *direct_remaining_ -= bytes;
+    if (!deliver(chunk_.data(), bytes)) return;
+  }
+  if (ec) return stream_failed(ec);
+  read_stream_body();
+}
+
+void Session::on_stream_read(beast::error_code ec) {
+  if (ec == beast::http::error::need_buffer) ec = {};
+  if (!sink_) return close();  // aborted meanwhile (request_close)
+  const std::size_t got = chunk_.size() - stream_parser_->get().body().size;
+  if (got > 0 && !deliver(chunk_.data(), got)) return;
+  if (ec) return stream_failed(ec);
+  read_stream_body();
+}
+
+void Session::finish_stream() {
+  const bool keep_alive = stream_parser_->get().keep_alive();
+  const std::string method(stream_parser_->get().method_string());
+  const unsigned version = stream_parser_->get().version();
+  Response response;
+  try {
+    response = sink_->finish();
+  } catch (const std::exception& e) {
+    shared_->log.error("http", "body sink failed path={} error=\"{}\"", stream_target_, e.what());
+    sink_->abort();
+    response = make_json_error(Status::internal_server_error, "internal", "internal server error");
+  }
+  sink_.reset();
+  stream_parser_.reset();
+  std::vector<char>().swap(chunk_);
+  shared_->log.debug("http", "request remote={} method={} target={} status={}", client_.address, method, stream_target_,
+                     response.result_int());
+  response.version(version);
+  response.keep_alive(keep_alive && !closing_ && !shared_->stopping);
+  write(std::move(response));
+}
+
+void Session::abort_stream() noexcept {
+  if (!sink_) return;
+  sink_->abort();
+  sink_.reset();
+  std::vector<char>().swap(chunk_);
+}
+
 void Session::reply_and_close(Status status, std::string_view code, std::string_view message) {
   shared_->log.info("http", "rejected remote={} status={} reason={}", client_.address, static_cast<int>(status), code);
-  Response response = make_json_error(status, code, message);
+  reply_unread(make_json_error(status, code, message));
+}
+
+void Session::reply_unread(Response response) {
+  body_unread_ = true;
   response.keep_alive(false);
   write(std::move(response));
 }
@@ -134,9 +343,28 @@ void Session::on_write(beast::error_code ec, bool keep_alive) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
                       shared_->limits.write_timeout_seconds);
   }
+  if (!ec && body_unread_) return drain_and_close();
   if (ec || !keep_alive || closing_) return close();
   first_request_ = false;
   wait_for_request();
+}
+
+void Session::drain_and_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  drained_ = 0;
+  stream_.expires_after(kDrainTime);
+  drain_some();
+}
+
+void Session::drain_some() {
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(buffer_.prepare(kReadChunk * 16),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            self->drained_ += bytes;
+                            if (ec || self->drained_ > kMaxDrainBytes) return self->close();
+                            self->drain_some();
+                          });
 }
 
 void Session::close() {

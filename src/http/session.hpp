@@ -3,14 +3,16 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "core/session_registry.hpp"
-#include <optional>
-
 #include "http/server.hpp"
 
 namespace tidecast::http {
@@ -21,6 +23,7 @@ struct HttpServer::Shared {
   core::Logger& log;
   ServerLimits limits;
   RequestHandler handler;
+  StreamHandler stream;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
   core::SessionRegistry<Session> sessions;
@@ -35,17 +38,53 @@ class Session : public std::enable_shared_from_this<Session> {
   void request_close();
 
  private:
+  using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
+  using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  using StreamParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+
   void wait_for_request();
   void read_request();
+  void on_header(boost::beast::error_code ec);
+  // Answers a failed read (limits, timeouts, malformed input); false when ec is clear.
+  bool handled_read_error(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
+  // Streamed bodies (http/body_sink.hpp).
+  void begin_stream(StreamStart start);
+  void read_stream_body();
+  void on_stream_read(boost::beast::error_code ec);
+  void on_direct_read(boost::beast::error_code ec, std::size_t bytes);
+  // Hands bytes to the sink; false when it refused (the response is on its way).
+  bool deliver(const char* data, std::size_t size);
+  void stream_failed(boost::beast::error_code ec);
+  void finish_stream();
+  void abort_stream() noexcept;
+  // Sends "100 Continue" first when the client asked for it, then calls next.
+  template <class Next>
+  void continue_then(bool expect_continue, Next next);
   void reply_and_close(Status status, std::string_view code, std::string_view message);
+  // Sends a final response while (part of) the request body is still unread.
+  void reply_unread(Response response);
   void write(Response response);
   void on_write(boost::beast::error_code ec, bool keep_alive);
+  // Lingering close: stops sending, reads and discards what the client is
+  // still sending for a moment, so it sees the response instead of a reset.
+  void drain_and_close();
+  void drain_some();
   void close();
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::optional<HeadParser> head_parser_;
+  std::optional<BodyParser> parser_;
+  std::optional<StreamParser> stream_parser_;
+  std::unique_ptr<BodySink> sink_;
+  std::vector<char> chunk_;                        // receive buffer of the streamed body
+  std::uint64_t window_bytes_ = 0;                 // streamed bytes since the deadline was last extended
+  std::optional<std::uint64_t> direct_remaining_;  // Content-Length bodies: bytes still to read
+  std::string stream_target_;                      // for logs
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> interim_;  // 100 Continue
+  bool body_unread_ = false;                                                             // close with drain_and_close()
+  std::size_t drained_ = 0;
   std::shared_ptr<HttpServer::Shared> shared_;
   ClientInfo client_;
   std::uint64_t id_ = 0;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "package/hls_playlist.hpp"
 
@@ -142,12 +143,14 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   const std::int64_t now = unix_now_ms();
   if (!availability_start_ms_) availability_start_ms_ = now;
   const double by_clock = static_cast<double>(now - *availability_start_ms_) / 1000.0;
-  const double start = periods_.empty() ? 0.0 : std::max(by_clock, period_end_seconds_);
+  // Periods continue the media timeline (rounded up to 10 ms, exact in every
+  // timescale used: 90 kHz, 44.1/48 kHz), never going back.
+  const double start = periods_.empty() ? 0.0 : std::ceil(std::max(by_clock, period_end_seconds_) * 100.0) / 100.0;
   if (!periods_.empty()) period_index_ = std::max(period_index_ + 1, static_cast<std::uint32_t>(now / 1000));
   periods_.push_back({period_index_, start});
   period_end_seconds_ = start;
 
-  segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1});
+  segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1, start});
   number_base_.reset();
   for (const TrackKind kind : {TrackKind::video, TrackKind::audio}) {
     const bool present = kind == TrackKind::video ? info.video.has_value() : info.audio.has_value();
@@ -232,7 +235,7 @@ void LiveChannel::stop_ladder() {
 void LiveChannel::on_rung_info(std::size_t rung, const media::StreamInfo& info) {
   if (rung >= rung_segmenters_.size() || !info.video) return;
   auto& segmenter = rung_segmenters_[rung];
-  segmenter.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1});
+  segmenter.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1, periods_.back().start_seconds});
   auto& d = track(fmt::format("v{}", rung + 1), TrackKind::video).description;
   d.timescale = segmenter->track_spec(TrackKind::video).timescale;
   d.codecs = info.video->codecs;
@@ -268,8 +271,7 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   entry.start = out.start;
   entry.duration = out.duration;
   entry.period = period_index_;
-  entry.wallclock_ms = *availability_start_ms_ +
-                       static_cast<std::int64_t>((periods_.back().start_seconds + out.start_seconds) * 1000.0);
+  entry.wallclock_ms = *availability_start_ms_ + static_cast<std::int64_t>(out.start_seconds * 1000.0);
   entry.bytes = out.bytes.size();
 
   state.total_bytes += out.bytes.size();
@@ -283,7 +285,7 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   }
   if (d.peak_bandwidth == 0) d.peak_bandwidth = d.average_bandwidth;
   if (track_id == tracks_.front().description.id) {
-    period_end_seconds_ = periods_.back().start_seconds + out.start_seconds + out.duration_seconds;
+    period_end_seconds_ = out.start_seconds + out.duration_seconds;
   }
 
   d.segments.push_back(entry);

@@ -59,7 +59,8 @@ bool has_segments_in(const TrackDescription& track, std::uint32_t period) {
   return false;
 }
 
-void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, std::uint32_t period, unsigned id) {
+void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, std::uint32_t period,
+                           double period_start, unsigned id) {
   const TrackDescription* timeline_track = nullptr;
   for (const auto& track : p.tracks) {
     if (track.kind == kind && has_segments_in(track, period)) {
@@ -75,8 +76,10 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
       id, video ? "video" : "audio", video ? "video/mp4" : "audio/mp4", video ? "" : " lang=\"und\"");
   out += fmt::format(
       "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" "
-      "media=\"$RepresentationID$/{}-$Number$.m4s\" startNumber=\"{}\">{}</SegmentTemplate>\n",
+      "media=\"$RepresentationID$/{}-$Number$.m4s\" startNumber=\"{}\" presentationTimeOffset=\"{}\">{}"
+      "</SegmentTemplate>\n",
       timeline_track->timescale, period, period, first_index_in(*timeline_track, period),
+      std::llround(period_start * timeline_track->timescale),
       segment_timeline(*timeline_track, period));
   for (const auto& track : p.tracks) {
     if (track.kind != kind) continue;
@@ -136,24 +139,20 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
         iso_duration(p.target_duration_seconds), iso_duration(p.time_shift_buffer_seconds),
         iso_duration(p.target_duration_seconds * 3), iso_duration(p.target_duration_seconds * 1.5));
   } else {
+    // Segments carry presentation times, so the end of the last one is the duration.
     double total = 0;
-    if (!p.periods.empty()) total = p.periods.back().start_seconds;
-    // Duration of the last period's media.
-    if (!p.tracks.empty()) {
+    if (!p.tracks.empty() && !p.tracks.front().segments.empty()) {
       const auto& track = p.tracks.front();
-      for (const auto& segment : track.segments) {
-        if (!p.periods.empty() && segment.period == p.periods.back().index) {
-          total += segment.duration_seconds(track.timescale);
-        }
-      }
+      const auto& last = track.segments.back();
+      total = static_cast<double>(last.start + last.duration) / track.timescale;
     }
     out += fmt::format(" type=\"static\" mediaPresentationDuration=\"{}\"", iso_duration(total));
   }
   out += ">\n";
   for (const Period& period : p.periods) {
     out += fmt::format("  <Period id=\"{}\" start=\"{}\">\n", period.index, iso_duration(period.start_seconds));
-    append_adaptation_set(out, p, TrackKind::video, period.index, 0);
-    append_adaptation_set(out, p, TrackKind::audio, period.index, 1);
+    append_adaptation_set(out, p, TrackKind::video, period.index, period.start_seconds, 0);
+    append_adaptation_set(out, p, TrackKind::audio, period.index, period.start_seconds, 1);
     out += "  </Period>\n";
   }
   if (dynamic && !options.utc_timing_url.empty()) {

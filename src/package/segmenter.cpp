@@ -112,6 +112,9 @@ Segmenter::Segmenter(const media::StreamInfo& info, SegmenterOptions options) : 
     audio.init = write_init_segment(audio.spec);
     audio_ = std::move(audio);
   }
+  for (Track* t : {track(media::TrackKind::video), track(media::TrackKind::audio)}) {
+    if (t) t->base = t->end = seconds_to_ticks(options_.timeline_start_seconds, t->spec.timescale);
+  }
 }
 
 bool Segmenter::has_track(media::TrackKind kind) const {

@@ -60,6 +60,10 @@ struct SegmenterOptions {
   // Longest video segment before a cut without a keyframe; 0 = max(10 s, 3 x target).
   double max_duration_seconds = 0;
   std::uint32_t first_number = 1;
+  // Where this segmenter's timeline starts (tfdt of the first segment). A new
+  // period after a reconnect continues after the previous one, so decoders
+  // never see timestamps go back.
+  double timeline_start_seconds = 0;
 };
 
 struct SegmentOut {

@@ -6,11 +6,22 @@
 using namespace tidecast::catalog;
 using tidecast::test::TempDir;
 
+namespace {
+NewVideo new_video(std::string title, VideoOrigin origin = VideoOrigin::upload,
+                   VideoState state = VideoState::pending) {
+  NewVideo video;
+  video.title = std::move(title);
+  video.origin = origin;
+  video.state = state;
+  return video;
+}
+}  // namespace
+
 TEST_CASE("videos are listed newest first with their state") {
   TempDir dir;
   Catalog catalog(dir.path() / "t.db");
-  const Video first = catalog.videos().create({"first", VideoOrigin::upload, std::nullopt, VideoState::pending});
-  const Video second = catalog.videos().create({"second", VideoOrigin::live, std::nullopt, VideoState::processing});
+  const Video first = catalog.videos().create(new_video("first"));
+  const Video second = catalog.videos().create(new_video("second", VideoOrigin::live, VideoState::processing));
   CHECK(first.id.size() == 11);
   CHECK(first.id != second.id);
   catalog.videos().set_state(first.id, VideoState::failed, "not a media file");
@@ -23,4 +34,36 @@ TEST_CASE("videos are listed newest first with their state") {
   CHECK(list[0].width == 1280);
   CHECK(list[1].state == VideoState::failed);
   CHECK(list[1].failure_reason == "not a media file");
+}
+
+TEST_CASE("publishing stores media info and renditions in one go; removing takes them along") {
+  TempDir dir;
+  Catalog catalog(dir.path() / "t.db");
+  auto& videos = catalog.videos();
+  NewVideo row = new_video("clip");
+  row.source_name = "clip.mp4";
+  row.source_bytes = 1234;
+  row.id = "fixedid0001";
+  const Video video = videos.create(row);
+  CHECK(video.id == "fixedid0001");
+  CHECK(video.source_name == "clip.mp4");
+  CHECK(video.source_bytes == 1234);
+  const std::vector<Rendition> renditions = {{"v0", "video", "avc1.64001f", 1280, 720, 2500000},
+                                             {"a0", "audio", "mp4a.40.2", std::nullopt, std::nullopt, 128000}};
+  CHECK(videos.publish(video.id, {10500, 1280, 720}, renditions));
+  const auto ready = videos.find(video.id);
+  REQUIRE(ready);
+  CHECK(ready->state == VideoState::ready);
+  CHECK(ready->duration_ms == 10500);
+  const auto stored = videos.renditions(video.id);
+  REQUIRE(stored.size() == 2);
+  CHECK(stored[0].name == "v0");
+  CHECK(stored[0].height == 720);
+  CHECK(stored[1].kind == "audio");
+  CHECK_FALSE(stored[1].width);
+
+  CHECK(videos.remove(video.id));
+  CHECK_FALSE(videos.find(video.id));
+  CHECK(videos.renditions(video.id).empty());
+  CHECK_FALSE(videos.publish(video.id, {1, 2, 3}, renditions));
 }

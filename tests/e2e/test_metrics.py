@@ -47,6 +47,7 @@ class Metrics(unittest.TestCase):
             self.assertEqual(status, 200)
             self.assertTrue(headers["Content-Type"].startswith("text/plain; version=0.0.4"))
             before = parse_strict(body.decode())
+            self.assertEqual(server.get_json("/api/v1/ready"), (200, {"status": "ready"}))
             self.assertGreater(before[("process_resident_memory_bytes", "")], 0)
 
             key = server.create_channel("studio")

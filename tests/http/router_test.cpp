@@ -58,3 +58,31 @@ TEST_CASE("everything else goes to the fallback, traversal is rejected before it
   CHECK(router.handle(make_request(Verb::get, "/%2e%2e/etc/passwd")).result() == Status::bad_request);
   CHECK(router.handle(make_request(Verb::post, "/index.html")).result() == Status::method_not_allowed);
 }
+
+TEST_CASE("streaming routes are offered the head only and count for 405") {
+  Router router;
+  int offered = 0;
+  router.add_streaming(Verb::post, "/api/v1/uploads/{id}", [&](const RequestHead&, const RouteContext& context) {
+    ++offered;
+    CHECK(context.param("id") == "abc");
+    return StreamStart::refuse(make_text(Status::accepted, "streamed"));
+  });
+  RequestHead head;
+  head.method(Verb::post);
+  head.target("/api/v1/uploads/abc");
+  const auto start = router.stream(head);
+  REQUIRE(start);
+  CHECK_FALSE(start->sink);
+  CHECK(start->response.result() == Status::accepted);
+  CHECK(offered == 1);
+  head.method(Verb::get);
+  CHECK_FALSE(router.stream(head));  // GET has no streaming route
+  head.method(Verb::post);
+  head.target("/api/v1/other");
+  CHECK_FALSE(router.stream(head));
+
+  Request get{Verb::get, "/api/v1/uploads/abc", 11};
+  const Response res = router.handle(get);
+  CHECK(res.result() == Status::method_not_allowed);
+  CHECK(res[beast_http::field::allow] == "POST");
+}

@@ -1,0 +1,77 @@
+#include "api/video_json.hpp"
+
+#include <cmath>
+
+namespace tidecast::api {
+
+namespace {
+
+template <class T>
+nlohmann::json optional_json(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json rounded(const std::optional<double>& value, double step) {
+  return value ? nlohmann::json(std::round(*value / step) * step) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json video_json(const catalog::Video& video) {
+  nlohmann::json out = {{"id", video.id},
+                        {"title", video.title},
+                        {"description", video.description},
+                        {"origin", catalog::to_string(video.origin)},
+                        {"state", catalog::to_string(video.state)},
+                        {"visibility", video.visibility},
+                        {"duration_ms", optional_json(video.duration_ms)},
+                        {"width", optional_json(video.width)},
+                        {"height", optional_json(video.height)},
+                        {"created_at", video.created_at}};
+  if (!video.failure_reason.empty()) out["failure_reason"] = video.failure_reason;
+  if (!video.source_name.empty()) out["source_name"] = video.source_name;
+  if (video.source_bytes) out["source_bytes"] = *video.source_bytes;
+  if (video.state == catalog::VideoState::ready) {
+    out["hls"] = "/vod/" + video.id + "/master.m3u8";
+    out["dash"] = "/vod/" + video.id + "/manifest.mpd";
+  }
+  return out;
+}
+
+nlohmann::json job_progress_json(const catalog::Job& job) {
+  nlohmann::json out = {{"id", job.id},
+                        {"state", catalog::to_string(job.state)},
+                        {"progress", std::round(job.progress * 10) / 10},
+                        {"fps", rounded(job.fps, 0.1)},
+                        {"eta_seconds", rounded(job.eta_seconds, 1)},
+                        {"attempts", job.attempts}};
+  if (!job.error.empty()) out["error"] = job.error;
+  if (job.state == catalog::JobState::queued && job.attempts > 0) out["retry_at"] = job.not_before;
+  return out;
+}
+
+nlohmann::json job_json(const catalog::Job& job) {
+  nlohmann::json out = job_progress_json(job);
+  out["video_id"] = job.video_id;
+  out["kind"] = job.kind;
+  out["created_at"] = job.created_at;
+  out["started_at"] = optional_json(job.started_at);
+  out["finished_at"] = optional_json(job.finished_at);
+  out["heartbeat_at"] = optional_json(job.heartbeat_at);
+  return out;
+}
+
+nlohmann::json renditions_json(const std::vector<catalog::Rendition>& renditions) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& r : renditions) {
+    list.push_back({{"name", r.name},
+                    {"kind", r.kind},
+                    {"codecs", r.codecs},
+                    {"width", optional_json(r.width)},
+                    {"height", optional_json(r.height)},
+                    {"bandwidth", optional_json(r.bandwidth)}});
+  }
+  return list;
+}
+
+}  // namespace tidecast::api

@@ -1,0 +1,46 @@
+#pragma once
+// API tokens for scripts and uploads until accounts exist: created and revoked
+// from the command line, sent as `Authorization: Bearer <token>`. Only a
+// SHA-256 hash of each token is stored; the token itself is shown once.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/sqlite.hpp"
+
+namespace tidecast::catalog {
+
+struct ApiToken {
+  std::int64_t id = 0;
+  std::string name;
+  std::int64_t created_at = 0;               // unix seconds
+  std::optional<std::int64_t> last_used_at;  // unix seconds, updated at most once a minute
+};
+
+struct CreatedToken {
+  ApiToken token;
+  std::string secret;  // plaintext, shown once and never stored
+};
+
+// 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit.
+bool is_valid_token_name(std::string_view name);
+
+class TokenRepository {
+ public:
+  explicit TokenRepository(Database& db) : db_(db) {}
+
+  // Throws InvalidInput for a bad name, Conflict when the name is taken.
+  CreatedToken create(std::string_view name);
+  std::vector<ApiToken> list();
+  // False when no token has that name.
+  bool revoke(std::string_view name);
+  // The token a secret belongs to, if any.
+  std::optional<ApiToken> verify(std::string_view secret);
+
+ private:
+  Database& db_;
+};
+
+}  // namespace tidecast::catalog
