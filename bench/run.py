@@ -1,4 +1,9 @@
-"""`make bench`: every benchmark, each against its peer in the same run."""
+"""`make bench`: every benchmark, each against its peer in the same run.
+
+  live       ingest vs nginx-rtmp (first playable playlist, live-edge lag, CPU/RSS)
+  transcode  file-mode ladder vs the ffmpeg CLI doing the same ladder
+  uploads    upload ingest MB/s vs the disk's own sequential write speed
+"""
 import argparse
 import os
 import sys
@@ -9,15 +14,24 @@ sys.path.insert(0, os.path.dirname(__file__))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
-    parser.add_argument("--only", choices=["live"], help="run one benchmark")
+    parser.add_argument("--only", choices=["live", "transcode", "uploads"], action="append",
+                        help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--publishers", type=int, default=20)
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
+    selected = args.only or ["live", "transcode", "uploads"]
 
-    import live_ingest
-    live_ingest.run(trials=args.trials, publishers=args.publishers, load_seconds=args.load_seconds)
+    if "live" in selected:
+        import live_ingest
+        live_ingest.run(trials=args.trials, publishers=args.publishers, load_seconds=args.load_seconds)
+    if "transcode" in selected:
+        import transcode
+        transcode.run(trials=args.trials)
+    if "uploads" in selected:
+        import uploads
+        uploads.run(trials=args.trials)
 
 
 if __name__ == "__main__":
