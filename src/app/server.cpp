@@ -136,6 +136,16 @@ void Server::Impl::wire_metrics() {
                        static_cast<double>(rung.shed_count)});
       }
     }
+    if (catalog) {
+      try {
+        for (const auto& [state, count] : catalog->jobs().count_by_state()) {
+          out.push_back({"tidecast_jobs", "Conversion jobs by state", "gauge", {{"state", state}},
+                         static_cast<double>(count)});
+        }
+      } catch (const std::exception&) {
+        // The catalog being busy must not fail a scrape.
+      }
+    }
     out.push_back({"tidecast_segment_cache_bytes", "Live segment bytes held in memory", "gauge", {},
                    static_cast<double>(segment_cache ? segment_cache->used.load() : 0)});
   });
@@ -204,6 +214,9 @@ void Server::start() {
   vod_options.workers = j.workers;
   vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
   vod_options.nice = j.nice;
+  vod_options.job_durations = &s.metrics.histogram("tidecast_job_duration_seconds", "Wall time of finished conversions",
+                                                   {5, 15, 30, 60, 120, 300, 600, 1800, 3600});
+  vod_options.job_failures = &s.metrics.counter("tidecast_job_failures_total", "Conversion attempts that failed");
   auto converter = std::make_unique<vod::LadderConverter>(
       s.log, vod::LadderConverterOptions{s.config.transcode, l.segment_seconds, j.threads});
   s.vod = std::make_unique<vod::VodService>(s.log, std::move(vod_options), std::move(converter));

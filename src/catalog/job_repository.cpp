@@ -202,4 +202,15 @@ std::optional<std::int64_t> JobRepository::next_due_ms() {
   return stmt.column_int(0);
 }
 
+std::vector<std::pair<std::string, std::int64_t>> JobRepository::count_by_state() {
+  std::vector<std::pair<std::string, std::int64_t>> out{{"queued", 0}, {"running", 0}, {"done", 0}, {"failed", 0}};
+  auto stmt = db_.prepare("SELECT state, COUNT(*) FROM jobs GROUP BY state");
+  while (stmt.step()) {
+    for (auto& [state, count] : out) {
+      if (state == stmt.column_text(0)) count = stmt.column_int(1);
+    }
+  }
+  return out;
+}
+
 }  // namespace tidecast::catalog

@@ -75,6 +75,8 @@ class JobRepository {
   RecoveryResult requeue_running(const RetryPolicy& policy, std::int64_t now_ms);
   // Fails the video's queued (not yet running) jobs; true when there was one.
   bool fail_queued_for_video(std::string_view video_id, std::string_view error, std::int64_t now_ms);
+  // {"queued": n, "running": n, ...} for every state (zero included): queue depth for metrics.
+  std::vector<std::pair<std::string, std::int64_t>> count_by_state();
 
   std::optional<Job> find(std::int64_t id);
   std::optional<Job> latest_for_video(std::string_view video_id);

@@ -147,6 +147,7 @@ void JobRunner::run(catalog::Database& db, const catalog::Job& job) {
     }
     publish(db, job, result, temp);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (options_.durations) options_.durations->observe(seconds);
     log_.info("jobs", "done job={} video={} media_seconds={:.1f} wall_seconds={:.1f} tracks={}", job.id, id,
               result.duration_seconds, seconds, result.tracks.size());
   } catch (const std::exception& e) {
@@ -195,6 +196,7 @@ void JobRunner::publish(catalog::Database& db, const catalog::Job& job, const Co
 }
 
 void JobRunner::fail(catalog::Database& db, const catalog::Job& job, const std::string& reason, bool retryable) {
+  if (options_.failures) options_.failures->inc();
   catalog::VideoRepository videos(db);
   catalog::JobRepository jobs(db);
   const auto outcome = jobs.fail(job.id, reason, retryable, options_.retry, unix_now_ms());

@@ -21,6 +21,7 @@
 #include "catalog/job_repository.hpp"
 #include "catalog/sqlite.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "vod/converter.hpp"
 #include "vod/probe.hpp"
 
@@ -34,6 +35,8 @@ struct JobRunnerOptions {
   catalog::RetryPolicy retry;
   int nice = 10;
   ProbeLimits probe;
+  core::Histogram* durations = nullptr;  // wall seconds of each finished conversion (metrics)
+  core::Counter* failures = nullptr;     // attempts that failed
 };
 
 class JobRunner {

@@ -46,8 +46,9 @@ VodService::VodService(core::Logger& log, VodOptions options, std::unique_ptr<Co
   uploads_ = std::make_unique<UploadStore>(
       log_, options_.db_file,
       UploadStoreOptions{options_.data_dir / "uploads", options_.max_upload_bytes, options_.upload_expiry});
-  JobRunnerOptions runner{options_.db_file, originals_dir_, videos_dir_,   options_.workers,
-                          options_.retry,   options_.nice,  options_.probe};
+  JobRunnerOptions runner{options_.db_file, originals_dir_, videos_dir_,          options_.workers,
+                          options_.retry,   options_.nice,  options_.probe,        options_.job_durations,
+                          options_.job_failures};
   runner_ = std::make_unique<JobRunner>(log_, std::move(runner), *converter_);
 }
 

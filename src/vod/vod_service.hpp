@@ -48,6 +48,8 @@ struct VodOptions {
   catalog::RetryPolicy retry;
   int nice = 10;
   ProbeLimits probe;
+  core::Histogram* job_durations = nullptr;
+  core::Counter* job_failures = nullptr;
 };
 
 struct AcceptInfo {

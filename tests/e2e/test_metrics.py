@@ -49,6 +49,8 @@ class Metrics(unittest.TestCase):
             before = parse_strict(body.decode())
             self.assertEqual(server.get_json("/api/v1/ready"), (200, {"status": "ready"}))
             self.assertGreater(before[("process_resident_memory_bytes", "")], 0)
+            self.assertEqual(before[("tidecast_jobs", '{state="queued"}')], 0)
+            self.assertEqual(before[("tidecast_job_duration_seconds_count", "")], 0)
 
             key = server.create_channel("studio")
             pub = publish(server.rtmp_url(key), seconds=8)
