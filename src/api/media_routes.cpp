@@ -11,6 +11,7 @@
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
 #include "package/dash_manifest.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::api {
 
@@ -45,10 +46,7 @@ std::string utc_timing_url(const http::Request& request) {
   return fmt::format("{}://{}/api/v1/time", scheme, std::string(host));
 }
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 http::Response serve_live(const http::Request& request, const http::RouteContext& context, live::LiveService& service,
                           const MediaCounters& counters) {

@@ -6,25 +6,9 @@
 #include <ctime>
 
 #include "api/routes.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::api {
-
-namespace {
-
-// ISO 8601 UTC with milliseconds: the format DASH UTCTiming http-iso expects.
-std::string iso_now() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const std::time_t secs = system_clock::to_time_t(now);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  return fmt::format("{}.{:03}Z", text, millis);
-}
-
-}  // namespace
 
 void add_system_routes(http::Router& router, ServerInfo info) {
   router.add(http::Verb::get, "/api/v1/health", [version = info.version](const http::Request&, const http::RouteContext&) {
@@ -42,7 +26,7 @@ void add_system_routes(http::Router& router, ServerInfo info) {
     return http::make_json(http::Status::ok, {{"name", "tidecast"}, {"version", version}});
   });
   router.add(http::Verb::get, "/api/v1/time", [](const http::Request&, const http::RouteContext&) {
-    http::Response res = http::make_text(http::Status::ok, iso_now());
+    http::Response res = http::make_text(http::Status::ok, core::iso8601_utc_ms(core::unix_now_ms()));
     res.set(http::beast_http::field::cache_control, "no-store");
     res.set(http::beast_http::field::access_control_allow_origin, "*");
     return res;

@@ -15,6 +15,7 @@
 #include "http/multipart.hpp"
 #include "http/path.hpp"
 #include "http/tus.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::api {
 
@@ -35,10 +36,7 @@ struct Deps {
   catalog::JobRepository& jobs;
 };
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 void add_cors(http::Response& res) {
   res.set(field::access_control_allow_origin, "*");

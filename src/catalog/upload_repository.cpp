@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/crypto.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::catalog {
 
@@ -13,10 +14,7 @@ namespace {
 constexpr std::string_view kColumns =
     "id, length, received, metadata, token_id, video_id, created_at, expires_at, completed_at";
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 Upload read_upload(const Statement& row) {
   Upload u;

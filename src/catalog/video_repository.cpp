@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/crypto.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::catalog {
 
@@ -14,10 +15,7 @@ constexpr std::string_view kColumns =
     "id, title, description, origin, channel_id, state, failure_reason, duration_ms, width, height, visibility, "
     "created_at, updated_at, source_name, source_bytes";
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 std::optional<std::int64_t> optional_int(const Statement& row, int column) {
   if (row.column_is_null(column)) return std::nullopt;

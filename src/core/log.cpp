@@ -1,7 +1,7 @@
 #include "core/log.hpp"
 
-#include <chrono>
-#include <ctime>
+#include "core/clock.hpp"
+
 
 namespace tidecast::core {
 
@@ -28,16 +28,8 @@ std::string_view log_level_name(LogLevel level) {
 Logger::Logger(LogLevel level, std::FILE* out) : level_(level), out_(out) {}
 
 void Logger::write(LogLevel level, std::string_view component, std::string_view message) {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const std::time_t secs = system_clock::to_time_t(now);
-  const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &utc);
   const std::string line =
-      fmt::format("{}.{:03}Z {} {} {}\n", stamp, millis, log_level_name(level), component, message);
+      fmt::format("{} {} {} {}\n", iso8601_utc_ms(unix_now_ms()), log_level_name(level), component, message);
   std::lock_guard lock(mutex_);
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);

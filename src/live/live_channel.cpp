@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "package/hls_playlist.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::live {
 
@@ -14,10 +15,7 @@ using media::TrackKind;
 
 namespace {
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 // Media segments kept in memory beyond the playlist window, for players that
 // are a little behind the newest playlist.

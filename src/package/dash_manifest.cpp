@@ -1,5 +1,7 @@
 #include "package/dash_manifest.hpp"
 
+#include "core/clock.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -117,14 +119,7 @@ std::string iso_duration(double seconds) {
   return fmt::format("PT{:.3f}S", rest);
 }
 
-std::string iso_datetime_ms(std::int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&secs, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03}Z", text, unix_ms % 1000);
-}
+std::string iso_datetime_ms(std::int64_t unix_ms) { return core::iso8601_utc_ms(unix_ms); }
 
 std::string dash_manifest(const Presentation& p, const DashOptions& options) {
   const bool dynamic = p.live && !p.ended;

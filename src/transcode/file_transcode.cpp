@@ -18,6 +18,7 @@
 #include "transcode/annexb.hpp"
 #include "transcode/audio_transcoder.hpp"
 #include "transcode/live_transcoder.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::transcode {
 
@@ -35,10 +36,7 @@ double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 void write_file(const fs::path& path, std::span<const std::uint8_t> bytes) {
   std::error_code ec;

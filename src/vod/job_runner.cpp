@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "catalog/video_repository.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::vod {
 
@@ -19,10 +20,7 @@ namespace {
 
 constexpr auto kIdlePoll = std::chrono::seconds(5);
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 void remove_dir(const fs::path& dir) {
   std::error_code ec;

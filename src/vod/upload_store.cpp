@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "core/crypto.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::vod {
 
@@ -16,10 +17,7 @@ namespace {
 constexpr std::int64_t kSaveEveryBytes = 8 * 1024 * 1024;
 constexpr auto kSaveEvery = std::chrono::seconds(2);
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "catalog/channel_repository.hpp"
+#include "core/clock.hpp"
 
 namespace tidecast::vod {
 
@@ -15,10 +16,7 @@ namespace {
 
 constexpr auto kSweepEvery = std::chrono::minutes(10);
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using core::unix_now_ms;
 
 std::string title_from(const AcceptInfo& info) {
   if (!info.title.empty()) return info.title;
