@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <thread>
 
@@ -45,6 +46,7 @@ struct Server::Impl {
   void wire_routes();
   void wire_metrics();
   http::Response handle_http(const http::Request& request, const http::ClientInfo& client);
+  void count_http_rejection(std::string_view kind);
   void run_io_threads();
 
   Config config;
@@ -53,6 +55,7 @@ struct Server::Impl {
   rtmp::ServerMetrics rtmp_metrics{metrics};
   core::Counter* http_by_class[6] = {};
   core::Counter* http_bytes = nullptr;
+  std::map<std::string, core::Counter*, std::less<>> http_rejections;  // fixed at wiring, read-only after
   std::unique_ptr<catalog::Catalog> catalog;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -104,6 +107,10 @@ void Server::Impl::wire_metrics() {
                                         {{"code", fmt::format("{}xx", i)}});
   }
   http_bytes = &metrics.counter("tidecast_http_response_bytes_total", "HTTP response body bytes");
+  for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout"}) {
+    http_rejections[kind] = &metrics.counter("tidecast_http_errors_total", "Requests refused or cut off by the server",
+                                             {{"kind", kind}});
+  }
   metrics.add_collector([this](std::vector<core::CollectedSample>& out) {
     const core::ProcessStats process = core::read_process_stats();
     out.push_back({"process_cpu_seconds_total", "User and system CPU time", "counter", {}, process.cpu_seconds});
@@ -157,6 +164,11 @@ http::Response Server::Impl::handle_http(const http::Request& request, const htt
   if (code_class >= 1 && code_class <= 5) http_by_class[code_class]->inc();
   http_bytes->inc(response.body().bytes.size());
   return response;
+}
+
+void Server::Impl::count_http_rejection(std::string_view kind) {
+  const auto it = http_rejections.find(kind);
+  if (it != http_rejections.end()) it->second->inc();
 }
 
 void Server::Impl::run_io_threads() {
@@ -241,6 +253,7 @@ void Server::start() {
       [&s](const http::RequestHead& head, const http::ClientInfo& client) { return s.router.stream(head, client); });
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
+  s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
   s.http->start();
   s.rtmp->start();
   s.run_io_threads();

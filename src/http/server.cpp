@@ -23,6 +23,8 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
 
 std::uint16_t HttpServer::port() const { return listener_ ? listener_->port() : 0; }
 
+void HttpServer::on_reject(RejectionCounter counter) { shared_->on_reject = std::move(counter); }
+
 void HttpServer::start() { listener_->start(); }
 
 void HttpServer::stop() {

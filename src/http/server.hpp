@@ -33,6 +33,11 @@ struct ServerLimits {
 
 using RequestHandler = std::function<Response(const Request&, const ClientInfo&)>;
 
+// Told about every request the server refuses or cuts off itself, by kind:
+// "header_too_large", "body_too_large", "bad_request", "request_timeout",
+// "write_timeout". Called on I/O threads; must be cheap.
+using RejectionCounter = std::function<void(std::string_view kind)>;
+
 class HttpServer {
  public:
   // `stream` (optional) picks the requests whose bodies are streamed to a
@@ -46,6 +51,8 @@ class HttpServer {
   std::uint16_t port() const;
   void start();
   void stop();
+  // Before start(): where refusals are counted (metrics).
+  void on_reject(RejectionCounter counter);
   std::size_t active_connections() const;
 
   struct Shared;

@@ -93,6 +93,7 @@ bool Session::handled_read_error(beast::error_code ec) {
   } else if (ec == beast::error::timeout) {
     shared_->log.info("http", "request timeout remote={} limit_seconds={}", client_.address,
                       shared_->limits.request_timeout_seconds);
+    if (shared_->on_reject) shared_->on_reject("request_timeout");
     close();
   } else if (ec == he::header_limit) {
     reply_and_close(Status::request_header_fields_too_large, "header_too_large", "request head too large");
@@ -316,6 +317,7 @@ void Session::abort_stream() noexcept {
 
 void Session::reply_and_close(Status status, std::string_view code, std::string_view message) {
   shared_->log.info("http", "rejected remote={} status={} reason={}", client_.address, static_cast<int>(status), code);
+  if (shared_->on_reject) shared_->on_reject(code);
   reply_unread(make_json_error(status, code, message));
 }
 
@@ -342,6 +344,7 @@ void Session::on_write(beast::error_code ec, bool keep_alive) {
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
                       shared_->limits.write_timeout_seconds);
+    if (shared_->on_reject) shared_->on_reject("write_timeout");
   }
   if (!ec && body_unread_) return drain_and_close();
   if (ec || !keep_alive || closing_) return close();

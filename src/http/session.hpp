@@ -27,6 +27,7 @@ struct HttpServer::Shared {
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
   core::SessionRegistry<Session> sessions;
+  RejectionCounter on_reject;  // may be empty
 };
 
 class Session : public std::enable_shared_from_this<Session> {

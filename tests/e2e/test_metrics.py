@@ -68,6 +68,14 @@ class Metrics(unittest.TestCase):
             self.assertGreater(during[("tidecast_http_response_bytes_total", "")],
                                before[("tidecast_http_response_bytes_total", "")])
             pub.wait(30)
+
+            # A request the server refuses itself is counted by kind.
+            import socket
+            with socket.create_connection(("127.0.0.1", server.http_port)) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+                self.assertIn(b" 431 ", s.recv(200))
+            after = parse_strict(server.get("/metrics")[2].decode())
+            self.assertEqual(after[("tidecast_http_errors_total", '{kind="header_too_large"}')], 1)
         finally:
             server.close()
 
