@@ -20,11 +20,6 @@ JobState parse_state(std::string_view text) {
   return JobState::queued;
 }
 
-std::optional<std::int64_t> optional_int(const Statement& row, int column) {
-  if (row.column_is_null(column)) return std::nullopt;
-  return row.column_int(column);
-}
-
 std::optional<double> optional_double(const Statement& row, int column) {
   if (row.column_is_null(column)) return std::nullopt;
   return row.column_double(column);
@@ -43,9 +38,9 @@ Job read_job(const Statement& row) {
   j.eta_seconds = optional_double(row, 8);
   j.error = row.column_text(9);
   j.created_at = row.column_int(10);
-  j.started_at = optional_int(row, 11);
-  j.finished_at = optional_int(row, 12);
-  j.heartbeat_at = optional_int(row, 13);
+  j.started_at = row.column_optional_int(11);
+  j.finished_at = row.column_optional_int(12);
+  j.heartbeat_at = row.column_optional_int(13);
   return j;
 }
 

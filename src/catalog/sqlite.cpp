@@ -89,6 +89,11 @@ void Statement::reset() {
 
 std::int64_t Statement::column_int(int column) const { return sqlite3_column_int64(stmt_.get(), column); }
 double Statement::column_double(int column) const { return sqlite3_column_double(stmt_.get(), column); }
+std::optional<std::int64_t> Statement::column_optional_int(int column) const {
+  if (column_is_null(column)) return std::nullopt;
+  return column_int(column);
+}
+
 bool Statement::column_is_null(int column) const { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 std::string Statement::column_text(int column) const {

@@ -70,6 +70,7 @@ class Statement {
   double column_double(int column) const;
   std::string column_text(int column) const;
   bool column_is_null(int column) const;
+  std::optional<std::int64_t> column_optional_int(int column) const;
 
  private:
   struct Finalizer {

@@ -17,11 +17,6 @@ constexpr std::string_view kColumns =
 
 using core::unix_now_ms;
 
-std::optional<std::int64_t> optional_int(const Statement& row, int column) {
-  if (row.column_is_null(column)) return std::nullopt;
-  return row.column_int(column);
-}
-
 VideoState parse_state(std::string_view text) {
   if (text == "processing") return VideoState::processing;
   if (text == "ready") return VideoState::ready;
@@ -35,17 +30,17 @@ Video read_video(const Statement& row) {
   v.title = row.column_text(1);
   v.description = row.column_text(2);
   v.origin = row.column_text(3) == "live" ? VideoOrigin::live : VideoOrigin::upload;
-  v.channel_id = optional_int(row, 4);
+  v.channel_id = row.column_optional_int(4);
   v.state = parse_state(row.column_text(5));
   v.failure_reason = row.column_text(6);
-  v.duration_ms = optional_int(row, 7);
-  v.width = optional_int(row, 8);
-  v.height = optional_int(row, 9);
+  v.duration_ms = row.column_optional_int(7);
+  v.width = row.column_optional_int(8);
+  v.height = row.column_optional_int(9);
   v.visibility = row.column_text(10);
   v.created_at = row.column_int(11);
   v.updated_at = row.column_int(12);
   v.source_name = row.column_text(13);
-  v.source_bytes = optional_int(row, 14);
+  v.source_bytes = row.column_optional_int(14);
   return v;
 }
 
@@ -165,8 +160,8 @@ std::vector<Rendition> VideoRepository::renditions(std::string_view id) {
   stmt.bind(1, id);
   std::vector<Rendition> out;
   while (stmt.step()) {
-    out.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), optional_int(stmt, 3),
-                   optional_int(stmt, 4), optional_int(stmt, 5)});
+    out.push_back({stmt.column_text(0), stmt.column_text(1), stmt.column_text(2), stmt.column_optional_int(3),
+                   stmt.column_optional_int(4), stmt.column_optional_int(5)});
   }
   return out;
 }

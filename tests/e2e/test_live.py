@@ -169,13 +169,7 @@ class LiveStream(unittest.TestCase):
 
     def test_10_unpublish_ends_playlists_and_the_recording_is_a_video(self):
         self.assertEqual(self.publisher.wait(60), 0, self.publisher.stderr.read().decode())
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            _, body = self.server.get_json("/api/v1/videos")
-            videos = [v for v in body["videos"] if v["origin"] == "live"]
-            if videos and videos[0]["state"] == "ready":
-                break
-            time.sleep(0.2)
+        videos = self.server.wait_for_recordings()
         self.assertEqual(len(videos), 1)
         video = videos[0]
         self.assertEqual(video["state"], "ready")

@@ -39,13 +39,7 @@ class BrowserPlayback(unittest.TestCase):
 
     def test_3_the_recording_plays_after_unpublish(self):
         self.assertEqual(self.publisher.wait(60), 0)
-        deadline = time.time() + 15
-        videos = []
-        while time.time() < deadline:
-            videos = self.server.get_json("/api/v1/videos")[1]["videos"]
-            if videos and videos[0]["state"] == "ready":
-                break
-            time.sleep(0.2)
+        videos = self.server.wait_for_recordings()
         self.assertEqual(videos[0]["state"], "ready")
         video_id = videos[0]["id"]
         for engine in ("hls", "dash"):

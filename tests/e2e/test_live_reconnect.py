@@ -25,13 +25,7 @@ class Reconnect(unittest.TestCase):
             second = publish(server.rtmp_url(key), seconds=8, gop_seconds=2)
             self.assertEqual(second.wait(60), 0)
 
-            deadline = time.time() + 15
-            videos = []
-            while time.time() < deadline:
-                videos = server.get_json("/api/v1/videos")[1]["videos"]
-                if videos and videos[0]["state"] == "ready":
-                    break
-                time.sleep(0.2)
+            videos = server.wait_for_recordings()
             self.assertEqual(len(videos), 1, videos)
             video = videos[0]
             self.assertEqual(video["state"], "ready")

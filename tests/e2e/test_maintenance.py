@@ -35,12 +35,7 @@ class Maintenance(unittest.TestCase):
             key = server.create_channel("studio")
             pub = publish(server.rtmp_url(key), seconds=5)
             self.assertEqual(pub.wait(30), 0)
-            deadline = time.time() + 10
-            while time.time() < deadline:
-                videos = server.get_json("/api/v1/videos")[1]["videos"]
-                if videos and videos[0]["state"] == "ready":
-                    break
-                time.sleep(0.2)
+            videos = server.wait_for_recordings()
             video_id = videos[0]["id"]
             with tempfile.TemporaryDirectory() as dest:
                 out = subprocess.run([BIN, "--config", server.config_path, "backup", dest], capture_output=True,

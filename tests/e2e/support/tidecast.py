@@ -118,6 +118,15 @@ class Server:
     def rtmp_url(self, key):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
 
+    def wait_for_recordings(self, timeout=15):
+        """The live recordings (newest first) once the newest is `ready`; whatever is there after `timeout`."""
+        deadline = time.time() + timeout
+        while True:
+            videos = [v for v in self.get_json("/api/v1/videos")[1]["videos"] if v["origin"] == "live"]
+            if (videos and videos[0]["state"] == "ready") or time.time() >= deadline:
+                return videos
+            time.sleep(0.2)
+
     def wait_for(self, path, timeout=20, status=200):
         deadline = time.time() + timeout
         while time.time() < deadline:
