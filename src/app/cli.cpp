@@ -33,9 +33,10 @@ Commands:
                              create a channel and print its stream key (shown once)
   channel list               list channels
   channel rotate-key NAME    issue a new stream key for a channel
-  token add NAME             create an API token for uploads and print it (shown once)
-  token list                 list API tokens (names and last use, never the tokens)
-  token revoke NAME          delete an API token; it stops working at once
+  token add NAME             create an API token (admin rights) and print it (shown once)
+  token list                 list these command-line tokens (names and last use, never
+                             the tokens; users manage their own at /api/v1/tokens)
+  token revoke NAME          delete a command-line token; it stops working at once
   admin create-user NAME [--role admin|artist]
                              create a user (default role: artist); the password is read
                              from stdin (one line); when stdin is empty a password is
