@@ -60,6 +60,11 @@ TEST_CASE("sessions: only the hash is stored, they expire, and end with their us
   const auto again = sessions.create(alice, 3600, 1000);
   CHECK(sessions.remove(again.secret));
   CHECK_FALSE(sessions.remove(again.secret));
+  const auto reset = sessions.create(alice, 3600, 1000);
+  CHECK(catalog.users().set_password_hash("alice", "h2"));
+  CHECK(catalog.users().credentials("alice")->second == "h2");
+  CHECK_FALSE(sessions.find(reset.secret, 2000));  // a new password signs out everywhere
+  CHECK_FALSE(catalog.users().set_password_hash("nobody", "h"));
   const auto third = sessions.create(alice, 3600, 1000);
   catalog.users().remove("alice");
   CHECK_FALSE(sessions.find(third.secret, 2000));

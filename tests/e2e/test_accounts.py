@@ -103,6 +103,16 @@ class Accounts(unittest.TestCase):
         self.assertEqual(self.cli("admin", "delete-user", "dave").returncode, 0)
         self.assertEqual(dave.call("GET", "/api/v1/session")[0], 401)
         self.assertIn(b"--role", subprocess.run([BIN, "--help"], capture_output=True).stdout)
+        # A password reset ends the user's sessions; the new password works, the old one not.
+        create_user(self.server, "erin", "erin-secret-1")
+        erin = Browser(self.server)
+        self.assertEqual(erin.login("erin", "erin-secret-1")[0], 200)
+        reset = subprocess.run([BIN, "--config", self.server.config_path, "admin", "reset-password", "erin"],
+                               input=b"erin-secret-2\n", capture_output=True, timeout=60)
+        self.assertEqual(reset.returncode, 0, reset.stderr)
+        self.assertEqual(erin.call("GET", "/api/v1/session")[0], 401)
+        self.assertEqual(Browser(self.server).login("erin", "erin-secret-1")[0], 401)
+        self.assertEqual(Browser(self.server).login("erin", "erin-secret-2")[0], 200)
 
     def test_login_and_logout(self):
         b = Browser(self.server)
