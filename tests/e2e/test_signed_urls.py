@@ -120,9 +120,12 @@ class SignedUrls(unittest.TestCase):
         for bad in (expired, tampered, moved_expiry, other_video, wrong_key, "~x-y", "~", f"~{now + 600}-short"):
             for f in ("master.m3u8", media, init, segment):
                 self.assertEqual(self.get(f"/vod/{vid}/{bad}/{f}")[0], 403, (bad, f))
-        log = self.server.read_log()
-        for reason in ("unsigned", "expired", "bad_signature", "malformed"):
-            self.assertIn(f"media refused video={vid} reason={reason}", log)
+        wanted = [f"media refused video={vid} reason={r}" for r in ("unsigned", "expired", "bad_signature", "malformed")]
+        deadline = time.time() + 10  # the harness copies the server's output to its log asynchronously
+        while not all(w in self.server.read_log() for w in wanted) and time.time() < deadline:
+            time.sleep(0.1)
+        for w in wanted:
+            self.assertIn(w, self.server.read_log())
 
         # Someone else's API view: no video, no URLs.
         self.assertEqual(request(self.server, "GET", f"/api/v1/videos/{vid}")[0], 404)
