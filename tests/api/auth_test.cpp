@@ -56,6 +56,10 @@ TEST_CASE("the session cookie names its user; reads need no CSRF token, changes 
     CHECK(std::holds_alternative<api::Principal>(right));
   }
   CHECK_FALSE(f.auth.resolve(request(http::Verb::get, {{"Cookie", "tidecast_session=forged"}})));
+  // Cookies split over several headers, with another header in between.
+  CHECK(f.auth.resolve(
+      request(http::Verb::get,
+              {{"Cookie", "theme=dark"}, {"Accept", "*/*"}, {"Cookie", "tidecast_session=" + f.session.secret}})));
   const auto anonymous = f.auth.require(request(http::Verb::get, {}));
   REQUIRE(std::holds_alternative<http::Response>(anonymous));
   CHECK(std::get<http::Response>(anonymous).result() == http::Status::unauthorized);
