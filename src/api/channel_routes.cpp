@@ -6,6 +6,7 @@
 
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
+#include "core/clock.hpp"
 #include "http/path.hpp"
 
 namespace tidecast::api {
@@ -14,17 +15,26 @@ namespace {
 
 using http::Status;
 
-nlohmann::json channel_json(const catalog::Channel& channel, live::LiveService& live) {
+struct Deps {
+  ChannelRouteDeps d;
+  ServerInfo info;
+};
+
+// Private channels' URLs are signed; such JSON only goes to their owner or an admin.
+nlohmann::json channel_json(const catalog::Channel& channel, Deps& deps) {
+  const std::string base =
+      deps.d.links.live_base(channel.name, channel.visibility == "private", core::unix_now_ms() / 1000);
   nlohmann::json out = {{"id", channel.id},
                         {"name", channel.name},
                         {"title", channel.title},
+                        {"visibility", channel.visibility},
                         {"created_at", channel.created_at},
                         {"live", false},
                         {"viewers", 0},
-                        {"hls", fmt::format("/live/{}/master.m3u8", channel.name)},
-                        {"dash", fmt::format("/live/{}/manifest.mpd", channel.name)}};
+                        {"hls", base + "master.m3u8"},
+                        {"dash", base + "manifest.mpd"}};
   if (channel.owner_name) out["owner"] = *channel.owner_name;
-  if (const auto running = live.find(channel.name)) {
+  if (const auto running = deps.d.live.find(channel.name)) {
     const auto status = running->status();
     out["live"] = status.publishing;
     out["viewers"] = status.viewers;
@@ -32,20 +42,17 @@ nlohmann::json channel_json(const catalog::Channel& channel, live::LiveService& 
   return out;
 }
 
-struct Deps {
-  catalog::ChannelRepository& channels;
-  live::LiveService& live;
-  const Authenticator& auth;
-  core::Logger& log;
-  ServerInfo info;
-};
-
 // The channel named in the path if the caller may manage it; else the response.
 std::variant<catalog::Channel, http::Response> managed_channel(Deps& deps, const Principal& principal,
                                                                std::string_view name) {
-  auto channel = deps.channels.find_by_name(name);
+  auto channel = deps.d.channels.find_by_name(name);
   if (!channel) return http::make_json_error(Status::not_found, "not_found", "no such channel");
-  if (!principal.may_manage(channel->owner_id)) return forbidden("only the channel's owner or an admin may do this");
+  if (!principal.may_manage(channel->owner_id)) {
+    // Someone else's private channel does not exist for the caller.
+    if (channel->visibility == "private")
+      return http::make_json_error(Status::not_found, "not_found", "no such channel");
+    return forbidden("only the channel's owner or an admin may do this");
+  }
   return std::move(*channel);
 }
 
@@ -53,19 +60,20 @@ http::Response list_channels(Deps& deps, const http::Request& request) {
   const auto query = http::parse_query(request.target());
   std::vector<catalog::Channel> list;
   if (const auto mine = query.find("mine"); mine != query.end() && mine->second == "1") {
-    const auto principal = deps.auth.resolve(request);
+    const auto principal = deps.d.auth.resolve(request);
     if (!principal) return unauthorized();
-    list = principal->admin() ? deps.channels.list() : deps.channels.list_owned(*principal->user_id);
+    list = principal->admin() ? deps.d.channels.list() : deps.d.channels.list_owned(*principal->user_id);
   } else {
-    list = deps.channels.list();  // every channel is public for now
+    list = deps.d.channels.list();
+    std::erase_if(list, [](const catalog::Channel& c) { return c.visibility == "private"; });
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& channel : list) out.push_back(channel_json(channel, deps.live));
+  for (const auto& channel : list) out.push_back(channel_json(channel, deps));
   return http::make_json(Status::ok, {{"channels", out}});
 }
 
 http::Response create_channel(Deps& deps, const http::Request& request) {
-  auto checked = deps.auth.require(request);
+  auto checked = deps.d.auth.require(request);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
   const auto& principal = std::get<Principal>(checked);
   auto parsed = parse_json_object(request);
@@ -77,9 +85,9 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
     return http::make_json_error(Status::bad_request, "bad_field", "\"name\" and \"title\" must be strings");
   }
   try {
-    auto created = deps.channels.create(*name, *title, principal.user_id);
-    deps.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
-    nlohmann::json out = {{"channel", channel_json(created.channel, deps.live)},
+    auto created = deps.d.channels.create(*name, *title, principal.user_id);
+    deps.d.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
+    nlohmann::json out = {{"channel", channel_json(created.channel, deps)},
                           {"stream_key", created.stream_key},
                           {"rtmp_url", deps.info.rtmp_url_hint}};
     http::Response res = http::make_json(Status::created, out);
@@ -93,46 +101,56 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
 }
 
 http::Response new_key(Deps& deps, const http::Request& request, std::string_view name) {
-  auto checked = deps.auth.require(request);
+  auto checked = deps.d.auth.require(request);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
   const auto& principal = std::get<Principal>(checked);
   auto channel = managed_channel(deps, principal, name);
   if (auto* error = std::get_if<http::Response>(&channel)) return std::move(*error);
-  const auto key = deps.channels.regenerate_key(name);
+  const auto key = deps.d.channels.regenerate_key(name);
   if (!key) return http::make_json_error(Status::not_found, "not_found", "no such channel");
-  deps.log.info("accounts", "stream key regenerated channel={} by={}", name, principal.name);
+  deps.d.log.info("accounts", "stream key regenerated channel={} by={}", name, principal.name);
   return http::make_json(Status::ok, {{"stream_key", *key}, {"rtmp_url", deps.info.rtmp_url_hint}});
 }
 
 http::Response patch_channel(Deps& deps, const http::Request& request, std::string_view name) {
-  auto checked = deps.auth.require(request);
+  auto checked = deps.d.auth.require(request);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
   auto channel = managed_channel(deps, std::get<Principal>(checked), name);
   if (auto* error = std::get_if<http::Response>(&channel)) return std::move(*error);
   auto parsed = parse_json_object(request);
   if (auto* error = std::get_if<http::Response>(&parsed)) return std::move(*error);
   const auto& body = std::get<nlohmann::json>(parsed);
-  const auto title = string_field(body, "title", std::get<catalog::Channel>(channel).title);
-  if (!title) return http::make_json_error(Status::bad_request, "bad_field", "\"title\" must be a string");
+  const auto& current = std::get<catalog::Channel>(channel);
+  const auto title = string_field(body, "title", current.title);
+  const auto visibility = string_field(body, "visibility", current.visibility);
+  if (!title || !visibility) {
+    return http::make_json_error(Status::bad_request, "bad_field", "\"title\" and \"visibility\" must be strings");
+  }
   try {
-    deps.channels.set_title(name, *title);
+    if (*visibility != "public" && *visibility != "private") {
+      throw catalog::InvalidInput("channel visibility must be \"public\" or \"private\"");
+    }
+    deps.d.channels.set_title(name, *title);
+    deps.d.channels.set_visibility(name, *visibility);
   } catch (const catalog::InvalidInput& e) {
     return http::make_json_error(Status::bad_request, "invalid_channel", e.what());
   }
-  return http::make_json(Status::ok, {{"channel", channel_json(*deps.channels.find_by_name(name), deps.live)}});
+  deps.d.visibility.set_private(name, *visibility == "private");
+  return http::make_json(Status::ok, {{"channel", channel_json(*deps.d.channels.find_by_name(name), deps)}});
 }
 
 http::Response delete_channel(Deps& deps, const http::Request& request, std::string_view name) {
-  auto checked = deps.auth.require(request);
+  auto checked = deps.d.auth.require(request);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
   const auto& principal = std::get<Principal>(checked);
   auto channel = managed_channel(deps, principal, name);
   if (auto* error = std::get_if<http::Response>(&channel)) return std::move(*error);
-  if (const auto running = deps.live.find(name); running && running->status().publishing) {
+  if (const auto running = deps.d.live.find(name); running && running->status().publishing) {
     return http::make_json_error(Status::conflict, "live", "the channel is live; stop the stream first");
   }
-  if (!deps.channels.remove(name)) return http::make_json_error(Status::not_found, "not_found", "no such channel");
-  deps.log.info("accounts", "channel deleted name={} by={}", name, principal.name);
+  if (!deps.d.channels.remove(name)) return http::make_json_error(Status::not_found, "not_found", "no such channel");
+  deps.d.visibility.set_private(name, false);
+  deps.d.log.info("accounts", "channel deleted name={} by={}", name, principal.name);
   http::Response res{Status::no_content, 11};
   res.set(http::beast_http::field::cache_control, "no-store");
   return res;
@@ -140,9 +158,8 @@ http::Response delete_channel(Deps& deps, const http::Request& request, std::str
 
 }  // namespace
 
-void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, live::LiveService& live,
-                        const Authenticator& auth, core::Logger& log, ServerInfo info) {
-  auto deps = std::make_shared<Deps>(Deps{channels, live, auth, log, std::move(info)});
+void add_channel_routes(http::Router& router, ChannelRouteDeps d, ServerInfo info) {
+  auto deps = std::make_shared<Deps>(Deps{d, std::move(info)});
   router.add(http::Verb::get, "/api/v1/channels",
              [deps](const http::Request& request, const http::RouteContext&) { return list_channels(*deps, request); });
   router.add(http::Verb::post, "/api/v1/channels", [deps](const http::Request& request, const http::RouteContext&) {

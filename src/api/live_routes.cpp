@@ -6,11 +6,12 @@
 
 namespace tidecast::api {
 
-void add_live_routes(http::Router& router, live::LiveService& live) {
-  router.add(http::Verb::get, "/api/v1/live", [&live](const http::Request&, const http::RouteContext&) {
+void add_live_routes(http::Router& router, live::LiveService& live, const ChannelVisibility& visibility) {
+  router.add(http::Verb::get, "/api/v1/live", [&live, &visibility](const http::Request&, const http::RouteContext&) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& channel : live.live_channels()) {
       const live::LiveStatus s = channel->status();
+      if (visibility.is_private(s.channel)) continue;
       nlohmann::json rungs = nlohmann::json::array();
       for (const auto& r : s.rungs) {
         rungs.push_back({{"name", r.name},

@@ -8,12 +8,27 @@ std::string vod_prefix(std::string_view id) {
   return "/vod/" + std::string(id) + "/";
 }
 
+std::string live_prefix(std::string_view channel) {
+  return "/live/" + std::string(channel) + "/";
+}
+
+namespace {
+// Rounded up to the minute so URLs handed out within a minute are identical (cache-friendly).
+std::int64_t expiry_after(std::int64_t now_unix, std::int64_t seconds) {
+  return (now_unix + seconds + 59) / 60 * 60;
+}
+}  // namespace
+
+std::string MediaLinks::live_base(std::string_view channel, bool is_private, std::int64_t now_unix) const {
+  const std::string prefix = live_prefix(channel);
+  if (!is_private) return prefix;
+  return signer_.signed_base(prefix, expiry_after(now_unix, signed_seconds_));
+}
+
 std::string MediaLinks::vod_base(const catalog::Video& video, std::int64_t now_unix) const {
   const std::string prefix = vod_prefix(video.id);
   if (video.visibility != "private") return prefix;
-  // Rounded up to the minute so URLs handed out within a minute are identical (cache-friendly).
-  const std::int64_t expiry = (now_unix + signed_seconds_ + 59) / 60 * 60;
-  return signer_.signed_base(prefix, expiry);
+  return signer_.signed_base(prefix, expiry_after(now_unix, signed_seconds_));
 }
 
 nlohmann::json MediaLinks::urls(const catalog::Video& video, std::int64_t now_unix) const {

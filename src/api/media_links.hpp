@@ -20,6 +20,8 @@ class MediaLinks {
 
   // "/vod/<id>/", or "/vod/<id>/~<expiry>-<sig>/" for a private video.
   std::string vod_base(const catalog::Video& video, std::int64_t now_unix) const;
+  // "/live/<name>/", or "/live/<name>/~<expiry>-<sig>/" for a private channel.
+  std::string live_base(std::string_view channel, bool is_private, std::int64_t now_unix) const;
   // {"hls","dash","poster"?,"storyboard"?,"download"?}; empty unless the video is ready.
   nlohmann::json urls(const catalog::Video& video, std::int64_t now_unix) const;
 
@@ -34,5 +36,7 @@ class MediaLinks {
 
 // "/vod/<id>/"
 std::string vod_prefix(std::string_view id);
+// "/live/<channel>/"
+std::string live_prefix(std::string_view channel);
 
 }  // namespace tidecast::api

@@ -50,28 +50,67 @@ std::string utc_timing_url(const http::Request& request) {
 
 using core::unix_now_ms;
 
-http::Response serve_live(const http::Request& request, const http::RouteContext& context, live::LiveService& service,
-                          const MediaCounters& counters) {
-  const auto channel = service.find(context.param("channel"));
+http::Response refused(core::Logger& log, const http::RouteContext& context, std::string_view kind,
+                       std::string_view id, std::string_view reason) {
+  log.info("media", "refused {}={} reason={} remote={}", kind, id, reason, context.client.address);
+  http::Response res = http::make_text(http::Status::forbidden, "this link is not valid (or no longer)\n");
+  res.set(field::access_control_allow_origin, "*");
+  res.set(field::cache_control, "no-store");
+  return res;
+}
+
+// Splits a leading "~<expiry>-<sig>" segment off `file` and checks it against
+// `prefix`; nullopt when there is none.
+std::optional<core::SignatureCheck> take_signature(std::string& file, std::string_view prefix,
+                                                   const core::UrlSigner& signer) {
+  const std::size_t slash = file.find('/');
+  if (!core::looks_like_signature(std::string_view(file).substr(0, slash))) return std::nullopt;
+  const auto check = signer.verify(prefix, std::string_view(file).substr(0, slash), unix_now_ms() / 1000);
+  file = slash == std::string::npos ? std::string() : file.substr(slash + 1);
+  return check;
+}
+
+struct LiveDeps {
+  live::LiveService& service;
+  const ChannelVisibility& private_channels;
+  const MediaLinks& links;
+  core::Logger& log;
+  MediaCounters counters;
+};
+
+http::Response serve_live(const http::Request& request, const http::RouteContext& context, LiveDeps& deps) {
+  const std::string_view name = context.param("channel");
+  std::string rest(context.param("*"));
+  const auto signature = take_signature(rest, live_prefix(name), deps.links.signer());
+  if (signature && *signature != core::SignatureCheck::ok) {
+    return refused(deps.log, context, "channel", name, core::to_string(*signature));
+  }
+  const bool is_private = deps.private_channels.is_private(name);
+  if (is_private && !signature) return refused(deps.log, context, "channel", name, "unsigned");
+  const auto channel = deps.service.find(name);
   if (!channel) return not_found("no such live channel");
   const auto snapshot = channel->snapshot();
-  const std::string_view file = context.param("*");
+  const std::string_view file = rest;
+  const MediaCounters& counters = deps.counters;
+  // Private streams must stay out of shared caches.
+  const std::string_view playlist_cache = is_private ? "private, max-age=1" : kPlaylistCache;
+  const std::string_view segment_cache = is_private ? "private, max-age=31536000, immutable" : kSegmentCache;
 
   if (file == "master.m3u8" || file == "manifest.mpd") {
     channel->note_viewer(context.client.address);
     if (snapshot->master_playlist.empty()) return not_found("the stream has not produced its first segment yet");
     if (file == "master.m3u8") {
-      return text_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", kPlaylistCache);
+      return text_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", playlist_cache);
     }
     package::DashOptions options{utc_timing_url(request), unix_now_ms()};
     return text_file(request, package::dash_manifest(snapshot->dash_presentation, options), "application/dash+xml",
-                     kPlaylistCache);
+                     playlist_cache);
   }
   const std::size_t slash = file.find('/');
   if (slash != std::string_view::npos && file.substr(slash + 1) == "media.m3u8") {
     const auto it = snapshot->media_playlists.find(file.substr(0, slash));
     if (it == snapshot->media_playlists.end()) return not_found("no such track");
-    return text_file(request, it->second, "application/vnd.apple.mpegurl", kPlaylistCache);
+    return text_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
   }
   const auto it = snapshot->files.find(file);
   if (it == snapshot->files.end()) {
@@ -83,7 +122,7 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   http::BytesBody::value_type body{bytes, {reinterpret_cast<const char*>(bytes->data()), bytes->size()}};
   // Segment names are unique per presentation, so name + size is a strong validator.
   const std::string etag = fmt::format("\"{}-{}\"", std::string(file), bytes->size());
-  http::Response res = http::serve_bytes(request, {body, http::mime_type_for(file), etag, kSegmentCache});
+  http::Response res = http::serve_bytes(request, {body, http::mime_type_for(file), etag, segment_cache});
   res.set(field::access_control_allow_origin, "*");
   return res;
 }
@@ -96,25 +135,11 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return std::move(out).str();
 }
 
-http::Response refused(core::Logger& log, const http::RouteContext& context, std::string_view id,
-                       std::string_view reason) {
-  log.info("media", "refused video={} reason={} remote={}", id, reason, context.client.address);
-  http::Response res = http::make_text(http::Status::forbidden, "this link is not valid (or no longer)\n");
-  res.set(field::access_control_allow_origin, "*");
-  res.set(field::cache_control, "no-store");
-  return res;
-}
-
 http::Response serve_vod(const http::Request& request, const http::RouteContext& context,
                          catalog::VideoRepository& videos, const MediaLinks& links, core::Logger& log) {
   const std::string id(context.param("id"));
   std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
-  std::optional<core::SignatureCheck> signature;
-  if (core::looks_like_signature(file.substr(0, file.find('/')))) {
-    const std::size_t slash = file.find('/');
-    signature = links.signer().verify(vod_prefix(id), std::string_view(file).substr(0, slash), unix_now_ms() / 1000);
-    file = slash == std::string::npos ? std::string() : file.substr(slash + 1);
-  }
+  const auto signature = take_signature(file, vod_prefix(id), links.signer());
   std::optional<catalog::Video> video;
   try {
     video = videos.find(id);
@@ -123,8 +148,8 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
   }
   if (!video || video->state != catalog::VideoState::ready) return not_found("no such video");
   const bool is_private = video->visibility == "private";
-  if (signature && *signature != core::SignatureCheck::ok) return refused(log, context, id, core::to_string(*signature));
-  if (is_private && !signature) return refused(log, context, id, "unsigned");
+  if (signature && *signature != core::SignatureCheck::ok) return refused(log, context, "video", id, core::to_string(*signature));
+  if (is_private && !signature) return refused(log, context, "video", id, "unsigned");
   if (file.empty()) return not_found("no such file");
   auto bytes = read_file(links.videos_dir() / id / file);
   if (!bytes) return not_found("no such file");
@@ -142,10 +167,12 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
 }  // namespace
 
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
-                      const MediaLinks& links, core::Logger& log, MediaCounters counters) {
+                      const ChannelVisibility& private_channels, const MediaLinks& links, core::Logger& log,
+                      MediaCounters counters) {
+  auto live_deps = std::make_shared<LiveDeps>(LiveDeps{live, private_channels, links, log, counters});
   router.add(http::Verb::get, "/live/{channel}/*",
-             [&live, counters](const http::Request& request, const http::RouteContext& context) {
-               return serve_live(request, context, live, counters);
+             [live_deps](const http::Request& request, const http::RouteContext& context) {
+               return serve_live(request, context, *live_deps);
              });
   router.add(http::Verb::get, "/vod/{id}/*",
              [&videos, &links, &log](const http::Request& request, const http::RouteContext& context) {

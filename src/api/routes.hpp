@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/auth.hpp"
+#include "api/channel_visibility.hpp"
 #include "api/media_links.hpp"
 #include "catalog/channel_repository.hpp"
 #include "catalog/job_repository.hpp"
@@ -40,8 +41,15 @@ void add_system_routes(http::Router& router, ServerInfo info);
 // POST (sign in), GET (who am I), DELETE (sign out) /api/v1/session
 void add_session_routes(http::Router& router, const Authenticator& auth, core::Logger& log, SessionOptions options);
 // GET/POST /api/v1/channels, POST /api/v1/channels/{name}/key, PATCH/DELETE /api/v1/channels/{name}
-void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, live::LiveService& live,
-                        const Authenticator& auth, core::Logger& log, ServerInfo info);
+struct ChannelRouteDeps {
+  catalog::ChannelRepository& channels;
+  live::LiveService& live;
+  const Authenticator& auth;
+  ChannelVisibility& visibility;
+  const MediaLinks& links;
+  core::Logger& log;
+};
+void add_channel_routes(http::Router& router, ChannelRouteDeps deps, ServerInfo info);
 
 struct VideoRouteDeps {
   catalog::VideoRepository& videos;
@@ -63,15 +71,17 @@ void add_upload_routes(http::Router& router, vod::VodService& vod, const Authent
                        catalog::VideoRepository& videos, catalog::UploadRepository& uploads);
 // GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{id}: a user's own API tokens
 void add_token_routes(http::Router& router, const Authenticator& auth, core::Logger& log);
-// GET /api/v1/live
-void add_live_routes(http::Router& router, live::LiveService& live);
+// GET /api/v1/live (public channels only)
+void add_live_routes(http::Router& router, live::LiveService& live, const ChannelVisibility& visibility);
 struct MediaCounters {
   core::Counter& segment_hits;    // live segment served from memory
   core::Counter& segment_misses;  // live segment asked for but not (or no longer) there
 };
-// GET /live/{channel}/... (memory) and /vod/{id}/... (disk)
+// GET /live/{channel}/... (memory) and /vod/{id}/... (disk); private channels
+// and videos only under a signed segment
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
-                      const MediaLinks& links, core::Logger& log, MediaCounters counters);
+                      const ChannelVisibility& private_channels, const MediaLinks& links, core::Logger& log,
+                      MediaCounters counters);
 // GET /metrics (Prometheus text format)
 void add_metrics_route(http::Router& router, const core::Metrics& metrics);
 

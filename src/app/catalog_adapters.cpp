@@ -25,9 +25,12 @@ std::string CatalogRecordings::begin_recording(const live::ChannelRef& channel) 
   video.origin = catalog::VideoOrigin::live;
   video.channel_id = channel.id;
   video.state = catalog::VideoState::processing;
-  // The recording belongs to whoever owns the channel.
-  if (const auto row = channels_.find_by_name(channel.name)) video.owner_id = row->owner_id;
-  return videos_.create(video).id;
+  // The recording belongs to whoever owns the channel, and a private channel's is private.
+  const auto row = channels_.find_by_name(channel.name);
+  if (row) video.owner_id = row->owner_id;
+  const std::string id = videos_.create(video).id;
+  if (row && row->visibility == "private") videos_.update(id, {std::nullopt, std::nullopt, "private"});
+  return id;
 }
 
 void CatalogRecordings::finish_recording(const std::string& video_id, const live::RecordingSummary& summary) {

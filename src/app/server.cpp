@@ -64,6 +64,7 @@ struct Server::Impl {
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<core::UrlSigner> url_signer;
   std::unique_ptr<api::MediaLinks> media_links;
+  api::ChannelVisibility channel_visibility;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<core::CpuPool> cpu;
@@ -97,15 +98,15 @@ void Server::Impl::wire_routes() {
   const auto& a = config.accounts;
   api::add_session_routes(router, *auth, log,
                           {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
-  api::add_channel_routes(router, catalog->channels(), *live, *auth, log, info);
+  api::add_channel_routes(router, {catalog->channels(), *live, *auth, channel_visibility, *media_links, log}, info);
   api::add_video_routes(router, {catalog->videos(), catalog->jobs(), *vod, *auth, *media_links, log});
   api::add_upload_routes(router, *vod, *auth, catalog->videos(), catalog->uploads());
   api::add_token_routes(router, *auth, log);
-  api::add_live_routes(router, *live);
+  api::add_live_routes(router, *live, channel_visibility);
   api::MediaCounters media_counters{
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "hit"}}),
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "miss"}})};
-  api::add_media_routes(router, *live, catalog->videos(), *media_links, log, media_counters);
+  api::add_media_routes(router, *live, catalog->videos(), channel_visibility, *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
@@ -223,6 +224,7 @@ void Server::start() {
   }
   const auto key_file = s.config.data_dir / "url_signing.key";
   s.url_signer = std::make_unique<core::UrlSigner>(core::load_or_create_signing_key(key_file));
+  s.channel_visibility.load(s.catalog->channels().list());
   s.media_links = std::make_unique<api::MediaLinks>(s.config.data_dir / "videos", *s.url_signer,
                                                     std::int64_t{s.config.accounts.signed_url_seconds});
 

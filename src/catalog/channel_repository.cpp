@@ -11,13 +11,14 @@ namespace tidecast::catalog {
 namespace {
 
 constexpr std::string_view kSelect =
-    "SELECT c.id, c.name, c.title, c.created_at, c.owner_id, u.name FROM channels c "
+    "SELECT c.id, c.name, c.title, c.created_at, c.owner_id, u.name, c.visibility FROM channels c "
     "LEFT JOIN users u ON u.id = c.owner_id";
 
 Channel read_channel(const Statement& row) {
   Channel channel{row.column_int(0), row.column_text(1), row.column_text(2), row.column_int(3),
                   row.column_optional_int(4), std::nullopt};
   if (!row.column_is_null(5)) channel.owner_name = row.column_text(5);
+  channel.visibility = row.column_text(6);
   return channel;
 }
 
@@ -105,6 +106,14 @@ std::optional<std::string> ChannelRepository::regenerate_key(std::string_view na
 bool ChannelRepository::set_title(std::string_view name, std::string_view title) {
   check_title(title);
   db_.prepare("UPDATE channels SET title = ? WHERE name = ?").bind_all(title.empty() ? name : title, name).run();
+  return db_.changes() > 0;
+}
+
+bool ChannelRepository::set_visibility(std::string_view name, std::string_view visibility) {
+  if (visibility != "public" && visibility != "private") {
+    throw InvalidInput("channel visibility must be \"public\" or \"private\"");
+  }
+  db_.prepare("UPDATE channels SET visibility = ? WHERE name = ?").bind_all(visibility, name).run();
   return db_.changes() > 0;
 }
 

@@ -19,6 +19,7 @@ struct Channel {
   std::int64_t created_at = 0;  // unix seconds
   std::optional<std::int64_t> owner_id;   // nullopt: admin-owned
   std::optional<std::string> owner_name;  // the owner's user name
+  std::string visibility = "public";      // public | private (watched only through signed URLs)
 };
 
 struct CreatedChannel {
@@ -54,6 +55,8 @@ class ChannelRepository {
   std::optional<std::string> regenerate_key(std::string_view name);
   // Throws InvalidInput for a title over 200 bytes; false when unknown.
   bool set_title(std::string_view name, std::string_view title);
+  // Throws InvalidInput unless "public" or "private"; false when unknown.
+  bool set_visibility(std::string_view name, std::string_view visibility);
   // Its recordings stay, without a channel. False when unknown.
   bool remove(std::string_view name);
 

@@ -111,6 +111,8 @@ constexpr Migration kMigrations[] = {
       CREATE INDEX sessions_by_user ON sessions(user_id);
       CREATE INDEX sessions_by_expiry ON sessions(expires_at);
       ALTER TABLE channels ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+      ALTER TABLE channels ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'
+        CHECK (visibility IN ('public', 'private'));
       ALTER TABLE videos ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
       ALTER TABLE api_tokens ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
       ALTER TABLE uploads ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;

@@ -83,6 +83,11 @@ TEST_CASE("ownership: channels and videos pass to the admins when their owner is
   CHECK(catalog.channels().find_by_name("studio")->title == "New");
   CHECK_THROWS_AS(catalog.channels().set_title("studio", std::string(201, 'x')), InvalidInput);
   CHECK_FALSE(catalog.channels().set_title("nope", "x"));
+  CHECK(catalog.channels().find_by_name("studio")->visibility == "public");
+  CHECK(catalog.channels().set_visibility("studio", "private"));
+  CHECK(catalog.channels().find_by_name("studio")->visibility == "private");
+  CHECK_THROWS_AS(catalog.channels().set_visibility("studio", "secret"), InvalidInput);
+  CHECK_FALSE(catalog.channels().set_visibility("nope", "public"));
 
   NewVideo nv;
   nv.title = "clip";

@@ -13,6 +13,8 @@ the login rate limit, ownership of channels and videos, and the catalog API
 - API tokens over the API: created (shown once), used as Bearer, revoked
 - login attempts per IP per minute: 429 with Retry-After (per X-Forwarded-For client behind a local proxy)
 - live recordings belong to the channel's owner
+- private channels: hidden from the lists, their live media only under a signed URL (ffprobe reads it),
+  their recordings private
 """
 import os
 import sys
@@ -207,6 +209,35 @@ class Accounts(unittest.TestCase):
         self.assertEqual(status, 201)
         self.assertEqual(self.root.call("DELETE", "/api/v1/channels/alice-2")[0], 204)
         self.assertEqual(self.alice.call("DELETE", "/api/v1/channels/alice-2")[0], 404)
+
+    def test_private_channel(self):
+        status, _, created = self.alice.call("POST", "/api/v1/channels", {"name": "alice-private", "title": "P"})
+        self.assertEqual(status, 201, created)
+        self.assertEqual(self.alice.call("PATCH", "/api/v1/channels/alice-private", {"visibility": "secret"})[0], 400)
+        status, _, body = self.alice.call("PATCH", "/api/v1/channels/alice-private", {"visibility": "private"})
+        self.assertEqual((status, body["channel"]["visibility"]), (200, "private"))
+        hls = body["channel"]["hls"]
+        self.assertRegex(hls, r"^/live/alice-private/~\d+-[A-Za-z0-9_-]{43}/master\.m3u8$")
+        # Hidden from everyone else: the public list, the live list, bob's changes.
+        self.assertNotIn("alice-private", [c["name"] for c in request(self.server, "GET", "/api/v1/channels")[2]["channels"]])
+        self.assertEqual(self.bob.call("POST", "/api/v1/channels/alice-private/key")[0], 404)
+        ffmpeg = publish(self.server.rtmp_url(created["stream_key"]), seconds=10, size="320x240", fps=15, audio=False)
+        try:
+            self.server.wait_for(hls, timeout=20)
+            self.assertEqual(self.server.get("/live/alice-private/master.m3u8")[0], 403)
+            self.assertEqual(self.server.get(hls.replace("/master.m3u8", "x/master.m3u8"))[0], 403)  # tampered
+            self.assertNotIn("alice-private", str(request(self.server, "GET", "/api/v1/live")[2]))
+            from support.tidecast import ffprobe_json
+            code, data, err = ffprobe_json(self.server.url(hls), "-show_streams")
+            self.assertEqual(code, 0, err)
+            self.assertTrue(data["streams"])
+            # Its recording is private too, and the owner's.
+            live = [v for v in self.alice.call("GET", "/api/v1/videos?mine=1")[2]["videos"] if v["origin"] == "live"
+                    and v["visibility"] == "private"]
+            self.assertTrue(live)
+        finally:
+            ffmpeg.kill()
+            ffmpeg.wait()
 
     def test_videos(self):
         status, _, v = upload(self.alice, self.clip, "Sunset 100%_done")
