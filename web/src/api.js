@@ -70,7 +70,18 @@ export async function getJson(path, { signal, signedIn = false } = {}) {
 /** POST/PATCH/DELETE as the signed-in user; a 401 redirects to sign-in. */
 export async function send(method, path, body) {
   const response = await call(method, path, { body, redirectOn401: true });
-  if (!response.ok) throw await errorFrom(response, path);
+  if (!response.ok) {
+    const error = await errorFrom(response, path);
+    // A CSRF refusal with no session behind it: the session is gone.
+    if (error.code === 'csrf') {
+      const check = await fetch('/api/v1/session', { credentials: 'same-origin' }).catch(() => null);
+      if (check?.status === 401) {
+        sessionExpired();
+        throw new ApiError('your session has expired; sign in again', 401, 'unauthenticated');
+      }
+    }
+    throw error;
+  }
   return json(response, path);
 }
 

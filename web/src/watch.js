@@ -175,16 +175,17 @@ function watchLiveEnd(channel) {
   let seenLive = false;
   const check = async () => {
     if (ended) return;
-    let entry;
+    let entry = null;
+    let reachable = true;
     try {
       entry = (await listLive()).find((c) => c.channel === channel) ?? null;
     } catch {
-      return;  // the server being unreachable is not the stream ending
+      reachable = false;  // the server being unreachable is not the stream ending
     }
     if (entry) {
       seenLive = true;
       recordingId = entry.recording_id || recordingId;
-    } else if (seenLive || player.started) {
+    } else if (reachable && (seenLive || player.started)) {
       showEnded();
       return;
     }
