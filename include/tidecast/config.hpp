@@ -83,6 +83,12 @@ struct JobsConfig {
   unsigned threads = 0;               // CPU threads per conversion; 0 = number of cores
 };
 
+struct AccountsConfig {
+  unsigned session_hours = 168;              // a browser session lasts this long (7 days)
+  unsigned login_attempts_per_minute = 10;   // per client IP; more get 429
+  unsigned signed_url_seconds = 21600;       // lifetime of signed media URLs of private videos (6 h)
+};
+
 struct ThreadsConfig {
   unsigned io = 2;   // threads running the network io_context
   unsigned cpu = 0;  // transcode/package pool; 0 = number of cores
@@ -97,6 +103,7 @@ struct Config {
   TranscodeConfig transcode;
   UploadsConfig uploads;
   JobsConfig jobs;
+  AccountsConfig accounts;
   ThreadsConfig threads;
 };
 

@@ -1,61 +1,165 @@
+// Channels: the public list with live status, and management by their owner
+// (or an admin): create, new stream key, title, delete.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
+#include "http/path.hpp"
 
 namespace tidecast::api {
 
 namespace {
 
-nlohmann::json channel_json(const catalog::Channel& channel) {
-  return {{"id", channel.id},
-          {"name", channel.name},
-          {"title", channel.title},
-          {"created_at", channel.created_at},
-          {"hls", fmt::format("/live/{}/master.m3u8", channel.name)},
-          {"dash", fmt::format("/live/{}/manifest.mpd", channel.name)}};
+using http::Status;
+
+nlohmann::json channel_json(const catalog::Channel& channel, live::LiveService& live) {
+  nlohmann::json out = {{"id", channel.id},
+                        {"name", channel.name},
+                        {"title", channel.title},
+                        {"created_at", channel.created_at},
+                        {"live", false},
+                        {"viewers", 0},
+                        {"hls", fmt::format("/live/{}/master.m3u8", channel.name)},
+                        {"dash", fmt::format("/live/{}/manifest.mpd", channel.name)}};
+  if (channel.owner_name) out["owner"] = *channel.owner_name;
+  if (const auto running = live.find(channel.name)) {
+    const auto status = running->status();
+    out["live"] = status.publishing;
+    out["viewers"] = status.viewers;
+  }
+  return out;
+}
+
+struct Deps {
+  catalog::ChannelRepository& channels;
+  live::LiveService& live;
+  const Authenticator& auth;
+  core::Logger& log;
+  ServerInfo info;
+};
+
+// The channel named in the path if the caller may manage it; else the response.
+std::variant<catalog::Channel, http::Response> managed_channel(Deps& deps, const Principal& principal,
+                                                               std::string_view name) {
+  auto channel = deps.channels.find_by_name(name);
+  if (!channel) return http::make_json_error(Status::not_found, "not_found", "no such channel");
+  if (!principal.may_manage(channel->owner_id)) return forbidden("only the channel's owner or an admin may do this");
+  return std::move(*channel);
+}
+
+http::Response list_channels(Deps& deps, const http::Request& request) {
+  const auto query = http::parse_query(request.target());
+  std::vector<catalog::Channel> list;
+  if (const auto mine = query.find("mine"); mine != query.end() && mine->second == "1") {
+    const auto principal = deps.auth.resolve(request);
+    if (!principal) return unauthorized();
+    list = principal->admin() ? deps.channels.list() : deps.channels.list_owned(*principal->user_id);
+  } else {
+    list = deps.channels.list();  // every channel is public for now
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& channel : list) out.push_back(channel_json(channel, deps.live));
+  return http::make_json(Status::ok, {{"channels", out}});
+}
+
+http::Response create_channel(Deps& deps, const http::Request& request) {
+  auto checked = deps.auth.require(request);
+  if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
+  const auto& principal = std::get<Principal>(checked);
+  auto parsed = parse_json_object(request);
+  if (auto* error = std::get_if<http::Response>(&parsed)) return std::move(*error);
+  const auto& body = std::get<nlohmann::json>(parsed);
+  const auto name = string_field(body, "name");
+  const auto title = string_field(body, "title");
+  if (!name || !title) {
+    return http::make_json_error(Status::bad_request, "bad_field", "\"name\" and \"title\" must be strings");
+  }
+  try {
+    auto created = deps.channels.create(*name, *title, principal.user_id);
+    deps.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
+    nlohmann::json out = {{"channel", channel_json(created.channel, deps.live)},
+                          {"stream_key", created.stream_key},
+                          {"rtmp_url", deps.info.rtmp_url_hint}};
+    http::Response res = http::make_json(Status::created, out);
+    res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
+    return res;
+  } catch (const catalog::InvalidInput& e) {
+    return http::make_json_error(Status::bad_request, "invalid_channel", e.what());
+  } catch (const catalog::Conflict& e) {
+    return http::make_json_error(Status::conflict, "channel_exists", e.what());
+  }
+}
+
+http::Response new_key(Deps& deps, const http::Request& request, std::string_view name) {
+  auto checked = deps.auth.require(request);
+  if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
+  const auto& principal = std::get<Principal>(checked);
+  auto channel = managed_channel(deps, principal, name);
+  if (auto* error = std::get_if<http::Response>(&channel)) return std::move(*error);
+  const auto key = deps.channels.regenerate_key(name);
+  if (!key) return http::make_json_error(Status::not_found, "not_found", "no such channel");
+  deps.log.info("accounts", "stream key regenerated channel={} by={}", name, principal.name);
+  return http::make_json(Status::ok, {{"stream_key", *key}, {"rtmp_url", deps.info.rtmp_url_hint}});
+}
+
+http::Response patch_channel(Deps& deps, const http::Request& request, std::string_view name) {
+  auto checked = deps.auth.require(request);
+  if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
+  auto channel = managed_channel(deps, std::get<Principal>(checked), name);
+  if (auto* error = std::get_if<http::Response>(&channel)) return std::move(*error);
+  auto parsed = parse_json_object(request);
+  if (auto* error = std::get_if<http::Response>(&parsed)) return std::move(*error);
+  const auto& body = std::get<nlohmann::json>(parsed);
+  const auto title = string_field(body, "title", std::get<catalog::Channel>(channel).title);
+  if (!title) return http::make_json_error(Status::bad_request, "bad_field", "\"title\" must be a string");
+  try {
+    deps.channels.set_title(name, *title);
+  } catch (const catalog::InvalidInput& e) {
+    return http::make_json_error(Status::bad_request, "invalid_channel", e.what());
+  }
+  return http::make_json(Status::ok, {{"channel", channel_json(*deps.channels.find_by_name(name), deps.live)}});
+}
+
+http::Response delete_channel(Deps& deps, const http::Request& request, std::string_view name) {
+  auto checked = deps.auth.require(request);
+  if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
+  const auto& principal = std::get<Principal>(checked);
+  auto channel = managed_channel(deps, principal, name);
+  if (auto* error = std::get_if<http::Response>(&channel)) return std::move(*error);
+  if (const auto running = deps.live.find(name); running && running->status().publishing) {
+    return http::make_json_error(Status::conflict, "live", "the channel is live; stop the stream first");
+  }
+  if (!deps.channels.remove(name)) return http::make_json_error(Status::not_found, "not_found", "no such channel");
+  deps.log.info("accounts", "channel deleted name={} by={}", name, principal.name);
+  http::Response res{Status::no_content, 11};
+  res.set(http::beast_http::field::cache_control, "no-store");
+  return res;
 }
 
 }  // namespace
 
-void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, ServerInfo info) {
-  router.add(http::Verb::get, "/api/v1/channels", [&channels](const http::Request&, const http::RouteContext&) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& channel : channels.list()) list.push_back(channel_json(channel));
-    return http::make_json(http::Status::ok, {{"channels", list}});
+void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, live::LiveService& live,
+                        const Authenticator& auth, core::Logger& log, ServerInfo info) {
+  auto deps = std::make_shared<Deps>(Deps{channels, live, auth, log, std::move(info)});
+  router.add(http::Verb::get, "/api/v1/channels",
+             [deps](const http::Request& request, const http::RouteContext&) { return list_channels(*deps, request); });
+  router.add(http::Verb::post, "/api/v1/channels", [deps](const http::Request& request, const http::RouteContext&) {
+    return create_channel(*deps, request);
   });
-
-  router.add(http::Verb::post, "/api/v1/channels", [&channels, info](const http::Request& request,
-                                                                     const http::RouteContext& context) {
-    // Until accounts exist, only the machine itself may create channels.
-    if (!context.client.loopback) {
-      return http::make_json_error(http::Status::forbidden, "forbidden",
-                                   "creating channels is only allowed from the server itself for now");
-    }
-    auto parsed = parse_json_object(request);
-    if (auto* error = std::get_if<http::Response>(&parsed)) return std::move(*error);
-    const auto& body = std::get<nlohmann::json>(parsed);
-    const auto name = string_field(body, "name");
-    const auto title = string_field(body, "title");
-    if (!name || !title) {
-      return http::make_json_error(http::Status::bad_request, "bad_field", "\"name\" and \"title\" must be strings");
-    }
-    try {
-      auto created = channels.create(*name, *title);
-      nlohmann::json out = channel_json(created.channel);
-      out["stream_key"] = created.stream_key;
-      out["rtmp_url"] = info.rtmp_url_hint;
-      http::Response res = http::make_json(http::Status::created, out);
-      res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
-      return res;
-    } catch (const catalog::InvalidInput& e) {
-      return http::make_json_error(http::Status::bad_request, "invalid_channel", e.what());
-    } catch (const catalog::Conflict& e) {
-      return http::make_json_error(http::Status::conflict, "channel_exists", e.what());
-    }
-  });
+  router.add(http::Verb::post, "/api/v1/channels/{name}/key",
+             [deps](const http::Request& request, const http::RouteContext& context) {
+               return new_key(*deps, request, context.param("name"));
+             });
+  router.add(http::Verb::patch, "/api/v1/channels/{name}",
+             [deps](const http::Request& request, const http::RouteContext& context) {
+               return patch_channel(*deps, request, context.param("name"));
+             });
+  router.add(http::Verb::delete_, "/api/v1/channels/{name}",
+             [deps](const http::Request& request, const http::RouteContext& context) {
+               return delete_channel(*deps, request, context.param("name"));
+             });
 }
 
 }  // namespace tidecast::api

@@ -1,5 +1,7 @@
 // /live/<channel>/... from the in-memory snapshot, /vod/<id>/... from disk.
-// The id sits at a fixed depth so a load balancer can hash on it.
+// The id sits at a fixed depth so a load balancer can hash on it. Private
+// videos are served only under a signed segment, /vod/<id>/~<expiry>-<sig>/...
+// (core/url_signer.hpp); public and unlisted ones with or without it.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -94,26 +96,45 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return std::move(out).str();
 }
 
+http::Response refused(core::Logger& log, const http::RouteContext& context, std::string_view id,
+                       std::string_view reason) {
+  log.info("media", "refused video={} reason={} remote={}", id, reason, context.client.address);
+  http::Response res = http::make_text(http::Status::forbidden, "this link is not valid (or no longer)\n");
+  res.set(field::access_control_allow_origin, "*");
+  res.set(field::cache_control, "no-store");
+  return res;
+}
+
 http::Response serve_vod(const http::Request& request, const http::RouteContext& context,
-                         catalog::VideoRepository& videos, const std::filesystem::path& videos_dir) {
+                         catalog::VideoRepository& videos, const MediaLinks& links, core::Logger& log) {
   const std::string id(context.param("id"));
+  std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
+  std::optional<core::SignatureCheck> signature;
+  if (core::looks_like_signature(file.substr(0, file.find('/')))) {
+    const std::size_t slash = file.find('/');
+    signature = links.signer().verify(vod_prefix(id), std::string_view(file).substr(0, slash), unix_now_ms() / 1000);
+    file = slash == std::string::npos ? std::string() : file.substr(slash + 1);
+  }
   std::optional<catalog::Video> video;
   try {
     video = videos.find(id);
   } catch (const std::exception&) {
     return http::make_json_error(http::Status::service_unavailable, "catalog_unavailable", "the catalog is unavailable");
   }
-  if (!video || video->state != catalog::VideoState::ready || video->visibility == "private") {
-    return not_found("no such video");
-  }
-  const std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
-  auto bytes = read_file(videos_dir / id / file);
+  if (!video || video->state != catalog::VideoState::ready) return not_found("no such video");
+  const bool is_private = video->visibility == "private";
+  if (signature && *signature != core::SignatureCheck::ok) return refused(log, context, id, core::to_string(*signature));
+  if (is_private && !signature) return refused(log, context, id, "unsigned");
+  if (file.empty()) return not_found("no such file");
+  auto bytes = read_file(links.videos_dir() / id / file);
   if (!bytes) return not_found("no such file");
   const bool playlist = file.ends_with(".m3u8") || file.ends_with(".mpd");
   const std::string etag = http::etag_for(*bytes);
   auto body = http::bytes_of(std::move(*bytes));
-  http::Response res = http::serve_bytes(
-      request, {body, http::mime_type_for(file), etag, playlist ? "public, max-age=60" : kSegmentCache});
+  // Private media must stay out of shared caches.
+  const std::string_view cache = is_private ? (playlist ? "private, max-age=60" : "private, max-age=31536000, immutable")
+                                            : (playlist ? "public, max-age=60" : kSegmentCache);
+  http::Response res = http::serve_bytes(request, {body, http::mime_type_for(file), etag, cache});
   res.set(field::access_control_allow_origin, "*");
   return res;
 }
@@ -121,14 +142,14 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
 }  // namespace
 
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
-                      std::filesystem::path videos_dir, MediaCounters counters) {
+                      const MediaLinks& links, core::Logger& log, MediaCounters counters) {
   router.add(http::Verb::get, "/live/{channel}/*",
              [&live, counters](const http::Request& request, const http::RouteContext& context) {
                return serve_live(request, context, live, counters);
              });
   router.add(http::Verb::get, "/vod/{id}/*",
-             [&videos, dir = std::move(videos_dir)](const http::Request& request, const http::RouteContext& context) {
-               return serve_vod(request, context, videos, dir);
+             [&videos, &links, &log](const http::Request& request, const http::RouteContext& context) {
+               return serve_vod(request, context, videos, links, log);
              });
 }
 

@@ -1,14 +1,21 @@
 #pragma once
 // The /api/v1 routes. Each add_* function registers one resource's handlers;
-// the composition root decides which are mounted.
+// the composition root decides which are mounted. Every route that needs to
+// know the caller asks the one Authenticator (api/auth.hpp); the access
+// matrix is in docs/security.md.
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
 
+#include "api/auth.hpp"
+#include "api/media_links.hpp"
 #include "catalog/channel_repository.hpp"
 #include "catalog/job_repository.hpp"
 #include "catalog/token_repository.hpp"
+#include "catalog/upload_repository.hpp"
 #include "catalog/video_repository.hpp"
+#include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "live/live_service.hpp"
@@ -23,18 +30,39 @@ struct ServerInfo {
   std::function<std::string()> not_ready_reason;
 };
 
+struct SessionOptions {
+  std::int64_t lifetime_seconds = 7 * 24 * 3600;
+  unsigned login_attempts_per_minute = 10;
+};
+
 // GET /api/v1/health (liveness), /api/v1/ready (readiness), /api/v1/version, /api/v1/time
 void add_system_routes(http::Router& router, ServerInfo info);
-// GET/POST /api/v1/channels
-void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, ServerInfo info);
-// GET /api/v1/videos, /api/v1/videos/{id} (with its conversion job's progress when `jobs` is given)
-void add_video_routes(http::Router& router, catalog::VideoRepository& videos, catalog::JobRepository* jobs = nullptr);
-// Uploads and their processing, all behind an API token (api/auth.hpp):
-// tus 1.0 at /api/v1/uploads (OPTIONS, POST, HEAD/GET, PATCH, DELETE; streamed
-// to disk), POST /api/v1/videos (raw or multipart body, streamed to disk),
-// DELETE /api/v1/videos/{id}, GET /api/v1/jobs.
-void add_upload_routes(http::Router& router, vod::VodService& vod, catalog::TokenRepository& tokens,
-                       catalog::JobRepository& jobs);
+// POST (sign in), GET (who am I), DELETE (sign out) /api/v1/session
+void add_session_routes(http::Router& router, const Authenticator& auth, core::Logger& log, SessionOptions options);
+// GET/POST /api/v1/channels, POST /api/v1/channels/{name}/key, PATCH/DELETE /api/v1/channels/{name}
+void add_channel_routes(http::Router& router, catalog::ChannelRepository& channels, live::LiveService& live,
+                        const Authenticator& auth, core::Logger& log, ServerInfo info);
+
+struct VideoRouteDeps {
+  catalog::VideoRepository& videos;
+  catalog::JobRepository& jobs;
+  vod::VodService& vod;
+  const Authenticator& auth;
+  const MediaLinks& links;
+  core::Logger& log;
+};
+// GET /api/v1/videos (paged, searchable, ?mine=1), GET/PATCH/DELETE /api/v1/videos/{id},
+// POST /api/v1/videos/{id}/retry, GET /api/v1/jobs
+void add_video_routes(http::Router& router, VideoRouteDeps deps);
+
+// Uploads, behind a session or an API token: tus 1.0 at /api/v1/uploads
+// (OPTIONS, POST, HEAD/GET, PATCH, DELETE; streamed to disk) and POST
+// /api/v1/videos (raw or multipart body, streamed to disk). The uploader owns
+// the video.
+void add_upload_routes(http::Router& router, vod::VodService& vod, const Authenticator& auth,
+                       catalog::VideoRepository& videos, catalog::UploadRepository& uploads);
+// GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{id}: a user's own API tokens
+void add_token_routes(http::Router& router, const Authenticator& auth, core::Logger& log);
 // GET /api/v1/live
 void add_live_routes(http::Router& router, live::LiveService& live);
 struct MediaCounters {
@@ -43,7 +71,7 @@ struct MediaCounters {
 };
 // GET /live/{channel}/... (memory) and /vod/{id}/... (disk)
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
-                      std::filesystem::path videos_dir, MediaCounters counters);
+                      const MediaLinks& links, core::Logger& log, MediaCounters counters);
 // GET /metrics (Prometheus text format)
 void add_metrics_route(http::Router& router, const core::Metrics& metrics);
 

@@ -1,7 +1,7 @@
 // Uploads: tus 1.0 (core + creation + termination) at /api/v1/uploads and a
 // plain POST /api/v1/videos; bodies are streamed to disk through BodySinks.
-// Plus the management routes that go with them: DELETE /api/v1/videos/{id}
-// and GET /api/v1/jobs.
+// The caller is a session (with X-CSRF-Token) or an API token; the uploader
+// owns the upload and the video it becomes.
 #include <fmt/format.h>
 
 #include <boost/beast/core/string.hpp>
@@ -32,8 +32,9 @@ constexpr std::uint64_t kMultipartOverhead = 64 * 1024;
 
 struct Deps {
   vod::VodService& vod;
-  catalog::TokenRepository& tokens;
-  catalog::JobRepository& jobs;
+  const Authenticator& auth;
+  catalog::VideoRepository& videos;
+  catalog::UploadRepository& uploads;
 };
 
 using core::unix_now_ms;
@@ -64,33 +65,34 @@ http::Response tus_error(Status status, std::string_view code, std::string_view 
   return res;
 }
 
-http::Response tus_unauthorized() {
-  http::Response res = unauthorized();
-  add_tus(res);
-  return res;
-}
+void add_tus_to_error(http::Response& res) { add_tus(res); }
 
 std::string cut(std::string text, std::size_t max) {
   if (text.size() > max) text.resize(max);
   return text;
 }
 
-// A checked tus request: the protocol version and the bearer token.
-std::variant<catalog::ApiToken, http::Response> check_tus(const http::RequestHead& head, Deps& deps) {
+// A checked tus request: the protocol version and the caller.
+std::variant<Principal, http::Response> check_tus(const http::RequestHead& head, Deps& deps) {
   if (head["Tus-Resumable"] != tus::kVersion) {
     http::Response res = tus_error(Status::precondition_failed, "tus_version", "Tus-Resumable: 1.0.0 is required");
     res.set("Tus-Version", tus::kVersion);
     return res;
   }
-  auto token = bearer_token(head, deps.tokens);
-  if (!token) return tus_unauthorized();
-  return *token;
+  auto checked = deps.auth.require(head);
+  if (auto* error = std::get_if<http::Response>(&checked)) add_tus_to_error(*error);
+  return checked;
 }
 
-// The upload if it exists and belongs to the token; 404 hides other people's.
-std::optional<catalog::Upload> owned_upload(Deps& deps, std::string_view id, const catalog::ApiToken& token) {
+// The upload if it exists and belongs to the caller (a user: theirs, from any
+// session or token; a command-line token: the ones it created); 404 hides
+// other people's.
+std::optional<catalog::Upload> owned_upload(Deps& deps, std::string_view id, const Principal& principal) {
   auto upload = deps.vod.uploads().find(id);
-  if (!upload || upload->token_id != token.id) return std::nullopt;
+  if (!upload) return std::nullopt;
+  const bool mine = principal.user_id ? upload->user_id == principal.user_id
+                                      : (!upload->user_id && upload->token_id && upload->token_id == principal.token_id);
+  if (!mine) return std::nullopt;
   return upload;
 }
 
@@ -105,9 +107,13 @@ vod::AcceptInfo accept_info(const catalog::Upload& upload) {
   return info;
 }
 
-// Hands a complete upload (held by `writer`, which locks it) to the VOD pipeline.
+// Hands a complete upload (held by `writer`, which locks it) to the VOD
+// pipeline; the uploader owns the video.
 std::string finalize(Deps& deps, const vod::UploadWriter& writer) {
-  return deps.vod.accept(writer.file(), accept_info(writer.upload())).id;
+  const std::string id = deps.vod.accept(writer.file(), accept_info(writer.upload())).id;
+  const auto row = deps.uploads.find(writer.upload().id);
+  if (row && row->user_id) deps.videos.set_owner(id, row->user_id);
+  return id;
 }
 
 http::Response offset_response(std::int64_t offset, const std::optional<std::string>& video_id) {
@@ -162,7 +168,7 @@ class TusSink : public http::BodySink {
 http::StreamStart patch_upload(Deps& deps, const http::RequestHead& head, std::string_view id) {
   auto checked = check_tus(head, deps);
   if (auto* error = std::get_if<http::Response>(&checked)) return http::StreamStart::refuse(std::move(*error));
-  const auto& token = std::get<catalog::ApiToken>(checked);
+  const auto& principal = std::get<Principal>(checked);
   if (!boost::beast::iequals(head[field::content_type], tus::kOffsetContentType)) {
     return http::StreamStart::refuse(tus_error(Status::unsupported_media_type, "content_type",
                                                "PATCH needs Content-Type: application/offset+octet-stream"));
@@ -172,7 +178,7 @@ http::StreamStart patch_upload(Deps& deps, const http::RequestHead& head, std::s
     return http::StreamStart::refuse(
         tus_error(Status::bad_request, "upload_offset", "Upload-Offset must be a non-negative integer"));
   }
-  const auto upload = owned_upload(deps, id, token);
+  const auto upload = owned_upload(deps, id, principal);
   if (!upload) return http::StreamStart::refuse(tus_error(Status::not_found, "not_found", "no such upload"));
   if (upload->complete()) {
     if (static_cast<std::int64_t>(*offset) == upload->length) {
@@ -208,7 +214,7 @@ http::StreamStart patch_upload(Deps& deps, const http::RequestHead& head, std::s
 http::Response create_upload(Deps& deps, const http::Request& request) {
   auto checked = check_tus(request, deps);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
-  const auto& token = std::get<catalog::ApiToken>(checked);
+  const auto& principal = std::get<Principal>(checked);
   if (request.find("Upload-Defer-Length") != request.end()) {
     return tus_error(Status::bad_request, "defer_length", "Upload-Defer-Length is not supported; send Upload-Length");
   }
@@ -229,7 +235,9 @@ http::Response create_upload(Deps& deps, const http::Request& request) {
       return tus_error(Status::bad_request, "upload_metadata", fmt::format("metadata \"{}\" is not UTF-8 text", key));
     }
   }
-  const catalog::Upload upload = deps.vod.uploads().create(static_cast<std::int64_t>(*length), meta.dump(), token.id);
+  const catalog::Upload upload =
+      deps.vod.uploads().create(static_cast<std::int64_t>(*length), meta.dump(), principal.token_id);
+  if (principal.user_id) deps.uploads.set_user(upload.id, principal.user_id);
   std::optional<std::string> video;
   if (*length == 0) {  // nothing to send: complete at once
     auto opened = deps.vod.uploads().open_append(upload.id, 0);
@@ -248,7 +256,7 @@ http::Response create_upload(Deps& deps, const http::Request& request) {
 http::Response upload_status(Deps& deps, const http::Request& request, std::string_view id) {
   auto checked = check_tus(request, deps);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
-  auto upload = owned_upload(deps, id, std::get<catalog::ApiToken>(checked));
+  auto upload = owned_upload(deps, id, std::get<Principal>(checked));
   if (!upload) return tus_error(Status::not_found, "not_found", "no such upload");
   if (!upload->complete() && upload->received == upload->length) {
     // Full but not handed over (the server stopped in between): finish now.
@@ -275,7 +283,7 @@ http::Response upload_status(Deps& deps, const http::Request& request, std::stri
 http::Response terminate_upload(Deps& deps, const http::RequestHead& head, std::string_view id) {
   auto checked = check_tus(head, deps);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
-  if (!owned_upload(deps, id, std::get<catalog::ApiToken>(checked)) || !deps.vod.uploads().remove(id)) {
+  if (!owned_upload(deps, id, std::get<Principal>(checked)) || !deps.vod.uploads().remove(id)) {
     return tus_error(Status::not_found, "not_found", "no such upload");
   }
   return tus_empty(Status::no_content);
@@ -289,14 +297,18 @@ http::Response tus_options(std::uint64_t max_size) {
   res.set(field::access_control_allow_methods, "POST, GET, HEAD, PATCH, DELETE, OPTIONS");
   res.set(field::access_control_allow_headers,
           "Authorization, Content-Type, Upload-Length, Upload-Metadata, Upload-Offset, Upload-Defer-Length, "
-          "Upload-Concat, Tus-Resumable, X-HTTP-Method-Override, X-Requested-With");
+          "Upload-Concat, Tus-Resumable, X-HTTP-Method-Override, X-Requested-With, X-CSRF-Token");
   res.set(field::access_control_max_age, "86400");
   return res;
 }
 
 // ---- POST /api/v1/videos ----
 
-http::Response created_video(const catalog::Video& video) {
+http::Response created_video(Deps& deps, catalog::Video video, std::optional<std::int64_t> owner) {
+  if (owner) {
+    deps.videos.set_owner(video.id, owner);
+    video.owner_id = owner;
+  }
   nlohmann::json out = video_json(video);
   out["url"] = fmt::format("/api/v1/videos/{}", video.id);
   http::Response res = http::make_json(Status::created, out);
@@ -308,8 +320,8 @@ http::Response created_video(const catalog::Video& video) {
 // A raw body is the file itself.
 class RawVideoSink : public http::BodySink {
  public:
-  RawVideoSink(Deps& deps, vod::AcceptInfo info)
-      : deps_(deps), info_(std::move(info)), file_(deps.vod.uploads().begin_plain()) {}
+  RawVideoSink(Deps& deps, vod::AcceptInfo info, std::optional<std::int64_t> owner)
+      : deps_(deps), info_(std::move(info)), owner_(owner), file_(deps.vod.uploads().begin_plain()) {}
 
   std::optional<http::Response> write(const char* data, std::size_t size) override {
     try {
@@ -321,13 +333,14 @@ class RawVideoSink : public http::BodySink {
   }
   http::Response finish() override {
     file_->finish();
-    return created_video(deps_.vod.accept(file_->path(), info_));
+    return created_video(deps_, deps_.vod.accept(file_->path(), info_), owner_);
   }
   void abort() noexcept override { file_.reset(); }
 
  private:
   Deps& deps_;
   vod::AcceptInfo info_;
+  std::optional<std::int64_t> owner_;
   std::unique_ptr<vod::PlainUpload> file_;
 };
 
@@ -335,9 +348,10 @@ class RawVideoSink : public http::BodySink {
 // the video; a "title" field names it.
 class MultipartVideoSink : public http::BodySink {
  public:
-  MultipartVideoSink(Deps& deps, vod::AcceptInfo info, std::string boundary)
+  MultipartVideoSink(Deps& deps, vod::AcceptInfo info, std::optional<std::int64_t> owner, std::string boundary)
       : deps_(deps),
         info_(std::move(info)),
+        owner_(owner),
         file_(deps.vod.uploads().begin_plain()),
         reader_(std::move(boundary), callbacks()) {}
 
@@ -357,7 +371,7 @@ class MultipartVideoSink : public http::BodySink {
       return http::make_json_error(Status::bad_request, "no_file", "send the video in a part named \"file\"");
     if (!title_.empty()) info_.title = cut(title_, kMaxTitleBytes);
     file_->finish();
-    return created_video(deps_.vod.accept(file_->path(), info_));
+    return created_video(deps_, deps_.vod.accept(file_->path(), info_), owner_);
   }
   void abort() noexcept override { file_.reset(); }
 
@@ -391,6 +405,7 @@ class MultipartVideoSink : public http::BodySink {
 
   Deps& deps_;
   vod::AcceptInfo info_;
+  std::optional<std::int64_t> owner_;
   std::unique_ptr<vod::PlainUpload> file_;
   http::MultipartReader reader_;
   Target target_ = Target::none;
@@ -399,14 +414,16 @@ class MultipartVideoSink : public http::BodySink {
 };
 
 http::StreamStart post_video(Deps& deps, const http::RequestHead& head) {
-  if (!bearer_token(head, deps.tokens)) return http::StreamStart::refuse(unauthorized());
+  auto checked = deps.auth.require(head);
+  if (auto* error = std::get_if<http::Response>(&checked)) return http::StreamStart::refuse(std::move(*error));
+  const auto owner = std::get<Principal>(checked).user_id;
   const auto query = http::parse_query(head.target());
   vod::AcceptInfo info;
   if (const auto it = query.find("title"); it != query.end()) info.title = cut(it->second, kMaxTitleBytes);
   if (const auto it = query.find("filename"); it != query.end()) info.source_name = cut(it->second, kMaxNameBytes);
   const std::uint64_t limit = deps.vod.max_upload_bytes();
   if (const auto boundary = http::multipart_boundary(head[field::content_type])) {
-    return http::StreamStart::accept(std::make_unique<MultipartVideoSink>(deps, std::move(info), *boundary),
+    return http::StreamStart::accept(std::make_unique<MultipartVideoSink>(deps, std::move(info), owner, *boundary),
                                      limit + kMultipartOverhead);
   }
   if (head[field::content_type].starts_with("multipart/")) {
@@ -414,14 +431,14 @@ http::StreamStart post_video(Deps& deps, const http::RequestHead& head) {
         http::make_json_error(Status::unsupported_media_type, "unsupported_media_type",
                               "multipart bodies must be multipart/form-data with a boundary"));
   }
-  return http::StreamStart::accept(std::make_unique<RawVideoSink>(deps, std::move(info)), limit);
+  return http::StreamStart::accept(std::make_unique<RawVideoSink>(deps, std::move(info), owner), limit);
 }
 
 }  // namespace
 
-void add_upload_routes(http::Router& router, vod::VodService& vod, catalog::TokenRepository& tokens,
-                       catalog::JobRepository& jobs) {
-  auto deps = std::make_shared<Deps>(Deps{vod, tokens, jobs});
+void add_upload_routes(http::Router& router, vod::VodService& vod, const Authenticator& auth,
+                       catalog::VideoRepository& videos, catalog::UploadRepository& uploads) {
+  auto deps = std::make_shared<Deps>(Deps{vod, auth, videos, uploads});
 
   const std::uint64_t max_size = vod.max_upload_bytes();
   for (const char* path : {"/api/v1/uploads", "/api/v1/uploads/{id}"}) {
@@ -462,33 +479,13 @@ void add_upload_routes(http::Router& router, vod::VodService& vod, catalog::Toke
     http::Response res{Status::no_content, 11};
     add_cors(res);
     res.set(field::access_control_allow_methods, "GET, HEAD, POST, OPTIONS");
-    res.set(field::access_control_allow_headers, "Authorization, Content-Type");
+    res.set(field::access_control_allow_headers, "Authorization, Content-Type, X-CSRF-Token");
     res.set(field::access_control_max_age, "86400");
     return res;
   });
   router.add_streaming(
       http::Verb::post, "/api/v1/videos",
       [deps](const http::RequestHead& head, const http::RouteContext&) { return post_video(*deps, head); });
-  router.add(http::Verb::delete_, "/api/v1/videos/{id}",
-             [deps](const http::Request& request, const http::RouteContext& context) {
-               if (!bearer_token(request, deps->tokens)) return unauthorized();
-               try {
-                 if (!deps->vod.delete_video(context.param("id"))) {
-                   return http::make_json_error(Status::not_found, "not_found", "no such video");
-                 }
-               } catch (const catalog::Conflict& e) {
-                 return http::make_json_error(Status::conflict, "busy", e.what());
-               }
-               http::Response res{Status::no_content, 11};
-               res.set(field::cache_control, "no-store");
-               return res;
-             });
-  router.add(http::Verb::get, "/api/v1/jobs", [deps](const http::Request& request, const http::RouteContext&) {
-    if (!bearer_token(request, deps->tokens)) return unauthorized();
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& job : deps->jobs.list(200)) list.push_back(job_json(job));
-    return http::make_json(Status::ok, {{"jobs", list}});
-  });
 }
 
 }  // namespace tidecast::api

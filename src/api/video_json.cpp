@@ -1,6 +1,7 @@
 #include "api/video_json.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 namespace tidecast::api {
 
@@ -31,10 +32,16 @@ nlohmann::json video_json(const catalog::Video& video) {
   if (!video.failure_reason.empty()) out["failure_reason"] = video.failure_reason;
   if (!video.source_name.empty()) out["source_name"] = video.source_name;
   if (video.source_bytes) out["source_bytes"] = *video.source_bytes;
-  if (video.state == catalog::VideoState::ready) {
-    out["hls"] = "/vod/" + video.id + "/master.m3u8";
-    out["dash"] = "/vod/" + video.id + "/manifest.mpd";
-  }
+  out["owner_id"] = optional_json(video.owner_id);
+  return out;
+}
+
+nlohmann::json video_json(const catalog::Video& video, const MediaLinks& links, std::int64_t now_unix) {
+  nlohmann::json out = video_json(video);
+  nlohmann::json urls = links.urls(video, now_unix);
+  if (urls.contains("hls")) out["hls"] = urls["hls"];  // (older clients read these two)
+  if (urls.contains("dash")) out["dash"] = urls["dash"];
+  out["urls"] = std::move(urls);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "app/maintenance.hpp"
 #include "catalog/catalog.hpp"
 #include "core/log.hpp"
+#include "core/password.hpp"
 #include "transcode/av_util.hpp"
 #include "transcode/file_transcode.hpp"
 #include "tidecast/server.hpp"
@@ -33,6 +36,13 @@ Commands:
   token add NAME             create an API token for uploads and print it (shown once)
   token list                 list API tokens (names and last use, never the tokens)
   token revoke NAME          delete an API token; it stops working at once
+  admin create-user NAME [--role admin|artist]
+                             create a user (default role: artist); the password is read
+                             from stdin (one line); when stdin is empty a password is
+                             generated and printed once
+  admin list-users           list users and their roles
+  admin delete-user NAME     delete a user: their sessions and tokens end, their channels
+                             and videos pass to the admins
   backup DEST                online copy of the catalog and finished videos into DEST
   transcode INPUT OUTDIR     run the live ladder (config "transcode") on a file as fast as
                              possible; writes CMAF segments, HLS and DASH into OUTDIR
@@ -55,6 +65,7 @@ struct Options {
   std::optional<std::string> rtmp_listen;
   std::optional<std::string> log_level;
   std::optional<std::string> title;
+  std::optional<std::string> role;
   std::optional<std::string> check_config;
   std::vector<std::string> command;
   bool help = false;
@@ -89,6 +100,8 @@ Options parse_options(int argc, char** argv) {
       value(options.log_level);
     } else if (arg == "--title") {
       value(options.title);
+    } else if (arg == "--role") {
+      value(options.role);
     } else if (arg == "--check-config") {
       value(options.check_config);
     } else if (arg.starts_with("-")) {
@@ -189,6 +202,57 @@ int token_command(const Config& config, const Options& options) {
   throw UsageError("usage: tidecast token add NAME | token list | token revoke NAME");
 }
 
+// One line from stdin without its line end; empty at EOF.
+std::string read_password_line() {
+  if (isatty(STDIN_FILENO)) std::fputs("password (empty: generate one): ", stderr);
+  std::string line;
+  for (int c = std::fgetc(stdin); c != EOF && c != '\n'; c = std::fgetc(stdin)) {
+    line.push_back(static_cast<char>(c));
+    if (line.size() > core::kMaxPasswordBytes) throw catalog::InvalidInput("the password is longer than 1024 bytes");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+int admin_command(const Config& config, const Options& options) {
+  const auto& cmd = options.command;
+  std::filesystem::create_directories(config.data_dir);
+  catalog::Catalog catalog(config.data_dir / "tidecast.db");
+  if (cmd.size() == 3 && cmd[1] == "create-user") {
+    const auto role = catalog::parse_role(options.role.value_or("artist"));
+    if (!role) throw UsageError("--role must be admin or artist");
+    if (!catalog::is_valid_user_name(cmd[2])) {
+      throw catalog::InvalidInput(
+          fmt::format("user name \"{}\" is invalid: use 1-64 letters, digits, '.', '-' or '_'", cmd[2]));
+    }
+    if (catalog.users().find_by_name(cmd[2])) {
+      throw catalog::Conflict(fmt::format("a user named \"{}\" already exists", cmd[2]));
+    }
+    std::string password = read_password_line();
+    const bool generated = password.empty();
+    if (generated) password = core::generate_password();
+    if (password.size() < 8) throw catalog::InvalidInput("the password must have at least 8 characters");
+    const auto user = catalog.users().create(cmd[2], core::hash_password(password), *role);
+    std::printf("user: %s (%s)\n", user.name.c_str(), std::string(catalog::to_string(user.role)).c_str());
+    if (generated) std::printf("password: %s\n(generated; shown only this once)\n", password.c_str());
+    return 0;
+  }
+  if (cmd.size() == 2 && cmd[1] == "list-users") {
+    for (const auto& user : catalog.users().list()) {
+      std::printf("%s\t%s\tcreated=%lld\n", user.name.c_str(), std::string(catalog::to_string(user.role)).c_str(),
+                  static_cast<long long>(user.created_at));
+    }
+    return 0;
+  }
+  if (cmd.size() == 3 && cmd[1] == "delete-user") {
+    if (!catalog.users().remove(cmd[2])) throw catalog::InvalidInput(fmt::format("no user named \"{}\"", cmd[2]));
+    std::printf("deleted: %s\n", cmd[2].c_str());
+    return 0;
+  }
+  throw UsageError(
+      "usage: tidecast admin create-user NAME [--role admin|artist] | admin list-users | admin delete-user NAME");
+}
+
 int transcode_command(const Config& config, const Options& options) {
   const auto& cmd = options.command;
   if (cmd.size() != 3) throw UsageError("usage: tidecast transcode INPUT OUTDIR");
@@ -230,6 +294,7 @@ int run_cli(int argc, char** argv) {
     if (options.command.empty() || options.command[0] == "serve") return serve(config, options.config_file);
     if (options.command[0] == "channel") return channel_command(config, options);
     if (options.command[0] == "token") return token_command(config, options);
+    if (options.command[0] == "admin") return admin_command(config, options);
     if (options.command[0] == "backup") {
       if (options.command.size() != 2) throw UsageError("usage: tidecast backup DEST");
       return backup_command(config, options.command[1]);

@@ -14,14 +14,17 @@
 
 #include "api/auth.hpp"
 #include "api/events_routes.hpp"
+#include "api/media_links.hpp"
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "catalog/catalog.hpp"
 #include "core/address.hpp"
+#include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/process_stats.hpp"
+#include "core/url_signer.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/static_assets.hpp"
@@ -60,6 +63,9 @@ struct Server::Impl {
   core::Counter* http_bytes = nullptr;
   std::map<std::string, core::Counter*, std::less<>> http_rejections;  // fixed at wiring, read-only after
   std::unique_ptr<catalog::Catalog> catalog;
+  std::unique_ptr<api::Authenticator> auth;
+  std::unique_ptr<core::UrlSigner> url_signer;
+  std::unique_ptr<api::MediaLinks> media_links;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::unique_ptr<core::CpuPool> cpu;
@@ -91,14 +97,18 @@ void Server::Impl::wire_routes() {
                          return {};
                        }};
   api::add_system_routes(router, info);
-  api::add_channel_routes(router, catalog->channels(), info);
-  api::add_video_routes(router, catalog->videos(), &catalog->jobs());
-  api::add_upload_routes(router, *vod, catalog->tokens(), catalog->jobs());
+  const auto& a = config.accounts;
+  api::add_session_routes(router, *auth, log,
+                          {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
+  api::add_channel_routes(router, catalog->channels(), *live, *auth, log, info);
+  api::add_video_routes(router, {catalog->videos(), catalog->jobs(), *vod, *auth, *media_links, log});
+  api::add_upload_routes(router, *vod, *auth, catalog->videos(), catalog->uploads());
+  api::add_token_routes(router, *auth, log);
   api::add_live_routes(router, *live);
   api::MediaCounters media_counters{
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "hit"}}),
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "miss"}})};
-  api::add_media_routes(router, *live, catalog->videos(), config.data_dir / "videos", media_counters);
+  api::add_media_routes(router, *live, catalog->videos(), *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
   wire_events();
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
@@ -120,8 +130,12 @@ void Server::Impl::wire_events() {
   events = std::make_unique<api::EventHub>(ioc, log, std::move(sources));
   api::add_event_routes(router, *events,
                         [this](const http::Request& request, const http::RouteContext&) -> std::optional<api::VideoFilter> {
-                          if (!api::bearer_token(request, catalog->tokens())) return std::nullopt;
-                          return api::VideoFilter{};  // token holders manage every video
+                          const auto who = auth->resolve(request);
+                          if (!who) return std::nullopt;
+                          if (who->admin()) return api::VideoFilter{};  // admins (and CLI tokens) see every video
+                          return api::VideoFilter{[user = who->user_id](const catalog::Video& video) {
+                            return user && video.owner_id == user;
+                          }};
                         });
 }
 
@@ -227,6 +241,17 @@ void Server::start() {
   const auto db_file = s.config.data_dir / "tidecast.db";
   s.catalog = std::make_unique<catalog::Catalog>(db_file);
   s.log.info("catalog", "opened file={}", db_file.string());
+  if (s.catalog->users().count() == 0) {
+    s.log.info("accounts", "no users yet: create the first admin with `tidecast admin create-user NAME --role admin`");
+  }
+  s.auth = std::make_unique<api::Authenticator>(s.catalog->users(), s.catalog->sessions(), s.catalog->tokens());
+  if (const int expired = s.catalog->sessions().remove_expired(core::unix_now_ms() / 1000); expired > 0) {
+    s.log.info("accounts", "removed expired sessions count={}", expired);
+  }
+  const auto key_file = s.config.data_dir / "url_signing.key";
+  s.url_signer = std::make_unique<core::UrlSigner>(core::load_or_create_signing_key(key_file));
+  s.media_links = std::make_unique<api::MediaLinks>(s.config.data_dir / "videos", *s.url_signer,
+                                                    std::int64_t{s.config.accounts.signed_url_seconds});
 
   s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
   s.channel_directory = std::make_unique<app::CatalogChannelDirectory>(s.catalog->channels());

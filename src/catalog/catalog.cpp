@@ -19,7 +19,9 @@ Catalog::Catalog(const std::filesystem::path& database_file)
       videos_(db_),
       tokens_(db_),
       uploads_(db_),
-      jobs_(db_) {}
+      jobs_(db_),
+      users_(db_),
+      sessions_(db_) {}
 
 void Catalog::checkpoint() { db_.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 

@@ -5,9 +5,11 @@
 
 #include "catalog/channel_repository.hpp"
 #include "catalog/job_repository.hpp"
+#include "catalog/session_repository.hpp"
 #include "catalog/sqlite.hpp"
 #include "catalog/token_repository.hpp"
 #include "catalog/upload_repository.hpp"
+#include "catalog/user_repository.hpp"
 #include "catalog/video_repository.hpp"
 
 namespace tidecast::catalog {
@@ -21,6 +23,8 @@ class Catalog {
   TokenRepository& tokens() { return tokens_; }
   UploadRepository& uploads() { return uploads_; }
   JobRepository& jobs() { return jobs_; }
+  UserRepository& users() { return users_; }
+  SessionRepository& sessions() { return sessions_; }
   Database& database() { return db_; }
   // Threads that need transactions of their own (job workers) open further
   // connections to this file; WAL lets them read while another writes.
@@ -39,6 +43,8 @@ class Catalog {
   TokenRepository tokens_;
   UploadRepository uploads_;
   JobRepository jobs_;
+  UserRepository users_;
+  SessionRepository sessions_;
 };
 
 }  // namespace tidecast::catalog

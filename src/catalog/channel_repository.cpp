@@ -10,10 +10,19 @@ namespace tidecast::catalog {
 
 namespace {
 
-constexpr std::string_view kColumns = "id, name, title, created_at";
+constexpr std::string_view kSelect =
+    "SELECT c.id, c.name, c.title, c.created_at, c.owner_id, u.name FROM channels c "
+    "LEFT JOIN users u ON u.id = c.owner_id";
 
 Channel read_channel(const Statement& row) {
-  return Channel{row.column_int(0), row.column_text(1), row.column_text(2), row.column_int(3)};
+  Channel channel{row.column_int(0), row.column_text(1), row.column_text(2), row.column_int(3),
+                  row.column_optional_int(4), std::nullopt};
+  if (!row.column_is_null(5)) channel.owner_name = row.column_text(5);
+  return channel;
+}
+
+void check_title(std::string_view title) {
+  if (title.size() > 200) throw InvalidInput("channel title is longer than 200 characters");
 }
 
 std::int64_t unix_now() {
@@ -34,29 +43,44 @@ bool is_valid_channel_name(std::string_view name) {
   return true;
 }
 
-CreatedChannel ChannelRepository::create(std::string_view name, std::string_view title) {
+CreatedChannel ChannelRepository::create(std::string_view name, std::string_view title,
+                                         std::optional<std::int64_t> owner_id) {
   if (!is_valid_channel_name(name)) {
     throw InvalidInput(fmt::format("channel name \"{}\" is invalid: use 1-64 lowercase letters, digits, '-' or '_'", name));
   }
-  if (title.size() > 200) throw InvalidInput("channel title is longer than 200 characters");
+  check_title(title);
   if (find_by_name(name)) throw Conflict(fmt::format("channel \"{}\" already exists", name));
   std::string key = core::random_token(24);
-  db_.prepare("INSERT INTO channels (name, title, stream_key_hash, created_at) VALUES (?, ?, ?, ?)")
-      .bind_all(name, title.empty() ? name : title, hash_key(key), unix_now())
-      .run();
+  auto insert = db_.prepare(
+      "INSERT INTO channels (name, title, stream_key_hash, created_at, owner_id) VALUES (?, ?, ?, ?, ?)");
+  insert.bind_all(name, title.empty() ? name : title, hash_key(key), unix_now());
+  if (owner_id) {
+    insert.bind(5, *owner_id);
+  } else {
+    insert.bind(5, std::nullopt);
+  }
+  insert.run();
   auto channel = find_by_name(name);
   return CreatedChannel{std::move(*channel), std::move(key)};
 }
 
 std::vector<Channel> ChannelRepository::list() {
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM channels ORDER BY name", kColumns));
+  auto stmt = db_.prepare(fmt::format("{} ORDER BY c.name", kSelect));
+  std::vector<Channel> out;
+  while (stmt.step()) out.push_back(read_channel(stmt));
+  return out;
+}
+
+std::vector<Channel> ChannelRepository::list_owned(std::int64_t owner_id) {
+  auto stmt = db_.prepare(fmt::format("{} WHERE c.owner_id = ? ORDER BY c.name", kSelect));
+  stmt.bind(1, owner_id);
   std::vector<Channel> out;
   while (stmt.step()) out.push_back(read_channel(stmt));
   return out;
 }
 
 std::optional<Channel> ChannelRepository::find_by_name(std::string_view name) {
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM channels WHERE name = ?", kColumns));
+  auto stmt = db_.prepare(fmt::format("{} WHERE c.name = ?", kSelect));
   stmt.bind(1, name);
   if (!stmt.step()) return std::nullopt;
   return read_channel(stmt);
@@ -65,7 +89,7 @@ std::optional<Channel> ChannelRepository::find_by_name(std::string_view name) {
 std::optional<Channel> ChannelRepository::find_by_stream_key(std::string_view stream_key) {
   // Looked up by hash: the index compares hashes of a 190-bit random key, so
   // timing reveals nothing useful about the key itself.
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM channels WHERE stream_key_hash = ?", kColumns));
+  auto stmt = db_.prepare(fmt::format("{} WHERE c.stream_key_hash = ?", kSelect));
   stmt.bind(1, hash_key(stream_key));
   if (!stmt.step()) return std::nullopt;
   return read_channel(stmt);
@@ -76,6 +100,17 @@ std::optional<std::string> ChannelRepository::regenerate_key(std::string_view na
   db_.prepare("UPDATE channels SET stream_key_hash = ? WHERE name = ?").bind_all(hash_key(key), name).run();
   if (db_.changes() == 0) return std::nullopt;
   return key;
+}
+
+bool ChannelRepository::set_title(std::string_view name, std::string_view title) {
+  check_title(title);
+  db_.prepare("UPDATE channels SET title = ? WHERE name = ?").bind_all(title.empty() ? name : title, name).run();
+  return db_.changes() > 0;
+}
+
+bool ChannelRepository::remove(std::string_view name) {
+  db_.prepare("DELETE FROM channels WHERE name = ?").bind_all(name).run();
+  return db_.changes() > 0;
 }
 
 }  // namespace tidecast::catalog

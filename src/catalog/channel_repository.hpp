@@ -17,6 +17,8 @@ struct Channel {
   std::string name;
   std::string title;
   std::int64_t created_at = 0;  // unix seconds
+  std::optional<std::int64_t> owner_id;   // nullopt: admin-owned
+  std::optional<std::string> owner_name;  // the owner's user name
 };
 
 struct CreatedChannel {
@@ -42,12 +44,18 @@ class ChannelRepository {
   explicit ChannelRepository(Database& db) : db_(db) {}
 
   // Throws InvalidInput for a bad name, Conflict when the name is taken.
-  CreatedChannel create(std::string_view name, std::string_view title);
+  CreatedChannel create(std::string_view name, std::string_view title,
+                        std::optional<std::int64_t> owner_id = std::nullopt);
   std::vector<Channel> list();
+  std::vector<Channel> list_owned(std::int64_t owner_id);
   std::optional<Channel> find_by_name(std::string_view name);
   std::optional<Channel> find_by_stream_key(std::string_view stream_key);
   // Issues a new key; the old one stops working at once.
   std::optional<std::string> regenerate_key(std::string_view name);
+  // Throws InvalidInput for a title over 200 bytes; false when unknown.
+  bool set_title(std::string_view name, std::string_view title);
+  // Its recordings stay, without a channel. False when unknown.
+  bool remove(std::string_view name);
 
  private:
   Database& db_;

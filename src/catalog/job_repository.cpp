@@ -191,6 +191,22 @@ std::vector<Job> JobRepository::list(std::size_t limit) {
   return out;
 }
 
+std::vector<Job> JobRepository::list_for_owner(std::int64_t owner_id, std::size_t limit) {
+  std::string columns;
+  for (std::string_view rest = kColumns; !rest.empty();) {
+    const std::size_t comma = rest.find(", ");
+    columns += (columns.empty() ? "j." : ", j.") + std::string(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
+  }
+  auto stmt = db_.prepare(fmt::format(
+      "SELECT {} FROM jobs j JOIN videos v ON v.id = j.video_id WHERE v.owner_id = ? ORDER BY j.id DESC LIMIT ?",
+      columns));
+  stmt.bind(1, owner_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<Job> out;
+  while (stmt.step()) out.push_back(read_job(stmt));
+  return out;
+}
+
 std::optional<std::int64_t> JobRepository::next_due_ms() {
   auto stmt = db_.prepare("SELECT MIN(not_before) FROM jobs WHERE state = 'queued'");
   if (!stmt.step() || stmt.column_is_null(0)) return std::nullopt;

@@ -82,6 +82,8 @@ class JobRepository {
   std::optional<Job> latest_for_video(std::string_view video_id);
   // Newest first.
   std::vector<Job> list(std::size_t limit = 100);
+  // Newest first, only jobs of videos `owner_id` owns.
+  std::vector<Job> list_for_owner(std::int64_t owner_id, std::size_t limit = 100);
   // The earliest not_before among queued jobs (when a sleeping worker should look again).
   std::optional<std::int64_t> next_due_ms();
 

@@ -88,6 +88,35 @@ constexpr Migration kMigrations[] = {
       ALTER TABLE jobs ADD COLUMN heartbeat_at INTEGER;
       CREATE INDEX jobs_by_video ON jobs(video_id);
     )sql"},
+    // Accounts: users, their sessions (only a hash of the cookie is stored),
+    // owners of channels and videos (NULL = admin-owned, as everything made
+    // before accounts), the user an API token or an upload belongs to (NULL =
+    // a command-line token with admin rights).
+    {4, R"sql(
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'artist')),
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_by_user ON sessions(user_id);
+      CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+      ALTER TABLE channels ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+      ALTER TABLE videos ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;
+      ALTER TABLE api_tokens ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+      ALTER TABLE uploads ADD COLUMN user_id INTEGER REFERENCES users(id) ON DELETE CASCADE;
+      CREATE INDEX channels_by_owner ON channels(owner_id);
+      CREATE INDEX videos_by_owner ON videos(owner_id, created_at DESC);
+    )sql"},
 };
 
 }  // namespace

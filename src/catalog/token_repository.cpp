@@ -11,7 +11,7 @@ namespace tidecast::catalog {
 
 namespace {
 
-constexpr std::string_view kColumns = "id, name, created_at, last_used_at";
+constexpr std::string_view kColumns = "id, name, created_at, last_used_at, user_id";
 constexpr std::string_view kPrefix = "tct_";
 
 std::int64_t unix_now() {
@@ -19,8 +19,9 @@ std::int64_t unix_now() {
 }
 
 ApiToken read_token(const Statement& row) {
-  ApiToken token{row.column_int(0), row.column_text(1), row.column_int(2), std::nullopt};
+  ApiToken token{row.column_int(0), row.column_text(1), row.column_int(2), std::nullopt, std::nullopt};
   if (!row.column_is_null(3)) token.last_used_at = row.column_int(3);
+  token.user_id = row.column_optional_int(4);
   return token;
 }
 
@@ -36,7 +37,7 @@ bool is_valid_token_name(std::string_view name) {
   return true;
 }
 
-CreatedToken TokenRepository::create(std::string_view name) {
+CreatedToken TokenRepository::create(std::string_view name, std::optional<std::int64_t> user_id) {
   if (!is_valid_token_name(name)) {
     throw InvalidInput(fmt::format("token name \"{}\" is invalid: use 1-64 letters, digits, '.', '-' or '_'", name));
   }
@@ -44,9 +45,14 @@ CreatedToken TokenRepository::create(std::string_view name) {
   existing.bind(1, name);
   if (existing.step()) throw Conflict(fmt::format("a token named \"{}\" already exists", name));
   std::string secret = std::string(kPrefix) + core::random_token(24);
-  db_.prepare("INSERT INTO api_tokens (name, token_hash, created_at) VALUES (?, ?, ?)")
-      .bind_all(name, core::sha256_hex(secret), unix_now())
-      .run();
+  auto insert = db_.prepare("INSERT INTO api_tokens (name, token_hash, created_at, user_id) VALUES (?, ?, ?, ?)");
+  insert.bind_all(name, core::sha256_hex(secret), unix_now());
+  if (user_id) {
+    insert.bind(4, *user_id);
+  } else {
+    insert.bind(4, std::nullopt);
+  }
+  insert.run();
   auto stmt = db_.prepare(fmt::format("SELECT {} FROM api_tokens WHERE name = ?", kColumns));
   stmt.bind(1, name);
   stmt.step();
@@ -58,6 +64,23 @@ std::vector<ApiToken> TokenRepository::list() {
   std::vector<ApiToken> out;
   while (stmt.step()) out.push_back(read_token(stmt));
   return out;
+}
+
+std::vector<ApiToken> TokenRepository::list_for_user(std::int64_t user_id) {
+  auto stmt = db_.prepare(fmt::format("SELECT {} FROM api_tokens WHERE user_id = ? ORDER BY name", kColumns));
+  stmt.bind(1, user_id);
+  std::vector<ApiToken> out;
+  while (stmt.step()) out.push_back(read_token(stmt));
+  return out;
+}
+
+bool TokenRepository::revoke_id(std::int64_t id, std::optional<std::int64_t> user_id) {
+  if (user_id) {
+    db_.prepare("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").bind_all(id, *user_id).run();
+  } else {
+    db_.prepare("DELETE FROM api_tokens WHERE id = ?").bind_all(id).run();
+  }
+  return db_.changes() > 0;
 }
 
 bool TokenRepository::revoke(std::string_view name) {

@@ -1,6 +1,7 @@
 #pragma once
-// API tokens for scripts and uploads until accounts exist: created and revoked
-// from the command line, sent as `Authorization: Bearer <token>`. Only a
+// API tokens for scripts and uploads, sent as `Authorization: Bearer <token>`.
+// Command-line tokens (`tidecast token add`, no user) act with admin rights;
+// tokens a signed-in user creates over the API act as that user. Only a
 // SHA-256 hash of each token is stored; the token itself is shown once.
 #include <cstdint>
 #include <optional>
@@ -17,6 +18,7 @@ struct ApiToken {
   std::string name;
   std::int64_t created_at = 0;               // unix seconds
   std::optional<std::int64_t> last_used_at;  // unix seconds, updated at most once a minute
+  std::optional<std::int64_t> user_id;       // nullopt: a command-line token (admin rights)
 };
 
 struct CreatedToken {
@@ -32,10 +34,14 @@ class TokenRepository {
   explicit TokenRepository(Database& db) : db_(db) {}
 
   // Throws InvalidInput for a bad name, Conflict when the name is taken.
-  CreatedToken create(std::string_view name);
+  CreatedToken create(std::string_view name, std::optional<std::int64_t> user_id = std::nullopt);
   std::vector<ApiToken> list();
+  std::vector<ApiToken> list_for_user(std::int64_t user_id);
   // False when no token has that name.
   bool revoke(std::string_view name);
+  // Revokes by id, only when the token belongs to `user_id` (nullopt: any
+  // token). False when there was no such token.
+  bool revoke_id(std::int64_t id, std::optional<std::int64_t> user_id);
   // The token a secret belongs to, if any.
   std::optional<ApiToken> verify(std::string_view secret);
 

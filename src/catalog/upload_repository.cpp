@@ -12,7 +12,7 @@ namespace tidecast::catalog {
 namespace {
 
 constexpr std::string_view kColumns =
-    "id, length, received, metadata, token_id, video_id, created_at, expires_at, completed_at";
+    "id, length, received, metadata, token_id, video_id, created_at, expires_at, completed_at, user_id";
 
 using core::unix_now_ms;
 
@@ -27,6 +27,7 @@ Upload read_upload(const Statement& row) {
   u.created_at = row.column_int(6);
   u.expires_at = row.column_int(7);
   if (!row.column_is_null(8)) u.completed_at = row.column_int(8);
+  u.user_id = row.column_optional_int(9);
   return u;
 }
 
@@ -61,6 +62,16 @@ void UploadRepository::complete(std::string_view id, std::string_view video_id) 
   db_.prepare("UPDATE uploads SET received = length, video_id = ?, completed_at = ? WHERE id = ?")
       .bind_all(video_id, unix_now_ms(), id)
       .run();
+}
+
+void UploadRepository::set_user(std::string_view id, std::optional<std::int64_t> user_id) {
+  auto stmt = db_.prepare("UPDATE uploads SET user_id = ? WHERE id = ?");
+  if (user_id) {
+    stmt.bind(1, *user_id);
+  } else {
+    stmt.bind(1, std::nullopt);
+  }
+  stmt.bind(2, id).run();
 }
 
 bool UploadRepository::remove(std::string_view id) {

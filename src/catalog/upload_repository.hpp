@@ -22,6 +22,7 @@ struct Upload {
   std::int64_t created_at = 0;          // unix ms
   std::int64_t expires_at = 0;          // unix ms; incomplete uploads are removed after this
   std::optional<std::int64_t> completed_at;
+  std::optional<std::int64_t> user_id;  // the signed-in user (or user token) that created it
   bool complete() const { return completed_at.has_value(); }
 };
 
@@ -42,6 +43,7 @@ class UploadRepository {
   // Marks the upload complete (received = length) and links its video.
   void complete(std::string_view id, std::string_view video_id);
   bool remove(std::string_view id);
+  void set_user(std::string_view id, std::optional<std::int64_t> user_id);
   // Uploads whose expiry is before `now_ms` (complete ones only keep their
   // row for HEAD requests after the end; incomplete ones are abandoned).
   std::vector<Upload> expired(std::int64_t now_ms);

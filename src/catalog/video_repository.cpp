@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "catalog/channel_repository.hpp"
 #include "core/crypto.hpp"
 #include "core/clock.hpp"
 
@@ -13,7 +14,9 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, title, description, origin, channel_id, state, failure_reason, duration_ms, width, height, visibility, "
-    "created_at, updated_at, source_name, source_bytes";
+    "created_at, updated_at, source_name, source_bytes, owner_id";
+constexpr std::size_t kMaxTitleBytes = 200;
+constexpr std::size_t kMaxDescriptionBytes = 5000;
 
 using core::unix_now_ms;
 
@@ -24,23 +27,25 @@ VideoState parse_state(std::string_view text) {
   return VideoState::pending;
 }
 
-Video read_video(const Statement& row) {
+Video read_video(const Statement& row, int first = 0) {
+  const auto col = [first](int i) { return first + i; };
   Video v;
-  v.id = row.column_text(0);
-  v.title = row.column_text(1);
-  v.description = row.column_text(2);
-  v.origin = row.column_text(3) == "live" ? VideoOrigin::live : VideoOrigin::upload;
-  v.channel_id = row.column_optional_int(4);
-  v.state = parse_state(row.column_text(5));
-  v.failure_reason = row.column_text(6);
-  v.duration_ms = row.column_optional_int(7);
-  v.width = row.column_optional_int(8);
-  v.height = row.column_optional_int(9);
-  v.visibility = row.column_text(10);
-  v.created_at = row.column_int(11);
-  v.updated_at = row.column_int(12);
-  v.source_name = row.column_text(13);
-  v.source_bytes = row.column_optional_int(14);
+  v.id = row.column_text(col(0));
+  v.title = row.column_text(col(1));
+  v.description = row.column_text(col(2));
+  v.origin = row.column_text(col(3)) == "live" ? VideoOrigin::live : VideoOrigin::upload;
+  v.channel_id = row.column_optional_int(col(4));
+  v.state = parse_state(row.column_text(col(5)));
+  v.failure_reason = row.column_text(col(6));
+  v.duration_ms = row.column_optional_int(col(7));
+  v.width = row.column_optional_int(col(8));
+  v.height = row.column_optional_int(col(9));
+  v.visibility = row.column_text(col(10));
+  v.created_at = row.column_int(col(11));
+  v.updated_at = row.column_int(col(12));
+  v.source_name = row.column_text(col(13));
+  v.source_bytes = row.column_optional_int(col(14));
+  v.owner_id = row.column_optional_int(col(15));
   return v;
 }
 
@@ -57,6 +62,10 @@ std::string_view to_string(VideoState state) {
 }
 
 std::string_view to_string(VideoOrigin origin) { return origin == VideoOrigin::live ? "live" : "upload"; }
+
+bool is_valid_visibility(std::string_view visibility) {
+  return visibility == "public" || visibility == "unlisted" || visibility == "private";
+}
 
 std::string new_video_id() {
   return core::random_token(8).substr(0, 11);
@@ -77,12 +86,13 @@ Video VideoRepository::create(const NewVideo& video) {
   const std::string id = video.id.empty() ? new_video_id() : video.id;
   const std::int64_t now = unix_now_ms();
   auto stmt = db_.prepare(
-      "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at, source_name, source_bytes) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at, source_name, source_bytes, "
+      "owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   stmt.bind(1, id).bind(2, video.title).bind(3, to_string(video.origin));
   bind_optional(stmt, 4, video.channel_id);
   stmt.bind(5, to_string(video.state)).bind(6, now).bind(7, now).bind(8, video.source_name);
   bind_optional(stmt, 9, video.source_bytes);
+  bind_optional(stmt, 10, video.owner_id);
   stmt.run();
   return *find(id);
 }
@@ -100,6 +110,85 @@ std::vector<Video> VideoRepository::list(std::size_t limit) {
   std::vector<Video> out;
   while (stmt.step()) out.push_back(read_video(stmt));
   return out;
+}
+
+namespace {
+
+// LIKE pattern for a substring, with %, _ and the escape character itself escaped.
+std::string like_contains(std::string_view text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
+}  // namespace
+
+VideoPage VideoRepository::search(const VideoQuery& query) {
+  std::string where = "1";
+  if (query.public_ready_only) where += " AND visibility = 'public' AND state = 'ready'";
+  if (query.owner_id) where += " AND owner_id = ?1";
+  if (!query.title_contains.empty()) where += " AND title LIKE ?2 ESCAPE '\\'";
+  // One statement: the total comes with every row, and with a single row of
+  // NULLs when the page is empty (offset past the end, or no match).
+  auto stmt = db_.prepare(fmt::format(
+      "WITH m AS (SELECT {0}, rowid AS rid FROM videos WHERE {1}) "
+      "SELECT t.total, p.* FROM (SELECT COUNT(*) AS total FROM m) t "
+      "LEFT JOIN (SELECT * FROM m ORDER BY created_at DESC, rid DESC LIMIT ?3 OFFSET ?4) p ON 1 "
+      "ORDER BY p.created_at DESC, p.rid DESC",
+      kColumns, where));
+  if (query.owner_id) stmt.bind(1, *query.owner_id);
+  if (!query.title_contains.empty()) stmt.bind(2, like_contains(query.title_contains));
+  stmt.bind(3, query.limit).bind(4, query.offset);
+  VideoPage page;
+  while (stmt.step()) {
+    page.total = stmt.column_int(0);
+    if (stmt.column_is_null(1)) continue;
+    page.videos.push_back(read_video(stmt, 1));
+  }
+  return page;
+}
+
+bool VideoRepository::update(std::string_view id, const VideoPatch& patch) {
+  if (patch.title && patch.title->size() > kMaxTitleBytes) throw InvalidInput("title is longer than 200 bytes");
+  if (patch.description && patch.description->size() > kMaxDescriptionBytes) {
+    throw InvalidInput("description is longer than 5000 bytes");
+  }
+  if (patch.visibility && !is_valid_visibility(*patch.visibility)) {
+    throw InvalidInput("visibility must be \"public\", \"unlisted\" or \"private\"");
+  }
+  auto stmt = db_.prepare(
+      "UPDATE videos SET title = COALESCE(?1, title), description = COALESCE(?2, description), "
+      "visibility = COALESCE(?3, visibility), updated_at = ?4 WHERE id = ?5");
+  bind_optional(stmt, 1, patch.title);
+  bind_optional(stmt, 2, patch.description);
+  bind_optional(stmt, 3, patch.visibility);
+  stmt.bind(4, unix_now_ms()).bind(5, id).run();
+  return db_.changes() > 0;
+}
+
+void VideoRepository::set_owner(std::string_view id, std::optional<std::int64_t> owner_id) {
+  auto stmt = db_.prepare("UPDATE videos SET owner_id = ? WHERE id = ?");
+  bind_optional(stmt, 1, owner_id);
+  stmt.bind(2, id).run();
+}
+
+bool VideoRepository::retry_failed_upload(std::string_view id, std::int64_t now_ms) {
+  Transaction tx(db_);
+  db_.prepare(
+         "UPDATE videos SET state = 'pending', failure_reason = NULL, updated_at = ? "
+         "WHERE id = ? AND state = 'failed' AND origin = 'upload'")
+      .bind_all(now_ms, id)
+      .run();
+  if (db_.changes() == 0) return false;
+  db_.prepare("INSERT INTO jobs (video_id, kind, state, created_at) VALUES (?, 'convert', 'queued', ?)")
+      .bind_all(id, now_ms)
+      .run();
+  tx.commit();
+  return true;
 }
 
 void VideoRepository::set_state(std::string_view id, VideoState state, std::string_view failure_reason) {

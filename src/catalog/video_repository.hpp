@@ -32,6 +32,7 @@ struct Video {
   std::int64_t updated_at = 0;
   std::string source_name;                   // uploaded file's name, if known
   std::optional<std::int64_t> source_bytes;  // uploaded file's size
+  std::optional<std::int64_t> owner_id;      // nullopt: admin-owned (and everything from before accounts)
 };
 
 struct NewVideo {
@@ -42,7 +43,31 @@ struct NewVideo {
   std::string source_name;
   std::optional<std::int64_t> source_bytes;
   std::string id;  // empty: a fresh random id
+  std::optional<std::int64_t> owner_id;
 };
+
+// A page of the catalog: which videos, which slice. Newest first.
+struct VideoQuery {
+  std::string title_contains;       // case-insensitive substring of the title; empty: any
+  bool public_ready_only = true;    // the public listing: visibility public, state ready
+  std::optional<std::int64_t> owner_id;  // only this owner's videos
+  std::int64_t limit = 50;
+  std::int64_t offset = 0;
+};
+
+struct VideoPage {
+  std::vector<Video> videos;
+  std::int64_t total = 0;  // matches over all pages
+};
+
+// Changes through PATCH; absent fields stay.
+struct VideoPatch {
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::string> visibility;  // public | unlisted | private
+};
+
+bool is_valid_visibility(std::string_view visibility);
 
 // One output track of a converted video (an HLS variant / DASH representation).
 struct Rendition {
@@ -71,6 +96,14 @@ class VideoRepository {
   std::optional<Video> find(std::string_view id);
   // Newest first.
   std::vector<Video> list(std::size_t limit = 100);
+  // One SQL statement for the page and the total.
+  VideoPage search(const VideoQuery& query);
+  // Throws InvalidInput for a bad visibility or over-long text; false when unknown.
+  bool update(std::string_view id, const VideoPatch& patch);
+  void set_owner(std::string_view id, std::optional<std::int64_t> owner_id);
+  // A failed upload goes back to pending with a fresh queued conversion job,
+  // in one transaction. False (nothing changed) unless the video is a failed upload.
+  bool retry_failed_upload(std::string_view id, std::int64_t now_ms);
   void set_state(std::string_view id, VideoState state, std::string_view failure_reason = {});
   void set_media_info(std::string_view id, std::int64_t duration_ms, std::int64_t width, std::int64_t height);
   // The probe's early figures, only while the video is not published yet

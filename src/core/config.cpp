@@ -123,6 +123,13 @@ void read_jobs(core::JsonObjectReader in, JobsConfig& out) {
   in.finish();
 }
 
+void read_accounts(core::JsonObjectReader in, AccountsConfig& out) {
+  in.read("session_hours", out.session_hours, 1, 24 * 365);
+  in.read("login_attempts_per_minute", out.login_attempts_per_minute, 1, 10000);
+  in.read("signed_url_seconds", out.signed_url_seconds, 60, 7 * 24 * 3600);
+  in.finish();
+}
+
 void read_threads(core::JsonObjectReader in, ThreadsConfig& out) {
   in.read("io", out.io, 1, 256);
   in.read("cpu", out.cpu, 0, 1024);
@@ -150,6 +157,7 @@ Config parse_config(std::string_view json_text) {
   read_transcode(in.section("transcode"), config.transcode);
   read_uploads(in.section("uploads"), config.uploads);
   read_jobs(in.section("jobs"), config.jobs);
+  read_accounts(in.section("accounts"), config.accounts);
   read_threads(in.section("threads"), config.threads);
   in.finish();
   validate_config(config);

@@ -75,6 +75,9 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
     CHECK(a.preset == b.preset);
     CHECK(a.tune == b.tune);
   }
+  CHECK(from_file.accounts.session_hours == defaults.accounts.session_hours);
+  CHECK(from_file.accounts.login_attempts_per_minute == defaults.accounts.login_attempts_per_minute);
+  CHECK(from_file.accounts.signed_url_seconds == defaults.accounts.signed_url_seconds);
   CHECK(from_file.threads.io == defaults.threads.io);
   CHECK(from_file.threads.cpu == defaults.threads.cpu);
   CHECK(from_file.uploads.max_bytes == defaults.uploads.max_bytes);

@@ -8,12 +8,21 @@
 #include <chrono>
 #include <thread>
 
+#include "catalog/catalog.hpp"
 #include "support/http_client.hpp"
 #include "support/test_server.hpp"
 
 using namespace tidecast::test;
 using nlohmann::json;
 namespace net = boost::asio;
+
+namespace {
+// A command-line API token (admin rights), made in the server's catalog the way `tidecast token add` does.
+std::string admin_token(TestServer& server) {
+  tidecast::catalog::Catalog catalog(server.data_dir() / "tidecast.db");
+  return catalog.tokens().create("test").secret;
+}
+}  // namespace
 
 TEST_CASE("health, version, and the embedded web page") {
   TestServer server;
@@ -74,7 +83,13 @@ TEST_CASE("API errors are JSON") {
   CHECK(wrong.status == 405);
   CHECK(json::parse(wrong.body)["error"]["code"] == "method_not_allowed");
 
-  const HttpReply bad = client.request("POST", "/api/v1/channels", "{not json", {{"Content-Type", "application/json"}});
+  const HttpReply anonymous =
+      client.request("POST", "/api/v1/channels", R"({"name":"x"})", {{"Content-Type", "application/json"}});
+  CHECK(anonymous.status == 401);
+  CHECK(json::parse(anonymous.body)["error"]["code"] == "unauthorized");
+  const HttpReply bad = client.request("POST", "/api/v1/channels", "{not json",
+                                       {{"Content-Type", "application/json"},
+                                        {"Authorization", "Bearer " + admin_token(server)}});
   CHECK(bad.status == 400);
   CHECK(json::parse(bad.body)["error"]["code"] == "bad_json");
 }
@@ -82,24 +97,24 @@ TEST_CASE("API errors are JSON") {
 TEST_CASE("channels: create shows the key once, list never shows it") {
   TestServer server;
   HttpClient client(server.http_port());
-  const HttpReply created = client.request("POST", "/api/v1/channels", R"({"name":"studio","title":"Studio"})",
-                                           {{"Content-Type", "application/json"}});
+  const std::map<std::string, std::string> headers = {
+      {"Content-Type", "application/json"}, {"Authorization", "Bearer " + admin_token(server)}};
+  const HttpReply created = client.request("POST", "/api/v1/channels", R"({"name":"studio","title":"Studio"})", headers);
   CHECK(created.status == 201);
   const json body = json::parse(created.body);
   const std::string key = body["stream_key"];
   CHECK(key.size() >= 32);
-  CHECK(body["hls"] == "/live/studio/master.m3u8");
+  CHECK(body["channel"]["hls"] == "/live/studio/master.m3u8");
+  CHECK(body["channel"]["live"] == false);
+  CHECK_FALSE(body["channel"].contains("owner"));  // a command-line token creates admin-owned channels
 
   const HttpReply list = client.request("GET", "/api/v1/channels");
   CHECK(json::parse(list.body)["channels"][0]["name"] == "studio");
   CHECK(list.body.find(key) == std::string::npos);
 
-  CHECK(client.request("POST", "/api/v1/channels", R"({"name":"studio"})", {{"Content-Type", "application/json"}})
-            .status == 409);
-  CHECK(client.request("POST", "/api/v1/channels", R"({"name":"Bad Name"})", {{"Content-Type", "application/json"}})
-            .status == 400);
-  CHECK(client.request("POST", "/api/v1/channels", R"({"name":7})", {{"Content-Type", "application/json"}}).status ==
-        400);
+  CHECK(client.request("POST", "/api/v1/channels", R"({"name":"studio"})", headers).status == 409);
+  CHECK(client.request("POST", "/api/v1/channels", R"({"name":"Bad Name"})", headers).status == 400);
+  CHECK(client.request("POST", "/api/v1/channels", R"({"name":7})", headers).status == 400);
 }
 
 TEST_CASE("an oversized head gets 431 and the server still answers the next client") {

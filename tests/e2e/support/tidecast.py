@@ -111,9 +111,14 @@ class Server:
             return e.code, json.loads(e.read())
 
     def create_channel(self, name):
-        status, body = self.post_json("/api/v1/channels", {"name": name})
-        assert status == 201, body
-        return body["stream_key"]
+        """`tidecast channel add NAME` (an admin-owned channel; creating one over the API needs a
+        signed-in user or a token since accounts exist). Returns the stream key."""
+        out = subprocess.run([BIN, "--config", self.config_path, "channel", "add", name], capture_output=True,
+                             timeout=30)
+        assert out.returncode == 0, out.stderr.decode()
+        m = re.search(rb"stream key: (\S+)", out.stdout)
+        assert m, out.stdout
+        return m.group(1).decode()
 
     def rtmp_url(self, key):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
