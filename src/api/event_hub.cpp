@@ -68,8 +68,21 @@ void EventHub::stop() {
 
 void EventHub::subscribe(std::shared_ptr<http::ResponseStream> stream, VideoFilter filter) {
   stream->push("retry: 3000\n\n");  // EventSource: reconnect after 3 s
+  bool need_baseline = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_) return stream->end();
+    need_baseline = !have_baseline_;
+  }
+  // The hub was idle: what exists now is the baseline, so anything that
+  // changes from here on (even before the next tick) counts as a change.
+  std::optional<Seen> baseline;
+  if (need_baseline) baseline = look();
   std::lock_guard lock(mutex_);
-  if (stopped_) return stream->end();
+  if (baseline && !have_baseline_) {
+    seen_ = std::move(*baseline);
+    have_baseline_ = true;
+  }
   subscribers_.push_back({std::move(stream), std::move(filter), true});
 }
 
@@ -78,15 +91,7 @@ std::size_t EventHub::subscribers() const {
   return subscribers_.size();
 }
 
-void EventHub::poll() {
-  {
-    std::lock_guard lock(mutex_);
-    std::erase_if(subscribers_, [](const Subscriber& s) { return s.stream->closed(); });
-    if (subscribers_.empty()) {
-      seen_ = {};  // nobody listens: look again only when someone does
-      return;
-    }
-  }
+std::optional<EventHub::Seen> EventHub::look() {
   Seen now;
   try {
     for (auto& v : sources_.videos()) {
@@ -96,13 +101,27 @@ void EventHub::poll() {
     // Newest first: the first job seen for a video is its latest.
     for (const auto& job : sources_.jobs()) now.jobs.try_emplace(job.video_id, job_event(job));
     for (const auto& channel : sources_.live()) now.live[channel] = true;
-    if (failing_) log_.info("events", "catalog readable again");
-    failing_ = false;
   } catch (const std::exception& e) {
-    if (!failing_) log_.warn("events", "look failed error=\"{}\"", e.what());
-    failing_ = true;
-    return;
+    if (!failing_.exchange(true)) log_.warn("events", "look failed error=\"{}\"", e.what());
+    return std::nullopt;
   }
+  if (failing_.exchange(false)) log_.info("events", "catalog readable again");
+  return now;
+}
+
+void EventHub::poll() {
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(subscribers_, [](const Subscriber& s) { return s.stream->closed(); });
+    if (subscribers_.empty()) {
+      seen_ = {};  // nobody listens: look again only when someone does
+      have_baseline_ = false;
+      return;
+    }
+  }
+  auto looked = look();
+  if (!looked) return;
+  Seen now = std::move(*looked);
 
   struct Event {
     std::string name;
@@ -142,7 +161,7 @@ void EventHub::poll() {
                                       video->state == catalog::VideoState::processing);
     if (video) events.push_back({"job", data, video, unfinished, changed});
   }
-  const bool first_look = seen_.videos.empty() && seen_.jobs.empty() && seen_.live.empty();
+  const bool first_look = !have_baseline_;
 
   for (auto& s : subscribers_) {
     std::string out;
@@ -155,6 +174,7 @@ void EventHub::poll() {
     if (!out.empty()) s.stream->push(std::move(out));
   }
   seen_ = std::move(now);  // after the fan-out: the events point into both looks
+  have_baseline_ = true;
   std::erase_if(subscribers_, [](const Subscriber& s) { return s.stream->closed(); });
 }
 

@@ -8,11 +8,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,8 @@ class EventHub {
   };
 
   void arm();
+  // One look at the sources; nullopt (logged once) when they fail.
+  std::optional<Seen> look();
 
   boost::asio::io_context& ioc_;
   core::Logger& log_;
@@ -69,8 +73,9 @@ class EventHub {
   mutable std::mutex mutex_;  // subscribers_ and seen_
   std::vector<Subscriber> subscribers_;
   Seen seen_;
+  bool have_baseline_ = false;  // seen_ is a real look (false while nobody listens)
   bool stopped_ = false;
-  bool failing_ = false;  // a look failed: logged once until one succeeds
+  std::atomic<bool> failing_{false};  // a look failed: logged once until one succeeds
 };
 
 }  // namespace tidecast::api

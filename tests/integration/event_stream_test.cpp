@@ -257,3 +257,23 @@ TEST_CASE("GET /api/v1/events needs credentials") {
   const HttpReply reply = http_get(server.http_port(), "/api/v1/events");
   CHECK(reply.status == 401);
 }
+
+TEST_CASE("the event hub takes its baseline at the first subscription: a change before the first tick is news") {
+  net::io_context ioc;
+  core::Logger log{core::LogLevel::off};
+  std::vector<catalog::Video> videos(1);
+  videos[0].id = "old";
+  videos[0].state = catalog::VideoState::ready;
+  api::EventHub hub(ioc, log, {[&] { return videos; }, [] { return std::vector<catalog::Job>{}; },
+                               [] { return std::vector<std::string>{}; }});
+  auto stream = std::make_shared<http::ResponseStream>();
+  hub.subscribe(stream, {});
+  catalog::Video quick;  // uploaded and converted before the hub's next look
+  quick.id = "quick";
+  quick.state = catalog::VideoState::ready;
+  videos.push_back(quick);
+  hub.poll();
+  const auto sent = stream->take().bytes;
+  CHECK(sent.find(R"({"id":"quick","state":"ready"})") != std::string::npos);
+  CHECK(sent.find("\"old\"") == std::string::npos);
+}
