@@ -86,7 +86,13 @@ function startUpload(file) {
   let speed = 0;  // bytes/s, smoothed
   const upload = new tus.Upload(file, {
     endpoint: '/api/v1/uploads',
-    retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+    retryDelays: [0, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000],
+    // A dropped connection (no response at all) or a server hiccup: try again
+    // and resume from the server's offset; a refusal (4xx) is final.
+    onShouldRetry(error) {
+      const status = error?.originalResponse?.getStatus?.() ?? 0;
+      return status === 0 || status >= 500 || status === 409 || status === 423;
+    },
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', title: titleOf(file.name) },
     headers: { 'X-CSRF-Token': csrfToken() },
     removeFingerprintOnSuccess: true,

@@ -38,6 +38,7 @@ const player = {
   stalls: 0,
   errors: [],
   ended: false,
+  liveChecks: 0,  // looks at /api/v1/live for the end of a live stream
   levels: () => (adapter ? adapter.levels() : []),
   setLevel(index) {
     requestedLevel = Number(index);
@@ -175,6 +176,7 @@ function watchLiveEnd(channel) {
   let seenLive = false;
   const check = async () => {
     if (ended) return;
+    player.liveChecks += 1;
     let entry = null;
     let reachable = true;
     try {

@@ -37,6 +37,7 @@ const browser = await chromium.launch({
 let context = null;
 let page = null;
 const consoleErrors = [];
+const navigations = [];  // [time, url] of main-frame navigations, for diagnostics
 
 async function newContext(viewport = { width: 1280, height: 800 }) {
   await context?.close().catch(() => {});
@@ -48,6 +49,9 @@ async function newContext(viewport = { width: 1280, height: 800 }) {
   });
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
   page.on('dialog', (dialog) => dialog.accept());  // confirmations: yes
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) navigations.push([Date.now(), frame.url()]);
+  });
 }
 
 function parseViewport(text) {
@@ -211,14 +215,23 @@ const handlers = {
 
   // Uploads `file` through the upload page; reports the progress bar's values
   // while uploading, the conversion text seen, and the link at the end.
-  async upload({ file, timeout = 180, throttle_bytes_per_second: throttle = 0 }) {
+  // With drop_after_ms, the network goes away for drop_ms in the middle of it.
+  async upload({ file, timeout = 180, throttle_bytes_per_second: throttle = 0, drop_after_ms: dropAfter = 0, drop_ms: dropFor = 3000 }) {
     await goto('/upload.html');
     await page.waitForSelector('#drop');
-    if (throttle) {
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Network.emulateNetworkConditions', {
-        offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: throttle,
-      });
+    const cdp = await context.newCDPSession(page);
+    const network = (offline) => cdp.send('Network.emulateNetworkConditions', {
+      offline, latency: 0, downloadThroughput: -1, uploadThroughput: throttle || -1,
+    });
+    if (throttle) await network(false);
+    let dropped = false;
+    if (dropAfter) {
+      setTimeout(async () => {
+        await network(true);
+        dropped = true;
+        await sleep(dropFor);
+        await network(false);
+      }, dropAfter);
     }
     await page.evaluate(() => {
       window.__seen = { upload: [], conversion: [], details: [] };
@@ -238,6 +251,7 @@ const handlers = {
     const link = await page.locator('#uploads a.watch-link').first().getAttribute('href').catch(() => null);
     return {
       done,
+      dropped,
       link,
       video_id: await page.locator('#uploads .upload').first().getAttribute('data-video').catch(() => null),
       upload_values: seen.upload,
@@ -309,6 +323,7 @@ const handlers = {
 
   // fetch() from the page (its cookies): status and parsed JSON if any.
   async fetch({ path, method = 'GET', body = null, csrf = false }) {
+    if (!page.url().startsWith(base)) await goto('/favicon.svg');  // same origin, so the page's cookies go along
     return page.evaluate(async ({ path: p, method: m, body: b, csrf: c }) => {
       const headers = { 'Content-Type': 'application/json' };
       if (c) {
@@ -332,7 +347,7 @@ const handlers = {
   },
 
   async console_errors() {
-    return { errors: [...consoleErrors] };
+    return { errors: [...consoleErrors], navigations: navigations.slice(-8).map(([t, url]) => [Date.now() - t, url]) };
   },
 };
 

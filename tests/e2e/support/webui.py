@@ -17,6 +17,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+from support.accounts import create_user  # noqa: F401  (re-exported for the web tests)
 from support.browser import BROWSER_DIR, CHROMIUM, ensure_installed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,7 +40,8 @@ class WebUi:
         self.stderr: list[str] = []
         threading.Thread(target=lambda: self.stderr.extend(self.proc.stderr), daemon=True).start()
 
-    def call(self, cmd: str, timeout: float = 240, **fields) -> dict:
+    def call(self, cmd: str, reply_timeout: float = 300, **fields) -> dict:
+        """Runs one command; `fields` go to it (including its own `timeout`, in seconds)."""
         self.proc.stdin.write(json.dumps({"cmd": cmd, **fields}) + "\n")
         self.proc.stdin.flush()
         reply: dict = {}
@@ -51,8 +53,8 @@ class WebUi:
             done.set()
 
         threading.Thread(target=read, daemon=True).start()
-        if not done.wait(timeout):
-            raise AssertionError(f"browser command {cmd} did not answer in {timeout} s; stderr: {''.join(self.stderr)}")
+        if not done.wait(reply_timeout):
+            raise AssertionError(f"browser command {cmd} did not answer in {reply_timeout} s; stderr: {''.join(self.stderr)}")
         if not reply.get("ok"):
             raise AssertionError(f"browser command {cmd} failed: {reply}; stderr: {''.join(self.stderr)[-2000:]}")
         return reply
@@ -72,11 +74,3 @@ class WebUi:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def create_user(server, name: str, password: str, role: str = "artist") -> None:
-    """`tidecast admin create-user NAME --role ROLE` with the password on stdin."""
-    from support.tidecast import BIN
-    out = subprocess.run([BIN, "--config", server.config_path, "admin", "create-user", name, "--role", role],
-                         input=password + "\n", capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stdout + out.stderr
