@@ -11,6 +11,9 @@ import { csrfToken, requireSession, sessionExpired } from './session.js';
 
 const VIDEO_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'ts', 'mts', 'm2ts', 'avi', 'flv', 'mpg', 'mpeg', 'wmv', '3gp', 'ogv'];
 let maxBytes = 0;  // from Tus-Max-Size; 0 = unknown
+// ?chunk_kb=N overrides the request size (tests use small chunks).
+const chunkKb = Number(new URLSearchParams(location.search).get('chunk_kb'));
+const chunkSize = chunkKb > 0 ? chunkKb * 1024 : 32 * 1024 * 1024;
 const byVideo = new Map();  // video id -> row controller
 
 function extension(name) {
@@ -86,12 +89,20 @@ function startUpload(file) {
   let speed = 0;  // bytes/s, smoothed
   const upload = new tus.Upload(file, {
     endpoint: '/api/v1/uploads',
+    // One request per chunk: proxies with a body limit pass, and a broken
+    // connection costs at most one chunk before the upload resumes.
+    chunkSize,
     retryDelays: [0, 1000, 2000, 3000, 5000, 10000, 20000, 30000, 60000],
     // A dropped connection (no response at all) or a server hiccup: try again
     // and resume from the server's offset; a refusal (4xx) is final.
-    onShouldRetry(error) {
+    onShouldRetry(error, attempt) {
       const status = error?.originalResponse?.getStatus?.() ?? 0;
-      return status === 0 || status >= 500 || status === 409 || status === 423;
+      const retry = status === 0 || status >= 500 || status === 409 || status === 423;
+      if (retry) {
+        ui.detail.textContent = `Connection lost; trying again (attempt ${attempt + 1})… The upload resumes where it stopped.`;
+        ui.row.dataset.retries = String(attempt + 1);
+      }
+      return retry;
     },
     metadata: { filename: file.name, filetype: file.type || 'application/octet-stream', title: titleOf(file.name) },
     headers: { 'X-CSRF-Token': csrfToken() },

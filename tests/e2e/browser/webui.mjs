@@ -216,8 +216,8 @@ const handlers = {
   // Uploads `file` through the upload page; reports the progress bar's values
   // while uploading, the conversion text seen, and the link at the end.
   // With drop_after_ms, the network goes away for drop_ms in the middle of it.
-  async upload({ file, timeout = 180, throttle_bytes_per_second: throttle = 0, drop_after_ms: dropAfter = 0, drop_ms: dropFor = 3000 }) {
-    await goto('/upload.html');
+  async upload({ file, timeout = 180, throttle_bytes_per_second: throttle = 0, drop_after_ms: dropAfter = 0, drop_ms: dropFor = 3000, chunk_kb: chunkKb = 0 }) {
+    await goto(chunkKb ? `/upload.html?chunk_kb=${chunkKb}` : '/upload.html');
     await page.waitForSelector('#drop');
     const cdp = await context.newCDPSession(page);
     const network = (offline) => cdp.send('Network.emulateNetworkConditions', {
@@ -225,14 +225,13 @@ const handlers = {
     });
     if (throttle) await network(false);
     let dropped = false;
-    if (dropAfter) {
-      setTimeout(async () => {
-        await network(true);
-        dropped = true;
-        await sleep(dropFor);
-        await network(false);
-      }, dropAfter);
-    }
+    const drop = dropAfter ? (async () => {
+      await sleep(dropAfter);
+      await network(true);
+      dropped = true;
+      await sleep(dropFor);
+      await network(false);
+    })() : Promise.resolve();
     await page.evaluate(() => {
       window.__seen = { upload: [], conversion: [], details: [] };
       const list = document.querySelector('#uploads');
@@ -247,6 +246,7 @@ const handlers = {
     await page.setInputFiles('#file-input', file);
     const done = await page.waitForSelector('#uploads .upload a.watch-link, #uploads .badge-failed', { timeout: timeout * 1000 })
       .then(() => true).catch(() => false);
+    await drop;  // the network is back before anything else happens
     const seen = await page.evaluate(() => window.__seen);
     const link = await page.locator('#uploads a.watch-link').first().getAttribute('href').catch(() => null);
     return {
@@ -258,6 +258,7 @@ const handlers = {
       conversion_values: seen.conversion,
       details: seen.details,
       final_text: await page.locator('#uploads .upload').first().innerText(),
+      retries: Number(await page.locator('#uploads .upload').first().getAttribute('data-retries')) || 0,
     };
   },
 
