@@ -91,6 +91,18 @@ class WebUpload(unittest.TestCase):
         self.assertEqual(deleted["rows"], 0)
         self.assertEqual(self.ui.call("fetch", path=f"/api/v1/videos/{self.video_id}")["status"], 404)
 
+    def test_4_failed_conversion_shows_its_reason_and_retries(self):
+        junk = os.path.join(self.tmp.name, "broken.mp4")
+        with open(junk, "wb") as f:
+            f.write(os.urandom(200_000))
+        report = self.ui.call("upload", file=junk)
+        self.assertTrue(report["done"], report)
+        self.assertIn("failed", report["final_text"].lower(), report)
+        retried = self.ui.call("retry_video", video_id=report["video_id"])
+        self.assertIn("Conversion failed:", retried["reason"])
+        self.assertGreater(len(retried["reason"]), len("Conversion failed: "))
+        self.assertEqual(retried["status"], "Conversion queued again.", retried)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

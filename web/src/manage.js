@@ -57,14 +57,18 @@ function render() {
   const list = byId('manage-list');
   const items = [...videos.values()].sort((a, b) => (b.created_at ?? 0) - (a.created_at ?? 0));
   list.replaceChildren(...items.map(row));
-  status(items.length ? '' : 'You have no videos yet. Upload one on the Upload page.');
+  if (!items.length) status('You have no videos yet. Upload one on the Upload page.');
 }
+
+let first = true;  // the first load replaces "Loading…"
 
 async function load() {
   try {
     const { videos: mine } = await listVideos({ mine: true, limit: 200 });
     videos.clear();
     for (const v of mine) videos.set(v.id, v);
+    if (first) status('');
+    first = false;
     render();
   } catch (e) {
     status(`Couldn't load your videos: ${e.message}.`);
@@ -74,8 +78,8 @@ async function load() {
 async function retry(id) {
   try {
     await send('POST', `/api/v1/videos/${encodeURIComponent(id)}/retry`);
-    status('Conversion queued again.');
     await load();
+    status('Conversion queued again.');
   } catch (e) {
     status(`Couldn't retry: ${e.message}.`);
   }
