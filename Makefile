@@ -66,7 +66,7 @@ clean:
 # once fixed (the regular test suite replays that corpus).
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD_DIR ?= build-fuzz
-FUZZ_TARGETS ?= rtmp_chunk
+FUZZ_TARGETS ?= rtmp_chunk url_signer
 
 fuzz:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTIDECAST_FUZZ=ON -DTIDECAST_TESTS=OFF

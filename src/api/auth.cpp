@@ -34,8 +34,9 @@ bool is_state_changing(http::Verb method) {
 }
 
 std::optional<std::string> Authenticator::session_secret(const http::RequestHead& head) {
-  for (auto it = head.find(http::beast_http::field::cookie);
-       it != head.end() && it->name() == http::beast_http::field::cookie; ++it) {
+  // A client may split its cookies over several Cookie headers.
+  const auto [first, last] = head.equal_range(http::beast_http::field::cookie);
+  for (auto it = first; it != last; ++it) {
     if (const auto value = http::find_cookie(it->value(), kSessionCookie); value && !value->empty()) {
       return std::string(*value);
     }

@@ -44,6 +44,18 @@ bool secure_request(const http::RequestHead& head, const http::ClientInfo& clien
   return client.loopback && head["X-Forwarded-Proto"] == "https";
 }
 
+// The client a login attempt is counted against: the peer, or behind a proxy
+// on this machine the address the proxy appended to X-Forwarded-For.
+std::string client_key(const http::RequestHead& head, const http::ClientInfo& client) {
+  const std::string_view forwarded = head["X-Forwarded-For"];
+  if (!client.loopback || forwarded.empty()) return client.address;
+  std::string_view last = forwarded.substr(forwarded.rfind(',') + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+  if (last.empty() || last.size() > 64) return client.address;
+  return std::string(last);
+}
+
 nlohmann::json principal_json(const Principal& p) {
   nlohmann::json out = {{"user",
                          {{"id", p.user_id ? nlohmann::json(*p.user_id) : nlohmann::json(nullptr)},
@@ -63,8 +75,9 @@ http::Response login(SessionState& state, const http::Request& request, const ht
     return http::make_json_error(Status::unsupported_media_type, "unsupported_media_type",
                                  "send {\"username\",\"password\"} as application/json");
   }
-  if (const auto wait = state.limiter.attempt(context.client.address, core::unix_now_ms())) {
-    state.log.warn("accounts", "login rate limited remote={}", context.client.address);
+  const std::string client = client_key(request, context.client);
+  if (const auto wait = state.limiter.attempt(client, core::unix_now_ms())) {
+    state.log.warn("accounts", "login rate limited remote={:?}", client);
     http::Response res = http::make_json_error(Status::too_many_requests, "rate_limited",
                                                fmt::format("too many login attempts; try again in {} s", wait));
     res.set(field::retry_after, std::to_string(wait));
@@ -83,13 +96,14 @@ http::Response login(SessionState& state, const http::Request& request, const ht
   const auto credentials = state.auth.users().credentials(*name);
   const bool ok = core::verify_password(credentials ? credentials->second : state.dummy(), *password);
   if (!credentials || !ok) {
-    state.log.info("accounts", "login failed user={:?} remote={}", *name, context.client.address);
+    state.log.info("accounts", "login failed user={:?} remote={:?}", *name, client);
     return invalid_credentials();
   }
   const auto now = core::unix_now_ms() / 1000;
   const auto created = state.auth.sessions().create(credentials->first, state.options.lifetime_seconds, now);
-  state.log.info("accounts", "login user={} role={} remote={}", credentials->first.name,
-                 catalog::to_string(credentials->first.role), context.client.address);
+  state.log.info("accounts", "login user={} role={} remote={:?}", credentials->first.name,
+                 catalog::to_string(credentials->first.role), client);
+  state.auth.sessions().remove_expired(now);
   Principal p;
   p.via = Principal::Via::session;
   p.user_id = credentials->first.id;

@@ -65,8 +65,6 @@ http::Response tus_error(Status status, std::string_view code, std::string_view 
   return res;
 }
 
-void add_tus_to_error(http::Response& res) { add_tus(res); }
-
 std::string cut(std::string text, std::size_t max) {
   if (text.size() > max) text.resize(max);
   return text;
@@ -80,7 +78,7 @@ std::variant<Principal, http::Response> check_tus(const http::RequestHead& head,
     return res;
   }
   auto checked = deps.auth.require(head);
-  if (auto* error = std::get_if<http::Response>(&checked)) add_tus_to_error(*error);
+  if (auto* error = std::get_if<http::Response>(&checked)) add_tus(*error);
   return checked;
 }
 

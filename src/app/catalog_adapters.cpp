@@ -25,6 +25,8 @@ std::string CatalogRecordings::begin_recording(const live::ChannelRef& channel) 
   video.origin = catalog::VideoOrigin::live;
   video.channel_id = channel.id;
   video.state = catalog::VideoState::processing;
+  // The recording belongs to whoever owns the channel.
+  if (const auto row = channels_.find_by_name(channel.name)) video.owner_id = row->owner_id;
   return videos_.create(video).id;
 }
 

@@ -16,13 +16,15 @@ class CatalogChannelDirectory : public live::ChannelDirectory {
 
 class CatalogRecordings : public live::RecordingCatalog {
  public:
-  explicit CatalogRecordings(catalog::VideoRepository& videos) : videos_(videos) {}
+  CatalogRecordings(catalog::VideoRepository& videos, catalog::ChannelRepository& channels)
+      : videos_(videos), channels_(channels) {}
   std::string begin_recording(const live::ChannelRef& channel) override;
   void finish_recording(const std::string& video_id, const live::RecordingSummary& summary) override;
   void fail_recording(const std::string& video_id, const std::string& reason) override;
 
  private:
   catalog::VideoRepository& videos_;
+  catalog::ChannelRepository& channels_;
 };
 
 }  // namespace tidecast::app

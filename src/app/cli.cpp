@@ -33,13 +33,16 @@ Commands:
                              create a channel and print its stream key (shown once)
   channel list               list channels
   channel rotate-key NAME    issue a new stream key for a channel
-  token add NAME             create an API token for uploads and print it (shown once)
-  token list                 list API tokens (names and last use, never the tokens)
-  token revoke NAME          delete an API token; it stops working at once
+  token add NAME             create an API token (admin rights) and print it (shown once)
+  token list                 list these command-line tokens (names and last use, never
+                             the tokens; users manage their own at /api/v1/tokens)
+  token revoke NAME          delete a command-line token; it stops working at once
   admin create-user NAME [--role admin|artist]
                              create a user (default role: artist); the password is read
                              from stdin (one line); when stdin is empty a password is
                              generated and printed once
+  admin reset-password NAME  set a new password (stdin, or generated when empty); the
+                             user's sessions end
   admin list-users           list users and their roles
   admin delete-user NAME     delete a user: their sessions and tokens end, their channels
                              and videos pass to the admins
@@ -237,6 +240,17 @@ int admin_command(const Config& config, const Options& options) {
     if (generated) std::printf("password: %s\n(generated; shown only this once)\n", password.c_str());
     return 0;
   }
+  if (cmd.size() == 3 && cmd[1] == "reset-password") {
+    if (!catalog.users().find_by_name(cmd[2])) throw catalog::InvalidInput(fmt::format("no user named \"{}\"", cmd[2]));
+    std::string password = read_password_line();
+    const bool generated = password.empty();
+    if (generated) password = core::generate_password();
+    if (password.size() < 8) throw catalog::InvalidInput("the password must have at least 8 characters");
+    catalog.users().set_password_hash(cmd[2], core::hash_password(password));
+    std::printf("password changed: %s (signed out everywhere)\n", cmd[2].c_str());
+    if (generated) std::printf("password: %s\n(generated; shown only this once)\n", password.c_str());
+    return 0;
+  }
   if (cmd.size() == 2 && cmd[1] == "list-users") {
     for (const auto& user : catalog.users().list()) {
       std::printf("%s\t%s\tcreated=%lld\n", user.name.c_str(), std::string(catalog::to_string(user.role)).c_str(),
@@ -250,7 +264,8 @@ int admin_command(const Config& config, const Options& options) {
     return 0;
   }
   throw UsageError(
-      "usage: tidecast admin create-user NAME [--role admin|artist] | admin list-users | admin delete-user NAME");
+      "usage: tidecast admin create-user NAME [--role admin|artist] | admin reset-password NAME | admin list-users | "
+      "admin delete-user NAME");
 }
 
 int transcode_command(const Config& config, const Options& options) {

@@ -255,7 +255,7 @@ void Server::start() {
 
   s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
   s.channel_directory = std::make_unique<app::CatalogChannelDirectory>(s.catalog->channels());
-  s.recordings = std::make_unique<app::CatalogRecordings>(s.catalog->videos());
+  s.recordings = std::make_unique<app::CatalogRecordings>(s.catalog->videos(), s.catalog->channels());
   const auto& l = s.config.live;
   auto cache = std::make_shared<live::SegmentCacheBudget>();
   cache->budget = l.cache_bytes;

@@ -18,10 +18,17 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// A user's token is stored as "<user id>/<name>" so names are unique per user
+// ('/' is not allowed in names, so these never meet command-line names).
+std::string stored_name(std::string_view name, std::optional<std::int64_t> user_id) {
+  return user_id ? fmt::format("{}/{}", *user_id, name) : std::string(name);
+}
+
 ApiToken read_token(const Statement& row) {
   ApiToken token{row.column_int(0), row.column_text(1), row.column_int(2), std::nullopt, std::nullopt};
   if (!row.column_is_null(3)) token.last_used_at = row.column_int(3);
   token.user_id = row.column_optional_int(4);
+  if (token.user_id) token.name = token.name.substr(token.name.find('/') + 1);
   return token;
 }
 
@@ -41,12 +48,13 @@ CreatedToken TokenRepository::create(std::string_view name, std::optional<std::i
   if (!is_valid_token_name(name)) {
     throw InvalidInput(fmt::format("token name \"{}\" is invalid: use 1-64 letters, digits, '.', '-' or '_'", name));
   }
+  const std::string stored = stored_name(name, user_id);
   auto existing = db_.prepare("SELECT 1 FROM api_tokens WHERE name = ?");
-  existing.bind(1, name);
+  existing.bind(1, stored);
   if (existing.step()) throw Conflict(fmt::format("a token named \"{}\" already exists", name));
   std::string secret = std::string(kPrefix) + core::random_token(24);
   auto insert = db_.prepare("INSERT INTO api_tokens (name, token_hash, created_at, user_id) VALUES (?, ?, ?, ?)");
-  insert.bind_all(name, core::sha256_hex(secret), unix_now());
+  insert.bind_all(stored, core::sha256_hex(secret), unix_now());
   if (user_id) {
     insert.bind(4, *user_id);
   } else {
@@ -54,13 +62,13 @@ CreatedToken TokenRepository::create(std::string_view name, std::optional<std::i
   }
   insert.run();
   auto stmt = db_.prepare(fmt::format("SELECT {} FROM api_tokens WHERE name = ?", kColumns));
-  stmt.bind(1, name);
+  stmt.bind(1, stored);
   stmt.step();
   return CreatedToken{read_token(stmt), std::move(secret)};
 }
 
 std::vector<ApiToken> TokenRepository::list() {
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM api_tokens ORDER BY name", kColumns));
+  auto stmt = db_.prepare(fmt::format("SELECT {} FROM api_tokens WHERE user_id IS NULL ORDER BY name", kColumns));
   std::vector<ApiToken> out;
   while (stmt.step()) out.push_back(read_token(stmt));
   return out;
@@ -84,7 +92,7 @@ bool TokenRepository::revoke_id(std::int64_t id, std::optional<std::int64_t> use
 }
 
 bool TokenRepository::revoke(std::string_view name) {
-  db_.prepare("DELETE FROM api_tokens WHERE name = ?").bind_all(name).run();
+  db_.prepare("DELETE FROM api_tokens WHERE name = ? AND user_id IS NULL").bind_all(name).run();
   return db_.changes() > 0;
 }
 

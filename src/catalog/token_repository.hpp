@@ -33,11 +33,13 @@ class TokenRepository {
  public:
   explicit TokenRepository(Database& db) : db_(db) {}
 
-  // Throws InvalidInput for a bad name, Conflict when the name is taken.
+  // Throws InvalidInput for a bad name, Conflict when the name is taken (names
+  // are unique among command-line tokens, and per user among user tokens).
   CreatedToken create(std::string_view name, std::optional<std::int64_t> user_id = std::nullopt);
+  // Command-line tokens only (user tokens are listed per user).
   std::vector<ApiToken> list();
   std::vector<ApiToken> list_for_user(std::int64_t user_id);
-  // False when no token has that name.
+  // A command-line token by name; false when there is none.
   bool revoke(std::string_view name);
   // Revokes by id, only when the token belongs to `user_id` (nullopt: any
   // token). False when there was no such token.

@@ -82,6 +82,16 @@ bool UserRepository::remove(std::string_view name) {
   return db_.changes() > 0;
 }
 
+bool UserRepository::set_password_hash(std::string_view name, std::string_view password_hash) {
+  const auto user = find_by_name(name);
+  if (!user) return false;
+  Transaction tx(db_);
+  db_.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind_all(password_hash, user->id).run();
+  db_.prepare("DELETE FROM sessions WHERE user_id = ?").bind_all(user->id).run();
+  tx.commit();
+  return true;
+}
+
 std::int64_t UserRepository::count() {
   auto stmt = db_.prepare("SELECT COUNT(*) FROM users");
   stmt.step();

@@ -41,6 +41,8 @@ class UserRepository {
   std::vector<User> list();
   // False when no user has that name.
   bool remove(std::string_view name);
+  // New password hash; the user's sessions end. False when no user has that name.
+  bool set_password_hash(std::string_view name, std::string_view password_hash);
   std::int64_t count();
 
  private:

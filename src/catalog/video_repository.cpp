@@ -177,17 +177,19 @@ void VideoRepository::set_owner(std::string_view id, std::optional<std::int64_t>
 }
 
 bool VideoRepository::retry_failed_upload(std::string_view id, std::int64_t now_ms) {
-  Transaction tx(db_);
+  // No transaction: this connection is shared by the HTTP threads. The job goes
+  // in first, so a crash in between leaves a queued job (which converts the
+  // video) rather than a pending video that nothing will ever pick up.
   db_.prepare(
-         "UPDATE videos SET state = 'pending', failure_reason = NULL, updated_at = ? "
+         "INSERT INTO jobs (video_id, kind, state, created_at) SELECT id, 'convert', 'queued', ? FROM videos "
          "WHERE id = ? AND state = 'failed' AND origin = 'upload'")
       .bind_all(now_ms, id)
       .run();
   if (db_.changes() == 0) return false;
-  db_.prepare("INSERT INTO jobs (video_id, kind, state, created_at) VALUES (?, 'convert', 'queued', ?)")
-      .bind_all(id, now_ms)
+  db_.prepare(
+         "UPDATE videos SET state = 'pending', failure_reason = NULL, updated_at = ? WHERE id = ? AND state = 'failed'")
+      .bind_all(now_ms, id)
       .run();
-  tx.commit();
   return true;
 }
 

@@ -101,8 +101,8 @@ class VideoRepository {
   // Throws InvalidInput for a bad visibility or over-long text; false when unknown.
   bool update(std::string_view id, const VideoPatch& patch);
   void set_owner(std::string_view id, std::optional<std::int64_t> owner_id);
-  // A failed upload goes back to pending with a fresh queued conversion job,
-  // in one transaction. False (nothing changed) unless the video is a failed upload.
+  // A failed upload goes back to pending with a fresh queued conversion job.
+  // False (nothing changed) unless the video is a failed upload.
   bool retry_failed_upload(std::string_view id, std::int64_t now_ms);
   void set_state(std::string_view id, VideoState state, std::string_view failure_reason = {});
   void set_media_info(std::string_view id, std::int64_t duration_ms, std::int64_t width, std::int64_t height);

@@ -60,6 +60,11 @@ TEST_CASE("sessions: only the hash is stored, they expire, and end with their us
   const auto again = sessions.create(alice, 3600, 1000);
   CHECK(sessions.remove(again.secret));
   CHECK_FALSE(sessions.remove(again.secret));
+  const auto reset = sessions.create(alice, 3600, 1000);
+  CHECK(catalog.users().set_password_hash("alice", "h2"));
+  CHECK(catalog.users().credentials("alice")->second == "h2");
+  CHECK_FALSE(sessions.find(reset.secret, 2000));  // a new password signs out everywhere
+  CHECK_FALSE(catalog.users().set_password_hash("nobody", "h"));
   const auto third = sessions.create(alice, 3600, 1000);
   catalog.users().remove("alice");
   CHECK_FALSE(sessions.find(third.secret, 2000));
@@ -201,4 +206,28 @@ TEST_CASE("migration 4 keeps existing rows and makes them admin-owned") {
   const auto old = catalog.channels().find_by_name("old");
   REQUIRE(old);
   CHECK_FALSE(old->owner_id);
+}
+
+TEST_CASE("token names are unique per user, and command-line commands see only command-line tokens") {
+  TempDir dir;
+  Catalog catalog(dir.path() / "t.db");
+  const User alice = catalog.users().create("alice", "h", Role::artist);
+  const User bob = catalog.users().create("bob", "h", Role::artist);
+  auto& tokens = catalog.tokens();
+  const auto cli = tokens.create("laptop");
+  const auto a = tokens.create("laptop", alice.id);
+  const auto b = tokens.create("laptop", bob.id);
+  CHECK(a.token.name == "laptop");
+  CHECK(a.token.user_id == alice.id);
+  CHECK_THROWS_AS(tokens.create("laptop", alice.id), Conflict);
+  CHECK_THROWS_AS(tokens.create("laptop"), Conflict);
+  CHECK(tokens.verify(b.secret)->name == "laptop");
+  CHECK(tokens.list().size() == 1);
+  CHECK(tokens.list_for_user(alice.id).size() == 1);
+  CHECK(tokens.revoke("laptop"));  // the command-line one
+  CHECK(tokens.verify(a.secret));
+  CHECK_FALSE(tokens.verify(cli.secret));
+  CHECK_FALSE(tokens.revoke_id(a.token.id, bob.id));
+  CHECK(tokens.revoke_id(a.token.id, alice.id));
+  CHECK_FALSE(tokens.verify(a.secret));
 }

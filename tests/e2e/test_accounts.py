@@ -11,7 +11,8 @@ the login rate limit, ownership of channels and videos, and the catalog API
 - videos: limit/offset/total, title search (LIKE wildcards are literal), PATCH validation, retry of
   failed uploads, DELETE removes files
 - API tokens over the API: created (shown once), used as Bearer, revoked
-- login attempts per IP per minute: 429 with Retry-After
+- login attempts per IP per minute: 429 with Retry-After (per X-Forwarded-For client behind a local proxy)
+- live recordings belong to the channel's owner
 """
 import os
 import sys
@@ -102,6 +103,16 @@ class Accounts(unittest.TestCase):
         self.assertEqual(self.cli("admin", "delete-user", "dave").returncode, 0)
         self.assertEqual(dave.call("GET", "/api/v1/session")[0], 401)
         self.assertIn(b"--role", subprocess.run([BIN, "--help"], capture_output=True).stdout)
+        # A password reset ends the user's sessions; the new password works, the old one not.
+        create_user(self.server, "erin", "erin-secret-1")
+        erin = Browser(self.server)
+        self.assertEqual(erin.login("erin", "erin-secret-1")[0], 200)
+        reset = subprocess.run([BIN, "--config", self.server.config_path, "admin", "reset-password", "erin"],
+                               input=b"erin-secret-2\n", capture_output=True, timeout=60)
+        self.assertEqual(reset.returncode, 0, reset.stderr)
+        self.assertEqual(erin.call("GET", "/api/v1/session")[0], 401)
+        self.assertEqual(Browser(self.server).login("erin", "erin-secret-1")[0], 401)
+        self.assertEqual(Browser(self.server).login("erin", "erin-secret-2")[0], 200)
 
     def test_login_and_logout(self):
         b = Browser(self.server)
@@ -181,6 +192,10 @@ class Accounts(unittest.TestCase):
             entry = next(c for c in request(self.server, "GET", "/api/v1/channels")[2]["channels"]
                          if c["name"] == "alice-live")
             self.assertTrue(entry["live"])
+            # The recording belongs to the channel's owner.
+            mine = self.alice.call("GET", "/api/v1/videos?mine=1")[2]["videos"]
+            self.assertIn("live", [v["origin"] for v in mine])
+            self.assertNotIn("live", [v["origin"] for v in self.bob.call("GET", "/api/v1/videos?mine=1")[2]["videos"]])
             self.assertEqual(self.alice.call("DELETE", "/api/v1/channels/alice-live")[0], 409)
         finally:
             ffmpeg.kill()
@@ -291,7 +306,15 @@ class LoginRateLimit(unittest.TestCase):
             status, headers, body = b.login("eve", "eve-secret-1")
             self.assertEqual((status, body["error"]["code"]), (429, "rate_limited"))
             self.assertGreaterEqual(int(headers["retry-after"]), 1)
+            deadline = time.time() + 10  # the harness copies the server's output to its log asynchronously
+            while "login rate limited" not in server.read_log() and time.time() < deadline:
+                time.sleep(0.1)
             self.assertIn("login rate limited", server.read_log())
+            # Behind a proxy on this machine, each forwarded client has its own budget.
+            proxied = [request(server, "POST", "/api/v1/session", {"username": "eve", "password": "nope-nope"},
+                               {"X-Forwarded-For": f"203.0.113.7, {ip}"})[0]
+                       for ip in ("198.51.100.1", "198.51.100.1", "198.51.100.1", "198.51.100.1", "198.51.100.2")]
+            self.assertEqual(proxied, [401, 401, 401, 429, 401])
         finally:
             server.close()
 
