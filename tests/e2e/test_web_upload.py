@@ -71,6 +71,12 @@ class WebUpload(unittest.TestCase):
         self.assertTrue(played["started"], played)
         self.assertGreaterEqual(played["advanced"], 4.0, played)
         self.assertEqual(played["errors"], [], played)
+        keys = self.ui.call("shortcuts")
+        self.assertFalse(keys["before"]["paused"], keys)
+        self.assertTrue(keys["afterK"]["paused"], keys)          # k pauses
+        self.assertNotEqual(keys["afterM"]["muted"], keys["afterK"]["muted"], keys)  # m toggles mute
+        self.assertLess(keys["afterLeft"]["time"], keys["afterM"]["time"] - 3, keys)  # ← goes back 5 s
+        self.assertFalse(keys["afterSpace"]["paused"], keys)     # space plays again
 
     def test_2_wrong_type_and_too_large_refused_on_the_page(self):
         wrong = self.ui.call("refuse_file", name="notes.txt", mime="text/plain", size=100)

@@ -213,6 +213,26 @@ const handlers = {
     return result;
   },
 
+  // Presses the watch page's shortcuts on the current page and reports what each did.
+  async shortcuts() {
+    const v = () => page.evaluate(() => {
+      const video = document.querySelector('#video');
+      return { paused: video.paused, muted: video.muted, time: video.currentTime };
+    });
+    await page.locator('h1').click();  // focus on the page, not on a control
+    const before = await v();
+    await page.keyboard.press('k');
+    const afterK = await v();
+    await page.keyboard.press('m');
+    const afterM = await v();
+    await page.keyboard.press('ArrowLeft');
+    const afterLeft = await v();
+    await page.keyboard.press(' ');
+    await sleep(300);
+    const afterSpace = await v();
+    return { before, afterK, afterM, afterLeft, afterSpace };
+  },
+
   // Uploads `file` through the upload page; reports the progress bar's values
   // while uploading, the conversion text seen, and the link at the end.
   // With drop_after_ms, the network goes away for drop_ms in the middle of it.
