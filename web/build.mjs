@@ -28,6 +28,10 @@ async function bundle() {
     entryPoints: {
       app: 'src/app.js',
       watch: 'src/watch.js',
+      signin: 'src/signin.js',
+      golive: 'src/golive.js',
+      upload: 'src/upload.js',
+      manage: 'src/manage.js',
       'engine-hls': 'src/player/engine-hls.js',
       'engine-dash': 'src/player/engine-dash.js',
       style: 'src/style.css',
@@ -37,12 +41,12 @@ async function bundle() {
     format: 'esm',
     target: 'es2020',
     minify: true,
-    // The engines are separate bundles loaded on demand by watch.js.
+    // The engines are separate bundles loaded on demand by the pages that play video.
     plugins: [{
       name: 'sibling-engines',
       setup(build) {
         build.onResolve({ filter: /^\.\/engine-(hls|dash)\.js$/ }, (args) => (
-          args.importer.endsWith('watch.js') ? { path: args.path, external: true } : undefined));
+          args.importer.includes('/player/') ? undefined : { path: args.path, external: true }));
       },
     }],
     write: false,

@@ -35,6 +35,9 @@ void add_live_routes(http::Router& router, live::LiveService& live, const Channe
                       {"bitrate", s.bitrate},
                       {"viewers", s.viewers},
                       {"segments", s.segments},
+                      {"recording_id", s.recording_id},
+                      {"keyframe_interval", s.keyframe_interval},
+                      {"dropped_frames", s.dropped_frames},
                       {"hls", fmt::format("/live/{}/master.m3u8", s.channel)},
                       {"dash", fmt::format("/live/{}/manifest.mpd", s.channel)}});
     }

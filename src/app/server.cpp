@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/auth.hpp"
+#include "api/events_routes.hpp"
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
@@ -49,6 +50,7 @@ struct Server::Impl {
 
   void wire_routes();
   void wire_metrics();
+  void wire_events();
   http::Response handle_http(const http::Request& request, const http::ClientInfo& client);
   void count_http_rejection(std::string_view kind);
   void run_io_threads();
@@ -76,6 +78,7 @@ struct Server::Impl {
   std::unique_ptr<live::LiveService> live;
   std::unique_ptr<vod::VodService> vod;  // outlives the HTTP sessions streaming uploads into it
   std::unique_ptr<rtmp::Server> rtmp;
+  std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -108,9 +111,33 @@ void Server::Impl::wire_routes() {
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "miss"}})};
   api::add_media_routes(router, *live, catalog->videos(), channel_visibility, *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
+  wire_events();
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
+}
+
+void Server::Impl::wire_events() {
+  api::EventSources sources{[this] { return catalog->videos().list(100); },
+                            [this] { return catalog->jobs().list(100); },
+                            [this] {
+                              std::vector<std::string> names;
+                              for (const auto& channel : live->live_channels()) {
+                                auto status = channel->status();
+                                if (status.publishing) names.push_back(std::move(status.channel));
+                              }
+                              return names;
+                            }};
+  events = std::make_unique<api::EventHub>(ioc, log, std::move(sources));
+  api::add_event_routes(router, *events,
+                        [this](const http::Request& request, const http::RouteContext&) -> std::optional<api::VideoFilter> {
+                          const auto who = auth->resolve(request);
+                          if (!who) return std::nullopt;
+                          if (who->admin()) return api::VideoFilter{};  // admins (and CLI tokens) see every video
+                          return api::VideoFilter{[user = who->user_id](const catalog::Video& video) {
+                            return user && video.owner_id == user;
+                          }};
+                        });
 }
 
 void Server::Impl::wire_metrics() {
@@ -279,6 +306,7 @@ void Server::start() {
   s.http->listen(http_address.host, http_address.port);
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
   s.http->start();
+  s.events->start();
   s.rtmp->start();
   s.run_io_threads();
   s.running = true;
@@ -309,6 +337,7 @@ void Server::stop() {
   // ends its playlists and finishes its recording (on the CPU pool).
   s.rtmp->stop();
   s.http->stop();
+  s.events->stop();
   wait_until([&] { return s.rtmp->active_connections() == 0; }, std::chrono::seconds(2));
   s.live->stop();
   // Let responses in flight finish, then let the io threads run out of work

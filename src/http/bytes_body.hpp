@@ -15,10 +15,15 @@
 
 namespace tidecast::http {
 
+class ResponseStream;
+
 struct BytesBody {
   struct value_type {
     std::shared_ptr<const void> owner;  // null for static storage
     std::string_view bytes;
+    // Set for long-lived responses (http/response_stream.hpp): the session
+    // sends the head, then the stream's bytes as they come; `bytes` is unused.
+    std::shared_ptr<ResponseStream> stream = {};
   };
 
   static std::uint64_t size(const value_type& body) { return body.bytes.size(); }

@@ -7,6 +7,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <fmt/format.h>
+
+#include <boost/asio/write.hpp>
+
 #include <algorithm>
 #include <chrono>
 
@@ -35,6 +39,7 @@ Session::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared
 
 Session::~Session() {
   abort_stream();
+  if (out_stream_) out_stream_->detach();
   --shared_->connections;
   shared_->sessions.remove(id_);
 }
@@ -47,7 +52,8 @@ void Session::run() {
 void Session::request_close() {
   net::post(stream_.get_executor(), [self = shared_from_this()] {
     self->closing_ = true;
-    if (!self->writing_) self->close();
+    // A long-lived response would never finish by itself: cut it now.
+    if (!self->writing_ || self->out_stream_) self->close();
   });
 }
 
@@ -171,8 +177,76 @@ void Session::on_read(beast::error_code ec) {
   shared_->log.debug("http", "request remote={} method={} target={} status={}", client_.address,
                      std::string(request.method_string()), std::string(request.target()), response.result_int());
   response.version(request.version());
+  if (auto stream = response.body().stream) {
+    if (request.method() != Verb::head && request.version() == 11) return begin_response_stream(std::move(response));
+    stream->detach();  // HEAD (or HTTP/1.0): the head only, no stream
+    response.body().stream.reset();
+    response.keep_alive(false);
+    return write(std::move(response));
+  }
   response.keep_alive(keep_alive && !closing_ && !shared_->stopping);
   write(std::move(response));
+}
+
+void Session::begin_response_stream(Response response) {
+  out_stream_ = response.body().stream;
+  response_ = std::move(response);
+  response_.body().stream.reset();
+  response_.chunked(true);
+  response_.keep_alive(false);  // the stream ends with the connection
+  writing_ = true;
+  serializer_.emplace(response_);
+  stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  beast::http::async_write_header(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->on_stream_head(ec);
+  });
+}
+
+void Session::on_stream_head(beast::error_code ec) {
+  writing_ = false;
+  if (ec || closing_ || shared_->stopping) return close();
+  heartbeat_.emplace(stream_.get_executor());
+  arm_heartbeat();
+  out_stream_->on_ready([weak = weak_from_this()] {
+    if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->pump(); });
+  });
+  pump();
+}
+
+void Session::arm_heartbeat() {
+  heartbeat_->expires_after(out_stream_->options().heartbeat_interval);
+  heartbeat_->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->out_stream_ || self->stream_finished_) return;
+    self->out_stream_->push(self->out_stream_->options().heartbeat);
+    self->arm_heartbeat();
+  });
+}
+
+void Session::pump() {
+  if (!out_stream_ || writing_ || stream_finished_ || !stream_.socket().is_open()) return;
+  auto taken = out_stream_->take();
+  if (taken.bytes.empty() && !taken.finished) return;
+  chunk_out_.clear();
+  if (!taken.bytes.empty()) chunk_out_ = fmt::format("{:x}\r\n{}\r\n", taken.bytes.size(), taken.bytes);
+  if (taken.finished) {
+    chunk_out_ += "0\r\n\r\n";
+    stream_finished_ = true;
+  }
+  writing_ = true;
+  stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  net::async_write(stream_, net::buffer(chunk_out_),
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_write(ec); });
+}
+
+void Session::on_stream_write(beast::error_code ec) {
+  writing_ = false;
+  if (ec == beast::error::timeout) {
+    shared_->log.info("http", "write timeout remote={} limit_seconds={} (event stream)", client_.address,
+                      shared_->limits.write_timeout_seconds);
+    if (shared_->on_reject) shared_->on_reject("write_timeout");
+  }
+  if (ec || closing_ || stream_finished_) return close();
+  pump();
 }
 
 void Session::begin_stream(StreamStart start) {
@@ -371,6 +445,10 @@ void Session::drain_some() {
 }
 
 void Session::close() {
+  if (out_stream_) {
+    out_stream_->detach();
+    if (heartbeat_) heartbeat_->cancel();
+  }
   beast::error_code ignored;
   stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   stream_.socket().close(ignored);

@@ -1,11 +1,13 @@
 #pragma once
 // Internal to the HTTP server: the shared state and one connection's session.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include <atomic>
 #include <memory>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "core/session_registry.hpp"
+#include "http/response_stream.hpp"
 #include "http/server.hpp"
 
 namespace tidecast::http {
@@ -72,6 +75,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void drain_and_close();
   void drain_some();
   void close();
+  // Long-lived responses (http/response_stream.hpp): the head, then chunks as
+  // the producer pushes them, one write in flight, a heartbeat timer.
+  void begin_response_stream(Response response);
+  void on_stream_head(boost::beast::error_code ec);
+  void arm_heartbeat();
+  void pump();
+  void on_stream_write(boost::beast::error_code ec);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -93,6 +103,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool closing_ = false;
   Response response_;  // the one write in flight
+  std::shared_ptr<ResponseStream> out_stream_;
+  std::optional<boost::beast::http::response_serializer<BytesBody>> serializer_;
+  std::optional<boost::asio::steady_timer> heartbeat_;
+  std::string chunk_out_;  // the chunk being written
+  bool stream_finished_ = false;
 };
 
 }  // namespace tidecast::http

@@ -100,12 +100,18 @@ LiveStatus LiveChannel::status() const {
 }
 
 void LiveChannel::on_info(const media::StreamInfo& info) {
+  last_keyframe_ms_ = -1;  // a new period may restart the clock
   close_period();
   start_period(info);
 }
 
 void LiveChannel::on_packet(const media::PacketPtr& packet) {
   if (!segmenter_) return;
+  if (packet->kind == TrackKind::video && packet->keyframe && packet->timescale > 0) {
+    const std::int64_t ms = packet->pts * 1000 / packet->timescale;
+    if (last_keyframe_ms_ >= 0 && ms > last_keyframe_ms_) keyframe_interval_ = (ms - last_keyframe_ms_) / 1000.0;
+    last_keyframe_ms_ = ms;
+  }
   if (ladder_) ladder_->push(packet);
   accept_segments(segmenter_->push(*packet));
 }
@@ -397,6 +403,8 @@ void LiveChannel::publish_snapshot() {
   for (const auto& track : tracks_) status_.segments = std::max<std::uint32_t>(status_.segments, track.all_segments.size());
   status_.recording_id = recording_id_;
   status_.rungs = ladder_ ? ladder_->stats().rungs : std::vector<transcode::RungStats>{};
+  status_.keyframe_interval = keyframe_interval_;
+  status_.dropped_frames = reader_ ? reader_->stats().dropped_packets : 0;
   status_.bitrate = 0;
   for (const auto& track : tracks_) {
     const auto& d = track.description;

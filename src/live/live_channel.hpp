@@ -59,6 +59,8 @@ struct LiveStatus {
   std::uint32_t segments = 0;
   std::string recording_id;
   std::size_t viewers = 0;
+  double keyframe_interval = 0;     // seconds between the source's last two video keyframes (0: not yet known)
+  std::uint64_t dropped_frames = 0;  // source packets the segmenter's reader dropped (whole GOPs, when it fell behind)
   std::vector<transcode::RungStats> rungs;  // the ladder below the passthrough, if any
 };
 
@@ -119,6 +121,8 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
 
   // Strand-only state.
   std::shared_ptr<media::StreamReader> reader_;
+  std::int64_t last_keyframe_ms_ = -1;  // source video keyframe times, on the channel's strand
+  double keyframe_interval_ = 0;
   std::optional<package::Segmenter> segmenter_;  // passthrough video + audio
   std::unique_ptr<transcode::LadderTranscoder> ladder_;
   std::vector<std::optional<package::Segmenter>> rung_segmenters_;

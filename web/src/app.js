@@ -1,21 +1,25 @@
-// Home page: live channels and recent videos, each linking to the watch page.
-import { listLive, listVideos } from './api.js';
+// Home page: live channels first, then recent videos (or search results for ?q=).
+import { listLive, listVideos, videoUrls } from './api.js';
+import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
 import { formatDuration } from './format.js';
-import { showServerVersion } from './footer.js';
+import { thumbnail } from './thumb.js';
 
-const LIVE_REFRESH_MS = 15000;
+const LIVE_REFRESH_MS = 10000;
+const query = new URLSearchParams(location.search).get('q')?.trim() ?? '';
 
 function watchUrl(params) {
   return `/watch.html?${new URLSearchParams(params)}`;
 }
 
-function card({ href, title, meta, badge }) {
-  const heading = href ? el('a', { href }, title) : title;
+function card({ href, title, meta, thumb, badge }) {
+  const heading = href ? el('a', { href, class: 'card-link' }, title) : title;
   return el('li', { class: 'card' },
-    badge ? el('span', { class: `badge badge-${badge.kind}` }, badge.text) : null,
-    el('h3', {}, heading),
-    meta ? el('p', { class: 'meta' }, meta) : null);
+    thumb,
+    el('div', { class: 'card-body' },
+      badge ? el('span', { class: `badge badge-${badge.kind}` }, badge.text) : null,
+      el('h3', {}, heading),
+      meta ? el('p', { class: 'meta' }, meta) : null));
 }
 
 function render(list, status, items, emptyText) {
@@ -25,17 +29,14 @@ function render(list, status, items, emptyText) {
 }
 
 function liveCard(channel) {
-  const meta = [
-    channel.title && channel.title !== channel.channel ? channel.channel : '',
-    channel.height ? `${channel.height}p` : '',
-    typeof channel.viewers === 'number' ? `${channel.viewers} watching` : '',
-  ];
-  // A channel whose publisher dropped stays listed for a while: say so.
   const publishing = channel.publishing !== false;
+  const viewers = typeof channel.viewers === 'number' ? `${channel.viewers} watching` : '';
+  const meta = [channel.height ? `${channel.height}p` : '', viewers].filter(Boolean).join(' · ');
   return card({
     href: watchUrl({ channel: channel.channel }),
     title: channel.title || channel.channel,
-    meta: meta.filter(Boolean).join(' · '),
+    meta,
+    thumb: thumbnail({ poster: channel.poster ?? null, name: channel.channel, label: viewers }),
     badge: publishing ? { kind: 'live', text: 'Live' } : { kind: 'pending', text: 'Reconnecting' },
   });
 }
@@ -52,12 +53,14 @@ async function loadLive() {
 }
 
 function videoCard(video) {
-  const ready = Boolean(video.hls || video.dash);
-  const meta = [formatDuration(video.duration_ms), video.height ? `${video.height}p` : ''].filter(Boolean).join(' · ');
+  const urls = videoUrls(video);
+  const ready = Boolean(urls.hls || urls.dash);
+  const duration = formatDuration(video.duration_ms);
   return card({
     href: ready ? watchUrl({ video: video.id }) : null,
     title: video.title || video.id,
-    meta,
+    meta: [video.height ? `${video.height}p` : '', video.origin === 'live' ? 'Live recording' : ''].filter(Boolean).join(' · '),
+    thumb: thumbnail({ poster: urls.poster, name: video.title || video.id, label: duration }),
     badge: ready ? null : { kind: video.state === 'failed' ? 'failed' : 'pending', text: video.state || 'pending' },
   });
 }
@@ -66,16 +69,26 @@ async function loadVideos() {
   const list = byId('video-list');
   const status = byId('video-status');
   try {
-    const videos = await listVideos();
-    render(list, status, videos.map(videoCard), 'No videos yet.');
+    const { videos } = await listVideos({ q: query, limit: 48 });
+    render(list, status, videos.map(videoCard), query ? `No videos match "${query}".` : 'No videos yet.');
   } catch (error) {
     render(list, status, [], `Couldn't load videos: ${error.message}.`);
   }
 }
 
+function initSearch() {
+  const input = byId('search-q');
+  input.value = query;
+  if (query) {
+    byId('videos-heading').textContent = `Videos matching "${query}"`;
+    document.title = `${query} · Tidecast`;
+  }
+}
+
+initChrome();
+initSearch();
 loadLive();
 loadVideos();
-showServerVersion();
 setInterval(() => {
   if (document.visibilityState === 'visible') loadLive();
 }, LIVE_REFRESH_MS);

@@ -1,7 +1,7 @@
 // Works out what the watch page should play from its query string:
 // ?channel=<name> or ?video=<id>, plus &engine=hls|dash (default hls) and
 // &debug=1 for the player library's verbose console log.
-import { getVideo, listLive } from './api.js';
+import { getVideo, listLive, videoUrls } from './api.js';
 
 export const ENGINES = ['hls', 'dash'];
 
@@ -17,8 +17,8 @@ function defaultLiveUrl(channel, engine) {
 }
 
 /**
- * Resolves { url, title, kind } for the query, or throws an Error whose
- * message explains why there is nothing to play.
+ * Resolves { kind, url, title, live?, video?, urls? } for the query, or throws
+ * an Error whose message explains why there is nothing to play.
  */
 export async function resolveSource({ channel, video, engine }) {
   if (channel) {
@@ -30,14 +30,18 @@ export async function resolveSource({ channel, video, engine }) {
     } catch {
       entry = null;
     }
-    return { kind: 'live', title: entry?.title || channel, url: entry?.[engine] || defaultLiveUrl(channel, engine) };
+    return { kind: 'live', title: entry?.title || channel, url: entry?.[engine] || defaultLiveUrl(channel, engine), live: entry };
   }
   if (video) {
     const info = await getVideo(video);
-    if (!info) throw new Error(`there is no video "${video}"`);
-    const url = info[engine];
-    if (!url) throw new Error(`"${info.title || video}" is not ready to play (${info.state || 'unknown state'})`);
-    return { kind: 'video', title: info.title || video, url };
+    if (!info) throw new Error(`there is no video "${video}" (it may be private or deleted)`);
+    const urls = videoUrls(info);
+    const url = urls[engine];
+    if (!url) {
+      const why = info.state === 'failed' ? 'its conversion failed' : `it is still being prepared (${info.state || 'unknown state'})`;
+      throw new Error(`"${info.title || video}" cannot play yet: ${why}`);
+    }
+    return { kind: 'video', title: info.title || video, url, video: info, urls };
   }
   throw new Error('nothing to play: open this page with ?channel=NAME or ?video=ID');
 }

@@ -70,6 +70,11 @@ export function attach(video, url, hooks, options = {}) {
       const latency = player.getCurrentLiveLatency();
       return Number.isFinite(latency) && latency - player.getTargetLiveDelay() > BEHIND_SECONDS;
     },
+    latency() {
+      if (!ready || !player.isDynamic()) return null;
+      const latency = player.getCurrentLiveLatency();
+      return Number.isFinite(latency) ? latency : null;
+    },
     seekToLive: () => ready && player.seekToOriginalLive(),
     destroy() {
       ready = false;

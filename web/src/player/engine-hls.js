@@ -25,6 +25,10 @@ function attachNative(video, url, hooks) {
       const edge = liveEdge();
       return isLive() && edge !== null && edge - video.currentTime > BEHIND_SECONDS + 6;
     },
+    latency() {
+      const edge = liveEdge();
+      return isLive() && edge !== null ? Math.max(0, edge - video.currentTime) : null;
+    },
     seekToLive() {
       const edge = liveEdge();
       if (edge !== null) video.currentTime = Math.max(0, edge - 3);
@@ -78,6 +82,7 @@ function attachHlsJs(video, url, hooks, debug) {
       const target = hls.targetLatency ?? 0;
       return live && !destroyed && hls.latency - target > BEHIND_SECONDS;
     },
+    latency: () => (live && !destroyed && Number.isFinite(hls.latency) ? hls.latency : null),
     seekToLive() {
       const position = destroyed ? null : hls.liveSyncPosition;
       if (position !== null && Number.isFinite(position)) video.currentTime = position;

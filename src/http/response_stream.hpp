@@ -1,0 +1,69 @@
+#pragma once
+// Long-lived responses (Server-Sent Events). A handler returns
+// make_stream_response(stream): the session sends the head with chunked
+// transfer encoding, then writes whatever producers push() into the stream,
+// one write in flight, until the producer ends it, the client goes away, the
+// write deadline passes (a client that stops reading) or the server stops.
+// The queue is bounded: a producer that outruns the client ends the stream
+// (an EventSource reconnects and starts from a fresh snapshot), so a slow
+// reader never makes the server hold unbounded memory.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "http/message.hpp"
+
+namespace tidecast::http {
+
+class ResponseStream {
+ public:
+  struct Options {
+    std::size_t max_queued_bytes = 256 * 1024;
+    // Sent whenever this long passes without data (keeps proxies and NATs from
+    // dropping the connection and lets the server notice a client that left).
+    std::chrono::milliseconds heartbeat_interval{15000};
+    std::string heartbeat = ": heartbeat\n\n";
+  };
+
+  ResponseStream() : ResponseStream(Options{}) {}
+  explicit ResponseStream(Options options) : options_(std::move(options)) {}
+
+  // Producer side, any thread. False once the stream is over (ended, client
+  // gone, or this push overflowed the queue): the producer should forget it.
+  bool push(std::string bytes);
+  // The producer is done: queued bytes are still sent, then the response ends.
+  void end();
+  bool closed() const;
+
+  // Session side.
+  struct Taken {
+    std::string bytes;
+    bool finished = false;  // nothing more will come: end the response after `bytes`
+  };
+  Taken take();
+  // Called (from the pushing thread, outside the lock) whenever there is
+  // something to take. Replaces any earlier callback.
+  void on_ready(std::function<void()> wake);
+  // The session is gone: later pushes fail.
+  void detach();
+  const Options& options() const { return options_; }
+
+ private:
+  const Options options_;
+  mutable std::mutex mutex_;
+  std::string queued_;
+  bool ended_ = false;     // no more pushes; finish after the queue drains
+  bool detached_ = false;  // nobody reads any more
+  std::function<void()> wake_;
+};
+
+// A 200 text/event-stream response backed by `stream`.
+Response make_event_stream(std::shared_ptr<ResponseStream> stream);
+
+// One Server-Sent Event: "event: <name>\ndata: <data>\n\n" (data must be one line, e.g. JSON).
+std::string sse_event(std::string_view name, std::string_view data);
+
+}  // namespace tidecast::http
