@@ -128,7 +128,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
 
   // ---- producer side -------------------------------------------------------
 
-  void push(media::PacketPtr packet) {
+  void push(media::PacketPtr packet, bool segment_start) {
     if (!packet || packet->kind != media::TrackKind::video || packet->data.empty()) return;
     std::lock_guard lock(mutex_);
     if (stopped_ || flush_requested_) return;
@@ -139,7 +139,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
       input_clock_ += std::clamp(step, 0.0, 1.0);
     }
     last_input_dts_ = ts;
-    input_.push_back({std::move(packet), input_clock_});
+    input_.push_back({std::move(packet), input_clock_, segment_start});
     check_load_locked(input_clock_);
     if (options_.allow_shedding && queue_seconds_locked() > 2 * config_.shed_queue_seconds) drop_gops_locked();
     schedule_decode_locked();
@@ -297,14 +297,14 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         return;
       }
       if (resync) await_keyframe_ = true;
-      decode_packet(*queued.packet, queued.clock);
+      decode_packet(*queued.packet, queued.clock, queued.segment_start);
     }
     std::lock_guard lock(mutex_);
     decode_scheduled_ = false;
     schedule_decode_locked();
   }
 
-  void decode_packet(const media::Packet& packet, double clock) {
+  void decode_packet(const media::Packet& packet, double clock, bool segment_start) {
     if (await_keyframe_) {
       if (!packet.keyframe) {
         std::lock_guard lock(mutex_);
@@ -316,6 +316,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     }
     const std::int64_t pts = rescale_in(packet.pts, packet.timescale);
     const std::int64_t dts = rescale_in(packet.dts, packet.timescale);
+    if (segment_start) cut_pts_.insert(pts);
     if (packet.keyframe) {
       keyframes_.insert(pts);
       if (!source_cts_) source_cts_ = std::clamp<std::int64_t>(pts - dts, 0, 2 * spec_.timescale);
@@ -343,6 +344,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   void trim_tracking() {
     while (keyframes_.size() > kMaxTrackedTimestamps) keyframes_.erase(keyframes_.begin());
     while (clock_of_.size() > kMaxTrackedTimestamps) clock_of_.erase(clock_of_.begin());
+    while (cut_pts_.size() > kMaxTrackedTimestamps) cut_pts_.erase(cut_pts_.begin());
   }
 
   void finish_decoding() {
@@ -415,6 +417,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     if (decoded->pts == AV_NOPTS_VALUE) decoded->pts = last_pts_ + std::max<std::int64_t>(1, last_step_);
     const std::int64_t pts = decoded->pts;
     const bool source_key = keyframes_.erase(pts) > 0;
+    const bool caller_cut = cut_pts_.erase(pts) > 0;
     double clock = fallback_clock;
     if (auto it = clock_of_.find(pts); it != clock_of_.end()) {
       clock = it->second;
@@ -446,8 +449,12 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     last_pts_ = pts;
     const std::int64_t elapsed = continuous_ - last_forced_;
     bool force = frames_seen_ == 0;
-    if (!force && source_key && elapsed + last_step_ / 2 >= segment_ticks_) force = true;
-    if (!force && elapsed >= max_segment_ticks_) force = true;
+    if (options_.caller_cuts) {
+      force = force || caller_cut;
+    } else {
+      if (!force && source_key && elapsed + last_step_ / 2 >= segment_ticks_) force = true;
+      if (!force && elapsed >= max_segment_ticks_) force = true;
+    }
     if (force) last_forced_ = continuous_;
     ++frames_seen_;
 
@@ -698,6 +705,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   struct Queued {
     media::PacketPtr packet;
     double clock = 0;
+    bool segment_start = false;
   };
 
   const VideoSourceSpec spec_;
@@ -741,6 +749,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   double frame_rate_ = 0;  // source's, or estimated; -1 = unknown (see dispatch)
   std::vector<std::pair<FramePtr, double>> held_;
   std::set<std::int64_t> keyframes_;
+  std::set<std::int64_t> cut_pts_;  // source PTS the caller marked as segment starts (caller_cuts)
   std::map<std::int64_t, double> clock_of_;
   std::optional<std::int64_t> source_cts_;
   bool await_keyframe_ = true;  // start (and resume after errors/drops) on a keyframe
@@ -773,8 +782,8 @@ LadderTranscoder::~LadderTranscoder() {
 const std::vector<RungPlan>& LadderTranscoder::rungs() const {
   return impl_->plans_;
 }
-void LadderTranscoder::push(media::PacketPtr packet) {
-  impl_->push(std::move(packet));
+void LadderTranscoder::push(media::PacketPtr packet, bool segment_start) {
+  impl_->push(std::move(packet), segment_start);
 }
 void LadderTranscoder::flush(std::function<void()> done) {
   impl_->flush(std::move(done));

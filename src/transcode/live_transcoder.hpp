@@ -80,6 +80,12 @@ struct LadderOptions {
   // where finishing sooner matters more than sharing the CPU).
   int x264_threads = -1;
   std::size_t rung_queue_frames = 8;  // decoded frames waiting per rung before decoding pauses
+  // true: IDRs go exactly where push(packet, true) marked a segment start (the
+  // caller's segmenter cut the passthrough there), plus the first frame; the
+  // built-in rule above is not used. Live uses this, so a rung's keyframes are
+  // the passthrough's segment boundaries by construction, after GOP drops,
+  // decode errors and timestamp jumps too.
+  bool caller_cuts = false;
 };
 
 struct RungStats {
@@ -125,7 +131,9 @@ class LadderTranscoder {
   const std::vector<RungPlan>& rungs() const;
 
   // Video packets of the source (others are ignored). Never blocks.
-  void push(media::PacketPtr packet);
+  // `segment_start`: the passthrough's segmenter opened a segment at this
+  // packet (used with LadderOptions::caller_cuts).
+  void push(media::PacketPtr packet, bool segment_start = false);
   // End of input: decodes and encodes everything queued, flushes every rung,
   // then calls `done` (on a pool thread). No push() after this.
   void flush(std::function<void()> done);
