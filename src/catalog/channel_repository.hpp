@@ -48,6 +48,11 @@ class ChannelRepository {
   std::optional<Channel> find_by_stream_key(std::string_view stream_key);
   // Issues a new key; the old one stops working at once.
   std::optional<std::string> regenerate_key(std::string_view name);
+  // The channel's ladder choice (JSON text, transcode::LadderChoice), or
+  // nullopt for the configured ladder. set_ladder returns false when there is
+  // no channel of that name; nullopt clears the choice.
+  bool set_ladder(std::string_view name, std::optional<std::string_view> ladder_json);
+  std::optional<std::string> ladder(std::int64_t channel_id);
 
  private:
   Database& db_;

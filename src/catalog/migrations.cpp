@@ -88,6 +88,10 @@ constexpr Migration kMigrations[] = {
       ALTER TABLE jobs ADD COLUMN heartbeat_at INTEGER;
       CREATE INDEX jobs_by_video ON jobs(video_id);
     )sql"},
+    // A channel's own ladder choice (JSON, see transcode::LadderChoice); NULL = the configured ladder.
+    {6, R"sql(
+      ALTER TABLE channels ADD COLUMN ladder TEXT;
+    )sql"},
 };
 
 }  // namespace
