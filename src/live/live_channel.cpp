@@ -322,10 +322,11 @@ bool LiveChannel::join_rung(std::size_t index, const media::Packet& packet) {
     d.frame_rate = r.info->video->frame_rate;
     add_init_segment(d.id, init);
   }
-  if (r.waiting > 0) {
-    log_.info("live", "rung joined channel={} rung={} segment_index={} after_packets={}", channel_.name, r.track,
+  if (r.joined || r.waiting > 0) {
+    log_.info("live", "rung joined channel={} rung={} segment_index={} dropped_packets={}", channel_.name, r.track,
               at->number - 1, r.waiting);
   }
+  r.joined = true;
   r.waiting = 0;
   return true;
 }

@@ -143,6 +143,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
     bool active = true;                      // false while shed (or failed)
     bool blocked = false;                    // cannot rejoin in this period (init segment changed)
     std::uint64_t waiting = 0;               // packets dropped while waiting for an aligned IDR
+    bool joined = false;                     // joined once in this period (later joins are logged)
   };
   std::vector<RungState> rungs_;
   TranscodeConfig period_ladder_;  // options_.ladder narrowed by the channel's choice (this publish)
