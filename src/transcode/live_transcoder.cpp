@@ -180,6 +180,9 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     s.decode_errors = decode_errors_;
     s.dropped_packets = dropped_packets_;
     s.skipped_packets = skipped_packets_;
+    s.size_changes = size_changes_;
+    s.timestamp_jumps = timestamp_jumps_;
+    s.corrupt_frames = corrupt_frames_;
     s.failed = failed_;
     for (const auto& rung : rungs_) {
       RungStats r;
@@ -429,12 +432,15 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         ++skipped_packets_;
         return;
       }
+      source_width_ = decoded->width;
+      source_height_ = decoded->height;
       started_ = true;
       last_pts_ = pts;
       encoder_pts_ = 0;
       continuous_ = 0;
       last_forced_ = 0;
     }
+    note_bad_input(*decoded, frames_seen_ > 0 ? pts - last_pts_ : 0);
     const std::int64_t step = pts - last_pts_;
     const std::int64_t max_step = std::llround(kMaxEncoderStepSeconds * spec_.timescale);
     if (frames_seen_ > 0) encoder_pts_ += std::clamp<std::int64_t>(step, 1, max_step);
@@ -479,6 +485,49 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
       item.clock = clock;
       item.force_idr = force;
       enqueue_locked(i, std::move(item));
+    }
+  }
+
+  // Bad input the decoder got through: logged with the stream name (first
+  // event of each kind, then every 100th) and counted in stats().
+  void note_bad_input(const AVFrame& frame, std::int64_t step) {
+    const auto every = [](std::uint64_t n) { return n == 1 || n % 100 == 0; };
+    if (frame.width != source_width_ || frame.height != source_height_) {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = ++size_changes_;
+      }
+      if (options_.log && every(n)) {
+        options_.log->warn("transcode", "source size changed stream={} from={}x{} to={}x{} changes={} (scaled into the "
+                           "planned rungs)", options_.name, source_width_, source_height_, frame.width, frame.height, n);
+      }
+      source_width_ = frame.width;
+      source_height_ = frame.height;
+    }
+    const auto second = static_cast<std::int64_t>(spec_.timescale);
+    if (step > 5 * second || step < -second) {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = ++timestamp_jumps_;
+      }
+      if (options_.log && every(n)) {
+        options_.log->warn("transcode", "source timestamp jump stream={} step_ms={} jumps={} (output keeps the source "
+                           "timestamps; the clock for x264 steps over it)", options_.name,
+                           step * 1000 / second, n);
+      }
+    }
+    if ((frame.flags & AV_FRAME_FLAG_CORRUPT) != 0 || frame.decode_error_flags != 0) {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = ++corrupt_frames_;
+      }
+      if (options_.log && every(n)) {
+        options_.log->warn("transcode", "corrupt source frame stream={} corrupt_frames={} (concealed by the decoder)",
+                           options_.name, n);
+      }
     }
   }
 
@@ -740,6 +789,9 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   std::uint64_t dropped_packets_ = 0;
   std::uint64_t dropped_events_ = 0;
   std::uint64_t skipped_packets_ = 0;
+  std::uint64_t size_changes_ = 0;
+  std::uint64_t timestamp_jumps_ = 0;
+  std::uint64_t corrupt_frames_ = 0;
   double last_shed_ = -1;
   std::optional<double> calm_since_;
 
@@ -760,6 +812,8 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   std::int64_t continuous_ = 0;
   std::int64_t last_step_ = 0;
   std::int64_t last_forced_ = 0;
+  int source_width_ = 0;
+  int source_height_ = 0;
 };
 
 LadderTranscoder::LadderTranscoder(const media::StreamInfo& source, std::uint32_t timescale, const LadderConfig& config,

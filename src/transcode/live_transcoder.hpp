@@ -37,6 +37,8 @@
 //
 // Bad input. A packet the decoder rejects is counted and logged (once per
 // stream, then every 100th), and decoding resumes at the next keyframe.
+// Source size changes, timestamp jumps and frames the decoder flags corrupt
+// are counted and logged the same way.
 // Source resolution changes are scaled into the planned rung sizes. When the
 // source frame rate is unknown (no VUI timing, no metadata) the first 8
 // frames estimate it, so rung infos carry a real rate (x264's own VUI states
@@ -108,6 +110,9 @@ struct LadderStats {
   std::uint64_t decode_errors = 0;
   std::uint64_t dropped_packets = 0;  // whole GOPs dropped on overflow
   std::uint64_t skipped_packets = 0;  // waiting for a keyframe (start, after an error)
+  std::uint64_t size_changes = 0;     // decoded source size changed (scaled into the planned rungs)
+  std::uint64_t timestamp_jumps = 0;  // source PTS step > 5 s forward or > 1 s back
+  std::uint64_t corrupt_frames = 0;   // frames the decoder flagged corrupt (concealed)
   bool failed = false;                // stopped by an internal error (logged); no more output
   std::vector<RungStats> rungs;
 };

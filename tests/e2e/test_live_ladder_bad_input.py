@@ -66,6 +66,11 @@ class BadInput(unittest.TestCase):
                         self.assertEqual(decode_errors(url, 4), [])
                 log = server.read_log()
                 self.assertNotIn("stopped stream=bad", log)  # the ladder did not give up
+                # Each kind of bad input is noticed and logged once with the channel name.
+                self.assertEqual(log.count("source size changed stream=bad from=1280x720 to=640x360"), 1)
+                self.assertEqual(log.count("source timestamp jump stream=bad"), 1)
+                self.assertIn("stream=bad", next((l for l in log.splitlines()
+                                                  if "corrupt source frame" in l or "decode error" in l), ""))
                 pub.kill()
                 pub.wait()
             finally:
