@@ -13,7 +13,8 @@ looped with -stream_loop and sent with -re -c copy). After a warm-up it samples
 
 N keeps real time when all three hold for every rung of every channel. The run
 stops at the first N that does not. Also reported: the server's CPU-seconds per
-media second (all channels) and the load average, since the machine is shared.
+media second (all channels), the load average and how many cores other
+processes used meanwhile, since the machine is shared.
 
   python3 bench/live_capacity.py [--max-n 5] [--warmup 15] [--measure 40]
 """
@@ -48,6 +49,14 @@ def make_source(directory, seconds=25):
     return path
 
 
+def host_cpu():
+    """(busy, total) jiffies of the whole host, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
 def sample(server):
     out = {}
     for line in server.get("/metrics")[2].decode().splitlines():
@@ -69,6 +78,7 @@ def trial(source, n, warmup, measure):
                                          stderr=subprocess.DEVNULL))
         time.sleep(warmup)
         cpu0, _ = process_usage(server.proc.pid)
+        host0 = host_cpu()
         t0 = time.monotonic()
         speeds, queues = {}, {}
         last = {}
@@ -82,6 +92,10 @@ def trial(source, n, warmup, measure):
                     queues.setdefault((channel, rung), []).append(value)
         wall = time.monotonic() - t0
         cpu1, rss = process_usage(server.proc.pid)
+        host1 = host_cpu()
+        cores = os.cpu_count() or 1
+        host_busy = (host1[0] - host0[0]) / max(1, host1[1] - host0[1])  # share of all cores
+        others = max(0.0, host_busy * cores - (cpu1 - cpu0) / wall)  # cores used by other processes
         sheds = sum(v for (name, _, _), v in last.items() if name.endswith("shed_total"))
         rungs = sorted(speeds)
         mean_speed = {k: statistics.mean(v) for k, v in speeds.items()}
@@ -94,7 +108,7 @@ def trial(source, n, warmup, measure):
             "min_mean_speed": min(mean_speed.values()) if mean_speed else 0.0,
             "max_queue_seconds": max(max_queue.values()) if max_queue else 0.0,
             "cpu_per_media_second": (cpu1 - cpu0) / wall,  # all N streams together
-            "peak_rss_mib": rss, "load": os.getloadavg()[0],
+            "peak_rss_mib": rss, "load": os.getloadavg()[0], "other_cores": others,
         }
     finally:
         for p in pubs:
@@ -113,7 +127,8 @@ def run(max_n=5, warmup=15, measure=40):
             print(f"  N={n}: {'real time' if r['ok'] else 'NOT real time'}  sheds={r['sheds']} "
                   f"rungs={r['rungs']} min_mean_speed={r['min_mean_speed']:.3f} "
                   f"max_queue_s={r['max_queue_seconds']:.2f} cpu_s_per_s={r['cpu_per_media_second']:.2f} "
-                  f"peak_rss={r['peak_rss_mib']:.0f}MiB load1={r['load']:.1f}", flush=True)
+                  f"peak_rss={r['peak_rss_mib']:.0f}MiB load1={r['load']:.1f} "
+                  f"cores_used_by_other_processes={r['other_cores']:.2f}", flush=True)
             if not r["ok"]:
                 break
             best = n

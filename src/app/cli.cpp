@@ -180,8 +180,7 @@ int channel_command(const Config& config, const Options& options) {
     if (!catalog.channels().set_ladder(cmd[2], json)) {
       throw catalog::InvalidInput(fmt::format("no channel named \"{}\"", cmd[2]));
     }
-    std::printf("channel %s ladder: %s (from the next publish on)\n", cmd[2].c_str(),
-                json ? json->c_str() : "default");
+    std::printf("channel %s ladder: %s (from the next publish on)\n", cmd[2].c_str(), json ? json->c_str() : "default");
     return 0;
   }
   throw UsageError(

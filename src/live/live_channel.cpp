@@ -1,13 +1,12 @@
 #include "live/live_channel.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cmath>
 #include <map>
 
-#include "package/hls_playlist.hpp"
 #include "core/clock.hpp"
+#include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
 
@@ -286,8 +285,8 @@ bool LiveChannel::join_rung(std::size_t index, const media::Packet& packet) {
   // The rung's first DTS lands where the passthrough put the same source
   // time, so every later timestamp maps identically too.
   const std::uint32_t timescale = segmenter_->track_spec(TrackKind::video).timescale;
-  const double offset = static_cast<double>(packet.dts) / packet.timescale -
-                        static_cast<double>(at->input_dts) / at->input_timescale;
+  const double offset =
+      static_cast<double>(packet.dts) / packet.timescale - static_cast<double>(at->input_dts) / at->input_timescale;
   const std::int64_t start = std::max<std::int64_t>(
       0, static_cast<std::int64_t>(at->start) + std::llround(offset * static_cast<double>(timescale)));
   package::SegmenterOptions options;
@@ -307,7 +306,8 @@ bool LiveChannel::join_rung(std::size_t index, const media::Packet& packet) {
   if (const auto existing = files_.find(init_name); existing != files_.end()) {
     if (*existing->second != init) {
       // Segment URLs are immutable: a new init needs a new period.
-      log_.warn("live", "rung left out channel={} rung={} reason=\"encoder parameter sets changed\" (until the next period)",
+      log_.warn("live",
+                "rung left out channel={} rung={} reason=\"encoder parameter sets changed\" (until the next period)",
                 channel_.name, r.track);
       r.segmenter.reset();
       r.blocked = true;

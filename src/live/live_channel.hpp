@@ -137,13 +137,13 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::optional<package::Segmenter> segmenter_;  // passthrough video + audio
   std::unique_ptr<transcode::LadderTranscoder> ladder_;
   struct RungState {
-    std::string track;                       // "v1".."vN"
-    std::optional<media::StreamInfo> info;   // x264's avcC (on_rung_info)
+    std::string track;                            // "v1".."vN"
+    std::optional<media::StreamInfo> info;        // x264's avcC (on_rung_info)
     std::optional<package::Segmenter> segmenter;  // joined to the passthrough's timeline
-    bool active = true;                      // false while shed (or failed)
-    bool blocked = false;                    // cannot rejoin in this period (init segment changed)
-    std::uint64_t waiting = 0;               // packets dropped while waiting for an aligned IDR
-    bool joined = false;                     // joined once in this period (later joins are logged)
+    bool active = true;                           // false while shed (or failed)
+    bool blocked = false;                         // cannot rejoin in this period (init segment changed)
+    std::uint64_t waiting = 0;                    // packets dropped while waiting for an aligned IDR
+    bool joined = false;                          // joined once in this period (later joins are logged)
   };
   std::vector<RungState> rungs_;
   TranscodeConfig period_ladder_;  // options_.ladder narrowed by the channel's choice (this publish)

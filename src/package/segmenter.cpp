@@ -244,10 +244,9 @@ void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const med
   if (!v.pending.empty()) {
     const std::int64_t elapsed = time - v.pending.front().time;
     const std::int64_t half_frame = (time - *v.last_time) / 2;  // tolerance for millisecond rounding
-    const bool at_target =
-        packet.keyframe &&
-        (options_.cut_at_every_keyframe ||
-         elapsed + half_frame >= seconds_to_ticks(options_.target_duration_seconds, kVideoTimescale));
+    const bool at_target = packet.keyframe && (options_.cut_at_every_keyframe ||
+                                               elapsed + half_frame >=
+                                                   seconds_to_ticks(options_.target_duration_seconds, kVideoTimescale));
     const bool too_long = !at_target && elapsed >= seconds_to_ticks(options_.max_duration_seconds, kVideoTimescale);
     if (too_long) ++stats_.forced_cuts;
     if (at_target || too_long) close_video(time, out);

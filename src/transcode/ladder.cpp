@@ -85,7 +85,8 @@ LadderChoice ladder_choice_from_words(std::string_view words, bool no_source, co
   if (no_source) choice.passthrough = false;
   if (words == "default") return choice;
   if (words == "off") {
-    if (no_source) throw std::invalid_argument("\"off\" offers the source only; it cannot be combined with --no-source");
+    if (no_source)
+      throw std::invalid_argument("\"off\" offers the source only; it cannot be combined with --no-source");
     choice.enabled = false;
     return choice;
   }
@@ -127,8 +128,8 @@ LadderConfig apply_choice(const LadderConfig& config, const LadderChoice& choice
     }
     if (unknown) {
       for (const auto& name : *choice.rungs) {
-        const bool found = std::any_of(config.rungs.begin(), config.rungs.end(),
-                                       [&](const Rung& rung) { return rung.name == name; });
+        const bool found =
+            std::any_of(config.rungs.begin(), config.rungs.end(), [&](const Rung& rung) { return rung.name == name; });
         if (!found) unknown->push_back(name);
       }
     }

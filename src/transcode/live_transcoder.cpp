@@ -499,8 +499,10 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         n = ++size_changes_;
       }
       if (options_.log && every(n)) {
-        options_.log->warn("transcode", "source size changed stream={} from={}x{} to={}x{} changes={} (scaled into the "
-                           "planned rungs)", options_.name, source_width_, source_height_, frame.width, frame.height, n);
+        options_.log->warn("transcode",
+                           "source size changed stream={} from={}x{} to={}x{} changes={} (scaled into the "
+                           "planned rungs)",
+                           options_.name, source_width_, source_height_, frame.width, frame.height, n);
       }
       source_width_ = frame.width;
       source_height_ = frame.height;
@@ -513,9 +515,10 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         n = ++timestamp_jumps_;
       }
       if (options_.log && every(n)) {
-        options_.log->warn("transcode", "source timestamp jump stream={} step_ms={} jumps={} (output keeps the source "
-                           "timestamps; the clock for x264 steps over it)", options_.name,
-                           step * 1000 / second, n);
+        options_.log->warn("transcode",
+                           "source timestamp jump stream={} step_ms={} jumps={} (output keeps the source "
+                           "timestamps; the clock for x264 steps over it)",
+                           options_.name, step * 1000 / second, n);
       }
     }
     if ((frame.flags & AV_FRAME_FLAG_CORRUPT) != 0 || frame.decode_error_flags != 0) {
