@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -65,6 +66,11 @@ class RestoredRung(unittest.TestCase):
         cls.publisher = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i",
                                           source, "-c", "copy", "-f", "flv", cls.server.rtmp_url(key)])
         cls.server.wait_for("/live/restore/master.m3u8", timeout=30)
+        # A viewer (hls.js, automatic level choice) watches through the shed and the restore.
+        cls.through = {}
+        cls.watcher = threading.Thread(target=lambda: cls.through.update(
+            play(cls.server.url("/watch.html?channel=restore&engine=hls"), seconds=40)), daemon=True)
+        cls.watcher.start()
         # Shed during the noise ...
         wait(lambda: (rung(cls.server, "540p") or {}).get("shed_count", 0) > 0, 45, "the 540p rung to be shed")
         sequence, segments = playlist(cls.server, "v0")
@@ -75,6 +81,7 @@ class RestoredRung(unittest.TestCase):
             seq, segs = playlist(cls.server, "v1")
             return r and r["active"] and seq is not None and seq > cls.shed_after and len(segs) >= 3
         wait(restored, 60, "the 540p rung to come back with 3 segments")
+        cls.watcher.join(120)
 
     @classmethod
     def tearDownClass(cls):
@@ -124,7 +131,14 @@ class RestoredRung(unittest.TestCase):
         if rung(self.server, "360p")["shed_count"] == 0:  # on a busy machine it may have been shed too
             self.assertIn('<Representation id="v2"', mpd)
 
-    def test_3_hls_js_switches_to_the_restored_rung_and_keeps_playing(self):
+    def test_3_hls_js_plays_on_through_the_shed_and_the_restore(self):
+        report = self.through
+        self.assertTrue(report.get("started"), report)
+        self.assertGreaterEqual(report["advanced"], 30.0, report)
+        self.assertEqual(report["stalls"], 0, report)
+        self.assertEqual(report["errors"], [], report)
+
+    def test_4_hls_js_switches_to_the_restored_rung_and_keeps_playing(self):
         url = self.server.url("/watch.html?channel=restore&engine=hls")
         levels = play(url, seconds=2)["levels"]
         heights = [level["height"] for level in levels]
