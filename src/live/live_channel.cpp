@@ -479,8 +479,8 @@ package::Presentation LiveChannel::dash_presentation() const {
 
 bool LiveChannel::rung_complete(const package::TrackDescription& rung,
                                 const package::TrackDescription& reference) const {
-  // Per period of the reference: the same first segment, no hole, and at most
-  // two segments behind at the end (the encoders trail the passthrough).
+  // Per period of the reference: the same first segment and no hole. A rung
+  // trailing the passthrough at the live edge (its encoders lag) stays listed.
   struct Span {
     std::uint32_t first = 0;
     std::uint32_t last = 0;
@@ -500,7 +500,7 @@ bool LiveChannel::rung_complete(const package::TrackDescription& rung,
     const auto it = own.find(period);
     if (it == own.end()) return false;
     const Span& o = it->second;
-    if (o.first != ref.first || o.count != o.last - o.first + 1 || o.last + 2 < ref.last) return false;
+    if (o.first != ref.first || o.count != o.last - o.first + 1) return false;
   }
   return true;
 }
