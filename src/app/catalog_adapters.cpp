@@ -11,7 +11,10 @@ std::optional<live::ChannelRef> CatalogChannelDirectory::find_by_stream_key(cons
   if (stream_key.empty()) return std::nullopt;
   const auto channel = channels_.find_by_stream_key(stream_key);
   if (!channel) return std::nullopt;
-  live::ChannelRef ref{channel->id, channel->name, channel->title, {}, {}};
+  live::ChannelRef ref;
+  ref.id = channel->id;
+  ref.name = channel->name;
+  ref.title = channel->title;
   if (const auto ladder = channels_.ladder(channel->id)) {
     try {
       ref.ladder = transcode::parse_ladder_choice(*ladder);
