@@ -11,7 +11,18 @@ std::optional<live::ChannelRef> CatalogChannelDirectory::find_by_stream_key(cons
   if (stream_key.empty()) return std::nullopt;
   const auto channel = channels_.find_by_stream_key(stream_key);
   if (!channel) return std::nullopt;
-  return live::ChannelRef{channel->id, channel->name, channel->title};
+  live::ChannelRef ref;
+  ref.id = channel->id;
+  ref.name = channel->name;
+  ref.title = channel->title;
+  if (const auto ladder = channels_.ladder(channel->id)) {
+    try {
+      ref.ladder = transcode::parse_ladder_choice(*ladder);
+    } catch (const std::exception& e) {
+      ref.ladder_error = e.what();
+    }
+  }
+  return ref;
 }
 
 std::string CatalogRecordings::begin_recording(const live::ChannelRef& channel) {

@@ -17,6 +17,7 @@
 #include "core/password.hpp"
 #include "transcode/av_util.hpp"
 #include "transcode/file_transcode.hpp"
+#include "transcode/ladder.hpp"
 #include "tidecast/server.hpp"
 
 namespace tidecast::app {
@@ -33,6 +34,10 @@ Commands:
                              create a channel and print its stream key (shown once)
   channel list               list channels
   channel rotate-key NAME    issue a new stream key for a channel
+  channel set-ladder NAME off|default|RUNG[,RUNG...] [--no-source]
+                             the channel's own ladder from the next publish on: off (the
+                             source only), default (the configured ladder), or only the
+                             named configured rungs; --no-source stops offering the source
   token add NAME             create an API token (admin rights) and print it (shown once)
   token list                 list these command-line tokens (names and last use, never
                              the tokens; users manage their own at /api/v1/tokens)
@@ -71,6 +76,7 @@ struct Options {
   std::optional<std::string> role;
   std::optional<std::string> check_config;
   std::vector<std::string> command;
+  bool no_source = false;  // channel set-ladder
   bool help = false;
   bool version = false;
 };
@@ -107,6 +113,8 @@ Options parse_options(int argc, char** argv) {
       value(options.role);
     } else if (arg == "--check-config") {
       value(options.check_config);
+    } else if (arg == "--no-source") {
+      options.no_source = true;
     } else if (arg.starts_with("-")) {
       throw UsageError(fmt::format("unknown option {}", arg));
     } else {
@@ -176,7 +184,24 @@ int channel_command(const Config& config, const Options& options) {
     std::printf("stream key: %s\n", key->c_str());
     return 0;
   }
-  throw UsageError("usage: tidecast channel add NAME [--title TITLE] | channel list | channel rotate-key NAME");
+  if (cmd.size() == 4 && cmd[1] == "set-ladder") {
+    transcode::LadderChoice choice;
+    try {
+      choice = transcode::ladder_choice_from_words(cmd[3], options.no_source, config.transcode);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("channel set-ladder: {}", e.what()));
+    }
+    const std::optional<std::string> json =
+        choice.is_default() ? std::nullopt : std::optional<std::string>(transcode::to_json(choice));
+    if (!catalog.channels().set_ladder(cmd[2], json)) {
+      throw catalog::InvalidInput(fmt::format("no channel named \"{}\"", cmd[2]));
+    }
+    std::printf("channel %s ladder: %s (from the next publish on)\n", cmd[2].c_str(), json ? json->c_str() : "default");
+    return 0;
+  }
+  throw UsageError(
+      "usage: tidecast channel add NAME [--title TITLE] | channel list | channel rotate-key NAME | "
+      "channel set-ladder NAME off|default|RUNG[,RUNG...] [--no-source]");
 }
 
 int token_command(const Config& config, const Options& options) {

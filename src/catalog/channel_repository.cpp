@@ -122,4 +122,23 @@ bool ChannelRepository::remove(std::string_view name) {
   return db_.changes() > 0;
 }
 
+bool ChannelRepository::set_ladder(std::string_view name, std::optional<std::string_view> ladder_json) {
+  auto stmt = db_.prepare("UPDATE channels SET ladder = ? WHERE name = ?");
+  if (ladder_json) {
+    stmt.bind(1, *ladder_json);
+  } else {
+    stmt.bind(1, std::nullopt);
+  }
+  stmt.bind(2, name);
+  stmt.run();
+  return db_.changes() > 0;
+}
+
+std::optional<std::string> ChannelRepository::ladder(std::int64_t channel_id) {
+  auto stmt = db_.prepare("SELECT ladder FROM channels WHERE id = ?");
+  stmt.bind(1, channel_id);
+  if (!stmt.step() || stmt.column_is_null(0)) return std::nullopt;
+  return stmt.column_text(0);
+}
+
 }  // namespace tidecast::catalog

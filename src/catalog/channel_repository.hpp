@@ -59,6 +59,11 @@ class ChannelRepository {
   bool set_visibility(std::string_view name, std::string_view visibility);
   // Its recordings stay, without a channel. False when unknown.
   bool remove(std::string_view name);
+  // The channel's ladder choice (JSON text, transcode::LadderChoice), or
+  // nullopt for the configured ladder. set_ladder returns false when there is
+  // no channel of that name; nullopt clears the choice.
+  bool set_ladder(std::string_view name, std::optional<std::string_view> ladder_json);
+  std::optional<std::string> ladder(std::int64_t channel_id);
 
  private:
   Database& db_;

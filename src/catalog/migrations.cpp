@@ -119,6 +119,10 @@ constexpr Migration kMigrations[] = {
       CREATE INDEX channels_by_owner ON channels(owner_id);
       CREATE INDEX videos_by_owner ON videos(owner_id, created_at DESC);
     )sql"},
+    // A channel's own ladder choice (JSON, see transcode::LadderChoice); NULL = the configured ladder.
+    {6, R"sql(
+      ALTER TABLE channels ADD COLUMN ladder TEXT;
+    )sql"},
 };
 
 }  // namespace

@@ -1,12 +1,12 @@
 #include "live/live_channel.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cmath>
+#include <map>
 
-#include "package/hls_playlist.hpp"
 #include "core/clock.hpp"
+#include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
 
@@ -48,10 +48,20 @@ void LiveChannel::track_memory(std::int64_t delta) {
   if (options_.cache) options_.cache->used += static_cast<std::uint64_t>(delta);  // wraps correctly for negative
 }
 
-void LiveChannel::attach(const std::shared_ptr<media::Stream>& stream) {
-  net::post(strand_, [self = shared_from_this(), stream] {
+void LiveChannel::attach(const std::shared_ptr<media::Stream>& stream, transcode::LadderChoice ladder) {
+  net::post(strand_, [self = shared_from_this(), stream, ladder = std::move(ladder)] {
     if (self->finished_) return;
     self->close_period();
+    std::vector<std::string> unknown;
+    self->period_ladder_ = transcode::apply_choice(self->options_.ladder, ladder, &unknown);
+    self->offer_passthrough_ = self->period_ladder_.passthrough;
+    if (!ladder.is_default()) {
+      self->log_.info("live", "channel ladder channel={} choice={}", self->channel_.name, transcode::to_json(ladder));
+    }
+    if (!unknown.empty()) {
+      self->log_.warn("live", "channel ladder names rungs the config does not have channel={} rungs={} (skipped)",
+                      self->channel_.name, fmt::join(unknown, ","));
+    }
     const std::uint64_t generation = ++self->generation_;
     auto guard = [self, generation](auto&& fn) {
       return [self, generation, fn](const auto&... args) {
@@ -112,8 +122,13 @@ void LiveChannel::on_packet(const media::PacketPtr& packet) {
     if (last_keyframe_ms_ >= 0 && ms > last_keyframe_ms_) keyframe_interval_ = (ms - last_keyframe_ms_) / 1000.0;
     last_keyframe_ms_ = ms;
   }
-  if (ladder_) ladder_->push(packet);
+  const auto& starts = segmenter_->video_segment_starts();
+  const std::optional<std::uint32_t> open = starts.empty() ? std::nullopt : std::optional(starts.back().number);
   accept_segments(segmenter_->push(*packet));
+  if (!ladder_ || packet->kind != TrackKind::video) return;
+  // The rungs get their IDRs exactly where the passthrough's segments start.
+  const bool segment_start = !starts.empty() && (!open || starts.back().number != *open);
+  ladder_->push(packet, segment_start);
 }
 
 void LiveChannel::on_end() {
@@ -187,7 +202,7 @@ void LiveChannel::close_period() {
 }
 
 void LiveChannel::start_ladder(const media::StreamInfo& info) {
-  const auto& ladder = options_.ladder;
+  const auto& ladder = period_ladder_;
   if (!ladder.enabled || ladder.rungs.empty() || !info.video || info.video->codec != media::Codec::h264) return;
   const std::uint64_t generation = ++ladder_generation_;
   // Encoder output arrives on pool threads; everything after it runs on the strand.
@@ -203,14 +218,12 @@ void LiveChannel::start_ladder(const media::StreamInfo& info) {
   transcode::LadderCallbacks callbacks{
       on_strand([](LiveChannel& c, std::size_t rung, media::StreamInfo rung_info) { c.on_rung_info(rung, rung_info); }),
       on_strand([](LiveChannel& c, std::size_t rung, media::PacketPtr packet) { c.on_rung_packet(rung, packet); }),
-      on_strand([](LiveChannel& c, std::size_t rung, bool active) {
-        if (rung < c.rung_active_.size()) c.rung_active_[rung] = active;
-        c.publish_snapshot();
-      })};
+      on_strand([](LiveChannel& c, std::size_t rung, bool active) { c.on_rung_state(rung, active); })};
   transcode::LadderOptions ladder_options;
   ladder_options.name = channel_.name;
   ladder_options.log = &log_;
   ladder_options.cpu_threads = options_.cpu_threads;
+  ladder_options.caller_cuts = true;
   try {
     ladder_ = std::make_unique<transcode::LadderTranscoder>(info, 1000, ladder, options_.segment_seconds,
                                                             strand_.get_inner_executor(), std::move(callbacks),
@@ -219,8 +232,9 @@ void LiveChannel::start_ladder(const media::StreamInfo& info) {
     log_.error("live", "ladder disabled channel={} error=\"{}\" (passthrough continues)", channel_.name, e.what());
     return;
   }
-  rung_segmenters_.assign(ladder_->rungs().size(), std::nullopt);
-  rung_active_.assign(ladder_->rungs().size(), true);
+  rungs_.clear();
+  rungs_.resize(ladder_->rungs().size());
+  for (std::size_t rung = 0; rung < rungs_.size(); ++rung) rungs_[rung].track = fmt::format("v{}", rung + 1);
   std::string names;
   for (const auto& plan : ladder_->rungs()) names += fmt::format(" {}={}x{}", plan.rung.name, plan.width, plan.height);
   log_.info("live", "ladder channel={} rungs:{}", channel_.name, names.empty() ? " none (source too small)" : names);
@@ -230,28 +244,119 @@ void LiveChannel::stop_ladder() {
   if (!ladder_) return;
   ++ladder_generation_;
   ladder_.reset();  // frames still in the encoders are dropped; the passthrough has them
-  for (std::size_t rung = 0; rung < rung_segmenters_.size(); ++rung) {
-    if (rung_segmenters_[rung]) accept_segments(rung_segmenters_[rung]->flush(), fmt::format("v{}", rung + 1));
-  }
-  rung_segmenters_.clear();
+  for (std::size_t rung = 0; rung < rungs_.size(); ++rung) leave_rung(rung);
+  rungs_.clear();
 }
 
 void LiveChannel::on_rung_info(std::size_t rung, const media::StreamInfo& info) {
-  if (rung >= rung_segmenters_.size() || !info.video) return;
-  auto& segmenter = rung_segmenters_[rung];
-  segmenter.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1, periods_.back().start_seconds});
-  auto& d = track(fmt::format("v{}", rung + 1), TrackKind::video).description;
-  d.timescale = segmenter->track_spec(TrackKind::video).timescale;
-  d.codecs = info.video->codecs;
-  d.width = info.video->width;
-  d.height = info.video->height;
-  d.frame_rate = info.video->frame_rate;
-  add_init_segment(d.id, segmenter->init_segment(TrackKind::video));
+  if (rung >= rungs_.size() || !info.video) return;
+  rungs_[rung].info = info;
+  leave_rung(rung);  // a new encoder (after a restore): join again with its parameter sets
+}
+
+void LiveChannel::on_rung_state(std::size_t rung, bool active) {
+  if (rung >= rungs_.size()) return;
+  rungs_[rung].active = active;
+  if (!active) {
+    leave_rung(rung);  // the ladder shed it at an aligned IDR: its last segment is complete
+    track(rungs_[rung].track, TrackKind::video).withdrawn = true;
+  }
+  publish_snapshot();
+}
+
+void LiveChannel::leave_rung(std::size_t rung) {
+  RungState& r = rungs_[rung];
+  if (!r.segmenter) return;
+  accept_segments(r.segmenter->flush(), r.track);
+  r.segmenter.reset();
+}
+
+const package::VideoSegmentStart* LiveChannel::passthrough_segment_at(const media::Packet& packet) const {
+  if (!segmenter_) return nullptr;
+  const auto& starts = segmenter_->video_segment_starts();
+  for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+    if (static_cast<__int128>(it->input_pts) * packet.timescale ==
+        static_cast<__int128>(packet.pts) * it->input_timescale) {
+      return &*it;
+    }
+  }
+  return nullptr;
+}
+
+bool LiveChannel::join_rung(std::size_t index, const media::Packet& packet) {
+  RungState& r = rungs_[index];
+  if (!r.info || r.blocked || !segmenter_ || packet.timescale == 0) return false;
+  const package::VideoSegmentStart* at = passthrough_segment_at(packet);
+  if (!at || at->input_timescale == 0) return false;
+  // The rung's first DTS lands where the passthrough put the same source
+  // time, so every later timestamp maps identically too.
+  const std::uint32_t timescale = segmenter_->track_spec(TrackKind::video).timescale;
+  const double offset =
+      static_cast<double>(packet.dts) / packet.timescale - static_cast<double>(at->input_dts) / at->input_timescale;
+  const std::int64_t start = std::max<std::int64_t>(
+      0, static_cast<std::int64_t>(at->start) + std::llround(offset * static_cast<double>(timescale)));
+  package::SegmenterOptions options;
+  options.target_duration_seconds = options_.segment_seconds;
+  options.first_number = at->number;
+  options.timeline_start_seconds = static_cast<double>(start) / timescale;
+  options.cut_at_every_keyframe = true;
+  try {
+    r.segmenter.emplace(*r.info, options);
+  } catch (const std::exception& e) {
+    log_.error("live", "rung disabled channel={} rung={} error=\"{}\"", channel_.name, r.track, e.what());
+    r.blocked = true;
+    return false;
+  }
+  const auto& init = r.segmenter->init_segment(TrackKind::video);
+  const std::string init_name = fmt::format("{}/init-{}.mp4", r.track, period_index_);
+  if (const auto existing = files_.find(init_name); existing != files_.end()) {
+    if (*existing->second != init) {
+      // Segment URLs are immutable: a new init needs a new period.
+      log_.warn("live",
+                "rung left out channel={} rung={} reason=\"encoder parameter sets changed\" (until the next period)",
+                channel_.name, r.track);
+      r.segmenter.reset();
+      r.blocked = true;
+      return false;
+    }
+  } else {
+    auto& d = track(r.track, TrackKind::video).description;
+    d.timescale = r.segmenter->track_spec(TrackKind::video).timescale;
+    d.codecs = r.info->video->codecs;
+    d.width = r.info->video->width;
+    d.height = r.info->video->height;
+    d.frame_rate = r.info->video->frame_rate;
+    add_init_segment(d.id, init);
+  }
+  if (r.joined || r.waiting > 0) {
+    log_.info("live", "rung joined channel={} rung={} segment_index={} dropped_packets={}", channel_.name, r.track,
+              at->number - 1, r.waiting);
+  }
+  r.joined = true;
+  r.waiting = 0;
+  return true;
 }
 
 void LiveChannel::on_rung_packet(std::size_t rung, const media::PacketPtr& packet) {
-  if (rung >= rung_segmenters_.size() || !rung_segmenters_[rung]) return;
-  accept_segments(rung_segmenters_[rung]->push(*packet), fmt::format("v{}", rung + 1));
+  if (rung >= rungs_.size()) return;
+  RungState& r = rungs_[rung];
+  if (packet->keyframe && r.segmenter) {
+    // Every rung IDR must open the passthrough's next segment; anything else
+    // (frames lost to a GOP drop or a decode error) means leave and rejoin.
+    const auto& own = r.segmenter->video_segment_starts();
+    const std::uint32_t expected = own.empty() ? r.segmenter->options().first_number : own.back().number + 1;
+    const package::VideoSegmentStart* at = passthrough_segment_at(*packet);
+    if (!at || at->number != expected) {
+      log_.warn("live", "rung off the passthrough's segments channel={} rung={} (rejoining at the next aligned IDR)",
+                channel_.name, r.track);
+      leave_rung(rung);
+    }
+  }
+  if (!r.segmenter && !(packet->keyframe && join_rung(rung, *packet))) {
+    ++r.waiting;  // logged when it joins
+    return;
+  }
+  accept_segments(r.segmenter->push(*packet), r.track);
 }
 
 void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track) {
@@ -269,6 +374,12 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
 
   TrackState& state = track(track_id, out.kind);
   auto& d = state.description;
+  if (out.kind == TrackKind::video && track_id != "v0") {
+    // A rung that left and rejoined: its playlist restarts after the gap
+    // (media sequence numbers must be contiguous); it is offered again now.
+    if (!d.segments.empty() && d.segments.back().number + 1 != number) d.segments.clear();
+    state.withdrawn = false;
+  }
   package::SegmentEntry entry;
   entry.number = number;
   entry.index = index;
@@ -346,7 +457,58 @@ package::Presentation LiveChannel::dash_presentation() const {
     if (static_cast<std::size_t>(all.end() - from) > kMaxTimelineSegments) from = all.end() - kMaxTimelineSegments;
     window.assign(from, all.end());
   }
+  // All video Representations share the passthrough's SegmentTimeline, so a
+  // rung is listed only while it has every segment of it (a shed rung stays
+  // out for the rest of its period; see docs/ladder.md).
+  const package::TrackDescription* reference = nullptr;
+  for (const auto& t : p.tracks) {
+    if (t.id == "v0") reference = &t;
+  }
+  std::vector<bool> keep(p.tracks.size(), true);
+  bool any_rung = false;
+  for (std::size_t i = 0; i < p.tracks.size(); ++i) {
+    const auto& t = p.tracks[i];
+    if (t.kind != TrackKind::video || t.id == "v0") continue;
+    keep[i] = !tracks_[i].withdrawn && !t.segments.empty() && reference && rung_complete(t, *reference);
+    any_rung = any_rung || keep[i];
+  }
+  for (std::size_t i = 0; i < p.tracks.size(); ++i) {
+    if (p.tracks[i].id == "v0") keep[i] = offer_passthrough_ || !any_rung;
+  }
+  std::vector<package::TrackDescription> kept;
+  for (std::size_t i = 0; i < p.tracks.size(); ++i) {
+    if (keep[i]) kept.push_back(std::move(p.tracks[i]));
+  }
+  p.tracks = std::move(kept);
   return p;
+}
+
+bool LiveChannel::rung_complete(const package::TrackDescription& rung,
+                                const package::TrackDescription& reference) const {
+  // Per period of the reference: the same first segment and no hole. A rung
+  // trailing the passthrough at the live edge (its encoders lag) stays listed.
+  struct Span {
+    std::uint32_t first = 0;
+    std::uint32_t last = 0;
+    std::uint32_t count = 0;
+  };
+  const auto spans = [](const package::TrackDescription& t) {
+    std::map<std::uint32_t, Span> out;
+    for (const auto& segment : t.segments) {
+      auto [it, added] = out.try_emplace(segment.period, Span{segment.index, segment.index, 0});
+      it->second.last = segment.index;
+      ++it->second.count;
+    }
+    return out;
+  };
+  const auto own = spans(rung);
+  for (const auto& [period, ref] : spans(reference)) {
+    const auto it = own.find(period);
+    if (it == own.end()) return false;
+    const Span& o = it->second;
+    if (o.first != ref.first || o.count != o.last - o.first + 1) return false;
+  }
+  return true;
 }
 
 package::Presentation LiveChannel::presentation(bool whole_recording) const {
@@ -360,7 +522,10 @@ package::Presentation LiveChannel::presentation(bool whole_recording) const {
   for (const auto& track : tracks_) {
     package::TrackDescription d = track.description;
     if (whole_recording) d.segments = track.all_segments;
-    if (!d.segments.empty()) first_period = std::min(first_period, d.segments.front().period);
+    // A withdrawn rung's frozen window does not hold the others' periods back.
+    if (!d.segments.empty() && (whole_recording || !track.withdrawn)) {
+      first_period = std::min(first_period, d.segments.front().period);
+    }
     p.tracks.push_back(std::move(d));
   }
   for (const auto& period : periods_) {
@@ -382,18 +547,36 @@ void LiveChannel::publish_snapshot() {
     const auto& track = next->presentation.tracks[i];
     if (track.segments.empty()) continue;
     any_segments = true;
-    next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);
+    const std::uint32_t first_period = track.segments.front().period;
+    if (!periods_.empty() && first_period - periods_.front().index != next->presentation.discontinuity_sequence) {
+      // A rung whose window restarted in a later period than the others'.
+      package::Presentation own = next->presentation;
+      own.discontinuity_sequence = first_period - periods_.front().index;
+      next->media_playlists[track.id] = package::hls_media_playlist(own, i);
+    } else {
+      next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);
+    }
   }
   if (any_segments) {
-    // Shed rungs leave the master playlist (new viewers do not pick them);
-    // their media playlists stay valid, listing what was made.
+    // The master lists a rung only while it is encoded and has segments in
+    // its window (a shed rung leaves; a restored one returns with its first
+    // segment). Its media playlist stays valid meanwhile, listing what was
+    // made. The source is listed unless the channel turned it off, and
+    // always when no rung is on offer.
     package::Presentation offered = next->presentation;
-    std::erase_if(offered.tracks, [&](const package::TrackDescription& t) {
-      if (t.segments.empty()) return true;
-      if (t.kind != TrackKind::video || t.id == "v0") return false;
-      const std::size_t rung = static_cast<std::size_t>(std::stoul(t.id.substr(1))) - 1;
-      return rung < rung_active_.size() && !rung_active_[rung];
-    });
+    std::vector<bool> keep(offered.tracks.size(), true);
+    bool any_rung = false;
+    for (std::size_t i = 0; i < offered.tracks.size(); ++i) {
+      const auto& t = offered.tracks[i];
+      keep[i] = !t.segments.empty() && !tracks_[i].withdrawn;
+      if (t.kind == TrackKind::video && t.id != "v0") any_rung = any_rung || keep[i];
+    }
+    std::vector<package::TrackDescription> kept;
+    for (std::size_t i = 0; i < offered.tracks.size(); ++i) {
+      if (offered.tracks[i].id == "v0") keep[i] = keep[i] && (offer_passthrough_ || !any_rung);
+      if (keep[i]) kept.push_back(std::move(offered.tracks[i]));
+    }
+    offered.tracks = std::move(kept);
     next->master_playlist = package::hls_master_playlist(offered);
   }
 
@@ -434,7 +617,21 @@ void LiveChannel::finalize_on_strand() {
   }
   log_.info("live", "ended channel={} segments={}", channel_.name, status_.segments);
   if (!recording_) return;
-  const package::Presentation whole = presentation(true);
+  package::Presentation whole = presentation(true);
+  {
+    // Rungs with holes (shed for a while) are left out of the recording's
+    // manifests; their files stay on disk.
+    const package::TrackDescription* reference = nullptr;
+    for (const auto& t : whole.tracks) {
+      if (t.id == "v0") reference = &t;
+    }
+    std::vector<package::TrackDescription> kept;
+    for (const auto& t : whole.tracks) {
+      const bool rung = t.kind == TrackKind::video && t.id != "v0";
+      if (!rung || (reference && !t.segments.empty() && rung_complete(t, *reference))) kept.push_back(t);
+    }
+    whole.tracks = std::move(kept);
+  }
   RecordingSummary summary;
   for (const auto& track : tracks_) {
     if (track.description.id == "v0" || summary.duration_ms == 0) {

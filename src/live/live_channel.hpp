@@ -8,6 +8,13 @@
 // Each publisher connection (and each codec change) is a Period: a new
 // segmenter and init segment, HLS EXT-X-DISCONTINUITY, a new DASH Period;
 // segment numbers keep increasing across periods.
+//
+// Ladder rungs (v1..vN) join the passthrough's timeline: the transcoder
+// forces IDRs exactly where the passthrough's segmenter opened a segment, and
+// a rung's segmenter starts (at the period start, after a shed rung is
+// restored, or after any gap in its output) at one of those IDRs, seeded with
+// that segment's number and start time, cutting at every IDR. So segment n of
+// every rung covers the same time as segment n of v0. See docs/ladder.md.
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -41,7 +48,7 @@ struct LiveOptions {
   bool record = true;
   std::filesystem::path videos_dir;  // recordings go to <videos_dir>/<video id>/
   std::shared_ptr<SegmentCacheBudget> cache;
-  TranscodeConfig ladder;        // rungs below the passthrough (transcode section)
+  TranscodeConfig ladder;        // rungs below the passthrough (transcode section), before a channel's choice
   std::size_t cpu_threads = 2;   // size of the CPU pool, shared by every channel's encoders
 };
 
@@ -72,8 +79,9 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
               Executor cpu);
   ~LiveChannel();
 
-  // A publisher started (first or reconnect): read its stream as a new period.
-  void attach(const std::shared_ptr<media::Stream>& stream);
+  // A publisher started (first or reconnect): read its stream as a new period,
+  // with the channel's ladder choice as it is now.
+  void attach(const std::shared_ptr<media::Stream>& stream, transcode::LadderChoice ladder = {});
   // End the presentation: close playlists, finish the recording. Idempotent.
   void finish();
 
@@ -89,6 +97,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
  private:
   struct TrackState {
     package::TrackDescription description;
+    bool withdrawn = false;  // a rung left out of the master/MPD: shed, or rejoining after a gap
     std::uint64_t total_bytes = 0;
     double total_seconds = 0;
     std::vector<package::SegmentEntry> all_segments;  // whole recording
@@ -105,6 +114,12 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   void stop_ladder();
   void on_rung_info(std::size_t rung, const media::StreamInfo& info);
   void on_rung_packet(std::size_t rung, const media::PacketPtr& packet);
+  void on_rung_state(std::size_t rung, bool active);
+  bool join_rung(std::size_t rung, const media::Packet& packet);
+  void leave_rung(std::size_t rung);
+  const package::VideoSegmentStart* passthrough_segment_at(const media::Packet& packet) const;
+  bool offered(const package::TrackDescription& track) const;
+  bool rung_complete(const package::TrackDescription& rung, const package::TrackDescription& reference) const;
   void add_init_segment(const std::string& track_id, const std::vector<std::uint8_t>& init);
   void publish_snapshot();
   void track_memory(std::int64_t delta);
@@ -125,8 +140,18 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   double keyframe_interval_ = 0;
   std::optional<package::Segmenter> segmenter_;  // passthrough video + audio
   std::unique_ptr<transcode::LadderTranscoder> ladder_;
-  std::vector<std::optional<package::Segmenter>> rung_segmenters_;
-  std::vector<bool> rung_active_;
+  struct RungState {
+    std::string track;                            // "v1".."vN"
+    std::optional<media::StreamInfo> info;        // x264's avcC (on_rung_info)
+    std::optional<package::Segmenter> segmenter;  // joined to the passthrough's timeline
+    bool active = true;                           // false while shed (or failed)
+    bool blocked = false;                         // cannot rejoin in this period (init segment changed)
+    std::uint64_t waiting = 0;                    // packets dropped while waiting for an aligned IDR
+    bool joined = false;                          // joined once in this period (later joins are logged)
+  };
+  std::vector<RungState> rungs_;
+  TranscodeConfig period_ladder_;  // options_.ladder narrowed by the channel's choice (this publish)
+  bool offer_passthrough_ = true;
   std::uint64_t ladder_generation_ = 0;  // callbacks of a stopped ladder are ignored
   std::vector<TrackState> tracks_;
   std::vector<package::Period> periods_;

@@ -55,7 +55,11 @@ rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& req
     entry.channel = std::make_shared<LiveChannel>(*channel, options_.channel, log_, recordings_, cpu_);
   }
   auto stream = std::make_shared<media::Stream>(channel->name);
-  entry.channel->attach(stream);
+  if (!channel->ladder_error.empty()) {
+    log_.warn("live", "channel ladder choice unreadable channel={} error=\"{}\" (using the configured ladder)",
+              channel->name, channel->ladder_error);
+  }
+  entry.channel->attach(stream, channel->ladder);
   entry.publishing = true;
   log_.info("live", "{} channel={} remote={}", resuming ? "publisher reconnected" : "live started", channel->name,
             request.remote);

@@ -5,12 +5,17 @@
 #include <optional>
 #include <string>
 
+#include "transcode/ladder.hpp"
+
 namespace tidecast::live {
 
 struct ChannelRef {
   std::int64_t id = 0;
   std::string name;
   std::string title;
+  // The channel's own ladder choice, read when a publish starts.
+  transcode::LadderChoice ladder;
+  std::string ladder_error;  // the stored choice was unreadable (the configured ladder is used)
 };
 
 class ChannelDirectory {

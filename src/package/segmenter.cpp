@@ -244,11 +244,17 @@ void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const med
   if (!v.pending.empty()) {
     const std::int64_t elapsed = time - v.pending.front().time;
     const std::int64_t half_frame = (time - *v.last_time) / 2;  // tolerance for millisecond rounding
-    const bool at_target =
-        packet.keyframe && elapsed + half_frame >= seconds_to_ticks(options_.target_duration_seconds, kVideoTimescale);
+    const bool at_target = packet.keyframe && (options_.cut_at_every_keyframe ||
+                                               elapsed + half_frame >=
+                                                   seconds_to_ticks(options_.target_duration_seconds, kVideoTimescale));
     const bool too_long = !at_target && elapsed >= seconds_to_ticks(options_.max_duration_seconds, kVideoTimescale);
     if (too_long) ++stats_.forced_cuts;
     if (at_target || too_long) close_video(time, out);
+  }
+  if (v.pending.empty()) {
+    video_starts_.push_back(VideoSegmentStart{next_number_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, time)),
+                                              packet.pts, packet.dts, packet.timescale});
+    if (video_starts_.size() > kMaxCuts) video_starts_.pop_front();
   }
   v.pending.push_back(PendingSample{time, composition_offset, packet.keyframe, packet.data});
   v.last_time = time;
@@ -410,6 +416,7 @@ void Segmenter::end_period(std::vector<SegmentOut>& out) {
   }
   started_ = false;
   shift_ = 0;
+  video_starts_.clear();
 }
 
 std::vector<SegmentOut> Segmenter::flush() {

@@ -23,7 +23,8 @@
 //
 // Segments
 // - Video is cut only at a keyframe, the first one at or after segment start +
-//   target (half a frame of tolerance for millisecond rounding). A segment that
+//   target (half a frame of tolerance for millisecond rounding), or every
+//   keyframe with cut_at_every_keyframe. A segment that
 //   reaches max_duration_seconds without a keyframe is cut anyway and flagged
 //   starts_with_keyframe = false on the next one.
 // - Audio is cut at the video cut times: an audio frame that starts before the
@@ -64,6 +65,21 @@ struct SegmenterOptions {
   // period after a reconnect continues after the previous one, so decoders
   // never see timestamps go back.
   double timeline_start_seconds = 0;
+  // Cut at every video keyframe (segment start + target is not checked; the
+  // max duration still is). For a stream whose keyframes are exactly the
+  // boundaries of another segmenter's segments (a ladder rung).
+  bool cut_at_every_keyframe = false;
+};
+
+// Where a video segment starts: its number, its tfdt, and the input
+// timestamps (packet timescale, as pushed) of its first sample. Another
+// segmenter can join this one's timeline from it (a restored ladder rung).
+struct VideoSegmentStart {
+  std::uint32_t number = 0;
+  std::uint64_t start = 0;  // video track ticks (90 kHz)
+  std::int64_t input_pts = 0;
+  std::int64_t input_dts = 0;
+  std::uint32_t input_timescale = 0;
 };
 
 struct SegmentOut {
@@ -109,6 +125,9 @@ class Segmenter {
   std::vector<SegmentOut> discontinuity();
 
   const SegmenterStats& stats() const { return stats_; }
+  // The most recent video segments' starts, the open segment's included,
+  // oldest first (at most 64; cleared by flush()/discontinuity()).
+  const std::deque<VideoSegmentStart>& video_segment_starts() const { return video_starts_; }
   const SegmenterOptions& options() const { return options_; }
 
  private:
@@ -161,6 +180,7 @@ class Segmenter {
   std::int64_t next_audio_boundary_ = 0;     // audio-only cutting, audio ticks
   std::deque<Cut> cuts_;                     // video cuts the audio has not reached yet
   std::deque<media::Packet> audio_preroll_;  // audio before the first keyframe
+  std::deque<VideoSegmentStart> video_starts_;
 };
 
 }  // namespace tidecast::package

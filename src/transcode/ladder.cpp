@@ -1,7 +1,11 @@
 #include "transcode/ladder.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace tidecast::transcode {
 
@@ -41,6 +45,96 @@ std::vector<RungPlan> plan_ladder(const LadderConfig& config, int source_width, 
     }
   }
   return plans;
+}
+
+LadderChoice parse_ladder_choice(std::string_view text) {
+  const auto json = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+  if (json.is_discarded() || !json.is_object()) throw std::invalid_argument("ladder choice: not a JSON object");
+  LadderChoice choice;
+  for (const auto& [key, value] : json.items()) {
+    if (key == "enabled" && value.is_boolean()) {
+      choice.enabled = value.get<bool>();
+    } else if (key == "passthrough" && value.is_boolean()) {
+      choice.passthrough = value.get<bool>();
+    } else if (key == "rungs" && value.is_array()) {
+      std::vector<std::string> names;
+      for (const auto& name : value) {
+        if (!name.is_string() || name.get<std::string>().empty()) {
+          throw std::invalid_argument("ladder choice: \"rungs\" must list rung names");
+        }
+        names.push_back(name.get<std::string>());
+      }
+      choice.rungs = std::move(names);
+    } else {
+      throw std::invalid_argument(fmt::format("ladder choice: unexpected key or type \"{}\"", key));
+    }
+  }
+  return choice;
+}
+
+std::string to_json(const LadderChoice& choice) {
+  nlohmann::json json = nlohmann::json::object();
+  if (!choice.enabled) json["enabled"] = false;
+  if (choice.rungs) json["rungs"] = *choice.rungs;
+  if (choice.passthrough) json["passthrough"] = *choice.passthrough;
+  return json.dump();
+}
+
+LadderChoice ladder_choice_from_words(std::string_view words, bool no_source, const LadderConfig& config) {
+  LadderChoice choice;
+  if (no_source) choice.passthrough = false;
+  if (words == "default") return choice;
+  if (words == "off") {
+    if (no_source)
+      throw std::invalid_argument("\"off\" offers the source only; it cannot be combined with --no-source");
+    choice.enabled = false;
+    return choice;
+  }
+  std::string known;
+  for (const auto& rung : config.rungs) known += fmt::format("{}{}", known.empty() ? "" : ", ", rung.name);
+  std::vector<std::string> names;
+  std::size_t from = 0;
+  while (from <= words.size()) {
+    const std::size_t comma = std::min(words.find(',', from), words.size());
+    const std::string name(words.substr(from, comma - from));
+    const bool configured =
+        std::any_of(config.rungs.begin(), config.rungs.end(), [&](const Rung& rung) { return rung.name == name; });
+    if (!configured) {
+      throw std::invalid_argument(fmt::format("no rung named \"{}\" in the configured ladder (configured: {})", name,
+                                              known.empty() ? "none" : known));
+    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    from = comma + 1;
+  }
+  choice.rungs = std::move(names);
+  return choice;
+}
+
+LadderConfig apply_choice(const LadderConfig& config, const LadderChoice& choice, std::vector<std::string>* unknown) {
+  LadderConfig out = config;
+  if (!choice.enabled) {
+    out.enabled = false;
+    out.rungs.clear();
+    out.passthrough = true;  // the source only
+    return out;
+  }
+  if (choice.passthrough) out.passthrough = *choice.passthrough;
+  if (choice.rungs) {
+    out.rungs.clear();
+    for (const auto& rung : config.rungs) {
+      if (std::find(choice.rungs->begin(), choice.rungs->end(), rung.name) != choice.rungs->end()) {
+        out.rungs.push_back(rung);
+      }
+    }
+    if (unknown) {
+      for (const auto& name : *choice.rungs) {
+        const bool found =
+            std::any_of(config.rungs.begin(), config.rungs.end(), [&](const Rung& rung) { return rung.name == name; });
+        if (!found) unknown->push_back(name);
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace tidecast::transcode

@@ -15,7 +15,9 @@
 //   the config) are the rung's share of the CPU pool, at least 1, so the
 //   encoders together use about as many threads as the pool has.
 #include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tidecast/config.hpp"
@@ -46,5 +48,33 @@ Size rung_size(int source_width, int source_height, int height, int sar_num = 1,
 // disabled or no rung fits. `cpu_threads` is the pool size.
 std::vector<RungPlan> plan_ladder(const LadderConfig& config, int source_width, int source_height,
                                   std::size_t cpu_threads, int sar_num = 1, int sar_den = 1);
+
+// A channel's own choice from the configured ladder (catalog column
+// channels.ladder, JSON; NULL = the configured ladder as it is):
+//   {"enabled": false}                      the source only, no transcoding
+//   {"rungs": ["720p", "360p"]}             only these configured rungs
+//   {"passthrough": false}                  do not offer the source itself
+// Keys may be combined; absent keys keep the configuration's value.
+struct LadderChoice {
+  bool enabled = true;
+  std::optional<std::vector<std::string>> rungs;  // configured rung names; nullopt = all
+  std::optional<bool> passthrough;                // nullopt = transcode.passthrough
+
+  bool is_default() const { return enabled && !rungs && !passthrough; }
+  bool operator==(const LadderChoice&) const = default;
+};
+
+// Throws std::invalid_argument with a message fit for the user.
+LadderChoice parse_ladder_choice(std::string_view json);
+std::string to_json(const LadderChoice& choice);
+// The CLI's words: "off", "default", or "RUNG[,RUNG...]" (configured names);
+// `no_source` turns the passthrough off. Throws std::invalid_argument for an
+// unknown rung name (listing the configured ones) or "off" with no_source.
+LadderChoice ladder_choice_from_words(std::string_view words, bool no_source, const LadderConfig& config);
+
+// The configured ladder narrowed by a channel's choice. Names the config no
+// longer has are skipped and returned in `unknown` (if given).
+LadderConfig apply_choice(const LadderConfig& config, const LadderChoice& choice,
+                          std::vector<std::string>* unknown = nullptr);
 
 }  // namespace tidecast::transcode

@@ -128,7 +128,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
 
   // ---- producer side -------------------------------------------------------
 
-  void push(media::PacketPtr packet) {
+  void push(media::PacketPtr packet, bool segment_start) {
     if (!packet || packet->kind != media::TrackKind::video || packet->data.empty()) return;
     std::lock_guard lock(mutex_);
     if (stopped_ || flush_requested_) return;
@@ -139,7 +139,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
       input_clock_ += std::clamp(step, 0.0, 1.0);
     }
     last_input_dts_ = ts;
-    input_.push_back({std::move(packet), input_clock_});
+    input_.push_back({std::move(packet), input_clock_, segment_start});
     check_load_locked(input_clock_);
     if (options_.allow_shedding && queue_seconds_locked() > 2 * config_.shed_queue_seconds) drop_gops_locked();
     schedule_decode_locked();
@@ -180,6 +180,9 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     s.decode_errors = decode_errors_;
     s.dropped_packets = dropped_packets_;
     s.skipped_packets = skipped_packets_;
+    s.size_changes = size_changes_;
+    s.timestamp_jumps = timestamp_jumps_;
+    s.corrupt_frames = corrupt_frames_;
     s.failed = failed_;
     for (const auto& rung : rungs_) {
       RungStats r;
@@ -297,14 +300,14 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         return;
       }
       if (resync) await_keyframe_ = true;
-      decode_packet(*queued.packet, queued.clock);
+      decode_packet(*queued.packet, queued.clock, queued.segment_start);
     }
     std::lock_guard lock(mutex_);
     decode_scheduled_ = false;
     schedule_decode_locked();
   }
 
-  void decode_packet(const media::Packet& packet, double clock) {
+  void decode_packet(const media::Packet& packet, double clock, bool segment_start) {
     if (await_keyframe_) {
       if (!packet.keyframe) {
         std::lock_guard lock(mutex_);
@@ -316,6 +319,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     }
     const std::int64_t pts = rescale_in(packet.pts, packet.timescale);
     const std::int64_t dts = rescale_in(packet.dts, packet.timescale);
+    if (segment_start) cut_pts_.insert(pts);
     if (packet.keyframe) {
       keyframes_.insert(pts);
       if (!source_cts_) source_cts_ = std::clamp<std::int64_t>(pts - dts, 0, 2 * spec_.timescale);
@@ -343,6 +347,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   void trim_tracking() {
     while (keyframes_.size() > kMaxTrackedTimestamps) keyframes_.erase(keyframes_.begin());
     while (clock_of_.size() > kMaxTrackedTimestamps) clock_of_.erase(clock_of_.begin());
+    while (cut_pts_.size() > kMaxTrackedTimestamps) cut_pts_.erase(cut_pts_.begin());
   }
 
   void finish_decoding() {
@@ -415,6 +420,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     if (decoded->pts == AV_NOPTS_VALUE) decoded->pts = last_pts_ + std::max<std::int64_t>(1, last_step_);
     const std::int64_t pts = decoded->pts;
     const bool source_key = keyframes_.erase(pts) > 0;
+    const bool caller_cut = cut_pts_.erase(pts) > 0;
     double clock = fallback_clock;
     if (auto it = clock_of_.find(pts); it != clock_of_.end()) {
       clock = it->second;
@@ -426,12 +432,15 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         ++skipped_packets_;
         return;
       }
+      source_width_ = decoded->width;
+      source_height_ = decoded->height;
       started_ = true;
       last_pts_ = pts;
       encoder_pts_ = 0;
       continuous_ = 0;
       last_forced_ = 0;
     }
+    note_bad_input(*decoded, frames_seen_ > 0 ? pts - last_pts_ : 0);
     const std::int64_t step = pts - last_pts_;
     const std::int64_t max_step = std::llround(kMaxEncoderStepSeconds * spec_.timescale);
     if (frames_seen_ > 0) encoder_pts_ += std::clamp<std::int64_t>(step, 1, max_step);
@@ -446,8 +455,12 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     last_pts_ = pts;
     const std::int64_t elapsed = continuous_ - last_forced_;
     bool force = frames_seen_ == 0;
-    if (!force && source_key && elapsed + last_step_ / 2 >= segment_ticks_) force = true;
-    if (!force && elapsed >= max_segment_ticks_) force = true;
+    if (options_.caller_cuts) {
+      force = force || caller_cut;
+    } else {
+      if (!force && source_key && elapsed + last_step_ / 2 >= segment_ticks_) force = true;
+      if (!force && elapsed >= max_segment_ticks_) force = true;
+    }
     if (force) last_forced_ = continuous_;
     ++frames_seen_;
 
@@ -472,6 +485,52 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
       item.clock = clock;
       item.force_idr = force;
       enqueue_locked(i, std::move(item));
+    }
+  }
+
+  // Bad input the decoder got through: logged with the stream name (first
+  // event of each kind, then every 100th) and counted in stats().
+  void note_bad_input(const AVFrame& frame, std::int64_t step) {
+    const auto every = [](std::uint64_t n) { return n == 1 || n % 100 == 0; };
+    if (frame.width != source_width_ || frame.height != source_height_) {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = ++size_changes_;
+      }
+      if (options_.log && every(n)) {
+        options_.log->warn("transcode",
+                           "source size changed stream={} from={}x{} to={}x{} changes={} (scaled into the "
+                           "planned rungs)",
+                           options_.name, source_width_, source_height_, frame.width, frame.height, n);
+      }
+      source_width_ = frame.width;
+      source_height_ = frame.height;
+    }
+    const auto second = static_cast<std::int64_t>(spec_.timescale);
+    if (step > 5 * second || step < -second) {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = ++timestamp_jumps_;
+      }
+      if (options_.log && every(n)) {
+        options_.log->warn("transcode",
+                           "source timestamp jump stream={} step_ms={} jumps={} (output keeps the source "
+                           "timestamps; the clock for x264 steps over it)",
+                           options_.name, step * 1000 / second, n);
+      }
+    }
+    if ((frame.flags & AV_FRAME_FLAG_CORRUPT) != 0 || frame.decode_error_flags != 0) {
+      std::uint64_t n = 0;
+      {
+        std::lock_guard lock(mutex_);
+        n = ++corrupt_frames_;
+      }
+      if (options_.log && every(n)) {
+        options_.log->warn("transcode", "corrupt source frame stream={} corrupt_frames={} (concealed by the decoder)",
+                           options_.name, n);
+      }
     }
   }
 
@@ -698,6 +757,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   struct Queued {
     media::PacketPtr packet;
     double clock = 0;
+    bool segment_start = false;
   };
 
   const VideoSourceSpec spec_;
@@ -732,6 +792,9 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   std::uint64_t dropped_packets_ = 0;
   std::uint64_t dropped_events_ = 0;
   std::uint64_t skipped_packets_ = 0;
+  std::uint64_t size_changes_ = 0;
+  std::uint64_t timestamp_jumps_ = 0;
+  std::uint64_t corrupt_frames_ = 0;
   double last_shed_ = -1;
   std::optional<double> calm_since_;
 
@@ -741,6 +804,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   double frame_rate_ = 0;  // source's, or estimated; -1 = unknown (see dispatch)
   std::vector<std::pair<FramePtr, double>> held_;
   std::set<std::int64_t> keyframes_;
+  std::set<std::int64_t> cut_pts_;  // source PTS the caller marked as segment starts (caller_cuts)
   std::map<std::int64_t, double> clock_of_;
   std::optional<std::int64_t> source_cts_;
   bool await_keyframe_ = true;  // start (and resume after errors/drops) on a keyframe
@@ -751,6 +815,8 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   std::int64_t continuous_ = 0;
   std::int64_t last_step_ = 0;
   std::int64_t last_forced_ = 0;
+  int source_width_ = 0;
+  int source_height_ = 0;
 };
 
 LadderTranscoder::LadderTranscoder(const media::StreamInfo& source, std::uint32_t timescale, const LadderConfig& config,
@@ -773,8 +839,8 @@ LadderTranscoder::~LadderTranscoder() {
 const std::vector<RungPlan>& LadderTranscoder::rungs() const {
   return impl_->plans_;
 }
-void LadderTranscoder::push(media::PacketPtr packet) {
-  impl_->push(std::move(packet));
+void LadderTranscoder::push(media::PacketPtr packet, bool segment_start) {
+  impl_->push(std::move(packet), segment_start);
 }
 void LadderTranscoder::flush(std::function<void()> done) {
   impl_->flush(std::move(done));

@@ -37,6 +37,8 @@
 //
 // Bad input. A packet the decoder rejects is counted and logged (once per
 // stream, then every 100th), and decoding resumes at the next keyframe.
+// Source size changes, timestamp jumps and frames the decoder flags corrupt
+// are counted and logged the same way.
 // Source resolution changes are scaled into the planned rung sizes. When the
 // source frame rate is unknown (no VUI timing, no metadata) the first 8
 // frames estimate it, so rung infos carry a real rate (x264's own VUI states
@@ -80,6 +82,12 @@ struct LadderOptions {
   // where finishing sooner matters more than sharing the CPU).
   int x264_threads = -1;
   std::size_t rung_queue_frames = 8;  // decoded frames waiting per rung before decoding pauses
+  // true: IDRs go exactly where push(packet, true) marked a segment start (the
+  // caller's segmenter cut the passthrough there), plus the first frame; the
+  // built-in rule above is not used. Live uses this, so a rung's keyframes are
+  // the passthrough's segment boundaries by construction, after GOP drops,
+  // decode errors and timestamp jumps too.
+  bool caller_cuts = false;
 };
 
 struct RungStats {
@@ -102,6 +110,9 @@ struct LadderStats {
   std::uint64_t decode_errors = 0;
   std::uint64_t dropped_packets = 0;  // whole GOPs dropped on overflow
   std::uint64_t skipped_packets = 0;  // waiting for a keyframe (start, after an error)
+  std::uint64_t size_changes = 0;     // decoded source size changed (scaled into the planned rungs)
+  std::uint64_t timestamp_jumps = 0;  // source PTS step > 5 s forward or > 1 s back
+  std::uint64_t corrupt_frames = 0;   // frames the decoder flagged corrupt (concealed)
   bool failed = false;                // stopped by an internal error (logged); no more output
   std::vector<RungStats> rungs;
 };
@@ -125,7 +136,9 @@ class LadderTranscoder {
   const std::vector<RungPlan>& rungs() const;
 
   // Video packets of the source (others are ignored). Never blocks.
-  void push(media::PacketPtr packet);
+  // `segment_start`: the passthrough's segmenter opened a segment at this
+  // packet (used with LadderOptions::caller_cuts).
+  void push(media::PacketPtr packet, bool segment_start = false);
   // End of input: decodes and encodes everything queued, flushes every rung,
   // then calls `done` (on a pool thread). No push() after this.
   void flush(std::function<void()> done);

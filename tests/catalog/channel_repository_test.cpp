@@ -45,3 +45,17 @@ TEST_CASE("regenerating a key revokes the old one") {
   CHECK(catalog.channels().find_by_stream_key(*fresh)->name == "live");
   CHECK_FALSE(catalog.channels().regenerate_key("missing"));
 }
+
+TEST_CASE("a channel's ladder choice is stored as text, NULL by default, and can be cleared") {
+  TempDir dir;
+  Catalog catalog(dir.path() / "t.db");
+  const auto created = catalog.channels().create("studio", "");
+  const auto id = created.channel.id;
+  CHECK_FALSE(catalog.channels().ladder(id));
+  CHECK(catalog.channels().set_ladder("studio", R"({"enabled":false})"));
+  CHECK(catalog.channels().ladder(id) == std::optional<std::string>(R"({"enabled":false})"));
+  CHECK(catalog.channels().set_ladder("studio", std::nullopt));
+  CHECK_FALSE(catalog.channels().ladder(id));
+  CHECK_FALSE(catalog.channels().set_ladder("nobody", R"({"enabled":false})"));
+  CHECK_FALSE(catalog.channels().ladder(id + 100));
+}

@@ -40,7 +40,8 @@ TEST_CASE("opening twice is a no-op") {
   CHECK(migrate(db) == 0);
   auto count = db.prepare("SELECT COUNT(*) FROM schema_version");
   REQUIRE(count.step());
-  CHECK(count.column_int(0) == latest_schema_version());
+  // One row per migration (versions are reserved per branch, so they may have gaps).
+  CHECK(count.column_int(0) == static_cast<std::int64_t>(migrations().size()));
 }
 
 TEST_CASE("a database from a newer Tidecast is refused, not damaged") {

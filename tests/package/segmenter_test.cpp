@@ -424,3 +424,57 @@ TEST_CASE("random timestamps, gaps, jumps and discontinuities never break segmen
     }
   }
 }
+
+TEST_CASE("video_segment_starts lists each segment's number, tfdt and input timestamps, the open one included") {
+  package::Segmenter segmenter(test::h264_aac_stream(true, false),
+                               {.target_duration_seconds = 2.0, .timeline_start_seconds = 10.0});
+  const auto c = run(segmenter, make_stream({.seconds = 7, .audio = false, .start_ms = 5000}), false);
+  REQUIRE(c.video.size() == 3);
+  const auto& starts = segmenter.video_segment_starts();
+  REQUIRE(starts.size() == 4);  // 3 closed + the open one from 6 s on
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    CHECK(starts[i].number == i + 1);
+    CHECK(starts[i].start == 900000 + i * 180000);
+    CHECK(starts[i].input_dts == 5000 + static_cast<std::int64_t>(i) * 2000);
+    CHECK(starts[i].input_pts == starts[i].input_dts);
+    CHECK(starts[i].input_timescale == 1000);
+    if (i < c.video.size()) CHECK(c.video[i].start == starts[i].start);
+  }
+  segmenter.flush();
+  CHECK(segmenter.video_segment_starts().empty());
+}
+
+TEST_CASE("a second segmenter joins the first one's timeline and numbers at a shared keyframe") {
+  // The source: 1-s GOPs cut into 2-s segments. The "rung" has keyframes only
+  // at the source's segment starts and joins mid-stream (as after a shed).
+  package::Segmenter source(test::h264_aac_stream(true, false), {.target_duration_seconds = 2.0});
+  const auto packets = make_stream({.seconds = 12, .audio = false, .start_ms = 700});
+  const auto from_source = run(source, packets, false);
+  const auto starts = source.video_segment_starts();
+  REQUIRE(starts.size() >= 5);
+  const auto& join = starts[3];  // segment 4, from 6 s
+
+  package::Segmenter rung(test::h264_aac_stream(true, false),
+                          {.target_duration_seconds = 2.0,
+                           .first_number = join.number,
+                           .timeline_start_seconds = static_cast<double>(join.start) / 90000.0,
+                           .cut_at_every_keyframe = true});
+  Collected joined;
+  for (const auto& packet : packets) {
+    if (packet.dts < join.input_dts) continue;
+    media::Packet copy = packet;
+    // Keyframes only at the source's segment starts (every 2 s), as the ladder forces them.
+    copy.keyframe = std::any_of(starts.begin(), starts.end(), [&](const auto& s) { return s.input_pts == packet.pts; });
+    joined.add(rung.push(copy));
+  }
+  REQUIRE(joined.video.size() >= 2);
+  for (const auto& segment : joined.video) {
+    const auto same = std::find_if(from_source.video.begin(), from_source.video.end(),
+                                   [&](const auto& s) { return s.number == segment.number; });
+    REQUIRE(same != from_source.video.end());
+    CHECK(segment.start == same->start);
+    CHECK(segment.duration == same->duration);
+    CHECK(segment.starts_with_keyframe);
+  }
+  CHECK(joined.video.front().number == join.number);
+}

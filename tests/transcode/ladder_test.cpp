@@ -78,3 +78,47 @@ TEST_CASE("x264 threads: the rung's share of the pool, at least one, or fixed by
   plans = plan_ladder(config, 1920, 1080, 2);
   CHECK(plans[2].x264_threads == 3);
 }
+
+TEST_CASE("a channel's ladder choice: words, JSON round trip, applied to the configured ladder") {
+  const LadderConfig config = ladder({rung("720p", 720, 2500), rung("480p", 480, 1200), rung("360p", 360, 700)});
+
+  const auto only = ladder_choice_from_words("360p,720p", false, config);
+  CHECK(to_json(only) == R"({"rungs":["360p","720p"]})");
+  CHECK(parse_ladder_choice(to_json(only)) == only);
+  const LadderConfig narrowed = apply_choice(config, only);
+  REQUIRE(narrowed.rungs.size() == 2);
+  CHECK(narrowed.rungs[0].name == "720p");  // the configured order is kept
+  CHECK(narrowed.rungs[1].name == "360p");
+  CHECK(narrowed.enabled);
+  CHECK(narrowed.passthrough);
+
+  const auto off = ladder_choice_from_words("off", false, config);
+  CHECK(to_json(off) == R"({"enabled":false})");
+  const LadderConfig source_only = apply_choice(config, parse_ladder_choice(to_json(off)));
+  CHECK_FALSE(source_only.enabled);
+  CHECK(source_only.rungs.empty());
+  CHECK(source_only.passthrough);
+  CHECK(plan_ladder(source_only, 1920, 1080, 2).empty());
+
+  const auto no_source = ladder_choice_from_words("default", true, config);
+  CHECK(to_json(no_source) == R"({"passthrough":false})");
+  CHECK_FALSE(apply_choice(config, no_source).passthrough);
+  CHECK(apply_choice(config, no_source).rungs.size() == 3);
+  CHECK(ladder_choice_from_words("default", false, config).is_default());
+
+  CHECK_THROWS_WITH_AS(ladder_choice_from_words("1080p", false, config),
+                       "no rung named \"1080p\" in the configured ladder (configured: 720p, 480p, 360p)",
+                       std::invalid_argument);
+  CHECK_THROWS_AS(ladder_choice_from_words("720p,", false, config), std::invalid_argument);
+  CHECK_THROWS_AS(ladder_choice_from_words("off", true, config), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ladder_choice("[1]"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ladder_choice(R"({"rungs":"720p"})"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_ladder_choice(R"({"speed":1})"), std::invalid_argument);
+
+  // Names the config no longer has are skipped and reported.
+  std::vector<std::string> unknown;
+  const LadderConfig stale = apply_choice(config, parse_ladder_choice(R"({"rungs":["240p","480p"]})"), &unknown);
+  REQUIRE(stale.rungs.size() == 1);
+  CHECK(stale.rungs[0].name == "480p");
+  CHECK(unknown == std::vector<std::string>{"240p"});
+}

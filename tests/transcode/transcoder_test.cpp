@@ -287,3 +287,26 @@ TEST_CASE("overload sheds the most expensive rung at an aligned IDR and restores
   }
   CHECK(next_is_idr);
 }
+
+TEST_CASE("caller_cuts: IDRs exactly on the packets the caller marked, keyframes or not, and nowhere else") {
+  // 0.5-s source GOPs; the caller's segmenter "cut" at 0, 1.0 s (a keyframe),
+  // 2.2 s (not a keyframe: a forced cut) and 3.5 s. The built-in rule would
+  // have given 0, 2.0 s (2-s segments) instead.
+  const Source source = make_source(120, 15);
+  const std::set<std::int64_t> marked{frame_ms(0), frame_ms(30), frame_ms(66), frame_ms(105)};
+  core::CpuPool pool(2);
+  Collected got;
+  LadderOptions options;
+  options.cpu_threads = 2;
+  options.allow_shedding = false;
+  options.caller_cuts = true;
+  LadderTranscoder ladder(source.info, 1000, two_rungs(), 2.0, pool.executor(), got.callbacks(), options);
+  for (const auto& packet : source.packets) ladder.push(packet, marked.count(packet->pts) > 0);
+  flush_and_wait(ladder);
+  std::lock_guard lock(got.mutex);
+  for (std::size_t rung = 0; rung < 2; ++rung) {
+    CAPTURE(rung);
+    CHECK(got.packets.at(rung).size() == source.packets.size());
+    CHECK(got.keyframe_pts(rung) == marked);
+  }
+}
