@@ -136,6 +136,10 @@ void JobRunner::run(catalog::Database& db, const catalog::Job& job) {
       result = converter_.convert(request, on_progress);
     } catch (const ConversionError& e) {
       remove_dir(temp);
+      if (gone) {
+        log_.info("jobs", "dropped job={} video={}: deleted during conversion", job.id, id);
+        return;
+      }
       return fail(db, job, e.what(), e.retryable());
     }
     if (gone || !jobs.find(job.id)) {
