@@ -155,6 +155,17 @@ TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources beco
                              "-pix_fmt yuv420p '{}'",
                              input.string())));
   CHECK(convert(input, dir.path / "out").passthrough);
+  // The rungs' IDRs follow the source's keyframes: every segment of v1 lasts as long as v0's.
+  auto durations = [&](const char* track) {
+    std::vector<std::string> list;
+    std::istringstream in(read_text(dir.path / "out" / track / "media.m3u8"));
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("#EXTINF:")) list.push_back(line);
+    }
+    return list;
+  };
+  CHECK(durations("v0").size() >= 2);
+  CHECK(durations("v0") == durations("v1"));
   const fs::path deep = dir.path / "deep.mkv";
   REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast "
                              "-pix_fmt yuv420p10le '{}'",
