@@ -53,12 +53,10 @@ void TrackWriter::add(TrackOutput& track, package::SegmentOut& out) const {
   track.total_seconds += out.duration_seconds;
   if (out.duration_seconds >= segment_seconds_ * 0.5) {
     d.peak_bandwidth = std::max<std::uint64_t>(
-        d.peak_bandwidth,
-        static_cast<std::uint64_t>(static_cast<double>(out.bytes.size()) * 8 / out.duration_seconds));
+        d.peak_bandwidth, static_cast<std::uint64_t>(static_cast<double>(out.bytes.size()) * 8 / out.duration_seconds));
   }
   if (track.total_seconds > 0) {
-    d.average_bandwidth =
-        static_cast<std::uint64_t>(static_cast<double>(track.total_bytes) * 8 / track.total_seconds);
+    d.average_bandwidth = static_cast<std::uint64_t>(static_cast<double>(track.total_bytes) * 8 / track.total_seconds);
   }
   d.peak_bandwidth = std::max(d.peak_bandwidth, d.average_bandwidth);
   d.segments.push_back(entry);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
 #include "media/aac.hpp"
 #include "media/avc.hpp"
@@ -18,7 +19,6 @@
 #include "transcode/audio_transcoder.hpp"
 #include "transcode/file_output.hpp"
 #include "transcode/live_transcoder.hpp"
-#include "core/clock.hpp"
 
 namespace tidecast::transcode {
 
@@ -296,7 +296,8 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
   }
   write_output_text(output_dir / "master.m3u8", package::hls_master_playlist(presentation));
   for (std::size_t i = 0; i < presentation.tracks.size(); ++i) {
-    write_output_text(output_dir / presentation.tracks[i].id / "media.m3u8", package::hls_media_playlist(presentation, i));
+    write_output_text(output_dir / presentation.tracks[i].id / "media.m3u8",
+                      package::hls_media_playlist(presentation, i));
   }
   write_output_text(output_dir / "manifest.mpd", package::dash_manifest(presentation, {}));
 

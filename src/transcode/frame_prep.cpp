@@ -51,7 +51,8 @@ AVRational constant_frame_rate(AVRational average, AVRational nominal) {
 
 std::int64_t CfrMapper::slot_pts(std::int64_t slot) const {
   // origin + slot * timescale / rate, rounded to the nearest tick.
-  return origin_ + av_rescale_rnd(slot, static_cast<std::int64_t>(timescale_) * rate_.den, rate_.num, AV_ROUND_NEAR_INF);
+  return origin_ +
+         av_rescale_rnd(slot, static_cast<std::int64_t>(timescale_) * rate_.den, rate_.num, AV_ROUND_NEAR_INF);
 }
 
 CfrMapper::Step CfrMapper::push(std::int64_t pts) {
@@ -64,8 +65,8 @@ CfrMapper::Step CfrMapper::push(std::int64_t pts) {
     step.slot = 0;
     return step;
   }
-  const std::int64_t raw = av_rescale_rnd(pts - origin_, rate_.num, static_cast<std::int64_t>(timescale_) * rate_.den,
-                                          AV_ROUND_NEAR_INF);
+  const std::int64_t raw =
+      av_rescale_rnd(pts - origin_, rate_.num, static_cast<std::int64_t>(timescale_) * rate_.den, AV_ROUND_NEAR_INF);
   const std::int64_t slot = raw + shift_;
   const std::int64_t max_gap = std::max<std::int64_t>(1, 5 * rate_.num / rate_.den);
   if (pts < origin_ || slot < next_ - max_gap) {
@@ -132,9 +133,9 @@ void Rotator::configure(const AVFrame& frame, std::uint32_t timescale) {
   const AVRational sar = frame.sample_aspect_ratio.num > 0 ? frame.sample_aspect_ratio : AVRational{1, 1};
   const std::string args = fmt::format("video_size={}x{}:pix_fmt={}:time_base=1/{}:pixel_aspect={}/{}", frame.width,
                                        frame.height, frame.format, timescale, sar.num, sar.den);
-  check(avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in", args.c_str(), nullptr,
-                                     graph_.get()),
-        "rotate: buffer source");
+  check(
+      avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in", args.c_str(), nullptr, graph_.get()),
+      "rotate: buffer source");
   check(avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr, nullptr, graph_.get()),
         "rotate: buffer sink");
   const char* chain = degrees_ == 90 ? "transpose=clock" : degrees_ == 270 ? "transpose=cclock" : "hflip,vflip";

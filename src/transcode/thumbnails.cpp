@@ -12,7 +12,7 @@ namespace tidecast::transcode {
 
 namespace {
 
-constexpr double kDarkLuma = 24;          // mean luma (0-255) below this: too dark for a poster
+constexpr double kDarkLuma = 24;  // mean luma (0-255) below this: too dark for a poster
 constexpr double kPosterRetrySeconds = 0.5;
 
 int even(double value) {
@@ -51,9 +51,9 @@ void copy_tile(const AVFrame& tile, AVFrame& sprite, int x, int y) {
     const int rows = tile.height >> shift;
     const int bytes = tile.width >> shift;
     for (int row = 0; row < rows; ++row) {
-      std::memcpy(sprite.data[plane] + static_cast<std::ptrdiff_t>((y >> shift) + row) * sprite.linesize[plane] +
-                      (x >> shift),
-                  tile.data[plane] + static_cast<std::ptrdiff_t>(row) * tile.linesize[plane], bytes);
+      std::memcpy(
+          sprite.data[plane] + static_cast<std::ptrdiff_t>((y >> shift) + row) * sprite.linesize[plane] + (x >> shift),
+          tile.data[plane] + static_cast<std::ptrdiff_t>(row) * tile.linesize[plane], bytes);
     }
   }
 }

@@ -298,8 +298,8 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     plans = plan_upload_ladder(options.ladder, turned ? spec.height : spec.width, turned ? spec.width : spec.height,
                                cpu_threads, turned ? spec.sar_den : spec.sar_num, turned ? spec.sar_num : spec.sar_den);
     if (!passthrough && plans.empty()) {
-      throw TranscodeError(fmt::format("transcode input {}: nothing to output ({} {}x{}: no rung fits)",
-                                       input.string(), avcodec_get_name(vpar->codec_id), vpar->width, vpar->height));
+      throw TranscodeError(fmt::format("transcode input {}: nothing to output ({} {}x{}: no rung fits)", input.string(),
+                                       avcodec_get_name(vpar->codec_id), vpar->width, vpar->height));
     }
     for (auto& plan : plans) {
       if (options.codec_auto_threads && options.ladder.x264_threads == 0) plan.x264_threads = 0;
@@ -585,12 +585,13 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   if (thumbnails) thumbnails->write(output_dir, summary.media_seconds);
 
   if (options.log) {
-    options.log->info("transcode",
-                      "upload converted input={} frames={} media_seconds={:.1f} rotation={} dropped={} repeated={} retimed={} "
-                      "skipped={} decode_errors={} hdr_retagged={} passthrough={}",
-                      input.filename().string(), summary.frames, summary.media_seconds, summary.rotation,
-                      summary.dropped_frames, summary.repeated_frames, summary.retimed_frames, skipped, decode_errors, summary.hdr_retagged,
-                      summary.passthrough);
+    options.log->info(
+        "transcode",
+        "upload converted input={} frames={} media_seconds={:.1f} rotation={} dropped={} repeated={} retimed={} "
+        "skipped={} decode_errors={} hdr_retagged={} passthrough={}",
+        input.filename().string(), summary.frames, summary.media_seconds, summary.rotation, summary.dropped_frames,
+        summary.repeated_frames, summary.retimed_frames, skipped, decode_errors, summary.hdr_retagged,
+        summary.passthrough);
   }
   summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   summary.cpu_seconds = process_cpu_seconds() - cpu_start;

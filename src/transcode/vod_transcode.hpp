@@ -54,12 +54,12 @@ struct VodTranscodeOptions {
 };
 
 struct VodTranscodeSummary : FileTranscodeSummary {
-  int rotation = 0;        // clockwise degrees applied
-  double frame_rate = 0;   // output (constant)
+  int rotation = 0;       // clockwise degrees applied
+  double frame_rate = 0;  // output (constant)
   std::uint64_t dropped_frames = 0;
   std::uint64_t repeated_frames = 0;
   std::uint64_t retimed_frames = 0;  // shown more than 1/4 frame away from their source time
-  bool passthrough = false;  // v0 kept
+  bool passthrough = false;          // v0 kept
   bool hdr_retagged = false;
   bool audio_only = false;
 };

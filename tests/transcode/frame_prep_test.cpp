@@ -73,7 +73,7 @@ TEST_CASE("variable frame rate: gaps repeat the previous frame, bunched frames a
   CHECK(step.repeats == 0);
   CHECK(cfr.dropped() == 1);
   CHECK(cfr.repeated() == 2);
-  CHECK(cfr.retimed() == 0);  // 310 and 390 are within a quarter frame of 300 and 400
+  CHECK(cfr.retimed() == 0);       // 310 and 390 are within a quarter frame of 300 and 400
   CHECK(cfr.push(560).slot == 6);  // 40 ms off its slot: retimed
   CHECK(cfr.retimed() == 1);
   CHECK(cfr.slot_pts(4) == 400);

@@ -1,7 +1,6 @@
 #include "transcode/thumbnails.hpp"
 
 #include <doctest/doctest.h>
-
 #include <fmt/format.h>
 #include <unistd.h>
 

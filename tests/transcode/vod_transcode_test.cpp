@@ -64,7 +64,8 @@ std::vector<std::string> top_boxes(const fs::path& path) {
   const std::string data = read_text(path);
   std::size_t at = 0;
   while (at + 8 <= data.size()) {
-    std::uint64_t size = (std::uint64_t(std::uint8_t(data[at])) << 24) | (std::uint64_t(std::uint8_t(data[at + 1])) << 16) |
+    std::uint64_t size = (std::uint64_t(std::uint8_t(data[at])) << 24) |
+                         (std::uint64_t(std::uint8_t(data[at + 1])) << 16) |
                          (std::uint64_t(std::uint8_t(data[at + 2])) << 8) | std::uint64_t(std::uint8_t(data[at + 3]));
     boxes.push_back(data.substr(at + 4, 4));
     if (size == 1 && at + 16 <= data.size()) {
@@ -90,9 +91,10 @@ TEST_CASE("a rotated phone clip comes out upright with portrait rungs, poster, s
   Dir dir("rotated");
   const fs::path plain = dir.path / "plain.mp4";
   const fs::path rotated = dir.path / "rotated.mp4";
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=427x240:r=25 -f lavfi -i sine=sample_rate=48000 -t 3 "
-                             "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac '{}'",
-                             plain.string())));
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=427x240:r=25 -f lavfi -i sine=sample_rate=48000 -t 3 "
+                         "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac '{}'",
+                         plain.string())));
   REQUIRE(ffmpeg(fmt::format("-i '{}' -c copy -metadata:s:v rotate=90 '{}'", plain.string(), rotated.string())));
   const fs::path out = dir.path / "out";
   const auto summary = convert(rotated, out);
@@ -135,9 +137,10 @@ TEST_CASE("variable frame rate becomes constant and drops the passthrough; no au
   Dir dir("vfr");
   const fs::path input = dir.path / "vfr.mp4";
   // Every third frame missing: 20 fps on average, gaps of 1/30 and 2/30 s.
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=30 -t 3 -vf \"select='mod(n\\,3)'\" -fps_mode vfr "
-                             "-c:v libx264 -preset ultrafast -pix_fmt yuv420p '{}'",
-                             input.string())));
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=30 -t 3 -vf \"select='mod(n\\,3)'\" -fps_mode vfr "
+                         "-c:v libx264 -preset ultrafast -pix_fmt yuv420p '{}'",
+                         input.string())));
   const fs::path out = dir.path / "out";
   const auto summary = convert(input, out);
   CHECK(summary.frame_rate == doctest::Approx(20.0));
@@ -151,9 +154,10 @@ TEST_CASE("variable frame rate becomes constant and drops the passthrough; no au
 TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources become 8-bit rungs") {
   Dir dir("regular");
   const fs::path input = dir.path / "regular.mp4";
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast -g 25 "
-                             "-pix_fmt yuv420p '{}'",
-                             input.string())));
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast -g 25 "
+                         "-pix_fmt yuv420p '{}'",
+                         input.string())));
   CHECK(convert(input, dir.path / "out").passthrough);
   // The rungs' IDRs follow the source's keyframes: every segment of v1 lasts as long as v0's.
   auto durations = [&](const char* track) {
@@ -167,9 +171,10 @@ TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources beco
   CHECK(durations("v0").size() >= 2);
   CHECK(durations("v0") == durations("v1"));
   const fs::path deep = dir.path / "deep.mkv";
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast "
-                             "-pix_fmt yuv420p10le '{}'",
-                             deep.string())));
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast "
+                         "-pix_fmt yuv420p10le '{}'",
+                         deep.string())));
   const auto summary = convert(deep, dir.path / "deep");
   CHECK_FALSE(summary.passthrough);
   REQUIRE_FALSE(summary.tracks.empty());
@@ -181,8 +186,8 @@ TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources beco
 TEST_CASE("a cancel flag stops the conversion between packets") {
   Dir dir("cancel");
   const fs::path input = dir.path / "clip.mp4";
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast '{}'",
-                             input.string())));
+  REQUIRE(ffmpeg(
+      fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast '{}'", input.string())));
   VodTranscodeOptions options;
   options.ladder = small_ladder();
   std::atomic<bool> cancel{true};
