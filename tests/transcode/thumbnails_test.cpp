@@ -56,6 +56,30 @@ TEST_CASE("poster size follows the top rung, at most 1280 wide") {
   CHECK(poster_size(0, 0).width == 0);
 }
 
+namespace {
+
+// Mean luma of a JPEG file, decoded with libavcodec.
+double jpeg_mean_luma(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const AVCodec* codec = avcodec_find_decoder(AV_CODEC_ID_MJPEG);
+  CodecContextPtr ctx = make_codec_context(codec, "test mjpeg");
+  REQUIRE(avcodec_open2(ctx.get(), codec, nullptr) == 0);
+  AvPacketPtr packet = make_packet();
+  REQUIRE(av_new_packet(packet.get(), static_cast<int>(data.size())) == 0);
+  std::memcpy(packet->data, data.data(), data.size());
+  REQUIRE(avcodec_send_packet(ctx.get(), packet.get()) == 0);
+  FramePtr frame = make_frame();
+  REQUIRE(avcodec_receive_frame(ctx.get(), frame.get()) == 0);
+  double sum = 0;
+  for (int y = 0; y < frame->height; ++y) {
+    for (int x = 0; x < frame->width; ++x) sum += frame->data[0][y * frame->linesize[0] + x];
+  }
+  return sum / (frame->width * frame->height);
+}
+
+}  // namespace
+
 TEST_CASE("a storyboard and poster come out of offered frames") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / fmt::format("tidecast-thumbs-{}", ::getpid());
@@ -76,6 +100,7 @@ TEST_CASE("a storyboard and poster come out of offered frames") {
   }
   thumbs.write(dir, 3.0);
   CHECK(fs::file_size(dir / "poster.jpg") > 100);
+  CHECK(jpeg_mean_luma(dir / "poster.jpg") > 100);  // at 10 % (0.3 s) the picture is black: a later frame is taken
   CHECK(fs::file_size(dir / "storyboard.jpg") > 100);
   std::ifstream in(dir / "storyboard.vtt");
   std::stringstream text;

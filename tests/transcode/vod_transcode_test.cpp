@@ -131,6 +131,17 @@ TEST_CASE("audio-only uploads give an audio rendition and no pictures") {
   CHECK_FALSE(fs::exists(out / "poster.jpg"));
   CHECK_FALSE(fs::exists(out / "storyboard.vtt"));
   CHECK(fs::exists(out / "download.mp4"));
+  // MP3 (with cover art, a still-picture "video" stream): audio is encoded to AAC, the cover ignored.
+  const fs::path mp3 = dir.path / "song.mp3";
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i sine=frequency=330:sample_rate=44100 -f lavfi -i color=c=red:s=64x64 "
+                         "-frames:v 1 -t 3 -map 0:a -map 1:v -c:a libmp3lame -c:v mjpeg "
+                         "-disposition:v attached_pic '{}'",
+                         mp3.string())));
+  const auto song = convert(mp3, dir.path / "mp3");
+  CHECK(song.audio_only);
+  REQUIRE(song.tracks.size() == 1);
+  CHECK(song.tracks[0].codecs.starts_with("mp4a.40"));
 }
 
 TEST_CASE("variable frame rate becomes constant and drops the passthrough; no audio is fine") {
