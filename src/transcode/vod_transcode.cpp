@@ -11,6 +11,10 @@
 #include <set>
 #include <thread>
 
+extern "C" {
+#include <libavutil/imgutils.h>
+}
+
 #include "core/clock.hpp"
 #include "media/aac.hpp"
 #include "media/avc.hpp"
@@ -33,7 +37,12 @@ namespace fs = std::filesystem;
 using media::TrackKind;
 using SharedFrame = std::shared_ptr<const AVFrame>;
 
-constexpr std::size_t kRungQueueFrames = 8;
+// Decoded frames waiting per rung: enough that a rung's bursts (x264 frame
+// threads, segment writes) do not stall the others, bounded in bytes (frames
+// are shared by the rungs, so this bounds the decoded frames held in all).
+constexpr std::size_t kRungQueueBytes = 96u << 20;
+constexpr std::size_t kMinRungQueueFrames = 8;
+constexpr std::size_t kMaxRungQueueFrames = 32;
 
 struct SharedFrameDeleter {
   void operator()(const AVFrame* frame) const {
@@ -52,8 +61,9 @@ class RungWorker {
   };
 
   RungWorker(RungPlan plan, std::string id, const TrackWriter& writer, std::uint32_t timescale, double frame_rate,
-             std::int64_t cts, double segment_seconds)
-      : plan_(std::move(plan)),
+             std::int64_t cts, double segment_seconds, std::size_t queue_frames)
+      : queue_frames_(queue_frames),
+        plan_(std::move(plan)),
         writer_(writer),
         timescale_(timescale),
         frame_rate_(frame_rate),
@@ -77,7 +87,7 @@ class RungWorker {
 
   void push(Item item) {
     std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return queue_.size() < kRungQueueFrames; });
+    cv_.wait(lock, [&] { return queue_.size() < queue_frames_; });
     queue_.push_back(std::move(item));
     lock.unlock();
     cv_.notify_all();
@@ -163,6 +173,7 @@ class RungWorker {
     out_.clear();
   }
 
+  const std::size_t queue_frames_;
   RungPlan plan_;
   const TrackWriter& writer_;
   const std::uint32_t timescale_;
@@ -260,6 +271,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   std::optional<CfrMapper> cfr;
   std::optional<Thumbnailer> thumbnails;
   std::int64_t frames_per_segment = 1;
+  std::size_t queue_frames = kMinRungQueueFrames;
   if (video_stream) {
     const AVCodecParameters* vpar = video_stream->codecpar;
     vtb = video_stream->time_base;
@@ -268,6 +280,13 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     if (vpar->extradata_size > 0) spec.extradata.assign(vpar->extradata, vpar->extradata + vpar->extradata_size);
     spec.width = vpar->width;
     spec.height = vpar->height;
+    const int frame_bytes = vpar->format >= 0 ? av_image_get_buffer_size(static_cast<AVPixelFormat>(vpar->format),
+                                                                         spec.width, spec.height, 1)
+                                              : spec.width * spec.height * 3;
+    if (frame_bytes > 0) {
+      queue_frames =
+          std::clamp(kRungQueueBytes / static_cast<std::size_t>(frame_bytes), kMinRungQueueFrames, kMaxRungQueueFrames);
+    }
     const AVRational sar = av_guess_sample_aspect_ratio(format.get(), format->streams[video_index], nullptr);
     spec.sar_num = sar.num > 0 ? sar.num : 1;
     spec.sar_den = sar.num > 0 ? sar.den : 1;
@@ -415,7 +434,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
       for (std::size_t i = 0; i < plans.size(); ++i) {
         rungs.push_back(std::make_unique<RungWorker>(plans[i], fmt::format("v{}", i + 1), writer, timescale,
                                                      spec.frame_rate, passthrough ? source_cts.value_or(0) : 0,
-                                                     options.segment_seconds));
+                                                     options.segment_seconds, queue_frames));
       }
     }
     last_pts = frame->pts;
