@@ -460,6 +460,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   std::vector<FramePtr> frames;
   std::vector<media::Packet> audio_out;
   std::int64_t last_video_dts = AV_NOPTS_VALUE;
+  std::int64_t first_audio_pts = AV_NOPTS_VALUE;
   std::uint64_t decode_errors = 0;
   bool await_keyframe = false;
   for (;;) {
@@ -508,6 +509,12 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
       }
       for (auto& frame : frames) on_frame(std::move(frame));
     } else if (audio_stream && av_packet->stream_index == audio_index && !data.empty()) {
+      if (!video_stream && options.progress && av_packet->pts != AV_NOPTS_VALUE) {
+        // Audio-only: progress is the demuxer's position in the audio.
+        if (first_audio_pts == AV_NOPTS_VALUE) first_audio_pts = av_packet->pts;
+        options.progress->media_seconds =
+            std::max(0.0, static_cast<double>(av_packet->pts - first_audio_pts) * av_q2d(audio_stream->time_base));
+      }
       if (audio_transcoder) {
         audio_out.clear();
         audio_transcoder->push(av_packet.get(), audio_out);

@@ -38,7 +38,7 @@ class TranscodeCancelled : public TranscodeError {
 };
 
 struct VodProgress {
-  std::atomic<double> media_seconds{0};  // decoder position from the first frame
+  std::atomic<double> media_seconds{0};  // decoder position from the first frame (audio-only: demuxer position)
   std::atomic<std::uint64_t> frames{0};  // decoded video frames
 };
 

@@ -205,3 +205,24 @@ TEST_CASE("a cancel flag stops the conversion between packets") {
   options.cancel = &cancel;
   CHECK_THROWS_AS(transcode_upload(input, dir.path / "out", options), TranscodeCancelled);
 }
+
+TEST_CASE("progress follows the position in the input, also for audio-only files") {
+  Dir dir("progress");
+  const fs::path input = dir.path / "song.m4a";
+  REQUIRE(ffmpeg(fmt::format("-f lavfi -i sine=sample_rate=48000 -t 4 -c:a aac '{}'", input.string())));
+  VodTranscodeOptions options;
+  options.ladder = small_ladder();
+  options.segment_seconds = 1.0;
+  VodProgress progress;
+  options.progress = &progress;
+  transcode_upload(input, dir.path / "out", options);
+  CHECK(progress.media_seconds.load() == doctest::Approx(4.0).epsilon(0.05));
+  const fs::path clip = dir.path / "clip.mp4";
+  REQUIRE(ffmpeg(
+      fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast '{}'", clip.string())));
+  VodProgress video_progress;
+  options.progress = &video_progress;
+  transcode_upload(clip, dir.path / "video", options);
+  CHECK(video_progress.frames.load() == 50);
+  CHECK(video_progress.media_seconds.load() == doctest::Approx(49 / 25.0));
+}
