@@ -374,11 +374,13 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   a0.description.kind = TrackKind::audio;
   a0.description.id = "a0";
   a0.name = "audio";
-  if (passthrough || audio_config) {
+  auto open_main = [&](double timeline_start) {
     media::StreamInfo info;
     info.video = passthrough;
     info.audio = audio_config;
-    main_segmenter.emplace(info, seg_options);
+    package::SegmenterOptions main_options = seg_options;
+    main_options.timeline_start_seconds = timeline_start;
+    main_segmenter.emplace(info, main_options);
     if (passthrough) {
       writer.init(v0, *main_segmenter, TrackKind::video);
       const auto& video = *main_segmenter->track_spec(TrackKind::video).video();
@@ -394,7 +396,44 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
       a0.description.sample_rate = audio.sample_rate;
       a0.description.channels = audio.channels;
     }
-  }
+  };
+  // Without v0, a0 has a segmenter of its own, whose timeline must start where
+  // the audio starts relative to the first video frame (rung time 0): it is
+  // opened once that frame is known; audio before it is dropped (as with v0).
+  const bool audio_waits_for_video = video_stream && !passthrough && audio_config;
+  if (passthrough || (audio_config && !audio_waits_for_video)) open_main(0.0);
+  std::optional<double> video_start;  // source seconds of the first video frame
+  std::vector<media::Packet> early_audio;
+  std::uint64_t audio_before_video = 0;
+  auto packet_seconds = [](const media::Packet& p) {
+    return p.timescale > 0 ? static_cast<double>(p.pts) / p.timescale : 0.0;
+  };
+  auto push_audio = [&](const media::Packet& packet) {
+    if (main_segmenter) {
+      writer.add_all(main_segmenter->push(packet), &v0, &a0);
+      return;
+    }
+    if (!video_start && early_audio.size() < 2000) {  // ~40 s of AAC: the video never starts otherwise
+      early_audio.push_back(packet);
+      return;
+    }
+    early_audio.push_back(packet);
+    const double start = video_start.value_or(packet_seconds(early_audio.front()));
+    std::optional<double> first;
+    for (const auto& early : early_audio) {
+      const double at = packet_seconds(early);
+      if (at < start - 0.001) {
+        ++audio_before_video;
+        continue;
+      }
+      if (!first) {
+        first = at;
+        open_main(at - start);
+      }
+      writer.add_all(main_segmenter->push(early), &v0, &a0);
+    }
+    early_audio.clear();
+  };
 
   // ---- frames: upright, constant rate, to every rung --------------------------
   std::vector<std::unique_ptr<RungWorker>> rungs;  // started at the first frame (the keyframe offset is known)
@@ -431,6 +470,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
         return;
       }
       first_pts = frame->pts;
+      video_start = static_cast<double>(*first_pts) / timescale;
       for (std::size_t i = 0; i < plans.size(); ++i) {
         rungs.push_back(std::make_unique<RungWorker>(plans[i], fmt::format("v{}", i + 1), writer, timescale,
                                                      spec.frame_rate, passthrough ? source_cts.value_or(0) : 0,
@@ -518,7 +558,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
       if (audio_transcoder) {
         audio_out.clear();
         audio_transcoder->push(av_packet.get(), audio_out);
-        for (const auto& packet : audio_out) writer.add_all(main_segmenter->push(packet), &v0, &a0);
+        for (const auto& packet : audio_out) push_audio(packet);
       } else {
         const AVRational atb = audio_stream->time_base;
         media::Packet packet;
@@ -531,7 +571,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
         packet.keyframe = true;
         const auto raw = strip_adts(data);
         packet.data.assign(raw.begin(), raw.end());
-        writer.add_all(main_segmenter->push(packet), &v0, &a0);
+        push_audio(packet);
       }
     }
     av_packet_unref(av_packet.get());
@@ -548,7 +588,14 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   if (audio_transcoder) {
     audio_out.clear();
     audio_transcoder->flush(audio_out);
-    for (const auto& packet : audio_out) writer.add_all(main_segmenter->push(packet), &v0, &a0);
+    for (const auto& packet : audio_out) push_audio(packet);
+  }
+  if (!early_audio.empty()) {
+    // The video never started: the audio keeps its own start.
+    video_start = video_start.value_or(packet_seconds(early_audio.front()));
+    const media::Packet last = early_audio.back();
+    early_audio.pop_back();
+    push_audio(last);
   }
   for (auto& rung : rungs) {
     const std::string error = rung->finish();
@@ -614,10 +661,10 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     options.log->info(
         "transcode",
         "upload converted input={} frames={} media_seconds={:.1f} rotation={} dropped={} repeated={} retimed={} "
-        "skipped={} decode_errors={} hdr_retagged={} passthrough={}",
+        "skipped={} audio_before_video={} decode_errors={} hdr_retagged={} passthrough={}",
         input.filename().string(), summary.frames, summary.media_seconds, summary.rotation, summary.dropped_frames,
-        summary.repeated_frames, summary.retimed_frames, skipped, decode_errors, summary.hdr_retagged,
-        summary.passthrough);
+        summary.repeated_frames, summary.retimed_frames, skipped, audio_before_video, decode_errors,
+        summary.hdr_retagged, summary.passthrough);
   }
   summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   summary.cpu_seconds = process_cpu_seconds() - cpu_start;

@@ -226,3 +226,22 @@ TEST_CASE("progress follows the position in the input, also for audio-only files
   CHECK(video_progress.frames.load() == 50);
   CHECK(video_progress.media_seconds.load() == doctest::Approx(49 / 25.0));
 }
+
+TEST_CASE("without a passthrough, audio that starts late keeps its offset to the video") {
+  Dir dir("offset");
+  const fs::path input = dir.path / "late-audio.mkv";
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -itsoffset 0.5 -f lavfi -i sine=sample_rate=48000 "
+                         "-t 3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le -c:a aac '{}'",
+                         input.string())));
+  const auto summary = convert(input, dir.path / "out");
+  CHECK_FALSE(summary.passthrough);
+  const std::string mpd = read_text(dir.path / "out" / "manifest.mpd");
+  INFO(mpd);
+  const auto audio = mpd.find("contentType=\"audio\"");
+  REQUIRE(audio != std::string::npos);
+  const auto t = mpd.find("<S t=\"", audio);
+  REQUIRE(t != std::string::npos);
+  const long start = std::stol(mpd.substr(t + 6));
+  CHECK(start == doctest::Approx(0.5 * 48000).epsilon(0.05));  // audio timescale 48 kHz
+}
