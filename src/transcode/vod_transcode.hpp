@@ -14,6 +14,9 @@
 //   than every rung gets one rung at its own size), a0 = the first audio
 //   stream marked default (else the first one), AAC passed through or
 //   encoded. Audio-only inputs give a0 alone; inputs without audio give video only.
+//   a0 rides in v0's segmenter (cut with it); without v0 it has its own, whose
+//   timeline starts at the audio's offset to the first video frame (rung
+//   time 0). Audio before the first video frame is dropped either way.
 // - IDRs: with v0, every rung gets an IDR at the source keyframe that starts
 //   each v0 segment (the segmenter's rule), so segments align; without v0,
 //   exactly every segment_seconds of output frames.
