@@ -446,7 +446,8 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   std::uint64_t skipped = 0;
   const std::int64_t segment_ticks = std::llround(options.segment_seconds * timescale);
   const std::int64_t max_segment_ticks = std::llround(std::max(10.0, 3.0 * options.segment_seconds) * timescale);
-  const std::int64_t half_slot = std::max<std::int64_t>(1, std::llround(timescale / spec.frame_rate / 2));
+  const std::int64_t half_slot =
+      std::max<std::int64_t>(1, std::llround(spec.frame_rate > 0 ? timescale / spec.frame_rate / 2 : 1.0));
   auto send = [&](const SharedFrame& frame, std::int64_t slot, bool source_key) {
     const std::int64_t pts = cfr->slot_pts(slot);
     bool idr = slot == 0;
