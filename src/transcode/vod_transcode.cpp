@@ -487,7 +487,15 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
       options.progress->frames.fetch_add(1);
     }
     ++summary.frames;
-    thumbnails->offer(*frame, seconds);
+    if (thumbnails) {
+      try {
+        thumbnails->offer(*frame, seconds);
+      } catch (const TranscodeError& e) {
+        // Pictures are extras: a format the scaler cannot take costs them, not the video.
+        if (options.log) options.log->warn("transcode", "no poster/storyboard: {}", e.what());
+        thumbnails.reset();
+      }
+    }
     const CfrMapper::Step step = cfr->push(frame->pts);
     if (!step.take) return;
     SharedFrame shared(frame.release(), SharedFrameDeleter{});
@@ -656,7 +664,17 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   if (top_video) download.push_back(track_files(output_dir, top_video->description));
   if (audio_config && !a0.description.segments.empty()) download.push_back(track_files(output_dir, a0.description));
   write_progressive_mp4(download, output_dir / "download.mp4");
-  if (thumbnails) thumbnails->write(output_dir, summary.media_seconds);
+  if (thumbnails) {
+    try {
+      thumbnails->write(output_dir, summary.media_seconds);
+    } catch (const TranscodeError& e) {
+      if (options.log) options.log->warn("transcode", "no poster/storyboard: {}", e.what());
+      for (const char* name : {"poster.jpg", "storyboard.jpg", "storyboard.vtt"}) {
+        std::error_code ec;
+        fs::remove(output_dir / name, ec);
+      }
+    }
+  }
 
   if (options.log) {
     options.log->info(
