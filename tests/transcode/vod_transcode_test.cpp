@@ -245,3 +245,24 @@ TEST_CASE("without a passthrough, audio that starts late keeps its offset to the
   const long start = std::stol(mpd.substr(t + 6));
   CHECK(start == doctest::Approx(0.5 * 48000).epsilon(0.05));  // audio timescale 48 kHz
 }
+
+TEST_CASE("an HDR (PQ) 10-bit HEVC source becomes 8-bit H.264 without an HDR transfer") {
+  Dir dir("hdr");
+  const fs::path input = dir.path / "hdr.mkv";
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -pix_fmt yuv420p10le -c:v libx265 -preset "
+                         "ultrafast -x265-params log-level=error -color_primaries bt2020 -color_trc smpte2084 "
+                         "-colorspace bt2020nc '{}'",
+                         input.string())));
+  const auto summary = convert(input, dir.path / "out");
+  CHECK(summary.hdr_retagged);
+  const fs::path probe = dir.path / "probe.txt";
+  REQUIRE(std::system(fmt::format("ffprobe -v error -select_streams v -show_entries stream=pix_fmt,color_transfer "
+                                  "-of compact '{}' > '{}'",
+                                  (dir.path / "out" / "download.mp4").string(), probe.string())
+                          .c_str()) == 0);
+  const std::string text = read_text(probe);
+  INFO(text);
+  CHECK(text.find("pix_fmt=yuv420p") != std::string::npos);
+  CHECK(text.find("smpte2084") == std::string::npos);
+}
