@@ -81,6 +81,7 @@ struct JobsConfig {
   unsigned retry_delay_seconds = 30;  // before the 2nd attempt; doubles per attempt, at most an hour
   int nice = 10;                      // worker thread niceness: live transcoding keeps priority
   unsigned threads = 0;               // CPU threads per conversion; 0 = number of cores
+  unsigned max_seconds = 0;           // wall-time limit per conversion attempt; 0 = none
 };
 
 struct AccountsConfig {

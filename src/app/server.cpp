@@ -281,7 +281,7 @@ void Server::start() {
                                                    {5, 15, 30, 60, 120, 300, 600, 1800, 3600});
   vod_options.job_failures = &s.metrics.counter("tidecast_job_failures_total", "Conversion attempts that failed");
   auto converter = std::make_unique<vod::LadderConverter>(
-      s.log, vod::LadderConverterOptions{s.config.transcode, l.segment_seconds, j.threads});
+      s.log, vod::LadderConverterOptions{s.config.transcode, l.segment_seconds, j.threads, j.max_seconds});
   s.vod = std::make_unique<vod::VodService>(s.log, std::move(vod_options), std::move(converter));
   s.wire_metrics();
   s.wire_routes();

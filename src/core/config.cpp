@@ -120,6 +120,7 @@ void read_jobs(core::JsonObjectReader in, JobsConfig& out) {
   in.read("retry_delay_seconds", out.retry_delay_seconds, 0, 86400);
   in.read("nice", out.nice, 0, 19);
   in.read("threads", out.threads, 0, 1024);
+  in.read("max_seconds", out.max_seconds, 0, 7 * 24 * 3600);
   in.finish();
 }
 

@@ -1,7 +1,6 @@
 #include "transcode/file_transcode.hpp"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -9,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
 #include "media/aac.hpp"
 #include "media/avc.hpp"
@@ -17,8 +17,8 @@
 #include "package/segmenter.hpp"
 #include "transcode/annexb.hpp"
 #include "transcode/audio_transcoder.hpp"
+#include "transcode/file_output.hpp"
 #include "transcode/live_transcoder.hpp"
-#include "core/clock.hpp"
 
 namespace tidecast::transcode {
 
@@ -29,119 +29,8 @@ namespace fs = std::filesystem;
 
 constexpr double kFileQueueSeconds = 1.0;  // media the demuxer may run ahead of the decoder
 
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
 using core::unix_now_ms;
-
-void write_file(const fs::path& path, std::span<const std::uint8_t> bytes) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (!file) throw TranscodeError(fmt::format("transcode output: cannot create {}", path.string()));
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  if (std::fclose(file) != 0 || !ok)
-    throw TranscodeError(fmt::format("transcode output: cannot write {}", path.string()));
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-  write_file(path, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-}
-
-// One output track: its description for the manifests and its totals.
-struct TrackOutput {
-  package::TrackDescription description;
-  std::string name;
-  std::uint64_t total_bytes = 0;
-  double total_seconds = 0;
-};
-
-class Output {
- public:
-  Output(fs::path dir, double segment_seconds, std::int64_t start_ms)
-      : dir_(std::move(dir)), segment_seconds_(segment_seconds), start_ms_(start_ms) {}
-
-  void init(TrackOutput& track, const package::Segmenter& segmenter, TrackKind kind) {
-    auto& d = track.description;
-    d.timescale = segmenter.track_spec(kind).timescale;
-    write_file(dir_ / d.id / "init-0.mp4", segmenter.init_segment(kind));
-  }
-
-  void add(TrackOutput& track, package::SegmentOut& out) {
-    auto& d = track.description;
-    package::SegmentEntry entry;
-    entry.number = out.number - 1;
-    entry.index = out.number - 1;
-    entry.start = out.start;
-    entry.duration = out.duration;
-    entry.period = 0;
-    entry.wallclock_ms = start_ms_ + static_cast<std::int64_t>(out.start_seconds * 1000.0);
-    entry.bytes = out.bytes.size();
-    write_file(dir_ / d.id / entry.file_name(), out.bytes);
-    track.total_bytes += out.bytes.size();
-    track.total_seconds += out.duration_seconds;
-    if (out.duration_seconds >= segment_seconds_ * 0.5) {
-      d.peak_bandwidth = std::max<std::uint64_t>(
-          d.peak_bandwidth,
-          static_cast<std::uint64_t>(static_cast<double>(out.bytes.size()) * 8 / out.duration_seconds));
-    }
-    if (track.total_seconds > 0) {
-      d.average_bandwidth =
-          static_cast<std::uint64_t>(static_cast<double>(track.total_bytes) * 8 / track.total_seconds);
-    }
-    d.peak_bandwidth = std::max(d.peak_bandwidth, d.average_bandwidth);
-    d.segments.push_back(entry);
-  }
-
-  // Routes segments of a shared (video + audio) segmenter to their tracks.
-  void add_all(std::vector<package::SegmentOut> segments, TrackOutput* video, TrackOutput* audio) {
-    for (auto& segment : segments) {
-      TrackOutput* track = segment.kind == TrackKind::video ? video : audio;
-      if (track) add(*track, segment);
-    }
-  }
-
- private:
-  fs::path dir_;
-  double segment_seconds_;
-  std::int64_t start_ms_;
-};
-
-int sampling_index(int rate) {
-  static constexpr int kRates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000,
-                                   22050, 16000, 12000, 11025, 8000,  7350};
-  for (int i = 0; i < 13; ++i) {
-    if (kRates[i] == rate) return i;
-  }
-  throw TranscodeError(fmt::format("transcode input: AAC sample rate {} has no sampling index", rate));
-}
-
-// AudioSpecificConfig from stream parameters, for AAC in ADTS (no extradata).
-std::vector<std::uint8_t> asc_from_parameters(const AVCodecParameters* par) {
-  const int object_type = par->profile >= 0 ? par->profile + 1 : 2;
-  const int index = sampling_index(par->sample_rate);
-  const int channels = std::clamp(par->ch_layout.nb_channels, 1, 7);
-  return {static_cast<std::uint8_t>((object_type << 3) | (index >> 1)),
-          static_cast<std::uint8_t>(((index & 1) << 7) | (channels << 3))};
-}
-
-// Raw AAC frame from a packet that may carry an ADTS header.
-std::span<const std::uint8_t> strip_adts(std::span<const std::uint8_t> data) {
-  if (data.size() >= 7 && data[0] == 0xff && (data[1] & 0xf0) == 0xf0) {
-    const std::size_t header = (data[1] & 0x01) ? 7 : 9;
-    if (data.size() > header) return data.subspan(header);
-  }
-  return data;
-}
-
-double stream_frame_rate(const AVStream* stream) {
-  const AVRational rate = stream->avg_frame_rate.num > 0 ? stream->avg_frame_rate : stream->r_frame_rate;
-  return rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
-}
+using Output = TrackWriter;
 
 }  // namespace
 
@@ -405,11 +294,12 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
     summary.tracks.push_back(
         {d.id, track->name, d.codecs, d.width, d.height, d.segments.size(), d.average_bandwidth, d.peak_bandwidth});
   }
-  write_text(output_dir / "master.m3u8", package::hls_master_playlist(presentation));
+  write_output_text(output_dir / "master.m3u8", package::hls_master_playlist(presentation));
   for (std::size_t i = 0; i < presentation.tracks.size(); ++i) {
-    write_text(output_dir / presentation.tracks[i].id / "media.m3u8", package::hls_media_playlist(presentation, i));
+    write_output_text(output_dir / presentation.tracks[i].id / "media.m3u8",
+                      package::hls_media_playlist(presentation, i));
   }
-  write_text(output_dir / "manifest.mpd", package::dash_manifest(presentation, {}));
+  write_output_text(output_dir / "manifest.mpd", package::dash_manifest(presentation, {}));
 
   summary.frames = stats.decoded_frames;
   for (const TrackOutput* track : tracks) {

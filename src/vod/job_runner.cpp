@@ -59,6 +59,11 @@ void JobRunner::stop() {
   threads_.clear();
 }
 
+bool JobRunner::stopping() {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 void JobRunner::wake() {
   {
     std::lock_guard lock(mutex_);
@@ -123,7 +128,12 @@ void JobRunner::run(catalog::Database& db, const catalog::Job& job) {
     remove_dir(temp);
     ConversionRequest request{options_.originals_dir / id, temp, probe.duration_seconds, probe.frame_rate};
     std::atomic<bool> gone{false};
+    std::atomic<bool> interrupted{false};
     auto on_progress = [&](const ConversionProgress& p) {
+      if (stopping()) {
+        interrupted = true;
+        return false;
+      }
       try {
         if (!jobs.heartbeat(job.id, {p.percent, p.fps, p.eta_seconds}, unix_now_ms())) gone = true;
       } catch (const std::exception& e) {
@@ -136,6 +146,14 @@ void JobRunner::run(catalog::Database& db, const catalog::Job& job) {
       result = converter_.convert(request, on_progress);
     } catch (const ConversionError& e) {
       remove_dir(temp);
+      if (interrupted) {
+        log_.info("jobs", "interrupted job={} video={}: shutting down (it runs again at the next start)", job.id, id);
+        return;
+      }
+      if (gone) {
+        log_.info("jobs", "dropped job={} video={}: deleted during conversion", job.id, id);
+        return;
+      }
       return fail(db, job, e.what(), e.retryable());
     }
     if (gone || !jobs.find(job.id)) {

@@ -47,8 +47,9 @@ class JobRunner {
   JobRunner& operator=(const JobRunner&) = delete;
 
   void start();
-  // Stops claiming jobs and waits for the conversions in progress to end
-  // (they cannot be interrupted yet; an interrupted one would run again).
+  // Stops claiming jobs and interrupts the conversions in progress (within
+  // about a second: between two packets); an interrupted job stays `running`
+  // and start-up recovery queues it again, like after a crash.
   void stop();
   // A job was queued: idle workers look at the queue now.
   void wake();
@@ -59,6 +60,7 @@ class JobRunner {
   void publish(catalog::Database& db, const catalog::Job& job, const ConversionResult& result,
                const std::filesystem::path& temp);
   void fail(catalog::Database& db, const catalog::Job& job, const std::string& reason, bool retryable);
+  bool stopping();
 
   core::Logger& log_;
   JobRunnerOptions options_;

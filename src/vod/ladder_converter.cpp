@@ -1,6 +1,9 @@
 #include "vod/ladder_converter.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -8,7 +11,7 @@
 #include <thread>
 
 #include "transcode/av_util.hpp"
-#include "transcode/file_transcode.hpp"
+#include "transcode/vod_transcode.hpp"
 
 namespace tidecast::vod {
 
@@ -16,26 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-// Media converted so far, judged by finished segments: the slowest video
-// track (the rungs trail the passthrough), or the audio when there is no video.
-double converted_seconds(const fs::path& dir, double segment_seconds) {
-  std::error_code ec;
-  std::optional<std::size_t> video;
-  std::optional<std::size_t> audio;
-  for (const auto& track : fs::directory_iterator(dir, ec)) {
-    if (!track.is_directory(ec)) continue;
-    std::size_t segments = 0;
-    for (const auto& file : fs::directory_iterator(track.path(), ec)) {
-      if (file.path().extension() == ".m4s") ++segments;
-    }
-    const std::string name = track.path().filename().string();
-    auto& slot = name.starts_with("v") ? video : audio;
-    slot = slot ? std::min(*slot, segments) : segments;
-  }
-  const std::size_t count = video ? *video : audio.value_or(0);
-  return static_cast<double>(count) * segment_seconds;
-}
 
 // TranscodeError texts name the input path; people see "the upload" instead.
 std::string readable(std::string text, const fs::path& input) {
@@ -46,39 +29,61 @@ std::string readable(std::string text, const fs::path& input) {
   return text;
 }
 
+enum class StopReason { none, deleted, time_limit };
+
+// Once a second: progress from the decoder's position; stop on deletion or
+// when the time limit is reached.
 class ProgressMonitor {
  public:
-  ProgressMonitor(const ConversionRequest& request, double segment_seconds, const ProgressCallback& callback)
-      : thread_([this, &request, segment_seconds, &callback](std::stop_token stop) {
-          run(stop, request, segment_seconds, callback);
-        }) {}
+  ProgressMonitor(const ConversionRequest& request, unsigned max_seconds, const ProgressCallback& callback)
+      : request_(request),
+        max_seconds_(max_seconds),
+        callback_(callback),
+        thread_([this](std::stop_token stop) { run(stop); }) {}
   ~ProgressMonitor() {
     thread_.request_stop();
     wake_.notify_all();
   }
 
+  transcode::VodProgress& progress() { return progress_; }
+  const std::atomic<bool>& cancel() const { return cancel_; }
+  StopReason reason() const { return reason_.load(); }
+
  private:
-  void run(std::stop_token stop, const ConversionRequest& request, double segment_seconds,
-           const ProgressCallback& callback) {
+  void run(std::stop_token stop) {
     const auto start = Clock::now();
     std::unique_lock lock(mutex_);
     while (!wake_.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; })) {
       if (stop.stop_requested()) break;
-      ConversionProgress p;
       const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-      p.media_seconds = converted_seconds(request.output_dir, segment_seconds);
-      if (request.duration_seconds > 0) {
-        p.media_seconds = std::min(p.media_seconds, request.duration_seconds);
-        p.percent = std::min(99.0, 100.0 * p.media_seconds / request.duration_seconds);
+      if (max_seconds_ > 0 && elapsed >= max_seconds_) stop_with(StopReason::time_limit);
+      ConversionProgress p;
+      p.media_seconds = progress_.media_seconds.load();
+      const auto frames = progress_.frames.load();
+      if (request_.duration_seconds > 0) {
+        p.media_seconds = std::min(p.media_seconds, request_.duration_seconds);
+        p.percent = std::min(99.0, 100.0 * p.media_seconds / request_.duration_seconds);
         if (p.media_seconds > 0 && elapsed > 0) {
-          p.eta_seconds = (request.duration_seconds - p.media_seconds) * elapsed / p.media_seconds;
+          p.eta_seconds = (request_.duration_seconds - p.media_seconds) * elapsed / p.media_seconds;
         }
       }
-      if (request.frame_rate > 0 && elapsed > 0) p.fps = p.media_seconds * request.frame_rate / elapsed;
-      if (callback) callback(p);  // a stop request cannot interrupt transcode_file; the runner checks afterwards
+      if (frames > 0 && elapsed > 0) p.fps = static_cast<double>(frames) / elapsed;
+      if (callback_ && !callback_(p)) stop_with(StopReason::deleted);
     }
   }
 
+  void stop_with(StopReason reason) {
+    StopReason none = StopReason::none;
+    reason_.compare_exchange_strong(none, reason);
+    cancel_ = true;
+  }
+
+  const ConversionRequest& request_;
+  const unsigned max_seconds_;
+  const ProgressCallback& callback_;
+  transcode::VodProgress progress_;
+  std::atomic<bool> cancel_{false};
+  std::atomic<StopReason> reason_{StopReason::none};
   std::mutex mutex_;
   std::condition_variable_any wake_;
   std::jthread thread_;  // last: starts once the members above exist
@@ -87,17 +92,25 @@ class ProgressMonitor {
 }  // namespace
 
 ConversionResult LadderConverter::convert(const ConversionRequest& request, const ProgressCallback& progress) {
-  transcode::FileTranscodeOptions options;
+  transcode::VodTranscodeOptions options;
   options.ladder = options_.ladder;
   options.ladder.enabled = true;  // transcode.enabled is about live streams; uploads always get the ladder
   options.segment_seconds = options_.segment_seconds;
-  options.threads = options_.threads;
+  options.cpu_threads = options_.threads;
+  options.duration_hint = request.duration_seconds;
   options.log = &log_;
-  transcode::FileTranscodeSummary summary;
+  transcode::VodTranscodeSummary summary;
   {
-    ProgressMonitor monitor(request, options_.segment_seconds, progress);
+    ProgressMonitor monitor(request, options_.max_seconds, progress);
+    options.cancel = &monitor.cancel();
+    options.progress = &monitor.progress();
     try {
-      summary = transcode::transcode_file(request.input, request.output_dir, options);
+      summary = transcode::transcode_upload(request.input, request.output_dir, options);
+    } catch (const transcode::TranscodeCancelled&) {
+      if (monitor.reason() == StopReason::time_limit) {
+        throw ConversionError(fmt::format("conversion exceeded {} s", options_.max_seconds), true);
+      }
+      throw ConversionError("the video was deleted", false);
     } catch (const transcode::TranscodeError& e) {
       // Output trouble (disk full) may pass; trouble with the input will not.
       const std::string what = e.what();

@@ -86,6 +86,7 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.jobs.workers == defaults.jobs.workers);
   CHECK(from_file.jobs.max_attempts == defaults.jobs.max_attempts);
   CHECK(from_file.jobs.retry_delay_seconds == defaults.jobs.retry_delay_seconds);
+  CHECK(from_file.jobs.max_seconds == defaults.jobs.max_seconds);
   CHECK(from_file.jobs.nice == defaults.jobs.nice);
   CHECK(from_file.jobs.threads == defaults.jobs.threads);
 }

@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.hpp"
 #include "support/temp_dir.hpp"
+#include "vod/job_runner.hpp"
 #include "vod/media_files.hpp"
 
 using namespace tidecast;
@@ -210,4 +211,52 @@ TEST_CASE("after a crash: temp output removed, the job queued again and publishe
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(videos)) ++entries;
   CHECK(entries == 1);  // exactly one output set, no temp leftovers
+}
+
+namespace {
+
+// Reports progress until told to stop, like the real converter between packets.
+class EndlessConverter : public vod::Converter {
+ public:
+  vod::ConversionResult convert(const vod::ConversionRequest&, const vod::ProgressCallback& progress) override {
+    started = true;
+    while (progress({1.0, 1.0, 1.0, 100.0})) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    throw vod::ConversionError("the video was deleted", false);
+  }
+  std::atomic<bool> started{false};
+};
+
+}  // namespace
+
+TEST_CASE("stopping the service interrupts a conversion; the job runs again at the next start") {
+  TempDir dir;
+  core::Logger log{core::LogLevel::off};
+  catalog::Catalog catalog{dir.path() / "tidecast.db"};
+  const fs::path clip = dir.path() / "clip.mp4";
+  REQUIRE(test::make_clip(clip, 1));
+  auto endless = std::make_unique<EndlessConverter>();
+  EndlessConverter* converter = endless.get();
+  vod::VodOptions options;
+  options.data_dir = dir.path();
+  options.db_file = dir.path() / "tidecast.db";
+  options.max_upload_bytes = 1 << 30;
+  options.workers = 1;
+  options.retry = {3, 10, 1000};
+  options.nice = 0;
+  vod::VodService service(log, options, std::move(endless));
+  service.start();
+  const fs::path file = dir.path() / "incoming.mp4";
+  fs::copy_file(clip, file);
+  const auto video = service.accept(file, {"", "endless.mp4", std::nullopt});
+  for (int i = 0; i < 500 && !converter->started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(converter->started);
+  const auto before = std::chrono::steady_clock::now();
+  service.stop();
+  CHECK(std::chrono::steady_clock::now() - before < std::chrono::seconds(5));
+  const auto job = catalog.jobs().latest_for_video(video.id);
+  REQUIRE(job);
+  CHECK(job->state == catalog::JobState::running);  // not failed: recovery queues it again
+  CHECK(job->error.empty());
+  CHECK(catalog.videos().find(video.id)->state != catalog::VideoState::failed);
+  CHECK_FALSE(fs::exists(vod::temp_output_dir(dir.path() / "videos", video.id)));
 }
