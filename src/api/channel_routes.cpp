@@ -8,6 +8,7 @@
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "http/path.hpp"
+#include "transcode/ladder.hpp"
 
 namespace tidecast::api {
 
@@ -126,17 +127,38 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
   if (!title || !visibility) {
     return http::make_json_error(Status::bad_request, "bad_field", "\"title\" and \"visibility\" must be strings");
   }
+  // "ladder": null restores the configured ladder; an object narrows it
+  // (transcode::LadderChoice, e.g. {"enabled": false} or {"rungs": ["720p"]}).
+  std::optional<std::optional<std::string>> ladder;
+  if (const auto it = body.find("ladder"); it != body.end()) {
+    if (it->is_null()) {
+      ladder.emplace(std::nullopt);
+    } else if (!it->is_object()) {
+      return http::make_json_error(Status::bad_request, "bad_field", "\"ladder\" must be an object or null");
+    } else {
+      try {
+        ladder.emplace(transcode::to_json(transcode::parse_ladder_choice(it->dump())));
+      } catch (const std::invalid_argument& e) {
+        return http::make_json_error(Status::bad_request, "invalid_ladder", e.what());
+      }
+    }
+  }
   try {
     if (*visibility != "public" && *visibility != "private") {
       throw catalog::InvalidInput("channel visibility must be \"public\" or \"private\"");
     }
     deps.d.channels.set_title(name, *title);
     deps.d.channels.set_visibility(name, *visibility);
+    if (ladder) deps.d.channels.set_ladder(name, *ladder);
   } catch (const catalog::InvalidInput& e) {
     return http::make_json_error(Status::bad_request, "invalid_channel", e.what());
   }
   deps.d.visibility.set_private(name, *visibility == "private");
-  return http::make_json(Status::ok, {{"channel", channel_json(*deps.d.channels.find_by_name(name), deps)}});
+  const auto updated = *deps.d.channels.find_by_name(name);
+  nlohmann::json out = channel_json(updated, deps);
+  const auto choice = deps.d.channels.ladder(updated.id);
+  out["ladder"] = choice ? nlohmann::json::parse(*choice) : nlohmann::json(nullptr);
+  return http::make_json(Status::ok, {{"channel", out}});
 }
 
 http::Response delete_channel(Deps& deps, const http::Request& request, std::string_view name) {

@@ -186,6 +186,13 @@ class Accounts(unittest.TestCase):
         self.assertEqual(self.bob.call("DELETE", "/api/v1/channels/alice-live")[0], 403)
         status, _, body = self.alice.call("PATCH", "/api/v1/channels/alice-live", {"title": "Alice on air"})
         self.assertEqual((status, body["channel"]["title"]), (200, "Alice on air"))
+        # The channel's own ladder: stored as given, refused when malformed, null restores the default.
+        status, _, body = self.alice.call("PATCH", "/api/v1/channels/alice-live", {"ladder": {"rungs": ["360p"]}})
+        self.assertEqual((status, body["channel"]["ladder"]), (200, {"rungs": ["360p"]}))
+        self.assertEqual(self.alice.call("PATCH", "/api/v1/channels/alice-live", {"ladder": "off"})[0], 400)
+        self.assertEqual(self.alice.call("PATCH", "/api/v1/channels/alice-live", {"ladder": {"rungs": 3}})[0], 400)
+        status, _, body = self.alice.call("PATCH", "/api/v1/channels/alice-live", {"ladder": None})
+        self.assertEqual((status, body["channel"]["ladder"]), (200, None))
 
         # Go live with the key the API returned; the list shows it live.
         ffmpeg = publish(self.server.rtmp_url(key), seconds=8, size="320x240", fps=15, audio=False)

@@ -5,6 +5,7 @@ CPU goes to Tidecast's encoders) must give the source plus 720p/480p/360p
 rungs, each decodable at its size, with segment n of every rung starting on
 an IDR at the same time; hls.js and dash.js switch rungs without stalling.
 """
+# ctest: run alone (the live ladder must encode in real time)
 import os
 import subprocess
 import sys

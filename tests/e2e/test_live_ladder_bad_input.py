@@ -3,6 +3,7 @@ SPS: 1280x720 -> 640x360 -> 1280x720), a stretch of corrupted NAL units and
 a publisher timestamp jump of +60 s. The transcoder resynchronises (or keeps
 scaling into the planned sizes), every rung keeps making decodable segments
 at its planned size, and the process stays up."""
+# ctest: run alone (the live ladder must encode in real time)
 import os
 import subprocess
 import sys

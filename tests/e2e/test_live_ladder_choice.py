@@ -4,6 +4,7 @@
 - `off`              -> the source only, and no transcoder at all (no rungs, no metrics, no ladder log)
 - `360p --no-source` -> the master offers 360p only (the source is still made: audio and recording ride on it)
 """
+# ctest: run alone (the live ladder must encode in real time)
 import os
 import subprocess
 import sys

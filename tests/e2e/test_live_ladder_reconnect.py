@@ -2,6 +2,7 @@
 period; the ladder is rebuilt and each rung joins the new period's timeline,
 so rung playlists keep the same segment files and media sequence as the
 source across the discontinuity, and the MPD lists the rung in both Periods."""
+# ctest: run alone (the live ladder must encode in real time)
 import os
 import subprocess
 import sys

@@ -10,6 +10,7 @@ of the other rung, under the same file name and HLS media sequence number;
 the master lists it again; hls.js switches to it and keeps playing. DASH
 keeps it out for the rest of the period (it has a hole there).
 """
+# ctest: run alone (the live ladder must encode in real time)
 import os
 import subprocess
 import sys
