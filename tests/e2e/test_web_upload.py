@@ -22,7 +22,11 @@ class WebUpload(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="tidecast-webui-")
         cls.clip = make_clip(os.path.join(cls.tmp.name, "beach_day.mp4"), seconds=6, size="640x360")
-        cls.server = Server({"uploads": {"max_bytes": MAX_UPLOAD}})
+        # A deliberately slow rung (x264 veryslow, one thread) so the conversion
+        # lasts several SSE ticks and the page has progress to show.
+        slow_rung = {"name": "360p", "height": 360, "video_bitrate_kbps": 700, "preset": "veryslow"}
+        cls.server = Server({"uploads": {"max_bytes": MAX_UPLOAD},
+                             "transcode": {"rungs": [slow_rung]}, "jobs": {"threads": 1}})
         create_user(cls.server, "uploader", "long enough password")
         cls.ui = WebUi(cls.server.base)
         cls.ui.call("signin", username="uploader", password="long enough password")
