@@ -14,6 +14,7 @@
 
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
+#include "app/catalog_faults.hpp"
 #include "catalog/catalog.hpp"
 #include "core/address.hpp"
 #include "core/cpu_pool.hpp"
@@ -56,6 +57,7 @@ struct Server::Impl {
   core::Counter* http_by_class[6] = {};
   core::Counter* http_bytes = nullptr;
   std::map<std::string, core::Counter*, std::less<>> http_rejections;  // fixed at wiring, read-only after
+  app::CatalogFaults catalog_faults{log};
   std::unique_ptr<catalog::Catalog> catalog;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -107,7 +109,8 @@ void Server::Impl::wire_metrics() {
                                         {{"code", fmt::format("{}xx", i)}});
   }
   http_bytes = &metrics.counter("tidecast_http_response_bytes_total", "HTTP response body bytes");
-  for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout"}) {
+  for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout",
+                           "connection_limit", "connection_limit_per_ip"}) {
     http_rejections[kind] = &metrics.counter("tidecast_http_errors_total", "Requests refused or cut off by the server",
                                              {{"kind", kind}});
   }
@@ -159,7 +162,14 @@ void Server::Impl::wire_metrics() {
 }
 
 http::Response Server::Impl::handle_http(const http::Request& request, const http::ClientInfo& client) {
-  http::Response response = router.handle(request, client);
+  http::Response response;
+  try {
+    response = router.handle(request, client);
+  } catch (const std::exception& e) {
+    auto unavailable = catalog_faults.respond(e);
+    if (!unavailable) throw;  // the session answers 500 and logs it
+    response = std::move(*unavailable);
+  }
   const int code_class = response.result_int() / 100;
   if (code_class >= 1 && code_class <= 5) http_by_class[code_class]->inc();
   http_bytes->inc(response.body().bytes.size());
@@ -210,6 +220,7 @@ void Server::start() {
   const auto& l = s.config.live;
   auto cache = std::make_shared<live::SegmentCacheBudget>();
   cache->budget = l.cache_bytes;
+  cache->stream_budget = l.stream_cache_bytes;
   s.segment_cache = cache;
   live::LiveServiceOptions live_options{{l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos",
                                          cache, s.config.transcode, s.cpu->size()},
@@ -237,8 +248,13 @@ void Server::start() {
   s.vod->start();
 
   const auto& r = s.config.rtmp;
-  rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds, r.idle_timeout_seconds, r.max_message_bytes,
-                                 r.max_publishers, r.max_publishers * 2 + 16};
+  rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds,
+                                 r.idle_timeout_seconds,
+                                 r.max_message_bytes,
+                                 r.max_publishers,
+                                 r.max_connections,
+                                 r.max_connections_per_ip,
+                                 static_cast<std::uint32_t>(r.max_chunk_bytes)};
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live, s.rtmp_metrics);
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
@@ -246,11 +262,20 @@ void Server::start() {
   const auto& h = s.config.http;
   http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
                             h.idle_timeout_seconds,    h.write_timeout_seconds, h.max_connections};
+  limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   s.http = std::make_unique<http::HttpServer>(
       s.ioc, s.log, limits,
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
-      [&s](const http::RequestHead& head, const http::ClientInfo& client) { return s.router.stream(head, client); });
+      [&s](const http::RequestHead& head, const http::ClientInfo& client) -> std::optional<http::StreamStart> {
+        try {
+          return s.router.stream(head, client);
+        } catch (const std::exception& e) {
+          auto unavailable = s.catalog_faults.respond(e);
+          if (!unavailable) throw;
+          return http::StreamStart::refuse(std::move(*unavailable));
+        }
+      });
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
