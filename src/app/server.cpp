@@ -211,7 +211,12 @@ void Server::start() {
   if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));
 
   const auto db_file = s.config.data_dir / "tidecast.db";
-  s.catalog = std::make_unique<catalog::Catalog>(db_file);
+  try {
+    s.catalog = std::make_unique<catalog::Catalog>(db_file);
+  } catch (const std::exception& e) {
+    // E.g. a read-only file system: "unable to open database file" alone names nothing.
+    throw std::runtime_error(fmt::format("catalog {}: {} (is data_dir writable?)", db_file.string(), e.what()));
+  }
   s.log.info("catalog", "opened file={}", db_file.string());
 
   s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
