@@ -331,6 +331,11 @@ void Session::write(Response response) {
   writing_ = true;
   response_ = std::move(response);
   const bool keep_alive = response_.keep_alive();
+  // Until the response is written, the write timeout must reset the connection:
+  // a plain close leaves the kernel feeding its send buffer (megabytes) to a
+  // slow reader for as long as that reader keeps reading.
+  beast::error_code ignored;
+  stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
   stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write(stream_, response_,
                            [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
@@ -341,6 +346,10 @@ void Session::write(Response response) {
 void Session::on_write(beast::error_code ec, bool keep_alive) {
   writing_ = false;
   response_ = {};
+  if (!ec) {  // written: a later close is graceful again (the kernel delivers what it holds)
+    beast::error_code ignored;
+    stream_.socket().set_option(net::socket_base::linger(false, 0), ignored);
+  }
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
                       shared_->limits.write_timeout_seconds);
