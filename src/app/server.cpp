@@ -218,6 +218,9 @@ void Server::start() {
     throw std::runtime_error(fmt::format("catalog {}: {} (is data_dir writable?)", db_file.string(), e.what()));
   }
   s.log.info("catalog", "opened file={}", db_file.string());
+  if (const std::size_t interrupted = app::fail_interrupted_recordings(s.catalog->database()); interrupted > 0) {
+    s.log.warn("catalog", "interrupted live recordings marked failed count={}", interrupted);
+  }
 
   s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
   s.channel_directory = std::make_unique<app::CatalogChannelDirectory>(s.catalog->channels());
