@@ -40,7 +40,9 @@ struct ConnectionLimiter::Releaser {
   std::string key;
 };
 
-const char* refusal_name(Refusal refusal) { return refusal == Refusal::total ? "total" : "per_address"; }
+const char* refusal_name(Refusal refusal) {
+  return refusal == Refusal::total ? "total" : "per_address";
+}
 
 ConnectionLimiter::ConnectionLimiter(Logger& log, std::string component, ConnectionLimits limits,
                                      Clock::duration log_interval)

@@ -6,7 +6,6 @@
 // address (and once for the total cap) per log interval, with the number of
 // refusals since the last line, so a flood cannot flood the log.
 #include <boost/asio/ip/address.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <functional>

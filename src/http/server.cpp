@@ -16,7 +16,8 @@ HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits lim
           log, "http", core::ConnectionLimits{limits.max_connections, limits.max_connections_per_ip})) {
   limiter_->on_refused([shared = std::weak_ptr<Shared>(shared_)](core::Refusal refusal) {
     const auto s = shared.lock();
-    if (s && s->on_reject) s->on_reject(refusal == core::Refusal::total ? "connection_limit" : "connection_limit_per_ip");
+    if (!s || !s->on_reject) return;
+    s->on_reject(refusal == core::Refusal::total ? "connection_limit" : "connection_limit_per_ip");
   });
 }
 

@@ -1,10 +1,10 @@
+#include "core/connection_limiter.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include "core/connection_limiter.hpp"
 
 using namespace tidecast::core;
 using boost::asio::ip::make_address;

@@ -27,26 +27,26 @@ struct Record {
 
 Record run(std::string_view body, std::uint32_t seed) {
   Record record;
-  MultipartReader reader("fuzzB", {
-                                      .on_part =
-                                          [&](const MultipartPart& part) {
-                                            check(!record.in_part);
-                                            record.in_part = true;
-                                            record.parts.push_back(part.name + "\n" + part.filename + "\n" +
-                                                                   part.content_type + "\n");
-                                          },
-                                      .on_data =
-                                          [&](std::string_view data) {
-                                            check(record.in_part && !data.empty());
-                                            record.parts.back().append(data);
-                                            return true;
-                                          },
-                                      .on_part_end =
-                                          [&] {
-                                            check(record.in_part);
-                                            record.in_part = false;
-                                          },
-                                  });
+  MultipartReader reader(
+      "fuzzB", {
+                   .on_part =
+                       [&](const MultipartPart& part) {
+                         check(!record.in_part);
+                         record.in_part = true;
+                         record.parts.push_back(part.name + "\n" + part.filename + "\n" + part.content_type + "\n");
+                       },
+                   .on_data =
+                       [&](std::string_view data) {
+                         check(record.in_part && !data.empty());
+                         record.parts.back().append(data);
+                         return true;
+                       },
+                   .on_part_end =
+                       [&] {
+                         check(record.in_part);
+                         record.in_part = false;
+                       },
+               });
   std::uint32_t rng = seed * 2654435761u + 1;
   while (!body.empty()) {
     std::size_t n = body.size();
