@@ -45,7 +45,9 @@ class Tidecast:
 
     def __init__(self, segment_seconds=2.0):
         # Passthrough only: the peer (nginx-rtmp) does not transcode either.
+        # Every publisher connects from 127.0.0.1: lift the per-address cap (default 16).
         self.server = Server({"live": {"segment_seconds": segment_seconds}, "log_level": "warn",
+                              "rtmp": {"max_connections_per_ip": 1000},
                               "transcode": {"enabled": False}})
         self.pid = self.server.proc.pid
         self.channels = {}

@@ -19,6 +19,7 @@ struct HttpConfig {
   unsigned idle_timeout_seconds = 60;     // keep-alive wait between requests
   unsigned write_timeout_seconds = 60;    // to send one response
   std::size_t max_connections = 4096;
+  std::size_t max_connections_per_ip = 256;
 };
 
 struct RtmpConfig {
@@ -27,13 +28,17 @@ struct RtmpConfig {
   unsigned idle_timeout_seconds = 30;
   std::size_t max_message_bytes = 8 * 1024 * 1024;
   std::size_t max_publishers = 64;
+  std::size_t max_connections = 256;
+  std::size_t max_connections_per_ip = 16;
+  std::size_t max_chunk_bytes = 65536;
 };
 
 struct LiveConfig {
   double segment_seconds = 2.0;
   unsigned playlist_segments = 6;          // sliding window length
   unsigned reconnect_grace_seconds = 10;
-  std::size_t cache_bytes = 512ull * 1024 * 1024;  // in-memory segments, all streams
+  std::size_t cache_bytes = 512ull * 1024 * 1024;         // in-memory segments, all streams
+  std::size_t stream_cache_bytes = 128ull * 1024 * 1024;  // in-memory segments, one stream
   bool record = true;
 };
 

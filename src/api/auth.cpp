@@ -1,6 +1,6 @@
 #include "api/auth.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include "http/ascii.hpp"
 
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
@@ -17,7 +17,7 @@ std::optional<std::string_view> bearer(const http::RequestHead& head) {
   if (it == head.end()) return std::nullopt;
   std::string_view value = it->value();
   constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() || !boost::beast::iequals(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() <= kScheme.size() || !http::iequals(value.substr(0, kScheme.size()), kScheme)) {
     return std::string_view{};
   }
   value.remove_prefix(kScheme.size());

@@ -4,7 +4,7 @@
 // owns the upload and the video it becomes.
 #include <fmt/format.h>
 
-#include <boost/beast/core/string.hpp>
+#include "http/ascii.hpp"
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -167,7 +167,7 @@ http::StreamStart patch_upload(Deps& deps, const http::RequestHead& head, std::s
   auto checked = check_tus(head, deps);
   if (auto* error = std::get_if<http::Response>(&checked)) return http::StreamStart::refuse(std::move(*error));
   const auto& principal = std::get<Principal>(checked);
-  if (!boost::beast::iequals(head[field::content_type], tus::kOffsetContentType)) {
+  if (!http::iequals(head[field::content_type], tus::kOffsetContentType)) {
     return http::StreamStart::refuse(tus_error(Status::unsupported_media_type, "content_type",
                                                "PATCH needs Content-Type: application/offset+octet-stream"));
   }
@@ -462,9 +462,9 @@ void add_upload_routes(http::Router& router, vod::VodService& vod, const Authent
   router.add_streaming(http::Verb::post, "/api/v1/uploads/{id}",
                        [deps](const http::RequestHead& head, const http::RouteContext& context) {
                          const auto method = head["X-HTTP-Method-Override"];
-                         if (boost::beast::iequals(method, "PATCH"))
+                         if (http::iequals(method, "PATCH"))
                            return patch_upload(*deps, head, context.param("id"));
-                         if (boost::beast::iequals(method, "DELETE")) {
+                         if (http::iequals(method, "DELETE")) {
                            return http::StreamStart::refuse(terminate_upload(*deps, head, context.param("id")));
                          }
                          http::Response res = tus_error(Status::method_not_allowed, "method_not_allowed",

@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <string_view>
+
+#include "core/clock.hpp"
 
 namespace tidecast::app {
 
@@ -51,6 +54,16 @@ void CatalogRecordings::finish_recording(const std::string& video_id, const live
 
 void CatalogRecordings::fail_recording(const std::string& video_id, const std::string& reason) {
   videos_.set_state(video_id, catalog::VideoState::failed, reason);
+}
+
+std::size_t fail_interrupted_recordings(catalog::Database& db) {
+  db.prepare(
+        "UPDATE videos SET state = 'failed', failure_reason = ?, updated_at = ? "
+        "WHERE origin = 'live' AND state = 'processing'")
+      .bind_all(std::string_view("interrupted: the server stopped while recording (crash or kill)"),
+                core::unix_now_ms())
+      .run();
+  return static_cast<std::size_t>(db.changes());
 }
 
 }  // namespace tidecast::app

@@ -27,4 +27,11 @@ class CatalogRecordings : public live::RecordingCatalog {
   catalog::ChannelRepository& channels_;
 };
 
+// At start, before any publisher can connect: live recordings still
+// "processing" belong to a previous process that died (kill -9, crash, power
+// loss); no live session survives a restart, so nothing would ever finish
+// them. They become failed with a reason (their segment files stay on disk).
+// Returns how many.
+std::size_t fail_interrupted_recordings(catalog::Database& db);
+
 }  // namespace tidecast::app

@@ -17,6 +17,7 @@
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
+#include "app/catalog_faults.hpp"
 #include "catalog/catalog.hpp"
 #include "core/address.hpp"
 #include "core/clock.hpp"
@@ -62,6 +63,7 @@ struct Server::Impl {
   core::Counter* http_by_class[6] = {};
   core::Counter* http_bytes = nullptr;
   std::map<std::string, core::Counter*, std::less<>> http_rejections;  // fixed at wiring, read-only after
+  app::CatalogFaults catalog_faults{log};
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<core::UrlSigner> url_signer;
@@ -146,7 +148,8 @@ void Server::Impl::wire_metrics() {
                                         {{"code", fmt::format("{}xx", i)}});
   }
   http_bytes = &metrics.counter("tidecast_http_response_bytes_total", "HTTP response body bytes");
-  for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout"}) {
+  for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout",
+                           "connection_limit", "connection_limit_per_ip"}) {
     http_rejections[kind] = &metrics.counter("tidecast_http_errors_total", "Requests refused or cut off by the server",
                                              {{"kind", kind}});
   }
@@ -198,7 +201,14 @@ void Server::Impl::wire_metrics() {
 }
 
 http::Response Server::Impl::handle_http(const http::Request& request, const http::ClientInfo& client) {
-  http::Response response = router.handle(request, client);
+  http::Response response;
+  try {
+    response = router.handle(request, client);
+  } catch (const std::exception& e) {
+    auto unavailable = catalog_faults.respond(e);
+    if (!unavailable) throw;  // the session answers 500 and logs it
+    response = std::move(*unavailable);
+  }
   const int code_class = response.result_int() / 100;
   if (code_class >= 1 && code_class <= 5) http_by_class[code_class]->inc();
   http_bytes->inc(response.body().bytes.size());
@@ -240,7 +250,12 @@ void Server::start() {
   if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));
 
   const auto db_file = s.config.data_dir / "tidecast.db";
-  s.catalog = std::make_unique<catalog::Catalog>(db_file);
+  try {
+    s.catalog = std::make_unique<catalog::Catalog>(db_file);
+  } catch (const std::exception& e) {
+    // E.g. a read-only file system: "unable to open database file" alone names nothing.
+    throw std::runtime_error(fmt::format("catalog {}: {} (is data_dir writable?)", db_file.string(), e.what()));
+  }
   s.log.info("catalog", "opened file={}", db_file.string());
   if (s.catalog->users().count() == 0) {
     s.log.info("accounts", "no users yet: create the first admin with `tidecast admin create-user NAME --role admin`");
@@ -254,6 +269,9 @@ void Server::start() {
   s.channel_visibility.load(s.catalog->channels().list());
   s.media_links = std::make_unique<api::MediaLinks>(s.config.data_dir / "videos", *s.url_signer,
                                                     std::int64_t{s.config.accounts.signed_url_seconds});
+  if (const std::size_t interrupted = app::fail_interrupted_recordings(s.catalog->database()); interrupted > 0) {
+    s.log.warn("catalog", "interrupted live recordings marked failed count={}", interrupted);
+  }
 
   s.cpu = std::make_unique<core::CpuPool>(s.config.threads.cpu);
   s.channel_directory = std::make_unique<app::CatalogChannelDirectory>(s.catalog->channels());
@@ -261,6 +279,7 @@ void Server::start() {
   const auto& l = s.config.live;
   auto cache = std::make_shared<live::SegmentCacheBudget>();
   cache->budget = l.cache_bytes;
+  cache->stream_budget = l.stream_cache_bytes;
   s.segment_cache = cache;
   live::LiveServiceOptions live_options{{l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos",
                                          cache, s.config.transcode, s.cpu->size()},
@@ -288,8 +307,13 @@ void Server::start() {
   s.vod->start();
 
   const auto& r = s.config.rtmp;
-  rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds, r.idle_timeout_seconds, r.max_message_bytes,
-                                 r.max_publishers, r.max_publishers * 2 + 16};
+  rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds,
+                                 r.idle_timeout_seconds,
+                                 r.max_message_bytes,
+                                 r.max_publishers,
+                                 r.max_connections,
+                                 r.max_connections_per_ip,
+                                 static_cast<std::uint32_t>(r.max_chunk_bytes)};
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live, s.rtmp_metrics);
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
@@ -297,11 +321,20 @@ void Server::start() {
   const auto& h = s.config.http;
   http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
                             h.idle_timeout_seconds,    h.write_timeout_seconds, h.max_connections};
+  limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   s.http = std::make_unique<http::HttpServer>(
       s.ioc, s.log, limits,
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
-      [&s](const http::RequestHead& head, const http::ClientInfo& client) { return s.router.stream(head, client); });
+      [&s](const http::RequestHead& head, const http::ClientInfo& client) -> std::optional<http::StreamStart> {
+        try {
+          return s.router.stream(head, client);
+        } catch (const std::exception& e) {
+          auto unavailable = s.catalog_faults.respond(e);
+          if (!unavailable) throw;
+          return http::StreamStart::refuse(std::move(*unavailable));
+        }
+      });
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });

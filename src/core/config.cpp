@@ -31,6 +31,7 @@ void read_http(core::JsonObjectReader in, HttpConfig& out) {
   in.read("idle_timeout_seconds", out.idle_timeout_seconds, 1, 3600);
   in.read("write_timeout_seconds", out.write_timeout_seconds, 1, 3600);
   in.read("max_connections", out.max_connections, 1, 1000000);
+  in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
   in.finish();
 }
 
@@ -40,6 +41,9 @@ void read_rtmp(core::JsonObjectReader in, RtmpConfig& out) {
   in.read("idle_timeout_seconds", out.idle_timeout_seconds, 1, 3600);
   in.read("max_message_bytes", out.max_message_bytes, 1024, 64 * 1024 * 1024);
   in.read("max_publishers", out.max_publishers, 1, 100000);
+  in.read("max_connections", out.max_connections, 1, 1000000);
+  in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
+  in.read("max_chunk_bytes", out.max_chunk_bytes, 128, 16 * 1024 * 1024);
   in.finish();
 }
 
@@ -48,6 +52,7 @@ void read_live(core::JsonObjectReader in, LiveConfig& out) {
   in.read("playlist_segments", out.playlist_segments, 3, 1000);
   in.read("reconnect_grace_seconds", out.reconnect_grace_seconds, 0, 3600);
   in.read("cache_bytes", out.cache_bytes, 1024 * 1024, kMaxSize);
+  in.read("stream_cache_bytes", out.stream_cache_bytes, 1024 * 1024, kMaxSize);
   in.read("record", out.record);
   in.finish();
 }
@@ -143,7 +148,8 @@ Config parse_config(std::string_view json_text) {
   nlohmann::json root;
   try {
     root = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number that does not fit (1e999).
     throw ConfigError(fmt::format("invalid JSON: {}", e.what()));
   }
   Config config;
@@ -184,6 +190,10 @@ void validate_config(const Config& config) {
     throw ConfigError(fmt::format("log_level: expected debug, info, warn, error or off, got \"{}\"", config.log_level));
   }
   if (config.data_dir.empty()) throw ConfigError("data_dir: must not be empty");
+  if (config.rtmp.max_connections < config.rtmp.max_publishers) {
+    throw ConfigError(fmt::format("rtmp.max_connections: {} is below rtmp.max_publishers ({})",
+                                  config.rtmp.max_connections, config.rtmp.max_publishers));
+  }
 }
 
 }  // namespace tidecast

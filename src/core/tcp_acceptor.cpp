@@ -1,6 +1,7 @@
 #include "core/tcp_acceptor.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 namespace tidecast::core {
@@ -9,12 +10,11 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 TcpAcceptor::TcpAcceptor(net::io_context& ioc, Logger& log, std::string component,
-                         const std::atomic<std::size_t>& active, std::size_t max_connections, OnSocket on_socket)
+                         std::shared_ptr<ConnectionLimiter> limiter, OnSocket on_socket)
     : ioc_(ioc),
       log_(log),
       component_(std::move(component)),
-      active_(active),
-      max_connections_(max_connections),
+      limiter_(std::move(limiter)),
       on_socket_(std::move(on_socket)),
       acceptor_(net::make_strand(ioc)) {}
 
@@ -48,17 +48,25 @@ void TcpAcceptor::accept() {
                                                                                tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (!ec) {
-      if (self->active_.load() >= self->max_connections_) {
-        if (self->rejected_++ == 0) {
-          self->log_.warn(self->component_, "connection limit reached max_connections={}", self->max_connections_);
-        }
-        boost::system::error_code ignored;
-        socket.close(ignored);
+      boost::system::error_code peer_error;
+      const tcp::endpoint peer = socket.remote_endpoint(peer_error);
+      ConnectionLimiter::Slot slot = peer_error ? nullptr : self->limiter_->admit(peer.address());
+      if (slot) {
+        self->on_socket_(std::move(socket), std::move(slot));
       } else {
-        self->rejected_ = 0;
-        self->on_socket_(std::move(socket));
+        boost::system::error_code ignored;  // refused (counted and logged by the limiter) or already gone
+        socket.close(ignored);
       }
+    } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
+      // Out of file descriptors: back off instead of spinning on the error.
+      if (self->fd_errors_++ == 0) {
+        self->log_.error(self->component_, "accept failed error=\"{}\" (out of descriptors; retrying)", ec.message());
+      }
+      auto timer = std::make_shared<net::steady_timer>(self->acceptor_.get_executor(), std::chrono::milliseconds(50));
+      timer->async_wait([self, timer](boost::system::error_code) { self->accept(); });
+      return;
     }
+    if (!ec) self->fd_errors_ = 0;
     self->accept();
   });
 }

@@ -1,6 +1,6 @@
 #include "http/multipart.hpp"
 
-#include <boost/beast/core/string.hpp>
+#include "http/ascii.hpp"
 
 namespace tidecast::http {
 
@@ -36,7 +36,7 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
       consumed = value.find(';');
       out = std::string(trim(value.substr(0, consumed)));
     }
-    if (boost::beast::iequals(key, name)) return out;
+    if (iequals(key, name)) return out;
     if (consumed >= value.size()) return std::nullopt;
     const std::size_t next = value.find(';', consumed);
     if (next == std::string_view::npos) return std::nullopt;
@@ -50,7 +50,7 @@ std::optional<std::string> header_parameter(std::string_view header, std::string
 
 std::optional<std::string> multipart_boundary(std::string_view content_type) {
   const std::string_view type = trim(content_type.substr(0, content_type.find(';')));
-  if (!boost::beast::iequals(type, "multipart/form-data")) return std::nullopt;
+  if (!iequals(type, "multipart/form-data")) return std::nullopt;
   auto boundary = header_parameter(content_type, "boundary");
   if (!boundary || boundary->empty() || boundary->size() > 70) return std::nullopt;
   return boundary;
@@ -79,10 +79,10 @@ bool MultipartReader::parse_headers(std::string_view block) {
     if (colon == std::string_view::npos) return fail("multipart: malformed part header");
     const std::string_view name = trim(line.substr(0, colon));
     const std::string_view value = trim(line.substr(colon + 1));
-    if (boost::beast::iequals(name, "Content-Disposition")) {
+    if (iequals(name, "Content-Disposition")) {
       part_.name = header_parameter(value, "name").value_or("");
       part_.filename = header_parameter(value, "filename").value_or("");
-    } else if (boost::beast::iequals(name, "Content-Type")) {
+    } else if (iequals(name, "Content-Type")) {
       part_.content_type = std::string(value);
     }
   }

@@ -19,6 +19,7 @@ std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\0') return std::nullopt;  // a raw NUL, like a decoded one (found by fuzz_http_path)
     if (text[i] != '%') {
       out.push_back(text[i]);
       continue;

@@ -9,7 +9,7 @@
 
 namespace tidecast::http {
 
-// Decodes %XX escapes; nullopt on a malformed escape or a decoded NUL.
+// Decodes %XX escapes; nullopt on a malformed escape or a NUL (raw or decoded).
 std::optional<std::string> percent_decode(std::string_view text);
 
 // "/a/./b//c?x=1" -> "/a/b/c". nullopt when the target is not origin-form,

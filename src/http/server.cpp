@@ -10,14 +10,26 @@ using tcp = net::ip::tcp;
 
 HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler,
                        StreamHandler stream)
-    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, std::move(handler), std::move(stream))) {}
+    : ioc_(ioc),
+      shared_(std::make_shared<Shared>(log, limits, std::move(handler), std::move(stream))),
+      limiter_(std::make_shared<core::ConnectionLimiter>(
+          log, "http", core::ConnectionLimits{limits.max_connections, limits.max_connections_per_ip})) {
+  limiter_->on_refused([shared = std::weak_ptr<Shared>(shared_)](core::Refusal refusal) {
+    const auto s = shared.lock();
+    if (!s || !s->on_reject) return;
+    s->on_reject(refusal == core::Refusal::total ? "connection_limit" : "connection_limit_per_ip");
+  });
+}
 
 HttpServer::~HttpServer() = default;
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "http", shared_->connections, shared_->limits.max_connections,
-      [shared = shared_](tcp::socket socket) { std::make_shared<Session>(std::move(socket), shared)->run(); });
+      ioc_, shared_->log, "http", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
+        // The session's deleter holds its place under the connection caps.
+        std::shared_ptr<Session>(new Session(std::move(socket), shared), [slot](Session* session) { delete session; })
+            ->run();
+      });
   listener_->open(host, port);
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/connection_limiter.hpp"
 #include "core/log.hpp"
 #include "core/tcp_acceptor.hpp"
 #include "http/body_sink.hpp"
@@ -25,6 +26,7 @@ struct ServerLimits {
   unsigned idle_timeout_seconds = 60;
   unsigned write_timeout_seconds = 60;
   std::size_t max_connections = 4096;
+  std::size_t max_connections_per_ip = 256;
   // Streamed (upload) bodies may take longer than request_timeout_seconds as
   // long as data keeps flowing: each window of request_timeout_seconds must
   // bring at least this many bytes per second, or the connection is cut.
@@ -35,7 +37,8 @@ using RequestHandler = std::function<Response(const Request&, const ClientInfo&)
 
 // Told about every request the server refuses or cuts off itself, by kind:
 // "header_too_large", "body_too_large", "bad_request", "request_timeout",
-// "write_timeout". Called on I/O threads; must be cheap.
+// "write_timeout", and connections refused at accept: "connection_limit",
+// "connection_limit_per_ip". Called on I/O threads; must be cheap.
 using RejectionCounter = std::function<void(std::string_view kind)>;
 
 class HttpServer {
@@ -60,6 +63,7 @@ class HttpServer {
  private:
   boost::asio::io_context& ioc_;
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<core::TcpAcceptor> listener_;
 };
 

@@ -2,7 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/string.hpp>
+#include "http/ascii.hpp"
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -115,7 +115,7 @@ bool Session::handled_read_error(beast::error_code ec) {
 
 namespace {
 bool expects_continue(const RequestHead& head) {
-  return head.version() == 11 && beast::iequals(head[beast::http::field::expect], "100-continue");
+  return head.version() == 11 && iequals(head[beast::http::field::expect], "100-continue");
 }
 }  // namespace
 
@@ -405,6 +405,11 @@ void Session::write(Response response) {
   writing_ = true;
   response_ = std::move(response);
   const bool keep_alive = response_.keep_alive();
+  // Until the response is written, the write timeout must reset the connection:
+  // a plain close leaves the kernel feeding its send buffer (megabytes) to a
+  // slow reader for as long as that reader keeps reading.
+  beast::error_code ignored;
+  stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
   stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write(stream_, response_,
                            [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
@@ -415,6 +420,10 @@ void Session::write(Response response) {
 void Session::on_write(beast::error_code ec, bool keep_alive) {
   writing_ = false;
   response_ = {};
+  if (!ec) {  // written: a later close is graceful again (the kernel delivers what it holds)
+    beast::error_code ignored;
+    stream_.socket().set_option(net::socket_base::linger(false, 0), ignored);
+  }
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
                       shared_->limits.write_timeout_seconds);

@@ -413,8 +413,11 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   file_order_.push_back(name);
   track_memory(static_cast<std::int64_t>(bytes->size()));
   // Keep a few segments beyond the window for players a little behind; over
-  // the shared cache budget, keep only the window itself.
-  const bool over_budget = options_.cache && options_.cache->used.load() > options_.cache->budget;
+  // the shared cache budget or this channel's own, keep only the window itself.
+  const bool over_budget =
+      options_.cache && (options_.cache->used.load() > options_.cache->budget ||
+                         (options_.cache->stream_budget > 0 &&
+                          static_cast<std::uint64_t>(memory_bytes_) > options_.cache->stream_budget));
   if (over_budget && !warned_over_budget_) {
     warned_over_budget_ = true;
     log_.warn("live", "segment cache over budget channel={} budget_bytes={} (keeping only the playlist window)",

@@ -36,9 +36,11 @@
 
 namespace tidecast::live {
 
-// Memory for live segments shared by every channel (live.cache_bytes).
+// Memory for live segments shared by every channel (live.cache_bytes), and
+// the most one channel may hold (live.stream_cache_bytes; 0 = no own cap).
 struct SegmentCacheBudget {
   std::uint64_t budget = 0;
+  std::uint64_t stream_budget = 0;
   std::atomic<std::uint64_t> used{0};
 };
 

@@ -36,14 +36,15 @@ bool Recording::write_atomically(const std::filesystem::path& path, std::span<co
   }
   if (!error.empty()) {
     std::filesystem::remove(temp, ec);
-    // Logged on the first failure only; recovery reports how many followed.
+    // Logged on the first failure of an outage only; recovery reports how many followed.
+    last_failure_ = std::chrono::steady_clock::now();
     if (failures_++ == 0) {
       log_.error("recording", "write failed path={} error=\"{}\" (live playback continues from memory)",
                  path.string(), error);
     }
     return false;
   }
-  if (failures_ > 0) {
+  if (failures_ > 0 && std::chrono::steady_clock::now() - last_failure_ >= kRecoveryQuietPeriod) {
     log_.info("recording", "writes recovered path={} failed_writes={}", path.string(), failures_);
     failures_ = 0;
   }

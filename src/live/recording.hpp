@@ -2,8 +2,12 @@
 // Writes a live presentation's segments to disk as they complete, so the
 // stream is already stored when it ends; at the end writes the static HLS
 // playlists and DASH manifest that make it an on-demand video. Disk errors
-// are logged once and recording pauses; the live stream keeps playing from
-// memory.
+// are logged once per outage and recording pauses; the live stream keeps
+// playing from memory. An outage ends once writes have succeeded for
+// kRecoveryQuietPeriod with no failure: on a nearly full disk small writes
+// (audio) still succeed between failing big ones (video), which must not read
+// as a recovery each time.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -26,12 +30,15 @@ class Recording {
   bool finalize(const package::Presentation& presentation);
   bool healthy() const { return failures_ == 0; }
 
+  static constexpr std::chrono::seconds kRecoveryQuietPeriod{10};
+
  private:
   bool write_atomically(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
 
   core::Logger& log_;
   std::filesystem::path directory_;
-  std::size_t failures_ = 0;
+  std::size_t failures_ = 0;  // failed writes in the current outage
+  std::chrono::steady_clock::time_point last_failure_{};
 };
 
 }  // namespace tidecast::live

@@ -21,9 +21,10 @@ constexpr std::size_t max_reserve = 64 * 1024;
 
 }  // namespace
 
-ChunkReader::ChunkReader(std::size_t max_message_bytes)
+ChunkReader::ChunkReader(std::size_t max_message_bytes, std::uint32_t max_chunk_bytes)
     : max_message_bytes_(max_message_bytes),
-      max_incomplete_bytes_(max_message_bytes > SIZE_MAX / 2 ? SIZE_MAX : 2 * max_message_bytes) {
+      max_incomplete_bytes_(max_message_bytes > SIZE_MAX / 2 ? SIZE_MAX : 2 * max_message_bytes),
+      max_chunk_bytes_(std::min(max_chunk_bytes, max_chunk_size)) {
   streams_.reserve(max_chunk_streams);
 }
 
@@ -201,8 +202,8 @@ bool ChunkReader::apply_control(const Message& message) {
   const std::uint32_t value = bytes::be32(message.payload.data());
   if (message.type_id == message_type::set_chunk_size) {
     if (value == 0 || value > 0x7FFFFFFF) fail("invalid chunk size " + std::to_string(value));
-    if (value > max_chunk_size) {
-      fail("chunk size " + std::to_string(value) + " exceeds limit " + std::to_string(max_chunk_size));
+    if (value > max_chunk_bytes_) {
+      fail("chunk size " + std::to_string(value) + " exceeds limit " + std::to_string(max_chunk_bytes_));
     }
     chunk_size_ = value;
   } else {

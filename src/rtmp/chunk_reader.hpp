@@ -27,11 +27,13 @@ namespace tidecast::rtmp {
 class ChunkReader {
  public:
   static constexpr std::uint32_t default_chunk_size = 128;
-  // The largest Set Chunk Size accepted from a peer (the spec allows up to 2^31-1).
+  // The largest Set Chunk Size a reader can be told to accept (the spec allows
+  // up to 2^31-1); the default cap is rtmp.max_chunk_bytes.
   static constexpr std::uint32_t max_chunk_size = 16 * 1024 * 1024;
   static constexpr std::size_t max_chunk_streams = 64;
 
-  explicit ChunkReader(std::size_t max_message_bytes);
+  // A Set Chunk Size above `max_chunk_bytes` (at most max_chunk_size) is a protocol error.
+  explicit ChunkReader(std::size_t max_message_bytes, std::uint32_t max_chunk_bytes = max_chunk_size);
 
   // Queues bytes; call next() until it returns nullopt afterwards.
   void feed(std::span<const std::uint8_t> data);
@@ -72,6 +74,7 @@ class ChunkReader {
   std::size_t max_message_bytes_;
   std::size_t max_incomplete_bytes_;
   std::uint32_t chunk_size_ = default_chunk_size;
+  std::uint32_t max_chunk_bytes_ = max_chunk_size;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t use_counter_ = 0;
   std::vector<std::uint8_t> input_;

@@ -20,18 +20,32 @@ ServerMetrics::ServerMetrics(core::Metrics& m)
       publish_refused(
           m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "publish_refused"}})),
       unsupported_codec(
-          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "unsupported_media"}})) {}
+          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "unsupported_media"}})),
+      refused_total(
+          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "connection_limit"}})),
+      refused_per_ip(m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error",
+                               {{"kind", "connection_limit_per_ip"}})) {}
 
 Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway,
                ServerMetrics& metrics)
-    : ioc_(ioc), shared_(std::make_shared<Shared>(log, limits, gateway, metrics)) {}
+    : ioc_(ioc),
+      shared_(std::make_shared<Shared>(log, limits, gateway, metrics)),
+      limiter_(std::make_shared<core::ConnectionLimiter>(
+          log, "rtmp", core::ConnectionLimits{limits.max_connections, limits.max_connections_per_ip})) {
+  limiter_->on_refused([&metrics](core::Refusal refusal) {
+    (refusal == core::Refusal::total ? metrics.refused_total : metrics.refused_per_ip).inc();
+  });
+}
 
 Server::~Server() = default;
 
 void Server::listen(const std::string& host, std::uint16_t port) {
   acceptor_ = std::make_shared<Acceptor>(
-      ioc_, shared_->log, "rtmp", shared_->connections, shared_->limits.max_connections,
-      [shared = shared_](tcp::socket socket) { std::make_shared<Session>(std::move(socket), shared)->start(); });
+      ioc_, shared_->log, "rtmp", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
+        // The session's deleter holds its place under the connection caps.
+        std::shared_ptr<Session>(new Session(std::move(socket), shared), [slot](Session* session) { delete session; })
+            ->start();
+      });
   acceptor_->open(host, port);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "core/connection_limiter.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "rtmp/publish_gateway.hpp"
@@ -21,6 +22,8 @@ struct ServerLimits {
   std::size_t max_message_bytes = 8 * 1024 * 1024;
   std::size_t max_publishers = 64;
   std::size_t max_connections = 256;
+  std::size_t max_connections_per_ip = 16;
+  std::uint32_t max_chunk_bytes = 65536;  // largest Set Chunk Size accepted from a peer
 };
 
 // Counters the server updates (owned by the caller's core::Metrics).
@@ -32,6 +35,8 @@ struct ServerMetrics {
   core::Counter& timeouts;
   core::Counter& publish_refused;
   core::Counter& unsupported_codec;
+  core::Counter& refused_total;   // connections refused at accept: max_connections
+  core::Counter& refused_per_ip;  // max_connections_per_ip
 };
 
 class Server {
@@ -54,6 +59,7 @@ class Server {
  private:
   boost::asio::io_context& ioc_;
   std::shared_ptr<Shared> shared_;
+  std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<class Acceptor> acceptor_;
 };
 

@@ -33,7 +33,7 @@ std::string strip_query(const std::string& name) { return name.substr(0, name.fi
 }  // namespace
 
 Session::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared)), reader_(shared_->limits.max_message_bytes) {
+    : stream_(std::move(socket)), shared_(std::move(shared)), reader_(shared_->limits.max_message_bytes, shared_->limits.max_chunk_bytes) {
   beast::error_code ec;
   const auto remote = stream_.socket().remote_endpoint(ec);
   if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -215,6 +215,7 @@ void Session::on_publish(double, std::uint32_t stream_id, const std::vector<AmfV
   }
   const std::string key = args.size() > 3 && args[3].is_string() ? strip_query(args[3].as_string()) : "";
   if (shared_->publishers.load() >= shared_->limits.max_publishers) {
+    shared_->metrics.publish_refused.inc();
     send_status(reply_stream, "error", "NetStream.Publish.Denied", "server is at its publisher limit");
     return fail("publisher limit reached");
   }

@@ -44,15 +44,20 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.http.idle_timeout_seconds == defaults.http.idle_timeout_seconds);
   CHECK(from_file.http.write_timeout_seconds == defaults.http.write_timeout_seconds);
   CHECK(from_file.http.max_connections == defaults.http.max_connections);
+  CHECK(from_file.http.max_connections_per_ip == defaults.http.max_connections_per_ip);
   CHECK(from_file.rtmp.listen == defaults.rtmp.listen);
   CHECK(from_file.rtmp.handshake_timeout_seconds == defaults.rtmp.handshake_timeout_seconds);
   CHECK(from_file.rtmp.idle_timeout_seconds == defaults.rtmp.idle_timeout_seconds);
   CHECK(from_file.rtmp.max_message_bytes == defaults.rtmp.max_message_bytes);
   CHECK(from_file.rtmp.max_publishers == defaults.rtmp.max_publishers);
+  CHECK(from_file.rtmp.max_connections == defaults.rtmp.max_connections);
+  CHECK(from_file.rtmp.max_connections_per_ip == defaults.rtmp.max_connections_per_ip);
+  CHECK(from_file.rtmp.max_chunk_bytes == defaults.rtmp.max_chunk_bytes);
   CHECK(from_file.live.segment_seconds == defaults.live.segment_seconds);
   CHECK(from_file.live.playlist_segments == defaults.live.playlist_segments);
   CHECK(from_file.live.reconnect_grace_seconds == defaults.live.reconnect_grace_seconds);
   CHECK(from_file.live.cache_bytes == defaults.live.cache_bytes);
+  CHECK(from_file.live.stream_cache_bytes == defaults.live.stream_cache_bytes);
   CHECK(from_file.live.record == defaults.live.record);
   CHECK(from_file.transcode.enabled == defaults.transcode.enabled);
   CHECK(from_file.transcode.passthrough == defaults.transcode.passthrough);
@@ -114,6 +119,10 @@ TEST_CASE("errors name the key path and the problem") {
   CHECK(error_of(R"({"log_level": "loud"})") ==
         R"(log_level: expected debug, info, warn, error or off, got "loud")");
   CHECK(error_of("{ nope").starts_with("invalid JSON: "));
+  // A number too large for a double is a config error, not an escaping exception (found by fuzz_config).
+  CHECK(error_of(R"({"live": {"segment_seconds": 1e999}})").starts_with("invalid JSON: "));
+  CHECK(error_of(R"({"rtmp": {"max_connections": 4, "max_publishers": 8}})") ==
+        "rtmp.max_connections: 4 is below rtmp.max_publishers (8)");
   CHECK(error_of(R"({"live": {"record": "yes"}})") == R"(live.record: expected true or false, got "yes")");
 }
 

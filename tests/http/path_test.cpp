@@ -37,3 +37,12 @@ TEST_CASE("query strings decode") {
   CHECK_FALSE(q.contains("bad"));
   CHECK(q.size() == 3);
 }
+
+TEST_CASE("a raw NUL is refused like %00 (found by fuzz_http_path / fuzz_http_query)") {
+  using namespace std::string_view_literals;
+  CHECK_FALSE(tidecast::http::percent_decode("a\0b"sv));
+  CHECK_FALSE(tidecast::http::percent_decode("a%00b"sv));
+  const auto q = parse_query("/x?name=a\0b&ok=1"sv);
+  CHECK_FALSE(q.contains("name"));
+  CHECK(q.at("ok") == "1");
+}

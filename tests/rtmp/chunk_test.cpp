@@ -437,6 +437,14 @@ TEST_CASE("chunk reader: limits and malformed input") {
     const Raw raw = Raw().fmt0(2, 0, 4, message_type::set_chunk_size, 0).u32(ChunkReader::max_chunk_size + 1);
     CHECK_THROWS_WITH_AS(read_all(raw.bytes), doctest::Contains("exceeds limit 16777216"), ProtocolError);
   }
+  SUBCASE("set chunk size over the configured cap (rtmp.max_chunk_bytes)") {
+    ChunkReader reader(1 << 20, 65536);
+    const Raw ok = Raw().fmt0(2, 0, 4, message_type::set_chunk_size, 0).u32(65536);
+    CHECK(read_all(reader, ok.bytes).empty());
+    CHECK(reader.chunk_size() == 65536);
+    const Raw raw = Raw().fmt0(2, 0, 4, message_type::set_chunk_size, 0).u32(65537);
+    CHECK_THROWS_WITH_AS(read_all(reader, raw.bytes), doctest::Contains("exceeds limit 65536"), ProtocolError);
+  }
   SUBCASE("set chunk size payload too short") {
     const Raw raw = Raw().fmt0(2, 0, 2, message_type::set_chunk_size, 0).data(2, 1);
     CHECK_THROWS_AS(read_all(raw.bytes), ProtocolError);

@@ -1,0 +1,133 @@
+"""Fault: the SQLite catalog becomes unusable under a running server.
+
+1. Another process holds an exclusive lock on the database: API calls that
+   need the catalog answer 503 with a JSON error naming the cause (after the
+   busy timeout), the server stays up (health answers), the outage is logged
+   once, and everything works again when the lock goes.
+2. The file system under data_dir is read-only at start (a tmpfs remounted
+   `ro` while the server is stopped; needs root, as CI runs; a running
+   server's open database keeps the remount busy, and root ignores chmod):
+   the server refuses to start with one clear line naming the database, exits
+   with status 1 (no crash), and starts with every row intact once the file
+   system is writable again.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from support.tidecast import BIN, Server
+
+LOCKER = r"""
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+db.execute("BEGIN EXCLUSIVE")  # the catalog is in WAL mode: this holds the write lock
+db.execute("CREATE TABLE IF NOT EXISTS fault_test_lock (x)")
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("ROLLBACK")
+db.close()
+"""
+
+
+def api(server, method, path, payload=None, timeout=30):
+    import json
+    import urllib.error
+    import urllib.request
+    data = json.dumps(payload).encode() if payload is not None else None
+    req = urllib.request.Request(server.url(path), data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, dict(r.headers), json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.loads(e.read() or b"{}")
+
+
+class CatalogLocked(unittest.TestCase):
+    def test_exclusive_lock_by_another_process(self):
+        server = Server()
+        locker = None
+        try:
+            server.create_channel("before")
+            db_path = os.path.join(server.data_dir, "tidecast.db")
+            locker = subprocess.Popen([sys.executable, "-c", LOCKER, db_path], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+            self.assertEqual(locker.stdout.readline().strip(), "locked")
+
+            status, headers, body = api(server, "POST", "/api/v1/channels", {"name": "during"})
+            self.assertEqual(status, 503, body)
+            self.assertEqual(body["error"]["code"], "catalog_locked")
+            self.assertIn("Retry-After", headers)
+            # Reads still work: WAL readers do not wait for the writer.
+            status, _, body = api(server, "GET", "/api/v1/channels")
+            self.assertEqual(status, 200, body)
+            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "during2"})
+            self.assertEqual(status, 503, body)
+            # The server stays up: routes without the catalog answer at once.
+            self.assertEqual(server.get("/api/v1/health")[0], 200)
+            self.assertEqual(server.get("/metrics")[0], 200)
+            log = server.read_log()
+            self.assertEqual(log.count("catalog unavailable kind=catalog_locked"), 1, log[-3000:])
+
+            locker.stdin.write("\n")
+            locker.stdin.flush()
+            self.assertEqual(locker.wait(10), 0)
+            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"})
+            self.assertEqual(status, 201, body)
+            status, _, body = api(server, "GET", "/api/v1/channels")
+            self.assertEqual(status, 200, body)
+            self.assertEqual({c["name"] for c in body["channels"]} >= {"before", "after"}, True, body)
+        finally:
+            if locker and locker.poll() is None:
+                locker.kill()
+            server.close()
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root to mount a tmpfs and remount it read-only (CI runs as root)")
+class CatalogReadOnly(unittest.TestCase):
+    def setUp(self):
+        self.mount = tempfile.mkdtemp(prefix="tidecast-ro-")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", self.mount], capture_output=True)
+        if done.returncode != 0:
+            os.rmdir(self.mount)
+            self.skipTest(f"cannot mount tmpfs: {done.stderr.decode().strip()}")
+
+    def tearDown(self):
+        subprocess.run(["umount", "-l", self.mount], check=False)
+        os.rmdir(self.mount)
+
+    def remount(self, mode):
+        subprocess.run(["mount", "-o", f"remount,{mode}", self.mount], check=True)
+
+    def test_read_only_file_system(self):
+        server = Server(data_dir=os.path.join(self.mount, "data"))
+        try:
+            server.create_channel("before")
+            server.stop()
+            self.remount("ro")
+            done = subprocess.run([BIN, "--config", server.config_path], capture_output=True, timeout=30)
+            output = (done.stdout + done.stderr).decode(errors="replace")
+            self.assertEqual(done.returncode, 1, output)
+            self.assertIn("tidecast.db", output)
+            self.assertRegex(output.lower(), "read-only|readonly|unable to open")
+            self.assertLessEqual(len([l for l in output.splitlines() if "ERROR" in l or "error" in l]), 2, output)
+
+            self.remount("rw")
+            server.start()
+            status, _, body = api(server, "GET", "/api/v1/channels")
+            self.assertEqual(status, 200, body)
+            self.assertIn("before", {c["name"] for c in body["channels"]})
+            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"})
+            self.assertEqual(status, 201, body)
+        finally:
+            server.stop()
+            subprocess.run(["mount", "-o", "remount,rw", self.mount], check=False)
+            server.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
