@@ -19,7 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from support.tidecast import BIN, Server
+from support.tidecast import BIN, Server, create_token
 
 LOCKER = r"""
 import sqlite3, sys, time
@@ -33,13 +33,14 @@ db.close()
 """
 
 
-def api(server, method, path, payload=None, timeout=30):
+def api(server, method, path, payload=None, timeout=30, token=None):
     import json
     import urllib.error
     import urllib.request
     data = json.dumps(payload).encode() if payload is not None else None
     req = urllib.request.Request(server.url(path), data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          **({"Authorization": f"Bearer {token}"} if token else {})})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as r:
             return r.status, dict(r.headers), json.loads(r.read() or b"{}")
@@ -53,19 +54,20 @@ class CatalogLocked(unittest.TestCase):
         locker = None
         try:
             server.create_channel("before")
+            token = create_token(server)
             db_path = os.path.join(server.data_dir, "tidecast.db")
             locker = subprocess.Popen([sys.executable, "-c", LOCKER, db_path], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, text=True)
             self.assertEqual(locker.stdout.readline().strip(), "locked")
 
-            status, headers, body = api(server, "POST", "/api/v1/channels", {"name": "during"})
+            status, headers, body = api(server, "POST", "/api/v1/channels", {"name": "during"}, token=token)
             self.assertEqual(status, 503, body)
             self.assertEqual(body["error"]["code"], "catalog_locked")
             self.assertIn("Retry-After", headers)
             # Reads still work: WAL readers do not wait for the writer.
             status, _, body = api(server, "GET", "/api/v1/channels")
             self.assertEqual(status, 200, body)
-            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "during2"})
+            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "during2"}, token=token)
             self.assertEqual(status, 503, body)
             # The server stays up: routes without the catalog answer at once.
             self.assertEqual(server.get("/api/v1/health")[0], 200)
@@ -76,7 +78,7 @@ class CatalogLocked(unittest.TestCase):
             locker.stdin.write("\n")
             locker.stdin.flush()
             self.assertEqual(locker.wait(10), 0)
-            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"})
+            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"}, token=token)
             self.assertEqual(status, 201, body)
             status, _, body = api(server, "GET", "/api/v1/channels")
             self.assertEqual(status, 200, body)
@@ -107,6 +109,7 @@ class CatalogReadOnly(unittest.TestCase):
         server = Server(data_dir=os.path.join(self.mount, "data"))
         try:
             server.create_channel("before")
+            token = create_token(server)
             server.stop()
             self.remount("ro")
             done = subprocess.run([BIN, "--config", server.config_path], capture_output=True, timeout=30)
@@ -121,7 +124,7 @@ class CatalogReadOnly(unittest.TestCase):
             status, _, body = api(server, "GET", "/api/v1/channels")
             self.assertEqual(status, 200, body)
             self.assertIn("before", {c["name"] for c in body["channels"]})
-            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"})
+            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"}, token=token)
             self.assertEqual(status, 201, body)
         finally:
             server.stop()

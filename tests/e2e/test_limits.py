@@ -108,7 +108,7 @@ class HttpConnectionLimits(unittest.TestCase):
             self.assertTrue(closed_by_server(extra))
             extra.close()
             self.assertEqual(metric_after_free(server, held), 1)
-            self.assertEqual(server.read_log().count("connection refused limit=total"), 1)
+            self.assertEqual(server.wait_for_log("connection refused limit=total").count("connection refused limit=total"), 1)
         finally:
             server.close()
 

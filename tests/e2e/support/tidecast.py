@@ -85,6 +85,15 @@ class Server:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
+    def wait_for_log(self, text, count=1, timeout=5):
+        """The log once `text` appears `count` times (the pump copies it asynchronously)."""
+        deadline = time.time() + timeout
+        log = self.read_log()
+        while log.count(text) < count and time.time() < deadline:
+            time.sleep(0.05)
+            log = self.read_log()
+        return log
+
     def url(self, path):
         return self.base + path
 
