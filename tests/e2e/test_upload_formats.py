@@ -12,6 +12,7 @@ and played in headless Chromium.
   poster.jpg decodes, storyboard.vtt cues point inside storyboard.jpg
 - the H.264 upload plays in Chromium through hls.js and dash.js
 """
+# ctest: run alone (Chromium plays while conversions run; a second test on the two cores starves both)
 import os
 import re
 import struct
