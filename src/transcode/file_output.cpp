@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "media/aac.hpp"
+
 namespace tidecast::transcode {
 
 namespace fs = std::filesystem;
@@ -88,6 +90,25 @@ std::vector<std::uint8_t> asc_from_parameters(const AVCodecParameters* par) {
   const int channels = std::clamp(par->ch_layout.nb_channels, 1, 7);
   return {static_cast<std::uint8_t>((object_type << 3) | (index >> 1)),
           static_cast<std::uint8_t>(((index & 1) << 7) | (channels << 3))};
+}
+
+AudioPlan plan_audio(const AVStream* audio_stream, const LadderConfig& ladder) {
+  AudioPlan plan;
+  if (!audio_stream) return plan;
+  const AVCodecParameters* apar = audio_stream->codecpar;
+  const bool sane =
+      apar->bit_rate <= 0 || apar->bit_rate <= static_cast<std::int64_t>(ladder.audio_passthrough_max_kbps) * 1000;
+  if (apar->codec_id == AV_CODEC_ID_AAC && sane) {
+    const auto asc = apar->extradata_size >= 2
+                         ? std::vector<std::uint8_t>(apar->extradata, apar->extradata + apar->extradata_size)
+                         : asc_from_parameters(apar);
+    plan.config = media::aac_audio_config(asc);
+  } else {
+    plan.transcoder = std::make_unique<AudioTranscoder>(apar, audio_stream->time_base,
+                                                        static_cast<int>(ladder.audio_bitrate_kbps));
+    plan.config = plan.transcoder->config();
+  }
+  return plan;
 }
 
 std::span<const std::uint8_t> strip_adts(std::span<const std::uint8_t> data) {

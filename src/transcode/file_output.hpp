@@ -4,13 +4,17 @@
 // with their manifest descriptions, and the AAC helpers for demuxed audio.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "package/presentation.hpp"
 #include "package/segmenter.hpp"
+#include "transcode/audio_transcoder.hpp"
 #include "transcode/av_util.hpp"
+#include "transcode/ladder.hpp"
 
 namespace tidecast::transcode {
 
@@ -52,6 +56,13 @@ class TrackWriter {
 std::vector<std::uint8_t> asc_from_parameters(const AVCodecParameters* par);
 // Raw AAC frame from a packet that may carry an ADTS header.
 std::span<const std::uint8_t> strip_adts(std::span<const std::uint8_t> data);
+// How a file's audio reaches the output: AAC at a sane bitrate passes
+// through (transcoder empty), anything else is encoded to AAC once.
+struct AudioPlan {
+  std::optional<media::AudioTrackConfig> config;  // empty: no audio stream
+  std::unique_ptr<AudioTranscoder> transcoder;
+};
+AudioPlan plan_audio(const AVStream* audio_stream, const LadderConfig& ladder);
 // avg_frame_rate, else r_frame_rate, else 0.
 double stream_frame_rate(const AVStream* stream);
 

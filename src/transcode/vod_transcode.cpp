@@ -344,26 +344,9 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
 
   // ---- audio setup ----------------------------------------------------------
   const AVStream* audio_stream = audio_index >= 0 ? format->streams[audio_index] : nullptr;
-  std::optional<media::AudioTrackConfig> audio_config;
-  std::unique_ptr<AudioTranscoder> audio_transcoder;
-  if (audio_stream) {
-    const AVCodecParameters* apar = audio_stream->codecpar;
-    const bool sane = apar->bit_rate <= 0 ||
-                      apar->bit_rate <= static_cast<std::int64_t>(options.ladder.audio_passthrough_max_kbps) * 1000;
-    if (apar->codec_id == AV_CODEC_ID_AAC && sane) {
-      std::vector<std::uint8_t> asc;
-      if (apar->extradata_size >= 2) {
-        asc.assign(apar->extradata, apar->extradata + apar->extradata_size);
-      } else {
-        asc = asc_from_parameters(apar);
-      }
-      audio_config = media::aac_audio_config(asc);
-    } else {
-      audio_transcoder = std::make_unique<AudioTranscoder>(apar, audio_stream->time_base,
-                                                           static_cast<int>(options.ladder.audio_bitrate_kbps));
-      audio_config = audio_transcoder->config();
-    }
-  }
+  AudioPlan audio_plan = plan_audio(audio_stream, options.ladder);
+  std::optional<media::AudioTrackConfig> audio_config = std::move(audio_plan.config);
+  std::unique_ptr<AudioTranscoder> audio_transcoder = std::move(audio_plan.transcoder);
 
   // v0 (+ a0 riding along, cut at v0's segments) or a0 alone.
   std::optional<package::Segmenter> main_segmenter;
