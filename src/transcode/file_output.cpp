@@ -36,7 +36,19 @@ void write_output_text(const fs::path& path, const std::string& text) {
 
 void TrackWriter::init(TrackOutput& track, const package::Segmenter& segmenter, TrackKind kind) const {
   auto& d = track.description;
-  d.timescale = segmenter.track_spec(kind).timescale;
+  const auto& spec = segmenter.track_spec(kind);
+  d.timescale = spec.timescale;
+  // The manifests describe the track as the segmenter packages it.
+  if (const auto* video = spec.video()) {
+    d.codecs = video->codecs;
+    d.width = video->width;
+    d.height = video->height;
+    d.frame_rate = video->frame_rate;
+  } else if (const auto* audio = spec.audio()) {
+    d.codecs = audio->codecs;
+    d.sample_rate = audio->sample_rate;
+    d.channels = audio->channels;
+  }
   write_output_file(dir_ / d.id / "init-0.mp4", segmenter.init_segment(kind));
 }
 

@@ -41,6 +41,8 @@ class TrackWriter {
   TrackWriter(std::filesystem::path dir, double segment_seconds, std::int64_t start_ms)
       : dir_(std::move(dir)), segment_seconds_(segment_seconds), start_ms_(start_ms) {}
 
+  // Writes the track's init segment and fills its description (timescale,
+  // codecs, size/frame rate or sample rate/channels) from the segmenter.
   void init(TrackOutput& track, const package::Segmenter& segmenter, media::TrackKind kind) const;
   void add(TrackOutput& track, package::SegmentOut& out) const;
   // Routes segments of a shared (video + audio) segmenter to their tracks.

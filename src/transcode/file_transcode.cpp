@@ -107,21 +107,8 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
     info.video = passthrough;
     info.audio = audio_config;
     main_segmenter.emplace(info, seg_options);
-    if (passthrough) {
-      output.init(v0, *main_segmenter, TrackKind::video);
-      const auto& video = *main_segmenter->track_spec(TrackKind::video).video();
-      v0.description.codecs = video.codecs;
-      v0.description.width = video.width;
-      v0.description.height = video.height;
-      v0.description.frame_rate = video.frame_rate;
-    }
-    if (audio_config) {
-      output.init(a0, *main_segmenter, TrackKind::audio);
-      const auto& audio = *main_segmenter->track_spec(TrackKind::audio).audio();
-      a0.description.codecs = audio.codecs;
-      a0.description.sample_rate = audio.sample_rate;
-      a0.description.channels = audio.channels;
-    }
+    if (passthrough) output.init(v0, *main_segmenter, TrackKind::video);
+    if (audio_config) output.init(a0, *main_segmenter, TrackKind::audio);
   }
 
   // The ladder, its rung segmenters fed from the rung callbacks.
@@ -156,11 +143,6 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
       RungOutput& out = rung_outputs.at(rung);
       out.segmenter.emplace(info, seg_options);
       output.init(out.track, *out.segmenter, TrackKind::video);
-      auto& d = out.track.description;
-      d.codecs = info.video->codecs;
-      d.width = info.video->width;
-      d.height = info.video->height;
-      d.frame_rate = info.video->frame_rate;
     });
   };
   callbacks.on_rung_packet = [&](std::size_t rung, media::PacketPtr packet) {

@@ -148,11 +148,6 @@ class RungWorker {
       info.video->frame_rate = frame_rate_;
       segmenter_.emplace(info, package::SegmenterOptions{segment_seconds_, 0, 1});
       writer_.init(track_, *segmenter_, TrackKind::video);
-      auto& d = track_.description;
-      d.codecs = info.video->codecs;
-      d.width = info.video->width;
-      d.height = info.video->height;
-      d.frame_rate = frame_rate_;
     }
     out_.clear();
     encoder_->encode(item.frame.get(), item.pts, item.idr, out_);
@@ -364,21 +359,8 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     package::SegmenterOptions main_options = seg_options;
     main_options.timeline_start_seconds = timeline_start;
     main_segmenter.emplace(info, main_options);
-    if (passthrough) {
-      writer.init(v0, *main_segmenter, TrackKind::video);
-      const auto& video = *main_segmenter->track_spec(TrackKind::video).video();
-      v0.description.codecs = video.codecs;
-      v0.description.width = video.width;
-      v0.description.height = video.height;
-      v0.description.frame_rate = video.frame_rate;
-    }
-    if (audio_config) {
-      writer.init(a0, *main_segmenter, TrackKind::audio);
-      const auto& audio = *main_segmenter->track_spec(TrackKind::audio).audio();
-      a0.description.codecs = audio.codecs;
-      a0.description.sample_rate = audio.sample_rate;
-      a0.description.channels = audio.channels;
-    }
+    if (passthrough) writer.init(v0, *main_segmenter, TrackKind::video);
+    if (audio_config) writer.init(a0, *main_segmenter, TrackKind::audio);
   };
   // Without v0, a0 has a segmenter of its own, whose timeline must start where
   // the audio starts relative to the first video frame (rung time 0): it is
