@@ -34,12 +34,19 @@ class LadderReconnect(unittest.TestCase):
                 first.wait()
                 time.sleep(1)
                 subprocess.run(publish + ["-t", "9", "-c", "copy", "-f", "flv", server.rtmp_url(key)], timeout=60)
-                lists = {}
-                for track in ("v0", "v1"):
-                    text = server.get(f"/live/rc/{track}/media.m3u8")[2].decode()
-                    self.assertEqual(text.count("#EXT-X-DISCONTINUITY\n"), 1, text)
-                    sequence, segments = media_playlist_segments(text)
-                    lists[track] = (sequence, [uri for uri, _ in segments])
+                # The rung finishes its last segment after the source's (it drains the
+                # encoder at unpublish), so give it a moment to catch up.
+                deadline = time.monotonic() + 15
+                while True:
+                    lists = {}
+                    for track in ("v0", "v1"):
+                        text = server.get(f"/live/rc/{track}/media.m3u8")[2].decode()
+                        self.assertEqual(text.count("#EXT-X-DISCONTINUITY\n"), 1, text)
+                        sequence, segments = media_playlist_segments(text)
+                        lists[track] = (sequence, [uri for uri, _ in segments])
+                    if lists["v1"] == lists["v0"] or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.5)
                 self.assertEqual(lists["v1"], lists["v0"])  # same media sequence and files, both periods
                 self.assertEqual(len({uri.split("-")[0] for uri in lists["v1"][1]}), 2, lists)
                 # The rung's first segment of the new period opens with an IDR at the
