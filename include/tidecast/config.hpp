@@ -11,8 +11,16 @@
 
 namespace tidecast {
 
+// One certificate for every TLS listener (HTTPS and RTMPS). PEM files; the
+// certificate file may hold the whole chain. Re-read on SIGHUP.
+struct TlsConfig {
+  std::filesystem::path certificate;
+  std::filesystem::path private_key;
+};
+
 struct HttpConfig {
   std::string listen = "0.0.0.0:8080";
+  std::string https_listen;  // empty = no HTTPS listener; needs tls.certificate and tls.private_key
   std::size_t max_header_bytes = 8 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   unsigned request_timeout_seconds = 15;  // to receive one whole request
@@ -24,6 +32,7 @@ struct HttpConfig {
 
 struct RtmpConfig {
   std::string listen = "0.0.0.0:1935";
+  std::string rtmps_listen;  // empty = no RTMPS listener; needs tls.certificate and tls.private_key
   unsigned handshake_timeout_seconds = 10;
   unsigned idle_timeout_seconds = 30;
   std::size_t max_message_bytes = 8 * 1024 * 1024;
@@ -105,6 +114,7 @@ struct Config {
   std::string log_level = "info";
   HttpConfig http;
   RtmpConfig rtmp;
+  TlsConfig tls;
   LiveConfig live;
   TranscodeConfig transcode;
   UploadsConfig uploads;

@@ -21,12 +21,14 @@ class Server {
   // Graceful: stops accepting, lets in-flight responses finish briefly,
   // closes live streams, checkpoints the catalog. Idempotent.
   void stop();
-  // Applies the settings that can change while running (today: log_level);
-  // the rest needs a restart and is reported in the log.
+  // Applies the settings that can change while running (log_level) and
+  // re-reads the TLS certificate and key; the rest needs a restart.
   void reload(const Config& config);
 
   std::uint16_t http_port() const;
   std::uint16_t rtmp_port() const;
+  std::uint16_t https_port() const;  // 0 when http.https_listen is not set
+  std::uint16_t rtmps_port() const;  // 0 when rtmp.rtmps_listen is not set
   const Config& config() const;
 
  private:

@@ -41,7 +41,7 @@ struct SessionState {
 // Behind a TLS-terminating proxy on the same machine, X-Forwarded-Proto tells
 // whether the browser used https.
 bool secure_request(const http::RequestHead& head, const http::ClientInfo& client) {
-  return client.loopback && head["X-Forwarded-Proto"] == "https";
+  return client.secure || (client.loopback && head["X-Forwarded-Proto"] == "https");
 }
 
 // The client a login attempt is counted against: the peer, or behind a proxy

@@ -146,14 +146,16 @@ int serve(const Config& config, const std::optional<std::string>& config_file) {
 
   Server server(config);
   server.start();
-  std::printf("tidecast %s listening: http=%u rtmp=%u\n", version(), server.http_port(), server.rtmp_port());
+  std::printf("tidecast %s listening: http=%u rtmp=%u", version(), server.http_port(), server.rtmp_port());
+  if (server.https_port() != 0) std::printf(" https=%u", server.https_port());
+  if (server.rtmps_port() != 0) std::printf(" rtmps=%u", server.rtmps_port());
+  std::printf("\n");
   std::fflush(stdout);
   int received = 0;
   while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
     // Reload what can change without dropping streams; a bad file keeps the old settings.
-    if (!config_file) continue;
     try {
-      server.reload(load_config_file(*config_file));
+      server.reload(config_file ? load_config_file(*config_file) : server.config());
     } catch (const ConfigError& e) {
       std::fprintf(stderr, "tidecast: reload ignored, config error: %s\n", e.what());
     }

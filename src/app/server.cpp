@@ -25,6 +25,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/process_stats.hpp"
+#include "core/tls_context.hpp"
 #include "core/url_signer.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
@@ -79,6 +80,7 @@ struct Server::Impl {
   std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
   std::unique_ptr<vod::VodService> vod;  // outlives the HTTP sessions streaming uploads into it
+  std::shared_ptr<core::TlsContext> tls;  // only with an HTTPS or RTMPS listener
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
   std::unique_ptr<http::HttpServer> http;
@@ -306,6 +308,9 @@ void Server::start() {
   s.wire_routes();
   s.vod->start();
 
+  if (!s.config.http.https_listen.empty() || !s.config.rtmp.rtmps_listen.empty()) {
+    s.tls = std::make_shared<core::TlsContext>(s.log, s.config.tls.certificate, s.config.tls.private_key);
+  }
   const auto& r = s.config.rtmp;
   rtmp::ServerLimits rtmp_limits{r.handshake_timeout_seconds,
                                  r.idle_timeout_seconds,
@@ -317,6 +322,10 @@ void Server::start() {
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live, s.rtmp_metrics);
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
+  if (!r.rtmps_listen.empty()) {
+    const auto address = *core::parse_host_port(r.rtmps_listen);
+    s.rtmp->listen_tls(address.host, address.port, s.tls);
+  }
 
   const auto& h = s.config.http;
   http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
@@ -337,6 +346,10 @@ void Server::start() {
       });
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
+  if (!h.https_listen.empty()) {
+    const auto address = *core::parse_host_port(h.https_listen);
+    s.http->listen_tls(address.host, address.port, s.tls);
+  }
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
   s.http->start();
   s.events->start();
@@ -346,6 +359,10 @@ void Server::start() {
   s.log.info("server", "started version={} http={}:{} rtmp={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
              http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
              s.config.threads.io, s.cpu->size());
+  if (s.tls) {
+    s.log.info("server", "tls https_port={} rtmps_port={} certificate={}", s.http->tls_port(), s.rtmp->tls_port(),
+               s.config.tls.certificate.string());
+  }
 }
 
 namespace {
@@ -401,10 +418,15 @@ void Server::reload(const Config& config) {
   s.config.log_level = config.log_level;
   s.log.info("server", "reloaded log_level={} (listen addresses, data_dir and limits need a restart)",
              config.log_level);
+  // A renewed certificate (e.g. certbot's deploy hook sends SIGHUP) is taken
+  // by new connections; open ones keep the one they started with.
+  if (s.tls) s.tls->reload();
 }
 
 std::uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
 std::uint16_t Server::rtmp_port() const { return impl_->rtmp ? impl_->rtmp->port() : 0; }
+std::uint16_t Server::https_port() const { return impl_->http ? impl_->http->tls_port() : 0; }
+std::uint16_t Server::rtmps_port() const { return impl_->rtmp ? impl_->rtmp->tls_port() : 0; }
 const Config& Server::config() const { return impl_->config; }
 
 }  // namespace tidecast

@@ -25,6 +25,7 @@ void require_listen(std::string_view key_path, const std::string& value) {
 
 void read_http(core::JsonObjectReader in, HttpConfig& out) {
   in.read("listen", out.listen);
+  in.read("https_listen", out.https_listen);
   in.read("max_header_bytes", out.max_header_bytes, 1024, 1024 * 1024);
   in.read("max_body_bytes", out.max_body_bytes, 0, kMaxSize);
   in.read("request_timeout_seconds", out.request_timeout_seconds, 1, 3600);
@@ -37,6 +38,7 @@ void read_http(core::JsonObjectReader in, HttpConfig& out) {
 
 void read_rtmp(core::JsonObjectReader in, RtmpConfig& out) {
   in.read("listen", out.listen);
+  in.read("rtmps_listen", out.rtmps_listen);
   in.read("handshake_timeout_seconds", out.handshake_timeout_seconds, 1, 600);
   in.read("idle_timeout_seconds", out.idle_timeout_seconds, 1, 3600);
   in.read("max_message_bytes", out.max_message_bytes, 1024, 64 * 1024 * 1024);
@@ -44,6 +46,16 @@ void read_rtmp(core::JsonObjectReader in, RtmpConfig& out) {
   in.read("max_connections", out.max_connections, 1, 1000000);
   in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
   in.read("max_chunk_bytes", out.max_chunk_bytes, 128, 16 * 1024 * 1024);
+  in.finish();
+}
+
+void read_tls(core::JsonObjectReader in, TlsConfig& out) {
+  std::string certificate = out.certificate.string();
+  std::string private_key = out.private_key.string();
+  in.read("certificate", certificate);
+  in.read("private_key", private_key);
+  out.certificate = certificate;
+  out.private_key = private_key;
   in.finish();
 }
 
@@ -160,6 +172,7 @@ Config parse_config(std::string_view json_text) {
   in.read("log_level", config.log_level);
   read_http(in.section("http"), config.http);
   read_rtmp(in.section("rtmp"), config.rtmp);
+  read_tls(in.section("tls"), config.tls);
   read_live(in.section("live"), config.live);
   read_transcode(in.section("transcode"), config.transcode);
   read_uploads(in.section("uploads"), config.uploads);
@@ -186,6 +199,14 @@ Config load_config_file(const std::filesystem::path& path) {
 void validate_config(const Config& config) {
   require_listen("http.listen", config.http.listen);
   require_listen("rtmp.listen", config.rtmp.listen);
+  for (const auto& [key, listen] : {std::pair{"http.https_listen", &config.http.https_listen},
+                                    std::pair{"rtmp.rtmps_listen", &config.rtmp.rtmps_listen}}) {
+    if (listen->empty()) continue;
+    require_listen(key, *listen);
+    if (config.tls.certificate.empty() || config.tls.private_key.empty()) {
+      throw ConfigError(fmt::format("{}: needs tls.certificate and tls.private_key", key));
+    }
+  }
   if (!core::parse_log_level(config.log_level)) {
     throw ConfigError(fmt::format("log_level: expected debug, info, warn, error or off, got \"{}\"", config.log_level));
   }

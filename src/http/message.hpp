@@ -22,6 +22,7 @@ using Response = beast_http::response<BytesBody>;
 struct ClientInfo {
   std::string address;  // remote IP as text
   bool loopback = false;
+  bool secure = false;  // arrived over Tidecast's own TLS listener
 };
 
 // A body with Content-Type and Content-Length set.

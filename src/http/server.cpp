@@ -23,25 +23,48 @@ HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits lim
 
 HttpServer::~HttpServer() = default;
 
+namespace {
+template <class SessionType>
+void start_session(tcp::socket socket, core::ConnectionLimiter::Slot slot, std::shared_ptr<HttpServer::Shared> shared,
+                   std::shared_ptr<net::ssl::context> tls) {
+  // The session's deleter holds its place under the connection caps.
+  std::shared_ptr<SessionType>(new SessionType(std::move(socket), std::move(shared), std::move(tls)),
+                               [slot](SessionType* session) { delete session; })
+      ->run();
+}
+}  // namespace
+
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "http", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        // The session's deleter holds its place under the connection caps.
-        std::shared_ptr<Session>(new Session(std::move(socket), shared), [slot](Session* session) { delete session; })
-            ->run();
+        start_session<PlainSession>(std::move(socket), std::move(slot), shared, nullptr);
       });
   listener_->open(host, port);
 }
 
+void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls) {
+  tls_listener_ = std::make_shared<core::TcpAcceptor>(
+      ioc_, shared_->log, "https", limiter_,
+      [shared = shared_, tls = std::move(tls)](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
+        start_session<TlsSession>(std::move(socket), std::move(slot), shared, tls->current());
+      });
+  tls_listener_->open(host, port);
+}
+
 std::uint16_t HttpServer::port() const { return listener_ ? listener_->port() : 0; }
+std::uint16_t HttpServer::tls_port() const { return tls_listener_ ? tls_listener_->port() : 0; }
 
 void HttpServer::on_reject(RejectionCounter counter) { shared_->on_reject = std::move(counter); }
 
-void HttpServer::start() { listener_->start(); }
+void HttpServer::start() {
+  listener_->start();
+  if (tls_listener_) tls_listener_->start();
+}
 
 void HttpServer::stop() {
   shared_->stopping = true;
   if (listener_) listener_->stop();
+  if (tls_listener_) tls_listener_->stop();
   for (auto& session : shared_->sessions.alive()) session->request_close();
 }
 

@@ -14,6 +14,7 @@
 #include "core/connection_limiter.hpp"
 #include "core/log.hpp"
 #include "core/tcp_acceptor.hpp"
+#include "core/tls_context.hpp"
 #include "http/body_sink.hpp"
 #include "http/message.hpp"
 
@@ -37,7 +38,7 @@ using RequestHandler = std::function<Response(const Request&, const ClientInfo&)
 
 // Told about every request the server refuses or cuts off itself, by kind:
 // "header_too_large", "body_too_large", "bad_request", "request_timeout",
-// "write_timeout", and connections refused at accept: "connection_limit",
+// "write_timeout", "tls_handshake", and connections refused at accept: "connection_limit",
 // "connection_limit_per_ip". Called on I/O threads; must be cheap.
 using RejectionCounter = std::function<void(std::string_view kind)>;
 
@@ -51,7 +52,10 @@ class HttpServer {
 
   // Binds and listens; throws std::runtime_error naming the address on failure.
   void listen(const std::string& host, std::uint16_t port);
+  // A second, HTTPS listener: same routes, limits and connection caps.
+  void listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls);
   std::uint16_t port() const;
+  std::uint16_t tls_port() const;  // 0 without listen_tls
   void start();
   void stop();
   // Before start(): where refusals are counted (metrics).
@@ -65,6 +69,7 @@ class HttpServer {
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<core::TcpAcceptor> listener_;
+  std::shared_ptr<core::TcpAcceptor> tls_listener_;
 };
 
 }  // namespace tidecast::http

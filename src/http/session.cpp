@@ -8,6 +8,8 @@
 #include <boost/beast/http/write.hpp>
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/write.hpp>
 
@@ -26,31 +28,78 @@ constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
 constexpr auto kDrainTime = std::chrono::seconds(2);
 }  // namespace
 
-Session::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared)) {
+namespace {
+template <class Stream>
+Stream open_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
+  if constexpr (Session<Stream>::kTls) {
+    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+}  // namespace
+
+template <class Stream>
+Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
+                         std::shared_ptr<net::ssl::context> tls)
+    : tls_(std::move(tls)), stream_(open_stream<Stream>(std::move(socket), tls_.get())), shared_(std::move(shared)) {
   beast::error_code ec;
-  const auto remote = stream_.socket().remote_endpoint(ec);
+  const auto remote = this->socket().remote_endpoint(ec);
   if (!ec) {
     client_.address = remote.address().to_string();
     client_.loopback = remote.address().is_loopback();
   }
+  client_.secure = kTls;
   ++shared_->connections;
 }
 
-Session::~Session() {
+template <class Stream>
+Session<Stream>::~Session() {
   abort_stream();
   if (out_stream_) out_stream_->detach();
   --shared_->connections;
   shared_->sessions.remove(id_);
 }
 
-void Session::run() {
-  id_ = shared_->sessions.add(weak_from_this());
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
+template <class Stream>
+void Session<Stream>::run() {
+  id_ = shared_->sessions.add(this->weak_from_this());
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (kTls) {
+      self->tcp().expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
+      self->stream_.async_handshake(net::ssl::stream_base::server,
+                                    [self](beast::error_code ec) { self->on_handshake(ec); });
+    } else {
+      self->wait_for_request();
+    }
+  });
 }
 
-void Session::request_close() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void Session<Stream>::on_handshake(beast::error_code ec) {
+  if (ec) {
+    // Scanners, plain HTTP on the HTTPS port, clients that distrust the
+    // certificate: common and harmless, so debug level; counted in metrics.
+    shared_->log.debug("http", "tls handshake failed remote={} error=\"{}\"", client_.address, ec.message());
+    if (shared_->on_reject) shared_->on_reject("tls_handshake");
+    // OpenSSL recognises a plain-text request line; say which scheme to use
+    // instead of a bare reset (what users hit after typing http://).
+    if (ec.category() == net::error::get_ssl_category() && ERR_GET_REASON(ec.value()) == SSL_R_HTTP_REQUEST) {
+      static constexpr std::string_view kPlainHttp =
+          "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 50\r\n"
+          "Connection: close\r\n\r\nThis port speaks HTTPS: use https:// in the URL.\r\n";
+      tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+      return net::async_write(tcp(), net::buffer(kPlainHttp.data(), kPlainHttp.size()),
+                              [self = this->shared_from_this()](beast::error_code, std::size_t) { self->close(); });
+    }
+    return close();
+  }
+  wait_for_request();
+}
+
+template <class Stream>
+void Session<Stream>::request_close() {
+  net::post(stream_.get_executor(), [self = this->shared_from_this()] {
     self->closing_ = true;
     // A long-lived response would never finish by itself: cut it now.
     if (!self->writing_ || self->out_stream_) self->close();
@@ -59,14 +108,15 @@ void Session::request_close() {
 
 // Waits for the first byte of the next request under the idle (keep-alive)
 // deadline, then gives the whole request the stricter request deadline.
-void Session::wait_for_request() {
+template <class Stream>
+void Session<Stream>::wait_for_request() {
   if (closing_ || shared_->stopping) return close();
   if (buffer_.size() > 0) return read_request();
   const auto& limits = shared_->limits;
-  stream_.expires_after(
+  tcp().expires_after(
       std::chrono::seconds(first_request_ ? limits.request_timeout_seconds : limits.idle_timeout_seconds));
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
                             if (ec) {
                               if (ec == beast::error::timeout) {
                                 self->shared_->log.debug("http", "idle timeout remote={}", self->client_.address);
@@ -78,20 +128,22 @@ void Session::wait_for_request() {
                           });
 }
 
-void Session::read_request() {
+template <class Stream>
+void Session<Stream>::read_request() {
   const auto& limits = shared_->limits;
   head_parser_.emplace();
   head_parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   // The body limit depends on the route; it is checked once the head is in.
   head_parser_->body_limit(boost::none);
   body_unread_ = false;
-  stream_.expires_after(std::chrono::seconds(limits.request_timeout_seconds));
+  tcp().expires_after(std::chrono::seconds(limits.request_timeout_seconds));
   beast::http::async_read_header(
       stream_, buffer_, *head_parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
-bool Session::handled_read_error(beast::error_code ec) {
+template <class Stream>
+bool Session<Stream>::handled_read_error(beast::error_code ec) {
   using he = beast::http::error;
   if (!ec) return false;
   if (ec == he::end_of_stream || ec == net::error::operation_aborted) {
@@ -119,7 +171,8 @@ bool expects_continue(const RequestHead& head) {
 }
 }  // namespace
 
-void Session::on_header(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_header(beast::error_code ec) {
   if (handled_read_error(ec)) return;
   const auto& head = head_parser_->get();
   if (shared_->stream) {
@@ -142,26 +195,28 @@ void Session::on_header(beast::error_code ec) {
   parser_->body_limit(shared_->limits.max_body_bytes);
   continue_then(expect, [this] {
     beast::http::async_read(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   });
 }
 
+template <class Stream>
 template <class Next>
-void Session::continue_then(bool expect_continue, Next next) {
+void Session<Stream>::continue_then(bool expect_continue, Next next) {
   if (!expect_continue) return next();
   interim_.emplace(Status::continue_, 11);
-  beast::http::async_write(stream_, *interim_, [self = shared_from_this(), next](beast::error_code ec, std::size_t) {
+  beast::http::async_write(stream_, *interim_, [self = this->shared_from_this(), next](beast::error_code ec, std::size_t) {
     self->interim_.reset();
     if (ec) {
       self->abort_stream();
       return self->close();
     }
-    self->stream_.expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
+    self->tcp().expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
     next();
   });
 }
 
-void Session::on_read(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_read(beast::error_code ec) {
   if (handled_read_error(ec)) return;
 
   Request request = parser_->release();
@@ -188,7 +243,8 @@ void Session::on_read(beast::error_code ec) {
   write(std::move(response));
 }
 
-void Session::begin_response_stream(Response response) {
+template <class Stream>
+void Session<Stream>::begin_response_stream(Response response) {
   out_stream_ = response.body().stream;
   response_ = std::move(response);
   response_.body().stream.reset();
@@ -196,34 +252,37 @@ void Session::begin_response_stream(Response response) {
   response_.keep_alive(false);  // the stream ends with the connection
   writing_ = true;
   serializer_.emplace(response_);
-  stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
-  beast::http::async_write_header(stream_, *serializer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  beast::http::async_write_header(stream_, *serializer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
     self->on_stream_head(ec);
   });
 }
 
-void Session::on_stream_head(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_stream_head(beast::error_code ec) {
   writing_ = false;
   if (ec || closing_ || shared_->stopping) return close();
   heartbeat_.emplace(stream_.get_executor());
   arm_heartbeat();
-  out_stream_->on_ready([weak = weak_from_this()] {
+  out_stream_->on_ready([weak = this->weak_from_this()] {
     if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->pump(); });
   });
   pump();
 }
 
-void Session::arm_heartbeat() {
+template <class Stream>
+void Session<Stream>::arm_heartbeat() {
   heartbeat_->expires_after(out_stream_->options().heartbeat_interval);
-  heartbeat_->async_wait([self = shared_from_this()](beast::error_code ec) {
+  heartbeat_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec || !self->out_stream_ || self->stream_finished_) return;
     self->out_stream_->push(self->out_stream_->options().heartbeat);
     self->arm_heartbeat();
   });
 }
 
-void Session::pump() {
-  if (!out_stream_ || writing_ || stream_finished_ || !stream_.socket().is_open()) return;
+template <class Stream>
+void Session<Stream>::pump() {
+  if (!out_stream_ || writing_ || stream_finished_ || !socket().is_open()) return;
   auto taken = out_stream_->take();
   if (taken.bytes.empty() && !taken.finished) return;
   chunk_out_.clear();
@@ -233,12 +292,13 @@ void Session::pump() {
     stream_finished_ = true;
   }
   writing_ = true;
-  stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   net::async_write(stream_, net::buffer(chunk_out_),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_write(ec); });
+                   [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_write(ec); });
 }
 
-void Session::on_stream_write(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_stream_write(beast::error_code ec) {
   writing_ = false;
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={} (event stream)", client_.address,
@@ -249,7 +309,8 @@ void Session::on_stream_write(beast::error_code ec) {
   pump();
 }
 
-void Session::begin_stream(StreamStart start) {
+template <class Stream>
+void Session<Stream>::begin_stream(StreamStart start) {
   const auto& head = head_parser_->get();
   stream_target_ = std::string(head.target());
   if (!start.sink) {
@@ -277,11 +338,12 @@ void Session::begin_stream(StreamStart start) {
   // parser (no copy, bigger reads); chunked bodies go through the parser.
   direct_remaining_.reset();
   if (!stream_parser_->chunked()) direct_remaining_ = stream_parser_->content_length().value_or(0);
-  stream_.expires_after(std::chrono::seconds(shared_->limits.request_timeout_seconds));
+  tcp().expires_after(std::chrono::seconds(shared_->limits.request_timeout_seconds));
   continue_then(expect, [this] { read_stream_body(); });
 }
 
-void Session::read_stream_body() {
+template <class Stream>
+void Session<Stream>::read_stream_body() {
   if (direct_remaining_) {
     if (*direct_remaining_ == 0) return finish_stream();
     if (buffer_.size() > 0) {  // body bytes that arrived with the head
@@ -295,7 +357,7 @@ void Session::read_stream_body() {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size(), *direct_remaining_));
     stream_.async_read_some(
         net::buffer(chunk_.data(), want),
-        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->on_direct_read(ec, bytes); });
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) { self->on_direct_read(ec, bytes); });
     return;
   }
   if (stream_parser_->is_done()) return finish_stream();
@@ -304,10 +366,11 @@ void Session::read_stream_body() {
   body.size = chunk_.size();
   beast::http::async_read_some(
       stream_, buffer_, *stream_parser_,
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_read(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_read(ec); });
 }
 
-bool Session::deliver(const char* data, std::size_t size) {
+template <class Stream>
+bool Session<Stream>::deliver(const char* data, std::size_t size) {
   std::optional<Response> stop;
   try {
     stop = sink_->write(data, size);
@@ -325,12 +388,13 @@ bool Session::deliver(const char* data, std::size_t size) {
   window_bytes_ += size;
   if (window_bytes_ >= limits.min_stream_bytes_per_second * limits.request_timeout_seconds) {
     window_bytes_ = 0;
-    stream_.expires_after(std::chrono::seconds(limits.request_timeout_seconds));
+    tcp().expires_after(std::chrono::seconds(limits.request_timeout_seconds));
   }
   return true;
 }
 
-void Session::stream_failed(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::stream_failed(beast::error_code ec) {
   abort_stream();
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "upload stalled remote={} target={} min_bytes_per_second={}", client_.address,
@@ -341,7 +405,8 @@ void Session::stream_failed(beast::error_code ec) {
   if (!handled_read_error(ec)) close();
 }
 
-void Session::on_direct_read(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_direct_read(beast::error_code ec, std::size_t bytes) {
   if (!sink_) return close();  // aborted meanwhile (request_close)
   if (bytes > 0) {
     *direct_remaining_ -= bytes;
@@ -351,7 +416,8 @@ void Session::on_direct_read(beast::error_code ec, std::size_t bytes) {
   read_stream_body();
 }
 
-void Session::on_stream_read(beast::error_code ec) {
+template <class Stream>
+void Session<Stream>::on_stream_read(beast::error_code ec) {
   if (ec == beast::http::error::need_buffer) ec = {};
   if (!sink_) return close();  // aborted meanwhile (request_close)
   const std::size_t got = chunk_.size() - stream_parser_->get().body().size;
@@ -360,7 +426,8 @@ void Session::on_stream_read(beast::error_code ec) {
   read_stream_body();
 }
 
-void Session::finish_stream() {
+template <class Stream>
+void Session<Stream>::finish_stream() {
   const bool keep_alive = stream_parser_->get().keep_alive();
   const std::string method(stream_parser_->get().method_string());
   const unsigned version = stream_parser_->get().version();
@@ -382,26 +449,30 @@ void Session::finish_stream() {
   write(std::move(response));
 }
 
-void Session::abort_stream() noexcept {
+template <class Stream>
+void Session<Stream>::abort_stream() noexcept {
   if (!sink_) return;
   sink_->abort();
   sink_.reset();
   std::vector<char>().swap(chunk_);
 }
 
-void Session::reply_and_close(Status status, std::string_view code, std::string_view message) {
+template <class Stream>
+void Session<Stream>::reply_and_close(Status status, std::string_view code, std::string_view message) {
   shared_->log.info("http", "rejected remote={} status={} reason={}", client_.address, static_cast<int>(status), code);
   if (shared_->on_reject) shared_->on_reject(code);
   reply_unread(make_json_error(status, code, message));
 }
 
-void Session::reply_unread(Response response) {
+template <class Stream>
+void Session<Stream>::reply_unread(Response response) {
   body_unread_ = true;
   response.keep_alive(false);
   write(std::move(response));
 }
 
-void Session::write(Response response) {
+template <class Stream>
+void Session<Stream>::write(Response response) {
   writing_ = true;
   response_ = std::move(response);
   const bool keep_alive = response_.keep_alive();
@@ -409,20 +480,21 @@ void Session::write(Response response) {
   // a plain close leaves the kernel feeding its send buffer (megabytes) to a
   // slow reader for as long as that reader keeps reading.
   beast::error_code ignored;
-  stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
-  stream_.expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  socket().set_option(net::socket_base::linger(true, 0), ignored);
+  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write(stream_, response_,
-                           [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                           [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                              self->on_write(ec, keep_alive);
                            });
 }
 
-void Session::on_write(beast::error_code ec, bool keep_alive) {
+template <class Stream>
+void Session<Stream>::on_write(beast::error_code ec, bool keep_alive) {
   writing_ = false;
   response_ = {};
   if (!ec) {  // written: a later close is graceful again (the kernel delivers what it holds)
     beast::error_code ignored;
-    stream_.socket().set_option(net::socket_base::linger(false, 0), ignored);
+    socket().set_option(net::socket_base::linger(false, 0), ignored);
   }
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
@@ -435,32 +507,38 @@ void Session::on_write(beast::error_code ec, bool keep_alive) {
   wait_for_request();
 }
 
-void Session::drain_and_close() {
+template <class Stream>
+void Session<Stream>::drain_and_close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   drained_ = 0;
-  stream_.expires_after(kDrainTime);
+  tcp().expires_after(kDrainTime);
   drain_some();
 }
 
-void Session::drain_some() {
+template <class Stream>
+void Session<Stream>::drain_some() {
   buffer_.consume(buffer_.size());
   stream_.async_read_some(buffer_.prepare(kReadChunk * 16),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
                             self->drained_ += bytes;
                             if (ec || self->drained_ > kMaxDrainBytes) return self->close();
                             self->drain_some();
                           });
 }
 
-void Session::close() {
+template <class Stream>
+void Session<Stream>::close() {
   if (out_stream_) {
     out_stream_->detach();
     if (heartbeat_) heartbeat_->cancel();
   }
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
+
+template class Session<beast::tcp_stream>;
+template class Session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace tidecast::http

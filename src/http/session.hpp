@@ -1,9 +1,12 @@
 #pragma once
-// Internal to the HTTP server: the shared state and one connection's session.
+// Internal to the HTTP server: the shared state and one connection's session,
+// over plain TCP or TLS (the same code; the stream type is the only difference).
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -12,6 +15,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "core/session_registry.hpp"
@@ -20,7 +24,13 @@
 
 namespace tidecast::http {
 
-class Session;
+// What the server needs of a connection of either kind.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Called from any thread; the session closes once it is not mid-response.
+  virtual void request_close() = 0;
+};
 
 struct HttpServer::Shared {
   core::Logger& log;
@@ -29,19 +39,27 @@ struct HttpServer::Shared {
   StreamHandler stream;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
-  core::SessionRegistry<Session> sessions;
+  core::SessionRegistry<Connection> sessions;
   RejectionCounter on_reject;  // may be empty
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Stream is boost::beast::tcp_stream (HTTP) or ssl_stream<tcp_stream> (HTTPS).
+template <class Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared);
-  ~Session();
+  static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+
+  // `tls` is the certificate context for HTTPS sessions, null for plain ones.
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
+          std::shared_ptr<boost::asio::ssl::context> tls);
+  ~Session() override;
   void run();
-  // Called from any thread; the session closes once it is not mid-response.
-  void request_close();
+  void request_close() override;
 
  private:
+  boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
+  boost::asio::ip::tcp::socket& socket() { return tcp().socket(); }
+  void on_handshake(boost::beast::error_code ec);
   using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
   using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
   using StreamParser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
@@ -83,7 +101,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void pump();
   void on_stream_write(boost::beast::error_code ec);
 
-  boost::beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<HeadParser> head_parser_;
   std::optional<BodyParser> parser_;
@@ -109,5 +128,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string chunk_out_;  // the chunk being written
   bool stream_finished_ = false;
 };
+
+using PlainSession = Session<boost::beast::tcp_stream>;
+using TlsSession = Session<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace tidecast::http

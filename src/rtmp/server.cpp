@@ -7,10 +7,16 @@ namespace tidecast::rtmp {
 
 using tcp = boost::asio::ip::tcp;
 
-class Acceptor : public core::TcpAcceptor {
- public:
-  using core::TcpAcceptor::TcpAcceptor;
-};
+namespace {
+template <class SessionType>
+void start_session(tcp::socket socket, core::ConnectionLimiter::Slot slot, std::shared_ptr<Server::Shared> shared,
+                   std::shared_ptr<boost::asio::ssl::context> tls) {
+  // The session's deleter holds its place under the connection caps.
+  std::shared_ptr<SessionType>(new SessionType(std::move(socket), std::move(shared), std::move(tls)),
+                               [slot](SessionType* session) { delete session; })
+      ->start();
+}
+}  // namespace
 
 ServerMetrics::ServerMetrics(core::Metrics& m)
     : connections(m.counter("tidecast_rtmp_connections_total", "RTMP connections accepted")),
@@ -40,21 +46,33 @@ Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits lim
 Server::~Server() = default;
 
 void Server::listen(const std::string& host, std::uint16_t port) {
-  acceptor_ = std::make_shared<Acceptor>(
+  acceptor_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "rtmp", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        // The session's deleter holds its place under the connection caps.
-        std::shared_ptr<Session>(new Session(std::move(socket), shared), [slot](Session* session) { delete session; })
-            ->start();
+        start_session<PlainSession>(std::move(socket), std::move(slot), shared, nullptr);
       });
   acceptor_->open(host, port);
 }
 
-std::uint16_t Server::port() const { return acceptor_ ? acceptor_->port() : 0; }
+void Server::listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls) {
+  tls_acceptor_ = std::make_shared<core::TcpAcceptor>(
+      ioc_, shared_->log, "rtmps", limiter_,
+      [shared = shared_, tls = std::move(tls)](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
+        start_session<TlsSession>(std::move(socket), std::move(slot), shared, tls->current());
+      });
+  tls_acceptor_->open(host, port);
+}
 
-void Server::start() { acceptor_->start(); }
+std::uint16_t Server::port() const { return acceptor_ ? acceptor_->port() : 0; }
+std::uint16_t Server::tls_port() const { return tls_acceptor_ ? tls_acceptor_->port() : 0; }
+
+void Server::start() {
+  acceptor_->start();
+  if (tls_acceptor_) tls_acceptor_->start();
+}
 
 void Server::stop() {
   if (acceptor_) acceptor_->stop();
+  if (tls_acceptor_) tls_acceptor_->stop();
   for (auto& session : shared_->sessions.alive()) session->request_close();
 }
 

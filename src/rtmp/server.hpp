@@ -12,6 +12,8 @@
 #include "core/connection_limiter.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/tcp_acceptor.hpp"
+#include "core/tls_context.hpp"
 #include "rtmp/publish_gateway.hpp"
 
 namespace tidecast::rtmp {
@@ -47,7 +49,10 @@ class Server {
 
   // Binds and listens; throws std::runtime_error naming the address.
   void listen(const std::string& host, std::uint16_t port);
+  // A second, RTMPS listener (RTMP inside TLS): same gateway, limits and caps.
+  void listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls);
   std::uint16_t port() const;
+  std::uint16_t tls_port() const;  // 0 without listen_tls
   void start();
   // Stops accepting and closes every connection (publishers end).
   void stop();
@@ -60,7 +65,8 @@ class Server {
   boost::asio::io_context& ioc_;
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<core::ConnectionLimiter> limiter_;
-  std::shared_ptr<class Acceptor> acceptor_;
+  std::shared_ptr<core::TcpAcceptor> acceptor_;
+  std::shared_ptr<core::TcpAcceptor> tls_acceptor_;
 };
 
 }  // namespace tidecast::rtmp

@@ -30,51 +30,89 @@ std::string clean_app(std::string app) {
 
 std::string strip_query(const std::string& name) { return name.substr(0, name.find('?')); }
 
+template <class Stream>
+Stream open_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
+  if constexpr (Session<Stream>::kTls) {
+    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
 }  // namespace
 
-Session::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared)
-    : stream_(std::move(socket)), shared_(std::move(shared)), reader_(shared_->limits.max_message_bytes, shared_->limits.max_chunk_bytes) {
+template <class Stream>
+Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared,
+                         std::shared_ptr<net::ssl::context> tls)
+    : tls_(std::move(tls)),
+      stream_(open_stream<Stream>(std::move(socket), tls_.get())),
+      shared_(std::move(shared)),
+      reader_(shared_->limits.max_message_bytes, shared_->limits.max_chunk_bytes) {
   beast::error_code ec;
-  const auto remote = stream_.socket().remote_endpoint(ec);
+  const auto remote = this->socket().remote_endpoint(ec);
   if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   ++shared_->connections;
   shared_->metrics.connections.inc();
 }
 
-Session::~Session() {
+template <class Stream>
+Session<Stream>::~Session() {
   --shared_->connections;
   if (publisher_) --shared_->publishers;
   shared_->sessions.remove(id_);
 }
 
-void Session::start() {
-  id_ = shared_->sessions.add(weak_from_this());
+template <class Stream>
+void Session<Stream>::start() {
+  id_ = shared_->sessions.add(this->weak_from_this());
   handshake_deadline_ = std::chrono::steady_clock::now() +
                         std::chrono::seconds(shared_->limits.handshake_timeout_seconds);
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (kTls) {
+      // The TLS handshake counts against the same deadline as RTMP's own.
+      self->tcp().expires_at(self->handshake_deadline_);
+      self->stream_.async_handshake(net::ssl::stream_base::server,
+                                    [self](beast::error_code ec) { self->on_tls_handshake(ec); });
+    } else {
+      self->read();
+    }
+  });
 }
 
-void Session::request_close() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void Session<Stream>::on_tls_handshake(beast::error_code ec) {
+  if (ec) {
+    if (ec == beast::error::timeout) shared_->metrics.timeouts.inc();
+    shared_->log.info("rtmp", "tls handshake failed remote={} error=\"{}\"", remote_, ec.message());
+    return close();
+  }
+  read();
+}
+
+template <class Stream>
+void Session<Stream>::request_close() {
+  net::post(stream_.get_executor(), [self = this->shared_from_this()] {
     self->end_publish("server stopping");
     self->close();
   });
 }
 
-void Session::read() {
+template <class Stream>
+void Session<Stream>::read() {
   if (closing_) return;
   // The handshake has one absolute deadline; afterwards each read must come
   // within the idle timeout.
   if (handshake_.done()) {
-    stream_.expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
+    tcp().expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
   } else {
-    stream_.expires_at(handshake_deadline_);
+    tcp().expires_at(handshake_deadline_);
   }
   stream_.async_read_some(net::buffer(read_buffer_),
-                          [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
 
-void Session::on_read(beast::error_code ec, std::size_t bytes) {
+template <class Stream>
+void Session<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
   if (ec) {
     if (ec == beast::error::timeout) {
       shared_->metrics.timeouts.inc();
@@ -100,7 +138,8 @@ void Session::on_read(beast::error_code ec, std::size_t bytes) {
   if (!closing_) read();
 }
 
-void Session::process(std::span<const std::uint8_t> bytes) {
+template <class Stream>
+void Session<Stream>::process(std::span<const std::uint8_t> bytes) {
   if (!handshake_.done()) {
     const std::size_t used = handshake_.consume(bytes);
     auto reply = handshake_.take_output();
@@ -125,7 +164,8 @@ void Session::process(std::span<const std::uint8_t> bytes) {
   }
 }
 
-void Session::handle(const Message& message) {
+template <class Stream>
+void Session<Stream>::handle(const Message& message) {
   namespace type = message_type;
   switch (message.type_id) {
     case type::window_ack_size:
@@ -160,7 +200,8 @@ void Session::handle(const Message& message) {
   }
 }
 
-void Session::handle_command(const Message& message, std::span<const std::uint8_t> amf) {
+template <class Stream>
+void Session<Stream>::handle_command(const Message& message, std::span<const std::uint8_t> amf) {
   const std::vector<AmfValue> args = amf0_decode_all(amf);
   if (args.empty() || !args[0].is_string()) throw ProtocolError("rtmp command: missing command name");
   const std::string& name = args[0].as_string();
@@ -185,7 +226,8 @@ void Session::handle_command(const Message& message, std::span<const std::uint8_
   // getStreamLength, _checkbw, ...: harmless to ignore.
 }
 
-void Session::on_connect(double transaction, const std::vector<AmfValue>& args) {
+template <class Stream>
+void Session<Stream>::on_connect(double transaction, const std::vector<AmfValue>& args) {
   const AmfValue* app = args.size() > 2 ? args[2].get("app") : nullptr;
   app_ = clean_app(app && app->is_string() ? app->as_string() : "");
   send(window_ack_size(kWindowAckSize));
@@ -207,7 +249,8 @@ void Session::on_connect(double transaction, const std::vector<AmfValue>& args) 
                                      {"objectEncoding", 0.0}})}));
 }
 
-void Session::on_publish(double, std::uint32_t stream_id, const std::vector<AmfValue>& args) {
+template <class Stream>
+void Session<Stream>::on_publish(double, std::uint32_t stream_id, const std::vector<AmfValue>& args) {
   const std::uint32_t reply_stream = stream_id ? stream_id : kPublishStreamId;
   if (publisher_) {
     send_status(reply_stream, "error", "NetStream.Publish.BadName", "already publishing on this connection");
@@ -235,7 +278,8 @@ void Session::on_publish(double, std::uint32_t stream_id, const std::vector<AmfV
   shared_->log.info("rtmp", "publish started channel={} remote={}", publisher_->channel(), remote_);
 }
 
-void Session::end_publish(std::string_view why) {
+template <class Stream>
+void Session<Stream>::end_publish(std::string_view why) {
   if (!publisher_) return;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - publish_started_).count();
@@ -245,7 +289,8 @@ void Session::end_publish(std::string_view why) {
   --shared_->publishers;
 }
 
-void Session::handle_data(std::span<const std::uint8_t> amf) {
+template <class Stream>
+void Session<Stream>::handle_data(std::span<const std::uint8_t> amf) {
   const std::vector<AmfValue> args = amf0_decode_all(amf);
   // "@setDataFrame", "onMetaData", {...}  or  "onMetaData", {...}
   std::size_t at = 0;
@@ -255,14 +300,16 @@ void Session::handle_data(std::span<const std::uint8_t> amf) {
   }
 }
 
-void Session::handle_media(const Message& message) {
+template <class Stream>
+void Session<Stream>::handle_media(const Message& message) {
   if (!publisher_) return;  // media before publish: ignore, like other servers
   IngestOutput output = message.type_id == message_type::video ? ingest_.on_video(message.timestamp, message.payload)
                                                                : ingest_.on_audio(message.timestamp, message.payload);
   forward(std::move(output));
 }
 
-void Session::handle_aggregate(const Message& message) {
+template <class Stream>
+void Session<Stream>::handle_aggregate(const Message& message) {
   // FLV tags back to back: type(1) size(3) timestamp(3+1) stream(3) body previous-size(4).
   const auto& p = message.payload;
   std::size_t at = 0;
@@ -281,7 +328,8 @@ void Session::handle_aggregate(const Message& message) {
   }
 }
 
-void Session::forward(IngestOutput output) {
+template <class Stream>
+void Session<Stream>::forward(IngestOutput output) {
   if (!output.error.empty()) {
     shared_->metrics.unsupported_codec.inc();
     send_status(publish_stream_id_, "error", "NetStream.Publish.Failed", output.error);
@@ -291,7 +339,8 @@ void Session::forward(IngestOutput output) {
   for (auto& packet : output.packets) publisher_->on_packet(std::move(packet));
 }
 
-void Session::send(const Message& message) {
+template <class Stream>
+void Session<Stream>::send(const Message& message) {
   std::vector<std::uint8_t> bytes;
   writer_.write(message, bytes);
   out_bytes_ += bytes.size();
@@ -300,7 +349,8 @@ void Session::send(const Message& message) {
   flush();
 }
 
-void Session::send_status(std::uint32_t stream_id, std::string_view level, std::string_view code, std::string_view text) {
+template <class Stream>
+void Session<Stream>::send_status(std::uint32_t stream_id, std::string_view level, std::string_view code, std::string_view text) {
   Message status = command(stream_id, {"onStatus", 0.0, AmfValue::null(),
                                        AmfValue::object({{"level", std::string(level)},
                                                          {"code", std::string(code)},
@@ -308,11 +358,12 @@ void Session::send_status(std::uint32_t stream_id, std::string_view level, std::
   send(status);
 }
 
-void Session::flush() {
+template <class Stream>
+void Session<Stream>::flush() {
   if (writing_ || out_.empty()) return;
   writing_ = true;
-  stream_.expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
-  net::async_write(stream_, net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+  tcp().expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
+  net::async_write(stream_, net::buffer(out_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
     self->writing_ = false;
     self->out_bytes_ -= self->out_.front().size();
     self->out_.pop_front();
@@ -326,18 +377,23 @@ void Session::flush() {
   });
 }
 
-void Session::fail(std::string_view reason) {
+template <class Stream>
+void Session<Stream>::fail(std::string_view reason) {
   shared_->log.warn("rtmp", "session closed remote={} reason=\"{}\"", remote_, reason);
   end_publish(reason);
   closing_ = true;
   if (!writing_) close();
 }
 
-void Session::close() {
+template <class Stream>
+void Session<Stream>::close() {
   closing_ = true;
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
+
+template class Session<beast::tcp_stream>;
+template class Session<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace tidecast::rtmp

@@ -1,16 +1,20 @@
 #pragma once
-// Internal to the RTMP server: one TCP connection, from handshake to unpublish.
+// Internal to the RTMP server: one TCP connection, from handshake to unpublish,
+// as plain RTMP or as RTMPS (RTMP inside TLS; the stream type is the only difference).
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <type_traits>
+#include <vector>
 
 #include "core/session_registry.hpp"
-#include <vector>
 
 #include "rtmp/amf0.hpp"
 #include "rtmp/chunk_reader.hpp"
@@ -22,7 +26,12 @@
 
 namespace tidecast::rtmp {
 
-class Session;
+// What the server needs of a connection of either kind.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual void request_close() = 0;  // any thread
+};
 
 struct Server::Shared {
   core::Logger& log;
@@ -31,17 +40,26 @@ struct Server::Shared {
   ServerMetrics& metrics;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> publishers{0};
-  core::SessionRegistry<Session> sessions;
+  core::SessionRegistry<Connection> sessions;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Stream is boost::beast::tcp_stream (RTMP) or ssl_stream<tcp_stream> (RTMPS).
+template <class Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared);
-  ~Session();
+  static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+
+  // `tls` is the certificate context for RTMPS sessions, null for plain ones.
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared,
+          std::shared_ptr<boost::asio::ssl::context> tls);
+  ~Session() override;
   void start();
-  void request_close();  // any thread
+  void request_close() override;
 
  private:
+  boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
+  boost::asio::ip::tcp::socket& socket() { return tcp().socket(); }
+  void on_tls_handshake(boost::beast::error_code ec);
   void read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void process(std::span<const std::uint8_t> bytes);
@@ -61,7 +79,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void fail(std::string_view reason);  // one log line, then close
   void close();
 
-  boost::beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
+  Stream stream_;
   std::shared_ptr<Server::Shared> shared_;
   std::uint64_t id_ = 0;
   std::string remote_;
@@ -86,5 +105,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint32_t publish_stream_id_ = 0;
   std::chrono::steady_clock::time_point publish_started_;
 };
+
+using PlainSession = Session<boost::beast::tcp_stream>;
+using TlsSession = Session<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace tidecast::rtmp

@@ -38,6 +38,10 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.data_dir == defaults.data_dir);
   CHECK(from_file.log_level == defaults.log_level);
   CHECK(from_file.http.listen == defaults.http.listen);
+  CHECK(from_file.http.https_listen == defaults.http.https_listen);
+  CHECK(from_file.rtmp.rtmps_listen == defaults.rtmp.rtmps_listen);
+  CHECK(from_file.tls.certificate == defaults.tls.certificate);
+  CHECK(from_file.tls.private_key == defaults.tls.private_key);
   CHECK(from_file.http.max_header_bytes == defaults.http.max_header_bytes);
   CHECK(from_file.http.max_body_bytes == defaults.http.max_body_bytes);
   CHECK(from_file.http.request_timeout_seconds == defaults.http.request_timeout_seconds);
@@ -124,6 +128,23 @@ TEST_CASE("errors name the key path and the problem") {
   CHECK(error_of(R"({"rtmp": {"max_connections": 4, "max_publishers": 8}})") ==
         "rtmp.max_connections: 4 is below rtmp.max_publishers (8)");
   CHECK(error_of(R"({"live": {"record": "yes"}})") == R"(live.record: expected true or false, got "yes")");
+}
+
+TEST_CASE("tls: the TLS listeners need a certificate and key") {
+  const Config config = parse_config(R"({"http": {"https_listen": "0.0.0.0:8443"},
+    "rtmp": {"rtmps_listen": "0.0.0.0:1936"},
+    "tls": {"certificate": "/etc/tidecast/fullchain.pem", "private_key": "/etc/tidecast/privkey.pem"}})");
+  CHECK(config.http.https_listen == "0.0.0.0:8443");
+  CHECK(config.rtmp.rtmps_listen == "0.0.0.0:1936");
+  CHECK(config.tls.certificate == "/etc/tidecast/fullchain.pem");
+  CHECK(config.tls.private_key == "/etc/tidecast/privkey.pem");
+  // A certificate alone opens nothing; it is not an error.
+  CHECK(parse_config(R"({"tls": {"certificate": "a.pem", "private_key": "b.pem"}})").http.https_listen.empty());
+  CHECK(error_of(R"({"http": {"https_listen": "0.0.0.0:8443"}})") ==
+        "http.https_listen: needs tls.certificate and tls.private_key");
+  CHECK(error_of(R"({"rtmp": {"rtmps_listen": "1936"}, "tls": {"certificate": "a", "private_key": "b"}})") ==
+        R"(rtmp.rtmps_listen: expected "host:port", got "1936")");
+  CHECK(error_of(R"({"tls": {"cert": "a"}})") == "tls.cert: unknown key");
 }
 
 TEST_CASE("transcode: rungs replace the default ladder; errors name the rung") {

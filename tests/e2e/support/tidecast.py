@@ -51,9 +51,9 @@ class Server:
         def pump():  # copies the server's log lines to a file, noting the ports line
             for line in self.proc.stdout:
                 self.log.write(line)
-                m = re.search(rb"listening: http=(\d+) rtmp=(\d+)", line)
+                m = re.search(rb"listening: http=(\d+) rtmp=(\d+)(?: https=(\d+))?(?: rtmps=(\d+))?", line)
                 if m:
-                    ports.put((int(m.group(1)), int(m.group(2))))
+                    ports.put(tuple(int(g) if g else 0 for g in m.groups()))
             ports.put(None)
 
         self.pump = threading.Thread(target=pump, daemon=True)
@@ -61,7 +61,7 @@ class Server:
         found = ports.get(timeout=30)
         if not found:
             raise RuntimeError(f"tidecast did not start:\n{self.read_log()}")
-        self.http_port, self.rtmp_port = found
+        self.http_port, self.rtmp_port, self.https_port, self.rtmps_port = found
         self.base = f"http://127.0.0.1:{self.http_port}"
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
