@@ -23,21 +23,10 @@ HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits lim
 
 HttpServer::~HttpServer() = default;
 
-namespace {
-template <class SessionType>
-void start_session(tcp::socket socket, core::ConnectionLimiter::Slot slot, std::shared_ptr<HttpServer::Shared> shared,
-                   std::shared_ptr<net::ssl::context> tls) {
-  // The session's deleter holds its place under the connection caps.
-  std::shared_ptr<SessionType>(new SessionType(std::move(socket), std::move(shared), std::move(tls)),
-                               [slot](SessionType* session) { delete session; })
-      ->run();
-}
-}  // namespace
-
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "http", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        start_session<PlainSession>(std::move(socket), std::move(slot), shared, nullptr);
+        core::make_admitted_session<PlainSession>(std::move(slot), std::move(socket), shared, nullptr)->run();
       });
   listener_->open(host, port);
 }
@@ -46,7 +35,7 @@ void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::sh
   tls_listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "https", limiter_,
       [shared = shared_, tls = std::move(tls)](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        start_session<TlsSession>(std::move(socket), std::move(slot), shared, tls->current());
+        core::make_admitted_session<TlsSession>(std::move(slot), std::move(socket), shared, tls->current())->run();
       });
   tls_listener_->open(host, port);
 }

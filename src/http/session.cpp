@@ -28,21 +28,10 @@ constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
 constexpr auto kDrainTime = std::chrono::seconds(2);
 }  // namespace
 
-namespace {
-template <class Stream>
-Stream open_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
-  if constexpr (Session<Stream>::kTls) {
-    return Stream(beast::tcp_stream(std::move(socket)), *tls);
-  } else {
-    return Stream(std::move(socket));
-  }
-}
-}  // namespace
-
 template <class Stream>
 Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
                          std::shared_ptr<net::ssl::context> tls)
-    : tls_(std::move(tls)), stream_(open_stream<Stream>(std::move(socket), tls_.get())), shared_(std::move(shared)) {
+    : tls_(std::move(tls)), stream_(core::open_stream<Stream>(std::move(socket), tls_.get())), shared_(std::move(shared)) {
   beast::error_code ec;
   const auto remote = this->socket().remote_endpoint(ec);
   if (!ec) {
@@ -538,7 +527,7 @@ void Session<Stream>::close() {
   socket().close(ignored);
 }
 
-template class Session<beast::tcp_stream>;
-template class Session<beast::ssl_stream<beast::tcp_stream>>;
+template class Session<core::PlainStream>;
+template class Session<core::TlsStream>;
 
 }  // namespace tidecast::http

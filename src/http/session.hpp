@@ -5,8 +5,6 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -15,22 +13,14 @@
 #include <atomic>
 #include <memory>
 #include <optional>
-#include <type_traits>
 #include <vector>
 
+#include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
 
 namespace tidecast::http {
-
-// What the server needs of a connection of either kind.
-class Connection {
- public:
-  virtual ~Connection() = default;
-  // Called from any thread; the session closes once it is not mid-response.
-  virtual void request_close() = 0;
-};
 
 struct HttpServer::Shared {
   core::Logger& log;
@@ -39,15 +29,15 @@ struct HttpServer::Shared {
   StreamHandler stream;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopping{false};
-  core::SessionRegistry<Connection> sessions;
+  core::SessionRegistry<core::Connection> sessions;
   RejectionCounter on_reject;  // may be empty
 };
 
-// Stream is boost::beast::tcp_stream (HTTP) or ssl_stream<tcp_stream> (HTTPS).
+// Stream is core::PlainStream (HTTP) or core::TlsStream (HTTPS).
 template <class Stream>
-class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public core::Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+  static constexpr bool kTls = core::is_tls_stream<Stream>;
 
   // `tls` is the certificate context for HTTPS sessions, null for plain ones.
   Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
@@ -129,7 +119,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   bool stream_finished_ = false;
 };
 
-using PlainSession = Session<boost::beast::tcp_stream>;
-using TlsSession = Session<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+using PlainSession = Session<core::PlainStream>;
+using TlsSession = Session<core::TlsStream>;
 
 }  // namespace tidecast::http

@@ -645,13 +645,22 @@ void LiveChannel::finalize_on_strand() {
       summary.height = track.description.height;
     }
   }
+  // Segments lost to a full disk become gaps; a video with nothing left is a failure.
+  const std::size_t missing = recording_->mark_missing(whole);
+  std::size_t stored = 0;
+  for (const auto& track : whole.tracks) {
+    if (track.kind != TrackKind::video) continue;
+    for (const auto& segment : track.segments) stored += segment.missing ? 0 : 1;
+  }
   try {
-    if (recording_->finalize(whole) && recording_->healthy()) {
+    if (stored > 0 && recording_->finalize(whole)) {
       recordings_.finish_recording(recording_id_, summary);
-      log_.info("live", "recording ready channel={} video={} duration_ms={}", channel_.name, recording_id_,
-                summary.duration_ms);
+      log_.info("live", "recording ready channel={} video={} duration_ms={} missing_segments={}", channel_.name,
+                recording_id_, summary.duration_ms, missing);
     } else {
-      recordings_.fail_recording(recording_id_, "some recording writes failed (disk full?)");
+      log_.error("live", "recording failed channel={} video={} stored_video_segments={} missing_segments={}",
+                 channel_.name, recording_id_, stored, missing);
+      recordings_.fail_recording(recording_id_, "the recording could not be written (disk full?)");
     }
   } catch (const std::exception& e) {
     log_.error("live", "recording finalize failed channel={} video={} error=\"{}\"", channel_.name, recording_id_,

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "package/dash_manifest.hpp"
 #include "package/hls_playlist.hpp"
 
@@ -52,7 +54,25 @@ bool Recording::write_atomically(const std::filesystem::path& path, std::span<co
 }
 
 bool Recording::write_file(const std::string& relative, std::span<const std::uint8_t> bytes) {
-  return write_atomically(directory_ / relative, bytes);
+  const bool written = write_atomically(directory_ / relative, bytes);
+  if (written) {
+    missing_.erase(relative);
+  } else {
+    missing_.insert(relative);
+  }
+  return written;
+}
+
+std::size_t Recording::mark_missing(package::Presentation& presentation) const {
+  std::size_t count = 0;
+  for (auto& track : presentation.tracks) {
+    for (auto& segment : track.segments) {
+      const std::string init = fmt::format("{}/init-{}.mp4", track.id, segment.period);
+      segment.missing = missing_.contains(track.id + "/" + segment.file_name()) || missing_.contains(init);
+      count += segment.missing ? 1 : 0;
+    }
+  }
+  return count;
 }
 
 bool Recording::finalize(const package::Presentation& presentation) {

@@ -6,10 +6,12 @@
 // playing from memory. An outage ends once writes have succeeded for
 // kRecoveryQuietPeriod with no failure: on a nearly full disk small writes
 // (audio) still succeed between failing big ones (video), which must not read
-// as a recovery each time.
+// as a recovery each time. Segments lost in an outage become gaps in the
+// finished video's manifests rather than links to files that do not exist.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <span>
 #include <string>
 
@@ -28,7 +30,9 @@ class Recording {
   // Writes master.m3u8, <track>/media.m3u8 and manifest.mpd for `presentation`
   // (every segment, live=false). Returns false on failure.
   bool finalize(const package::Presentation& presentation);
-  bool healthy() const { return failures_ == 0; }
+  // Flags the segments whose file, or whose track's init file, failed to
+  // write (SegmentEntry::missing); returns how many.
+  std::size_t mark_missing(package::Presentation& presentation) const;
 
   static constexpr std::chrono::seconds kRecoveryQuietPeriod{10};
 
@@ -38,6 +42,7 @@ class Recording {
   core::Logger& log_;
   std::filesystem::path directory_;
   std::size_t failures_ = 0;  // failed writes in the current outage
+  std::set<std::string> missing_;  // relative paths whose last write failed
   std::chrono::steady_clock::time_point last_failure_{};
 };
 

@@ -4,8 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
+#include <optional>
+#include <vector>
 
 namespace tidecast::package {
 
@@ -13,9 +18,73 @@ namespace {
 
 using media::TrackKind;
 
+// A DASH Period's share of the segments: those of one file period (init and
+// file names) with numbers in [first_number, end_number). A file period is
+// one span unless a recording has holes (segments that never reached the
+// disk): $Number$ addressing cannot skip a number, so the Period is split
+// there and each part starts at its own number.
+struct Span {
+  std::uint32_t period = 0;
+  std::uint32_t first_number = 0;
+  std::uint32_t end_number = 0;
+  double start_seconds = 0;
+  std::string id;
+  bool contains(const SegmentEntry& segment) const {
+    return segment.period == period && segment.number >= first_number && segment.number < end_number;
+  }
+};
+
+std::vector<Span> spans_of(const Presentation& p) {
+  std::vector<Span> spans;
+  for (const Period& period : p.periods) {
+    // Numbers missing from any track split the period; all tracks share the numbering.
+    std::vector<std::uint32_t> numbers;  // present in the first track with segments here
+    std::vector<std::uint32_t> holes;
+    const TrackDescription* reference = nullptr;
+    for (const auto& track : p.tracks) {
+      for (const auto& segment : track.segments) {
+        if (segment.period != period.index) continue;
+        if (segment.missing) holes.push_back(segment.number);
+        if (!reference) reference = &track;
+        if (reference == &track) numbers.push_back(segment.number);
+      }
+    }
+    if (holes.empty() || numbers.empty()) {
+      spans.push_back({period.index, 0, UINT32_MAX, period.start_seconds, std::to_string(period.index)});
+      continue;
+    }
+    std::sort(holes.begin(), holes.end());
+    std::optional<std::uint32_t> open;  // first number of the span being built
+    auto close_span = [&](std::uint32_t end) {
+      if (!open) return;
+      double start = period.start_seconds;
+      if (!spans.empty() && spans.back().period == period.index) {
+        for (const auto& segment : reference->segments) {
+          if (segment.period == period.index && segment.number == *open) {
+            start = static_cast<double>(segment.start) / reference->timescale;
+          }
+        }
+      }
+      const bool first_part = spans.empty() || spans.back().period != period.index;
+      spans.push_back({period.index, *open, end, start,
+                       first_part ? std::to_string(period.index) : fmt::format("{}.{}", period.index, *open)});
+      open.reset();
+    };
+    for (const std::uint32_t number : numbers) {
+      if (std::binary_search(holes.begin(), holes.end(), number)) {
+        close_span(number);
+      } else if (!open) {
+        open = number;
+      }
+    }
+    close_span(UINT32_MAX);
+  }
+  return spans;
+}
+
 // Runs of equal durations collapse into <S d r>; t is written at the start
 // and wherever the timeline is not contiguous.
-std::string segment_timeline(const TrackDescription& track, std::uint32_t period) {
+std::string segment_timeline(const TrackDescription& track, const Span& span) {
   std::string out = "<SegmentTimeline>";
   std::uint64_t expected_start = 0;
   bool first = true;
@@ -29,7 +98,7 @@ std::string segment_timeline(const TrackDescription& track, std::uint32_t period
     out += "/>";
   };
   for (const auto& segment : track.segments) {
-    if (segment.period != period) continue;
+    if (!span.contains(segment)) continue;
     const bool contiguous = !first && segment.start == expected_start;
     if (run && contiguous && segment.duration == run->duration) {
       ++repeats;
@@ -47,25 +116,24 @@ std::string segment_timeline(const TrackDescription& track, std::uint32_t period
   return out;
 }
 
-std::uint32_t first_index_in(const TrackDescription& track, std::uint32_t period) {
+std::uint32_t first_index_in(const TrackDescription& track, const Span& span) {
   for (const auto& segment : track.segments) {
-    if (segment.period == period) return segment.index;
+    if (span.contains(segment)) return segment.index;
   }
   return 0;
 }
 
-bool has_segments_in(const TrackDescription& track, std::uint32_t period) {
+bool has_segments_in(const TrackDescription& track, const Span& span) {
   for (const auto& segment : track.segments) {
-    if (segment.period == period) return true;
+    if (span.contains(segment)) return true;
   }
   return false;
 }
 
-void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, std::uint32_t period,
-                           double period_start, unsigned id) {
+void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, const Span& span, unsigned id) {
   const TrackDescription* timeline_track = nullptr;
   for (const auto& track : p.tracks) {
-    if (track.kind == kind && has_segments_in(track, period)) {
+    if (track.kind == kind && has_segments_in(track, span)) {
       timeline_track = &track;
       break;
     }
@@ -80,9 +148,8 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
       "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" "
       "media=\"$RepresentationID$/{}-$Number$.m4s\" startNumber=\"{}\" presentationTimeOffset=\"{}\">{}"
       "</SegmentTemplate>\n",
-      timeline_track->timescale, period, period, first_index_in(*timeline_track, period),
-      std::llround(period_start * timeline_track->timescale),
-      segment_timeline(*timeline_track, period));
+      timeline_track->timescale, span.period, span.period, first_index_in(*timeline_track, span),
+      std::llround(span.start_seconds * timeline_track->timescale), segment_timeline(*timeline_track, span));
   for (const auto& track : p.tracks) {
     if (track.kind != kind) continue;
     out += fmt::format("      <Representation id=\"{}\" codecs=\"{}\" bandwidth=\"{}\"", track.id, track.codecs,
@@ -144,10 +211,10 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
     out += fmt::format(" type=\"static\" mediaPresentationDuration=\"{}\"", iso_duration(total));
   }
   out += ">\n";
-  for (const Period& period : p.periods) {
-    out += fmt::format("  <Period id=\"{}\" start=\"{}\">\n", period.index, iso_duration(period.start_seconds));
-    append_adaptation_set(out, p, TrackKind::video, period.index, period.start_seconds, 0);
-    append_adaptation_set(out, p, TrackKind::audio, period.index, period.start_seconds, 1);
+  for (const Span& span : spans_of(p)) {
+    out += fmt::format("  <Period id=\"{}\" start=\"{}\">\n", span.id, iso_duration(span.start_seconds));
+    append_adaptation_set(out, p, TrackKind::video, span, 0);
+    append_adaptation_set(out, p, TrackKind::audio, span, 1);
     out += "  </Period>\n";
   }
   if (dynamic && !options.utc_timing_url.empty()) {

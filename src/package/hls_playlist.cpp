@@ -76,6 +76,7 @@ std::string hls_media_playlist(const Presentation& p, std::size_t track_index) {
       out += fmt::format("#EXT-X-MAP:URI=\"init-{}.mp4\"\n", segment.period);
       current_period = segment.period;
     }
+    if (segment.missing) out += "#EXT-X-GAP\n";
     out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n#EXTINF:{:.5f},\n{}\n", iso_datetime_ms(segment.wallclock_ms),
                        segment.duration_seconds(track.timescale), segment.file_name());
   }

@@ -28,6 +28,9 @@ struct SegmentEntry {
   std::uint32_t period = 0;
   std::int64_t wallclock_ms = 0;  // unix ms at the segment's start (EXT-X-PROGRAM-DATE-TIME)
   std::uint64_t bytes = 0;
+  // A recorded segment whose file never reached the disk (disk full): HLS
+  // marks it EXT-X-GAP, DASH splits the Period around it.
+  bool missing = false;
   std::string file_name() const;  // "<period>-<index>.m4s"
   double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
 };

@@ -7,16 +7,6 @@ namespace tidecast::rtmp {
 
 using tcp = boost::asio::ip::tcp;
 
-namespace {
-template <class SessionType>
-void start_session(tcp::socket socket, core::ConnectionLimiter::Slot slot, std::shared_ptr<Server::Shared> shared,
-                   std::shared_ptr<boost::asio::ssl::context> tls) {
-  // The session's deleter holds its place under the connection caps.
-  std::shared_ptr<SessionType>(new SessionType(std::move(socket), std::move(shared), std::move(tls)),
-                               [slot](SessionType* session) { delete session; })
-      ->start();
-}
-}  // namespace
 
 ServerMetrics::ServerMetrics(core::Metrics& m)
     : connections(m.counter("tidecast_rtmp_connections_total", "RTMP connections accepted")),
@@ -48,7 +38,7 @@ Server::~Server() = default;
 void Server::listen(const std::string& host, std::uint16_t port) {
   acceptor_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "rtmp", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        start_session<PlainSession>(std::move(socket), std::move(slot), shared, nullptr);
+        core::make_admitted_session<PlainSession>(std::move(slot), std::move(socket), shared, nullptr)->start();
       });
   acceptor_->open(host, port);
 }
@@ -57,7 +47,7 @@ void Server::listen_tls(const std::string& host, std::uint16_t port, std::shared
   tls_acceptor_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "rtmps", limiter_,
       [shared = shared_, tls = std::move(tls)](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        start_session<TlsSession>(std::move(socket), std::move(slot), shared, tls->current());
+        core::make_admitted_session<TlsSession>(std::move(slot), std::move(socket), shared, tls->current())->start();
       });
   tls_acceptor_->open(host, port);
 }

@@ -30,22 +30,13 @@ std::string clean_app(std::string app) {
 
 std::string strip_query(const std::string& name) { return name.substr(0, name.find('?')); }
 
-template <class Stream>
-Stream open_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
-  if constexpr (Session<Stream>::kTls) {
-    return Stream(beast::tcp_stream(std::move(socket)), *tls);
-  } else {
-    return Stream(std::move(socket));
-  }
-}
-
 }  // namespace
 
 template <class Stream>
 Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared,
                          std::shared_ptr<net::ssl::context> tls)
     : tls_(std::move(tls)),
-      stream_(open_stream<Stream>(std::move(socket), tls_.get())),
+      stream_(core::open_stream<Stream>(std::move(socket), tls_.get())),
       shared_(std::move(shared)),
       reader_(shared_->limits.max_message_bytes, shared_->limits.max_chunk_bytes) {
   beast::error_code ec;
@@ -393,7 +384,7 @@ void Session<Stream>::close() {
   socket().close(ignored);
 }
 
-template class Session<beast::tcp_stream>;
-template class Session<beast::ssl_stream<beast::tcp_stream>>;
+template class Session<core::PlainStream>;
+template class Session<core::TlsStream>;
 
 }  // namespace tidecast::rtmp

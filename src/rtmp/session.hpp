@@ -3,17 +3,15 @@
 // as plain RTMP or as RTMPS (RTMP inside TLS; the stream type is the only difference).
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
-#include <type_traits>
 #include <vector>
 
+#include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
 
 #include "rtmp/amf0.hpp"
@@ -26,13 +24,6 @@
 
 namespace tidecast::rtmp {
 
-// What the server needs of a connection of either kind.
-class Connection {
- public:
-  virtual ~Connection() = default;
-  virtual void request_close() = 0;  // any thread
-};
-
 struct Server::Shared {
   core::Logger& log;
   ServerLimits limits;
@@ -40,14 +31,14 @@ struct Server::Shared {
   ServerMetrics& metrics;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> publishers{0};
-  core::SessionRegistry<Connection> sessions;
+  core::SessionRegistry<core::Connection> sessions;
 };
 
-// Stream is boost::beast::tcp_stream (RTMP) or ssl_stream<tcp_stream> (RTMPS).
+// Stream is core::PlainStream (RTMP) or core::TlsStream (RTMPS).
 template <class Stream>
-class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public core::Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+  static constexpr bool kTls = core::is_tls_stream<Stream>;
 
   // `tls` is the certificate context for RTMPS sessions, null for plain ones.
   Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared,
@@ -106,7 +97,7 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
   std::chrono::steady_clock::time_point publish_started_;
 };
 
-using PlainSession = Session<boost::beast::tcp_stream>;
-using TlsSession = Session<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+using PlainSession = Session<core::PlainStream>;
+using TlsSession = Session<core::TlsStream>;
 
 }  // namespace tidecast::rtmp

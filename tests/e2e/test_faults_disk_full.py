@@ -3,9 +3,12 @@
 then a publisher runs until writes fail. The stream must keep playing from
 memory (the live playlist keeps growing and probes), the write error must be
 logged once (not once per segment), recording must resume once the filler is
-deleted, and after the stream ends the catalog passes `PRAGMA integrity_check`
-and the server still answers."""
+deleted, the finished video must be ready with the lost segments marked as
+gaps (HLS EXT-X-GAP, DASH Periods split around them) and every other
+segment on disk and decodable, and after the stream ends the catalog passes
+`PRAGMA integrity_check` and the server still answers."""
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from support import browser  # noqa: E402
 from support.tidecast import Server, ffprobe_json, media_playlist_segments, publish
 
 
@@ -93,7 +97,8 @@ class DiskFullDuringLive(unittest.TestCase):
             pub.wait()
             videos = server.wait_for_recordings(timeout=30)
             self.assertEqual(len(videos), 1)
-            self.assertIn(videos[0]["state"], ("ready", "failed"))
+            self.assertEqual(videos[0]["state"], "ready", server.read_log()[-3000:])
+            self.check_gaps(server, videos[0]["id"])
         finally:
             if pub and pub.poll() is None:
                 pub.kill()
@@ -110,6 +115,50 @@ class DiskFullDuringLive(unittest.TestCase):
             self.assertEqual(status, 200, body)
         finally:
             server.close()
+
+    def check_gaps(self, server, video_id):
+        """The recording lists the lost segments as gaps, and only those."""
+        m = re.search(r"recording ready channel=full video=\S+ duration_ms=\d+ missing_segments=(\d+)",
+                      server.read_log())
+        self.assertTrue(m and int(m.group(1)) > 0, "the outage must have cost segments")
+        text = server.get(f"/vod/{video_id}/v0/media.m3u8")[2].decode()
+        gap, gaps, present = False, [], []
+        at, gap_start, gap_end = 0.0, None, None  # the first run of gaps, in seconds
+        for line in text.splitlines():
+            if line == "#EXT-X-GAP":
+                gap = True
+            elif line.startswith("#EXTINF:"):
+                duration = float(line[8:].split(",")[0])
+            elif line and not line.startswith("#"):
+                (gaps if gap else present).append(line)
+                if gap and gap_start is None:
+                    gap_start = at
+                if not gap and gap_start is not None and gap_end is None:
+                    gap_end = at
+                at += duration
+                gap = False
+        self.assertTrue(gaps, text)
+        self.assertGreater(len(present), len(gaps), text)
+        for uri in present:
+            self.assertEqual(server.get(f"/vod/{video_id}/v0/{uri}")[0], 200, uri)
+        for uri in gaps:
+            self.assertEqual(server.get(f"/vod/{video_id}/v0/{uri}")[0], 404, uri)
+        mpd = server.get(f"/vod/{video_id}/manifest.mpd")[2].decode()
+        self.assertGreater(mpd.count("<Period "), 1, mpd)
+        # ffmpeg decodes the whole recording: every listed segment is there and whole.
+        done = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-i", server.url(f"/vod/{video_id}/master.m3u8"),
+                               "-map", "0:v:0", "-f", "null", "-"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertNotIn("Invalid data", done.stderr)
+        # Players step over the hole: hls.js skips EXT-X-GAP, dash.js moves on to the next Period.
+        if not browser.chromium_available() or gap_end is None:
+            return
+        for engine in ("hls", "dash"):
+            report = browser.play(server.url(f"/watch.html?video={video_id}&engine={engine}"),
+                                  seek=max(gap_start - 2, 0), seconds=gap_end - gap_start + 6)
+            self.assertTrue(report["started"], report)
+            self.assertEqual(report["errors"], [], report)
+            self.assertGreater(report["final_time"], gap_end + 1, (engine, gap_start, gap_end, report))
 
 
 if __name__ == "__main__":

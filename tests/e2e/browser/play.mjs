@@ -5,6 +5,7 @@
 //
 //   node play.mjs --url URL [--seconds 10] [--switch-level I [--switch-at S]]
 //                 [--screenshot out.png] [--start-timeout 20] [--viewport 1280x720]
+//                 [--seek S]
 //
 // Output fields:
 //   ok                  started, advanced >= 80 % of --seconds, no player errors,
@@ -17,6 +18,7 @@
 //   level_after_switch  currentLevel() at the end (null without --switch-level)
 //   switch_seconds      time from setLevel() until currentLevel() showed it (or null)
 //   console_errors      console.error messages and uncaught page errors
+//   final_time          the playhead at the end (with --seek: sampling starts at S)
 //   harness_error       set when the harness itself failed (launch, navigation, timeout)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,7 +34,7 @@ const SAMPLE_MS = 250;
 
 function usage(message) {
   process.stderr.write(`play.mjs: ${message}\nusage: node play.mjs --url URL [--seconds N] [--switch-level I] ` +
-    '[--switch-at S] [--screenshot FILE] [--start-timeout S] [--viewport WxH] [--chromium PATH]\n');
+    '[--switch-at S] [--screenshot FILE] [--start-timeout S] [--viewport WxH] [--seek S] [--chromium PATH]\n');
   process.exit(2);
 }
 
@@ -48,6 +50,7 @@ function readOptions() {
         screenshot: { type: 'string' },
         'start-timeout': { type: 'string', default: '20' },
         viewport: { type: 'string', default: '1280x720' },
+        seek: { type: 'string' },
         chromium: { type: 'string', default: process.env.TIDECAST_CHROMIUM || '/usr/bin/chromium' },
       },
     }));
@@ -73,6 +76,7 @@ function readOptions() {
     startTimeout: number('start-timeout', values['start-timeout']),
     viewport: { width: Number(viewport[1]), height: Number(viewport[2]) },
     chromium: values.chromium,
+    seek: values.seek === undefined ? null : number('seek', values.seek),
   };
 }
 
@@ -126,7 +130,18 @@ async function play(options, result, consoleErrors) {
     result.started = outcome === 'started';
     if (result.started) result.start_seconds = round((Date.now() - navigated) / 1000);
 
-    if (result.started) {
+    if (result.started && options.seek !== null) {
+      // Sampling begins once the player plays again from the new position.
+      await page.evaluate((at) => { document.querySelector('video').currentTime = at; }, options.seek);
+      await page.waitForFunction((at) => {
+        const video = document.querySelector('video');
+        return video.currentTime >= at && !video.seeking && video.readyState >= 2;
+      }, options.seek, { polling: 100, timeout: options.startTimeout * 1000 }).catch(() => {
+        result.harness_error = `did not resume after seeking to ${options.seek} s`;
+      });
+    }
+
+    if (result.started && !result.harness_error) {
       let last = await page.evaluate(pageState);
       let lastWall = Date.now();
       const begin = lastWall;

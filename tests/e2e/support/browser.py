@@ -62,9 +62,10 @@ def chromium_available() -> bool:
 
 def play(url: str, seconds: float = 10, switch_level: int | None = None, *, switch_at: float | None = None,
          screenshot: str | os.PathLike | None = None, start_timeout: float = 20,
-         viewport: str | None = None) -> dict:
+         viewport: str | None = None, seek: float | None = None) -> dict:
     """Opens `url` (a watch page) in headless Chromium and plays for `seconds`.
 
+    With `seek`, jumps there once playback started and samples from there.
     With `switch_level`, forces that quality level through
     window.tidecastPlayer.setLevel at `switch_at` seconds (default: half way).
     Returns the harness's JSON report as a dict; raises BrowserHarnessError only
@@ -81,6 +82,8 @@ def play(url: str, seconds: float = 10, switch_level: int | None = None, *, swit
         command += ["--screenshot", str(screenshot)]
     if viewport is not None:
         command += ["--viewport", viewport]
+    if seek is not None:
+        command += ["--seek", str(seek)]
     try:
         done = subprocess.run(command, cwd=BROWSER_DIR, capture_output=True, text=True,
                               timeout=2 * start_timeout + seconds + 90)
