@@ -5,6 +5,7 @@
   capacity   simultaneous 720p30 sources the default live ladder keeps in real time
   uploads    upload ingest MB/s vs the disk's own sequential write speed
   vod        upload conversion (the job queue's pipeline) vs the ffmpeg CLI doing the same ladder
+  abuse      a normal client's request time under idle/slowloris/slow-reader abuse vs nginx under the same
 """
 import argparse
 import os
@@ -16,14 +17,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
-    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod"], action="append",
+    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse"], action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--publishers", type=int, default=20)
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
-    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod"]
+    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse"]
 
     if "live" in selected:
         import live_ingest
@@ -40,6 +41,9 @@ def main():
     if "vod" in selected:
         import vod
         vod.run(trials=args.trials)
+    if "abuse" in selected:
+        import abuse
+        abuse.run()
 
 
 if __name__ == "__main__":
