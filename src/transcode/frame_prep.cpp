@@ -126,51 +126,87 @@ std::vector<RungPlan> plan_upload_ladder(const LadderConfig& config, int width, 
   return plan_upload_ladder(one, width, height, cpu_threads, sar_num, sar_den);
 }
 
-void Rotator::configure(const AVFrame& frame, std::uint32_t timescale) {
+PictureFilter::PictureFilter(std::string chain, std::string purpose, int threads)
+    : chain_(std::move(chain)), purpose_(std::move(purpose)), threads_(threads) {}
+
+void PictureFilter::configure(const AVFrame& frame, std::uint32_t timescale) {
   graph_.reset(avfilter_graph_alloc());
-  if (!graph_) throw TranscodeError("transcode rotate: out of memory");
-  graph_->nb_threads = 1;
+  if (!graph_) throw TranscodeError(fmt::format("transcode {}: out of memory", purpose_));
+  graph_->nb_threads = threads_;
   const AVRational sar = frame.sample_aspect_ratio.num > 0 ? frame.sample_aspect_ratio : AVRational{1, 1};
   const std::string args = fmt::format("video_size={}x{}:pix_fmt={}:time_base=1/{}:pixel_aspect={}/{}", frame.width,
                                        frame.height, frame.format, timescale, sar.num, sar.den);
+  const std::string what = "transcode " + purpose_;
   check(
       avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in", args.c_str(), nullptr, graph_.get()),
-      "rotate: buffer source");
+      what + ": buffer source");
   check(avfilter_graph_create_filter(&sink_, avfilter_get_by_name("buffersink"), "out", nullptr, nullptr, graph_.get()),
-        "rotate: buffer sink");
-  const char* chain = degrees_ == 90 ? "transpose=clock" : degrees_ == 270 ? "transpose=cclock" : "hflip,vflip";
+        what + ": buffer sink");
   AVFilterInOut* outputs = avfilter_inout_alloc();
   AVFilterInOut* inputs = avfilter_inout_alloc();
   if (!outputs || !inputs) {
     avfilter_inout_free(&outputs);
     avfilter_inout_free(&inputs);
-    throw TranscodeError("transcode rotate: out of memory");
+    throw TranscodeError(what + ": out of memory");
   }
   outputs->name = av_strdup("in");
   outputs->filter_ctx = source_;
   inputs->name = av_strdup("out");
   inputs->filter_ctx = sink_;
-  const int parsed = avfilter_graph_parse_ptr(graph_.get(), chain, &inputs, &outputs, nullptr);
+  const int parsed = avfilter_graph_parse_ptr(graph_.get(), chain_.c_str(), &inputs, &outputs, nullptr);
   avfilter_inout_free(&outputs);
   avfilter_inout_free(&inputs);
-  check(parsed, "rotate: filter graph");
-  check(avfilter_graph_config(graph_.get(), nullptr), "rotate: filter graph");
+  check(parsed, what + ": filter graph");
+  check(avfilter_graph_config(graph_.get(), nullptr), what + ": filter graph");
   width_ = frame.width;
   height_ = frame.height;
   format_ = frame.format;
 }
 
-FramePtr Rotator::apply(FramePtr frame, std::uint32_t timescale) {
+FramePtr PictureFilter::apply(FramePtr frame, std::uint32_t timescale) {
   if (!active()) return frame;
-  if (!graph_ || frame->width != width_ || frame->height != height_ || frame->format != format_) {
-    configure(*frame, timescale);
+  return filter(*frame, timescale);
+}
+
+FramePtr PictureFilter::filter(const AVFrame& frame, std::uint32_t timescale) {
+  if (!graph_ || frame.width != width_ || frame.height != height_ || frame.format != format_) {
+    configure(frame, timescale);
   }
-  check(av_buffersrc_add_frame_flags(source_, frame.get(), AV_BUFFERSRC_FLAG_KEEP_REF), "rotate: push frame");
+  const std::string what = "transcode " + purpose_;
+  // KEEP_REF: the source only takes a new reference; `frame` is not modified.
+  check(av_buffersrc_add_frame_flags(source_, const_cast<AVFrame*>(&frame), AV_BUFFERSRC_FLAG_KEEP_REF),
+        what + ": push frame");
   FramePtr out = make_frame();
-  check(av_buffersink_get_frame(sink_, out.get()), "rotate: pull frame");
-  out->pts = frame->pts;
-  out->key_frame = frame->key_frame;
+  check(av_buffersink_get_frame(sink_, out.get()), what + ": pull frame");
+  out->pts = frame.pts;
+  out->key_frame = frame.key_frame;
   return out;
+}
+
+std::string rotation_filter(int clockwise_degrees) {
+  switch (clockwise_degrees) {
+    case 90: return "transpose=clock";
+    case 180: return "hflip,vflip";
+    case 270: return "transpose=cclock";
+    default: return "";
+  }
+}
+
+bool is_hdr(const AVFrame& frame) {
+  return frame.color_trc == AVCOL_TRC_SMPTE2084 || frame.color_trc == AVCOL_TRC_ARIB_STD_B67;
+}
+
+std::string tonemap_filter() {
+  // npl=100: SDR reference white at 100 nits; the tonemap peak comes from the
+  // frame's mastering metadata when present (else the transfer's default).
+  return "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,"
+         "zscale=t=bt709:m=bt709:r=tv,format=yuv420p";
+}
+
+void assume_hdr_defaults(AVFrame& frame) {
+  if (frame.color_primaries == AVCOL_PRI_UNSPECIFIED) frame.color_primaries = AVCOL_PRI_BT2020;
+  if (frame.colorspace == AVCOL_SPC_UNSPECIFIED) frame.colorspace = AVCOL_SPC_BT2020_NCL;
+  if (frame.color_range == AVCOL_RANGE_UNSPECIFIED) frame.color_range = AVCOL_RANGE_MPEG;
 }
 
 bool retag_hdr_as_sdr(AVFrame& frame) {

@@ -6,10 +6,10 @@
 //     rungs are planned and encoded from the upright picture;
 //   - variable frame rate: frames are mapped onto a constant-rate grid
 //     (CfrMapper), dropping or repeating frames like the ffmpeg CLI's -fps_mode cfr;
-//   - HDR (PQ/HLG): the picture is converted to 8-bit 4:2:0 by the rung
-//     scaler like any other format, and its transfer is retagged BT.709 (no
-//     tonemapping: highlights look flat and dim, but players do not switch to
-//     HDR for 8-bit data; primaries and matrix tags stay as they are);
+//   - HDR (PQ/HLG, e.g. HDR10 or a phone's HLG video): tonemapped to SDR
+//     BT.709 8-bit 4:2:0 with libavfilter (zimg for transfer and gamut, the
+//     Hable curve), so the ladder, poster and download look right on SDR
+//     screens; if that graph cannot be built the transfer is only retagged;
 //   - portrait: rung heights in the config apply to the short side, so a
 //     1080x1920 source gets 720x1280, 480x854, ... (plan_upload_ladder).
 #include <cstdint>
@@ -83,18 +83,25 @@ struct FilterGraphDeleter {
   void operator()(AVFilterGraph* p) const { avfilter_graph_free(&p); }
 };
 
-// Applies a rotation to decoded frames (one frame in, one frame out, same pts).
-class Rotator {
+// A libavfilter chain applied to decoded frames, one frame in, one frame out
+// (same pts). The graph is built on the first frame and again whenever size
+// or pixel format change; errors throw TranscodeError naming `purpose`.
+class PictureFilter {
  public:
-  explicit Rotator(int clockwise_degrees) : degrees_(clockwise_degrees) {}
-  bool active() const { return degrees_ != 0; }
-  // The rotated picture (the input itself when there is no rotation).
+  // An empty chain passes frames through untouched. `threads` 0 = libavfilter's choice.
+  PictureFilter(std::string chain, std::string purpose, int threads = 1);
+  bool active() const { return !chain_.empty(); }
+  // The filtered picture (the input itself when the chain is empty).
   FramePtr apply(FramePtr frame, std::uint32_t timescale);
+  // The filtered copy; `frame` is left as it was (so a caller can fall back to it).
+  FramePtr filter(const AVFrame& frame, std::uint32_t timescale);
 
  private:
   void configure(const AVFrame& frame, std::uint32_t timescale);
 
-  int degrees_;
+  std::string chain_;
+  std::string purpose_;
+  int threads_;
   std::unique_ptr<AVFilterGraph, FilterGraphDeleter> graph_;
   AVFilterContext* source_ = nullptr;
   AVFilterContext* sink_ = nullptr;
@@ -103,7 +110,19 @@ class Rotator {
   int format_ = -1;
 };
 
-// PQ/HLG transfer: retag the transfer as BT.709 (see above). Returns true when it did.
+// The chain that turns a picture upright ("" for 0 degrees).
+std::string rotation_filter(int clockwise_degrees);
+
+// PQ or HLG transfer.
+bool is_hdr(const AVFrame& frame);
+// HDR to SDR: linear light, BT.709 primaries, Hable tonemap (no desaturation),
+// BT.709 transfer and matrix, limited range, 8-bit 4:2:0.
+std::string tonemap_filter();
+// Fills in what zimg needs but HDR files sometimes leave unspecified
+// (BT.2020 primaries and matrix, limited range).
+void assume_hdr_defaults(AVFrame& frame);
+// Fallback when tonemapping fails: retag the transfer as BT.709 (highlights
+// look flat and dim). Returns true when the frame was HDR.
 bool retag_hdr_as_sdr(AVFrame& frame);
 
 }  // namespace tidecast::transcode

@@ -262,7 +262,9 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
   bool annexb_input = false;
   AVRational out_rate{30, 1};
   std::vector<RungPlan> plans;
-  std::optional<Rotator> rotator;
+  std::optional<PictureFilter> rotator;
+  std::optional<PictureFilter> tonemapper;  // built on the first HDR frame
+  bool tonemap_failed = false;
   std::optional<CfrMapper> cfr;
   std::optional<Thumbnailer> thumbnails;
   std::int64_t frames_per_segment = 1;
@@ -290,7 +292,7 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     spec.timescale = timescale;
     summary.frame_rate = spec.frame_rate;
     summary.rotation = stream_rotation(video_stream);
-    rotator.emplace(summary.rotation);
+    rotator.emplace(rotation_filter(summary.rotation), "rotate");
     cfr.emplace(out_rate, timescale);
     frames_per_segment = std::max<std::int64_t>(1, std::llround(options.segment_seconds * spec.frame_rate));
 
@@ -445,6 +447,17 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     }
     last_pts = frame->pts;
     frame = rotator->apply(std::move(frame), timescale);
+    if (is_hdr(*frame) && !tonemap_failed) {
+      try {
+        if (!tonemapper) tonemapper.emplace(tonemap_filter(), "tonemap", static_cast<int>(options.cpu_threads));
+        assume_hdr_defaults(*frame);
+        frame = tonemapper->filter(*frame, timescale);
+        summary.hdr_tonemapped = true;
+      } catch (const TranscodeError& e) {
+        tonemap_failed = true;  // once: the rest of the video is only retagged
+        if (options.log) options.log->warn("transcode", "HDR tonemapping unavailable, retagging only: {}", e.what());
+      }
+    }
     if (retag_hdr_as_sdr(*frame)) summary.hdr_retagged = true;
     const double seconds = static_cast<double>(frame->pts - *first_pts) / timescale;
     if (options.progress) {
@@ -645,10 +658,10 @@ VodTranscodeSummary transcode_upload(const fs::path& input, const fs::path& outp
     options.log->info(
         "transcode",
         "upload converted input={} frames={} media_seconds={:.1f} rotation={} dropped={} repeated={} retimed={} "
-        "skipped={} audio_before_video={} decode_errors={} hdr_retagged={} passthrough={}",
+        "skipped={} audio_before_video={} decode_errors={} hdr_tonemapped={} hdr_retagged={} passthrough={}",
         input.filename().string(), summary.frames, summary.media_seconds, summary.rotation, summary.dropped_frames,
         summary.repeated_frames, summary.retimed_frames, skipped, audio_before_video, decode_errors,
-        summary.hdr_retagged, summary.passthrough);
+        summary.hdr_tonemapped, summary.hdr_retagged, summary.passthrough);
   }
   summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   summary.cpu_seconds = process_cpu_seconds() - cpu_start;

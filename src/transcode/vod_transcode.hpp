@@ -63,7 +63,8 @@ struct VodTranscodeSummary : FileTranscodeSummary {
   std::uint64_t repeated_frames = 0;
   std::uint64_t retimed_frames = 0;  // shown more than 1/4 frame away from their source time
   bool passthrough = false;          // v0 kept
-  bool hdr_retagged = false;
+  bool hdr_tonemapped = false;  // PQ/HLG source tonemapped to SDR BT.709
+  bool hdr_retagged = false;    // ... or, when tonemapping failed, only retagged
   bool audio_only = false;
 };
 

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <tuple>
+
 using namespace tidecast::transcode;
 
 namespace {
@@ -131,4 +134,71 @@ TEST_CASE("HDR transfer is retagged for 8-bit output, SDR left alone") {
   CHECK(frame.color_primaries == AVCOL_PRI_BT2020);
   frame.color_trc = AVCOL_TRC_BT709;
   CHECK_FALSE(retag_hdr_as_sdr(frame));
+}
+
+namespace {
+
+// A 64x64 yuv420p10le picture of one flat colour, tagged HDR10 (PQ, BT.2020).
+FramePtr flat_pq_frame(int luma, int chroma) {
+  FramePtr frame = make_frame();
+  frame->width = 64;
+  frame->height = 64;
+  frame->format = AV_PIX_FMT_YUV420P10LE;
+  REQUIRE(av_frame_get_buffer(frame.get(), 0) == 0);
+  for (int plane = 0; plane < 3; ++plane) {
+    const int rows = plane == 0 ? 64 : 32;
+    const int columns = plane == 0 ? 64 : 32;
+    for (int y = 0; y < rows; ++y) {
+      auto* row = reinterpret_cast<std::uint16_t*>(frame->data[plane] + y * frame->linesize[plane]);
+      for (int x = 0; x < columns; ++x) row[x] = static_cast<std::uint16_t>(plane == 0 ? luma : chroma);
+    }
+  }
+  frame->color_trc = AVCOL_TRC_SMPTE2084;
+  frame->pts = 0;
+  return frame;  // primaries, matrix and range left unspecified, as some files do
+}
+
+}  // namespace
+
+TEST_CASE("rotation chains") {
+  CHECK(rotation_filter(0).empty());
+  CHECK(rotation_filter(90) == "transpose=clock");
+  CHECK(rotation_filter(180) == "hflip,vflip");
+  CHECK(rotation_filter(270) == "transpose=cclock");
+  CHECK_FALSE(PictureFilter(rotation_filter(0), "rotate").active());
+}
+
+TEST_CASE("HDR10 is tonemapped to SDR BT.709, brighter than a plain retag would show it") {
+  // 400 nits is PQ code 0.652: 10-bit limited-range Y = 64 + 0.652 * 876 = 635.
+  // Read as SDR without tonemapping it would be 8-bit Y 159 (flat, dim). The
+  // Hable curve with reference white at 100 nits and, without mastering
+  // metadata, a 1000-nit peak puts it at about 8-bit Y 203.
+  FramePtr frame = flat_pq_frame(635, 512);
+  REQUIRE(is_hdr(*frame));
+  assume_hdr_defaults(*frame);
+  CHECK(frame->color_primaries == AVCOL_PRI_BT2020);
+  CHECK(frame->colorspace == AVCOL_SPC_BT2020_NCL);
+  PictureFilter tonemap(tonemap_filter(), "tonemap");
+  const FramePtr sdr = tonemap.filter(*frame, 90000);
+  CHECK(frame->width == 64);  // the input is left as it was
+  CHECK(sdr->format == AV_PIX_FMT_YUV420P);
+  CHECK(sdr->color_trc == AVCOL_TRC_BT709);
+  CHECK(sdr->color_primaries == AVCOL_PRI_BT709);
+  CHECK_FALSE(is_hdr(*sdr));
+  const int y = sdr->data[0][32 * sdr->linesize[0] + 32];
+  const int u = sdr->data[1][16 * sdr->linesize[1] + 16];
+  CHECK(y >= 193);
+  CHECK(y <= 213);
+  CHECK(u >= 126);  // grey stays grey
+  CHECK(u <= 130);
+  // Black stays black; 1000 nits and above is (at least) white.
+  for (const auto& [code, low, high] : {std::tuple{64, 16, 17}, std::tuple{769, 233, 255}, std::tuple{940, 235, 255}}) {
+    FramePtr level = flat_pq_frame(code, 512);
+    assume_hdr_defaults(*level);
+    const int luma = tonemap.filter(*level, 90000)->data[0][0];
+    CHECK(luma >= low);
+    CHECK(luma <= high);
+  }
+  // zimg refuses a PQ picture with unknown primaries: the caller fills them in first.
+  CHECK_THROWS_AS(tonemap.filter(*flat_pq_frame(635, 512), 90000), TranscodeError);
 }

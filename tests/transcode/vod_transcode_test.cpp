@@ -246,7 +246,7 @@ TEST_CASE("without a passthrough, audio that starts late keeps its offset to the
   CHECK(start == doctest::Approx(0.5 * 48000).epsilon(0.05));  // audio timescale 48 kHz
 }
 
-TEST_CASE("an HDR (PQ) 10-bit HEVC source becomes 8-bit H.264 without an HDR transfer") {
+TEST_CASE("an HDR (PQ) 10-bit HEVC source is tonemapped to 8-bit SDR H.264") {
   Dir dir("hdr");
   const fs::path input = dir.path / "hdr.mkv";
   REQUIRE(
@@ -255,7 +255,8 @@ TEST_CASE("an HDR (PQ) 10-bit HEVC source becomes 8-bit H.264 without an HDR tra
                          "-colorspace bt2020nc '{}'",
                          input.string())));
   const auto summary = convert(input, dir.path / "out");
-  CHECK(summary.hdr_retagged);
+  CHECK(summary.hdr_tonemapped);
+  CHECK_FALSE(summary.hdr_retagged);
   const fs::path probe = dir.path / "probe.txt";
   REQUIRE(std::system(fmt::format("ffprobe -v error -select_streams v -show_entries stream=pix_fmt,color_transfer "
                                   "-of compact '{}' > '{}'",
