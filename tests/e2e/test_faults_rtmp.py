@@ -2,8 +2,13 @@
 publishes, sends an AVC sequence header, then half of a video chunk, and
 closes. The server must drop only that session: another live stream keeps
 playing cleanly, and the channel is free at once for the publisher to come
-back (ffmpeg publishes with the same key and the channel goes live)."""
+back (ffmpeg publishes with the same key and the channel goes live).
+
+Also: a peer that opens a connection and stalls inside the RTMP handshake
+(after C0, or half-way through C1) is cut off at rtmp.handshake_timeout_seconds,
+counted as a timeout, and logged, while a real publisher still gets in."""
 import os
+import socket
 import sys
 import time
 import unittest
@@ -58,6 +63,38 @@ class PublisherVanishes(unittest.TestCase):
                 if p and p.poll() is None:
                     p.kill()
                     p.wait()
+            server.close()
+
+
+class StalledHandshake(unittest.TestCase):
+    def test_handshake_timeout_cuts_stalled_peers(self):
+        server = Server({"rtmp": {"handshake_timeout_seconds": 2}})
+        try:
+            key = server.create_channel("after")
+            for sent in (b"\x03", b"\x03" + bytes(700)):  # C0 only; C0 and half of C1
+                start = time.monotonic()
+                with socket.create_connection(("127.0.0.1", server.rtmp_port), timeout=15) as s:
+                    s.sendall(sent)
+                    try:
+                        while s.recv(4096):  # S0/S1/S2 may come; then the close
+                            pass
+                    except ConnectionResetError:
+                        pass
+                waited = time.monotonic() - start
+                self.assertGreaterEqual(waited, 1.5, "closed before the handshake timeout")
+                self.assertLess(waited, 10, "a stalled handshake was never cut off")
+            log = server.wait_for_log('reason="handshake timeout"', count=2)
+            self.assertEqual(log.count('reason="handshake timeout"'), 2, log[-2000:])
+            metrics = server.get("/metrics")[2].decode()
+            self.assertIn('tidecast_rtmp_errors_total{kind="timeout"} 2', metrics)
+            # The server still takes a real publisher.
+            pub = publish(server.rtmp_url(key), seconds=4)
+            try:
+                server.wait_for("/live/after/master.m3u8", timeout=30)
+            finally:
+                pub.kill()
+                pub.wait()
+        finally:
             server.close()
 
 
