@@ -162,9 +162,13 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   const std::int64_t now = unix_now_ms();
   if (!availability_start_ms_) availability_start_ms_ = now;
   const double by_clock = static_cast<double>(now - *availability_start_ms_) / 1000.0;
-  // Periods continue the media timeline (rounded up to 10 ms, exact in every
-  // timescale used: 90 kHz, 44.1/48 kHz), never going back.
-  const double start = periods_.empty() ? 0.0 : std::ceil(std::max(by_clock, period_end_seconds_) * 100.0) / 100.0;
+  // Periods continue the media timeline, never going back, from a whole
+  // second: exact in every timescale used (90 kHz, 44.1/48 kHz) and on the
+  // frame grid of every integer frame rate, so frame times of the new period
+  // do not fall between those of the old one (the ffmpeg CLI, decoding a
+  // recording across the discontinuity, rounds such times onto one grid and
+  // saw duplicate timestamps).
+  const double start = periods_.empty() ? 0.0 : std::ceil(std::max(by_clock, period_end_seconds_));
   if (!periods_.empty()) period_index_ = std::max(period_index_ + 1, static_cast<std::uint32_t>(now / 1000));
   periods_.push_back({period_index_, start});
   period_end_seconds_ = start;

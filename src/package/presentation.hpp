@@ -52,7 +52,7 @@ struct TrackDescription {
 
 struct Period {
   std::uint32_t index = 0;
-  double start_seconds = 0;  // presentation time where the period begins (a multiple of 10 ms)
+  double start_seconds = 0;  // presentation time where the period begins (a whole second after the first period)
 };
 
 struct Presentation {

@@ -170,7 +170,9 @@ class RtmpLimits(unittest.TestCase):
             raw.send_raw(chunks(2, 1, 0, (65537).to_bytes(4, "big")))
             self.assertTrue(closed_by_server(raw.sock))
             raw.close()
-            self.assertIn("chunk size 65537 exceeds limit 65536", self.server.read_log())
+            # The session logs as it closes; the harness copies the log asynchronously.
+            self.assertIn("chunk size 65537 exceeds limit 65536",
+                          self.server.wait_for_log("chunk size 65537 exceeds limit 65536"))
             self.assertIsNone(first.poll())
         finally:
             first.kill()
