@@ -127,16 +127,16 @@ std::vector<RungPlan> plan_upload_ladder(const LadderConfig& config, int width, 
 }
 
 PictureFilter::PictureFilter(std::string chain, std::string purpose, int threads)
-    : chain_(std::move(chain)), purpose_(std::move(purpose)), threads_(threads) {}
+    : chain_(std::move(chain)), what_(std::move(purpose)), threads_(threads) {}
 
 void PictureFilter::configure(const AVFrame& frame, std::uint32_t timescale) {
   graph_.reset(avfilter_graph_alloc());
-  if (!graph_) throw TranscodeError(fmt::format("transcode {}: out of memory", purpose_));
+  if (!graph_) throw TranscodeError("transcode " + what_ + ": out of memory");
   graph_->nb_threads = threads_;
   const AVRational sar = frame.sample_aspect_ratio.num > 0 ? frame.sample_aspect_ratio : AVRational{1, 1};
   const std::string args = fmt::format("video_size={}x{}:pix_fmt={}:time_base=1/{}:pixel_aspect={}/{}", frame.width,
                                        frame.height, frame.format, timescale, sar.num, sar.den);
-  const std::string what = "transcode " + purpose_;
+  const std::string& what = what_;
   check(
       avfilter_graph_create_filter(&source_, avfilter_get_by_name("buffer"), "in", args.c_str(), nullptr, graph_.get()),
       what + ": buffer source");
@@ -147,7 +147,7 @@ void PictureFilter::configure(const AVFrame& frame, std::uint32_t timescale) {
   if (!outputs || !inputs) {
     avfilter_inout_free(&outputs);
     avfilter_inout_free(&inputs);
-    throw TranscodeError(what + ": out of memory");
+    throw TranscodeError("transcode " + what + ": out of memory");
   }
   outputs->name = av_strdup("in");
   outputs->filter_ctx = source_;
@@ -172,7 +172,7 @@ FramePtr PictureFilter::filter(const AVFrame& frame, std::uint32_t timescale) {
   if (!graph_ || frame.width != width_ || frame.height != height_ || frame.format != format_) {
     configure(frame, timescale);
   }
-  const std::string what = "transcode " + purpose_;
+  const std::string& what = what_;
   // KEEP_REF: the source only takes a new reference; `frame` is not modified.
   check(av_buffersrc_add_frame_flags(source_, const_cast<AVFrame*>(&frame), AV_BUFFERSRC_FLAG_KEEP_REF),
         what + ": push frame");

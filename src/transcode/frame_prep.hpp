@@ -100,7 +100,7 @@ class PictureFilter {
   void configure(const AVFrame& frame, std::uint32_t timescale);
 
   std::string chain_;
-  std::string purpose_;
+  std::string what_;  // error context ("rotate", "tonemap"); check() adds "transcode"
   int threads_;
   std::unique_ptr<AVFilterGraph, FilterGraphDeleter> graph_;
   AVFilterContext* source_ = nullptr;
