@@ -5,12 +5,10 @@ binary prints at start. Every process is stopped by PID.
 """
 import json
 import os
-import queue
 import re
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -43,23 +41,26 @@ class Server:
         self.start()
 
     def start(self):
+        # The server writes straight into the log file (every line flushed), so a
+        # test reading the log sees every line logged before the response it got.
         self.log = open(self.log_path, "ab", buffering=0)
-        self.proc = subprocess.Popen([BIN, "--config", self.config_path], stdout=subprocess.PIPE,
+        start_offset = self.log.tell()
+        self.proc = subprocess.Popen([BIN, "--config", self.config_path], stdout=self.log,
                                      stderr=subprocess.STDOUT)
-        ports = queue.Queue()
-
-        def pump():  # copies the server's log lines to a file, noting the ports line
-            for line in self.proc.stdout:
-                self.log.write(line)
-                m = re.search(rb"listening: http=(\d+) rtmp=(\d+)(?: https=(\d+))?(?: rtmps=(\d+))?", line)
-                if m:
-                    ports.put(tuple(int(g) if g else 0 for g in m.groups()))
-            ports.put(None)
-
-        self.pump = threading.Thread(target=pump, daemon=True)
-        self.pump.start()
-        found = ports.get(timeout=30)
+        deadline = time.time() + 30
+        found = None
+        while found is None and time.time() < deadline:
+            with open(self.log_path, "rb") as f:
+                f.seek(start_offset)
+                m = re.search(rb"listening: http=(\d+) rtmp=(\d+)(?: https=(\d+))?(?: rtmps=(\d+))?\n", f.read())
+            if m:
+                found = tuple(int(g) if g else 0 for g in m.groups())
+            elif self.proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.02)
         if not found:
+            self.stop()
             raise RuntimeError(f"tidecast did not start:\n{self.read_log()}")
         self.http_port, self.rtmp_port, self.https_port, self.rtmps_port = found
         self.base = f"http://127.0.0.1:{self.http_port}"
@@ -72,9 +73,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.pump.join(5)
-        if self.proc and self.proc.stdout:
-            self.proc.stdout.close()
         self.log.close()
 
     def close(self):
@@ -86,7 +84,7 @@ class Server:
             return f.read().decode(errors="replace")
 
     def wait_for_log(self, text, count=1, timeout=5):
-        """The log once `text` appears `count` times (the pump copies it asynchronously)."""
+        """The log once `text` appears `count` times (for events the server logs asynchronously)."""
         deadline = time.time() + timeout
         log = self.read_log()
         while log.count(text) < count and time.time() < deadline:
