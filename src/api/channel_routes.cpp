@@ -88,9 +88,9 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
   try {
     auto created = deps.d.channels.create(*name, *title, principal.user_id);
     deps.d.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
-    nlohmann::json out = {{"channel", channel_json(created.channel, deps)},
-                          {"stream_key", created.stream_key},
-                          {"rtmp_url", deps.info.rtmp_url_hint}};
+    nlohmann::json out = with_ingest_urls({{"channel", channel_json(created.channel, deps)},
+                                           {"stream_key", created.stream_key}},
+                                          deps.info);
     http::Response res = http::make_json(Status::created, out);
     res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
     return res;
@@ -110,7 +110,7 @@ http::Response new_key(Deps& deps, const http::Request& request, std::string_vie
   const auto key = deps.d.channels.regenerate_key(name);
   if (!key) return http::make_json_error(Status::not_found, "not_found", "no such channel");
   deps.d.log.info("accounts", "stream key regenerated channel={} by={}", name, principal.name);
-  return http::make_json(Status::ok, {{"stream_key", *key}, {"rtmp_url", deps.info.rtmp_url_hint}});
+  return http::make_json(Status::ok, with_ingest_urls({{"stream_key", *key}}, deps.info));
 }
 
 http::Response patch_channel(Deps& deps, const http::Request& request, std::string_view name) {

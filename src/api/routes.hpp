@@ -24,9 +24,17 @@
 
 namespace tidecast::api {
 
+// Where encoders publish, e.g. "rtmp://<this-server>:1935/live" (the web app puts
+// its own host name in place of <this-server>); rtmps is empty without an RTMPS listener.
+struct IngestUrls {
+  std::string rtmp;
+  std::string rtmps;
+};
+
 struct ServerInfo {
   std::string version;
-  std::string rtmp_url_hint;  // e.g. "rtmp://<host>:1935/live", shown with new keys
+  // Read when asked: the ports are known only once the listeners are bound.
+  std::function<IngestUrls()> ingest_urls;
   // Readiness: empty when the server can take traffic, else why not.
   std::function<std::string()> not_ready_reason;
 };
@@ -35,6 +43,9 @@ struct SessionOptions {
   std::int64_t lifetime_seconds = 7 * 24 * 3600;
   unsigned login_attempts_per_minute = 10;
 };
+
+// {"rtmp_url": ..., "rtmps_url": ...} (rtmps only when listening) merged into `out`.
+nlohmann::json with_ingest_urls(nlohmann::json out, const ServerInfo& info);
 
 // GET /api/v1/health (liveness), /api/v1/ready (readiness), /api/v1/version, /api/v1/time
 void add_system_routes(http::Router& router, ServerInfo info);

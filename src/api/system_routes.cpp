@@ -10,6 +10,14 @@
 
 namespace tidecast::api {
 
+nlohmann::json with_ingest_urls(nlohmann::json out, const ServerInfo& info) {
+  if (!info.ingest_urls) return out;
+  const IngestUrls urls = info.ingest_urls();
+  out["rtmp_url"] = urls.rtmp;
+  if (!urls.rtmps.empty()) out["rtmps_url"] = urls.rtmps;
+  return out;
+}
+
 void add_system_routes(http::Router& router, ServerInfo info) {
   router.add(http::Verb::get, "/api/v1/health", [version = info.version](const http::Request&, const http::RouteContext&) {
     return http::make_json(http::Status::ok, {{"status", "ok"}, {"version", version}});
@@ -22,8 +30,9 @@ void add_system_routes(http::Router& router, ServerInfo info) {
     }
     return http::make_json(http::Status::ok, {{"status", "ready"}});
   });
-  router.add(http::Verb::get, "/api/v1/version", [version = info.version](const http::Request&, const http::RouteContext&) {
-    return http::make_json(http::Status::ok, {{"name", "tidecast"}, {"version", version}});
+  // The ingest URLs are public: the go-live page shows them next to a channel's key.
+  router.add(http::Verb::get, "/api/v1/version", [info](const http::Request&, const http::RouteContext&) {
+    return http::make_json(http::Status::ok, with_ingest_urls({{"name", "tidecast"}, {"version", info.version}}, info));
   });
   router.add(http::Verb::get, "/api/v1/time", [](const http::Request&, const http::RouteContext&) {
     http::Response res = http::make_text(http::Status::ok, core::iso8601_utc_ms(core::unix_now_ms()));

@@ -90,8 +90,13 @@ struct Server::Impl {
 };
 
 void Server::Impl::wire_routes() {
-  const auto rtmp = core::parse_host_port(config.rtmp.listen);
-  api::ServerInfo info{version(), fmt::format("rtmp://<this-server>:{}/live", rtmp ? rtmp->port : 1935),
+  api::ServerInfo info{version(),
+                       [this] {
+                         api::IngestUrls urls;
+                         urls.rtmp = fmt::format("rtmp://<this-server>:{}/live", rtmp->port());
+                         if (rtmp->tls_port() != 0) urls.rtmps = fmt::format("rtmps://<this-server>:{}/live", rtmp->tls_port());
+                         return urls;
+                       },
                        [this]() -> std::string {
                          if (!running) return "starting or stopping";
                          try {

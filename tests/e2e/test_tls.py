@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -151,6 +152,11 @@ class Tls(unittest.TestCase):
             _, err = publish.communicate(timeout=60)
         self.assertEqual(publish.returncode, 0, err.decode())
         self.assertIn("publish started channel=tls", self.server.read_log())
+
+    def test_the_api_names_both_ingest_urls(self):
+        body = json.loads(urllib.request.urlopen(self.server.url("/api/v1/version"), timeout=10).read())
+        self.assertEqual(body["rtmp_url"], f"rtmp://<this-server>:{self.server.rtmp_port}/live")
+        self.assertEqual(body["rtmps_url"], f"rtmps://<this-server>:{self.server.rtmps_port}/live")
 
     def test_garbage_on_the_tls_ports_is_dropped_and_logged(self):
         for port in (self.server.https_port, self.server.rtmps_port):

@@ -60,7 +60,9 @@ class WebLive(unittest.TestCase):
         self.assertEqual(made["copied"], made["revealed"])
         self.assertEqual(made["rows"], 1)  # the double-click made one channel
         self.assertEqual(made["create_error"], "")
-        self.assertTrue(made["rtmp_url"].startswith("rtmp://127.0.0.1:"), made)
+        # The page shows the port the server really listens on, with its own host name.
+        self.assertEqual(made["rtmp_url"], f"rtmp://127.0.0.1:{self.server.rtmp_port}/live", made)
+        self.assertFalse(made["rtmps_shown"], made)  # no RTMPS listener here
 
         # The key from the page publishes.
         url = f"rtmp://127.0.0.1:{self.server.rtmp_port}/live/{made['copied']}"

@@ -114,6 +114,12 @@ export function videoUrls(video) {
   };
 }
 
+/** Where encoders publish: { rtmp_url, rtmps_url? } with "<this-server>" for the host. */
+export async function getIngestUrls() {
+  const body = await getJson('/api/v1/version');
+  return { rtmp_url: body?.rtmp_url ?? null, rtmps_url: body?.rtmps_url ?? null };
+}
+
 export function getHealth() {
   return getJson('/api/v1/health');
 }

@@ -1,7 +1,7 @@
 // Go-live page: the user's channels, creating one, the OBS settings to copy
 // (server URL, stream key hidden until revealed, regenerate), and a live
 // preview with the stream's health while it is on air.
-import { listLive, send, getJson } from './api.js';
+import { listLive, send, getJson, getIngestUrls } from './api.js';
 import { copyText, whileBusy } from './busy.js';
 import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
@@ -22,16 +22,22 @@ const keys = new Map();  // channel name -> stream key shown this visit
 let selected = null;
 let previewEngine = null;
 let previewing = '';
+let ingest = { rtmp_url: null, rtmps_url: null };  // from the server; a key's response may refresh it
 
 function status(text) {
   byId('golive-status').textContent = text;
 }
 
-/** The RTMP server URL for OBS, with this page's host when the server could not know its own name. */
-function rtmpUrl(url) {
-  const fallback = `rtmp://${location.hostname}:1935/live`;
-  if (!url) return fallback;
+/** An ingest URL for OBS, with this page's host in place of the server's "<this-server>". */
+function ingestUrl(url) {
   return url.replace('<this-server>', location.hostname).replace(/\/+$/, '');
+}
+
+function showIngestUrls(urls) {
+  if (urls?.rtmp_url) ingest = { rtmp_url: urls.rtmp_url, rtmps_url: urls.rtmps_url ?? null };
+  byId('rtmp-url').value = ingestUrl(ingest.rtmp_url ?? 'rtmp://<this-server>:1935/live');
+  byId('rtmps-row').hidden = !ingest.rtmps_url;
+  byId('rtmps-url').value = ingest.rtmps_url ? ingestUrl(ingest.rtmps_url) : '';
 }
 
 function channelRow(channel) {
@@ -67,11 +73,11 @@ function showKey(key, note) {
   byId('key-note').textContent = note;
 }
 
-function select(channel, rtmp = null) {
+function select(channel, urls = null) {
   selected = channel;
   byId('setup').hidden = false;
   byId('setup-channel').textContent = channel.title || channel.name;
-  byId('rtmp-url').value = rtmpUrl(rtmp);
+  showIngestUrls(urls);
   const key = keys.get(channel.name);
   showKey(key, key
     ? 'Keep the key secret: anyone with it can stream to your channel. It is shown only now; regenerating makes a new one.'
@@ -94,7 +100,7 @@ async function createChannel(form) {
     keys.set(name, body.stream_key);
     form.reset();
     await loadChannels();
-    select(body.channel ?? { name, title: name }, body.rtmp_url);
+    select(body.channel ?? { name, title: name }, body);
     status(`Channel "${name}" created.`);
   } catch (e) {
     error.textContent = e.status === 409 ? `There is already a channel named "${name}".` : `Couldn't create the channel: ${e.message}.`;
@@ -108,7 +114,7 @@ async function regenerate() {
   try {
     const body = await send('POST', `/api/v1/channels/${encodeURIComponent(selected.name)}/key`);
     keys.set(selected.name, body.stream_key);
-    select(selected, body.rtmp_url);
+    select(selected, body);
     byId('key-note').textContent = 'New key made. Update it in OBS; the old one no longer works.';
   } catch (e) {
     byId('key-note').textContent = `Couldn't regenerate the key: ${e.message}.`;
@@ -191,11 +197,18 @@ async function start() {
     const ok = await copyText(byId('stream-key').value, byId('stream-key'));
     byId('key-note').textContent = ok ? 'Stream key copied.' : 'Copy failed: reveal the key and copy it by hand.';
   });
-  byId('copy-url').addEventListener('click', async () => {
-    const ok = await copyText(byId('rtmp-url').value, byId('rtmp-url'));
-    byId('key-note').textContent = ok ? 'Server URL copied.' : 'Copy failed: select the URL and copy it by hand.';
-  });
+  for (const [button, field] of [['copy-url', 'rtmp-url'], ['copy-rtmps-url', 'rtmps-url']]) {
+    byId(button).addEventListener('click', async () => {
+      const ok = await copyText(byId(field).value, byId(field));
+      byId('key-note').textContent = ok ? 'Server URL copied.' : 'Copy failed: select the URL and copy it by hand.';
+    });
+  }
   byId('regenerate-key').addEventListener('click', (event) => whileBusy(event.currentTarget, regenerate));
+  try {
+    ingest = await getIngestUrls();
+  } catch {
+    // The fallback URL below still names this host; the key response brings the real one.
+  }
   try {
     const channels = await loadChannels();
     if (channels.length === 1) select(channels[0]);

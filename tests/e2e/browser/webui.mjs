@@ -132,6 +132,7 @@ const handlers = {
       revealed,
       copied,
       rtmp_url: await page.inputValue('#rtmp-url'),
+      rtmps_shown: await page.isVisible('#rtmps-url'),
       rows: await page.locator(`#channel-list li[data-channel="${name}"]`).count(),
       create_error: await page.locator('#create-error').innerText(),
     };
