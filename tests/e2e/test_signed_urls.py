@@ -121,7 +121,7 @@ class SignedUrls(unittest.TestCase):
             for f in ("master.m3u8", media, init, segment):
                 self.assertEqual(self.get(f"/vod/{vid}/{bad}/{f}")[0], 403, (bad, f))
         wanted = [f"media refused video={vid} reason={r}" for r in ("unsigned", "expired", "bad_signature", "malformed")]
-        deadline = time.time() + 10  # the harness copies the server's output to its log asynchronously
+        deadline = time.time() + 10  # the access log line may follow the response
         while not all(w in self.server.read_log() for w in wanted) and time.time() < deadline:
             time.sleep(0.1)
         for w in wanted:
