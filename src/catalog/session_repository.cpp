@@ -33,8 +33,10 @@ std::optional<Session> SessionRepository::find(std::string_view secret, std::int
                        stmt.column_int(3)},
                   stmt.column_text(4), stmt.column_int(5), stmt.column_int(6), stmt.column_int(7)};
   if (session.last_seen < now - 60) {
-    db_.prepare("UPDATE sessions SET last_seen = ? WHERE id_hash = ?").bind_all(now, hash).run();
-    session.last_seen = now;
+    const bool noted = touch_.attempt(now, [&] {
+      db_.prepare("UPDATE sessions SET last_seen = ? WHERE id_hash = ?").bind_all(now, hash).run();
+    });
+    if (noted) session.last_seen = now;
   }
   return session;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "catalog/bookkeeping_write.hpp"
 #include "catalog/sqlite.hpp"
 #include "catalog/user_repository.hpp"
 
@@ -40,6 +41,7 @@ class SessionRepository {
 
  private:
   Database& db_;
+  BookkeepingWrite touch_;  // last-used times: best effort
 };
 
 }  // namespace tidecast::catalog

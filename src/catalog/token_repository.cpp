@@ -105,8 +105,10 @@ std::optional<ApiToken> TokenRepository::verify(std::string_view secret) {
   ApiToken token = read_token(stmt);
   const std::int64_t now = unix_now();
   if (!token.last_used_at || *token.last_used_at < now - 60) {
-    db_.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind_all(now, token.id).run();
-    token.last_used_at = now;
+    const bool noted = touch_.attempt(now, [&] {
+      db_.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind_all(now, token.id).run();
+    });
+    if (noted) token.last_used_at = now;
   }
   return token;
 }

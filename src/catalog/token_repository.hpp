@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog/bookkeeping_write.hpp"
 #include "catalog/sqlite.hpp"
 
 namespace tidecast::catalog {
@@ -49,6 +50,7 @@ class TokenRepository {
 
  private:
   Database& db_;
+  BookkeepingWrite touch_;  // last-used times: best effort
 };
 
 }  // namespace tidecast::catalog

@@ -70,6 +70,28 @@ TEST_CASE("sessions: only the hash is stored, they expire, and end with their us
   CHECK_FALSE(sessions.find(third.secret, 2000));
 }
 
+TEST_CASE("sessions: a catalog that cannot be written still signs people in; last_seen waits a minute") {
+  TempDir dir;
+  const auto file = dir.path() / "t.db";
+  Catalog catalog(file);
+  const User alice = catalog.users().create("alice", "h", Role::artist);
+  const auto created = catalog.sessions().create(alice, 100000, 1000);
+  Database db = Database::open(file, 20);  // a short busy timeout keeps the test quick
+  SessionRepository sessions(db);
+  {
+    Database locker = Database::open(file);
+    locker.exec("BEGIN IMMEDIATE");  // another process holds the write lock
+    const auto found = sessions.find(created.secret, 2000);
+    REQUIRE(found);
+    CHECK(found->user.name == "alice");
+    CHECK(found->last_seen == created.session.last_seen);  // not noted
+    locker.exec("ROLLBACK");
+  }
+  CHECK(sessions.find(created.secret, 2030)->last_seen == created.session.last_seen);  // paused after the failure
+  CHECK(sessions.find(created.secret, 2061)->last_seen == 2061);
+  CHECK(catalog.sessions().find(created.secret, 2062)->last_seen == 2061);  // stored
+}
+
 TEST_CASE("ownership: channels and videos pass to the admins when their owner is deleted") {
   TempDir dir;
   Catalog catalog(dir.path() / "t.db");
