@@ -56,6 +56,15 @@ def api(server, method, path, payload=None, timeout=30, token=None):
         return e.code, dict(e.headers), json.loads(e.read() or b"{}")
 
 
+def assert_back_with_every_row(test, server, token):
+    """After the fault is gone: the row made before it is there and writes work."""
+    status, _, body = api(server, "GET", "/api/v1/channels")
+    test.assertEqual(status, 200, body)
+    test.assertIn("before", {c["name"] for c in body["channels"]})
+    status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"}, token=token)
+    test.assertEqual(status, 201, body)
+
+
 class CatalogLocked(unittest.TestCase):
     def test_exclusive_lock_by_another_process(self):
         server = Server()
@@ -180,11 +189,7 @@ class CatalogTurnsReadOnly(unittest.TestCase):
         self.assertEqual(check.stdout.strip(), "ok", check.stderr)
         server.start()
         try:
-            status, _, body = api(server, "GET", "/api/v1/channels")
-            self.assertEqual(status, 200, body)
-            self.assertIn("before", {c["name"] for c in body["channels"]})
-            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"}, token=token)
-            self.assertEqual(status, 201, body)
+            assert_back_with_every_row(self, server, token)
         finally:
             server.close()
 
@@ -221,11 +226,7 @@ class CatalogReadOnly(unittest.TestCase):
 
             self.remount("rw")
             server.start()
-            status, _, body = api(server, "GET", "/api/v1/channels")
-            self.assertEqual(status, 200, body)
-            self.assertIn("before", {c["name"] for c in body["channels"]})
-            status, _, body = api(server, "POST", "/api/v1/channels", {"name": "after"}, token=token)
-            self.assertEqual(status, 201, body)
+            assert_back_with_every_row(self, server, token)
         finally:
             server.stop()
             subprocess.run(["mount", "-o", "remount,rw", self.mount], check=False)
