@@ -24,6 +24,8 @@
 // - poster.jpg / storyboard.jpg / storyboard.vtt: see thumbnails.hpp (video only).
 // - cancel: checked between packets; TranscodeCancelled is thrown.
 // - progress: the decoder's position (media seconds) and decoded frames.
+// - code: input_streams.hpp (opening the input, which streams), rung_worker.hpp
+//   (a rung's thread and queue), vod_transcode.cpp (the pass itself).
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
