@@ -75,6 +75,9 @@ using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 using FormatInputPtr = std::unique_ptr<AVFormatContext, FormatInputDeleter>;
 using BsfPtr = std::unique_ptr<AVBSFContext, BsfDeleter>;
 using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AudioFifoDeleter>;
+// A decoded frame several encoders read, freed when the last lets go; made
+// from a FramePtr (`SharedFrame(std::move(frame))`), which keeps its deleter.
+using SharedFrame = std::shared_ptr<const AVFrame>;
 
 // Allocating constructors that throw instead of returning null.
 FramePtr make_frame();

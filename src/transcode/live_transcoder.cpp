@@ -34,18 +34,11 @@ enum class Feed { active, stopping, shed, starting, failed };
 
 struct Item {
   enum class Kind { frame, shed, finish } kind = Kind::frame;
-  std::shared_ptr<const AVFrame> frame;
+  SharedFrame frame;
   std::int64_t source_pts = 0;
   std::int64_t encoder_pts = 0;
   double clock = 0;  // input media clock of the frame's packet
   bool force_idr = false;
-};
-
-struct SharedFrameDeleter {
-  void operator()(const AVFrame* frame) const {
-    AVFrame* p = const_cast<AVFrame*>(frame);
-    av_frame_free(&p);
-  }
 };
 
 struct RateWindow {
@@ -464,7 +457,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     if (force) last_forced_ = continuous_;
     ++frames_seen_;
 
-    std::shared_ptr<const AVFrame> frame(decoded.release(), SharedFrameDeleter{});
+    SharedFrame frame(std::move(decoded));
     std::lock_guard lock(mutex_);
     ++decoded_frames_;
     for (std::size_t i = 0; i < rungs_.size(); ++i) {

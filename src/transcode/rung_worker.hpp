@@ -22,16 +22,6 @@
 
 namespace tidecast::transcode {
 
-// A decoded frame handed to every rung: freed when the last one is done with it.
-using SharedFrame = std::shared_ptr<const AVFrame>;
-
-struct SharedFrameDeleter {
-  void operator()(const AVFrame* frame) const {
-    AVFrame* p = const_cast<AVFrame*>(frame);
-    av_frame_free(&p);
-  }
-};
-
 // Decoded frames waiting per rung: enough that a rung's bursts (x264 frame
 // threads, segment writes) do not stall the others, bounded in bytes (frames
 // are shared by the rungs, so this bounds the decoded frames held in all).

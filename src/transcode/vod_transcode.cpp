@@ -416,7 +416,7 @@ void UploadConversion::on_frame(FramePtr frame) {
   offer_thumbnail(*frame, seconds);
   const CfrMapper::Step step = prep_.cfr->push(frame->pts);
   if (!step.take) return;
-  SharedFrame shared(frame.release(), SharedFrameDeleter{});
+  SharedFrame shared(std::move(frame));
   for (std::int64_t r = step.repeats; r > 0; --r) send(fanout_.previous, step.slot - r, false);
   send(shared, step.slot, key);
   fanout_.previous = std::move(shared);
