@@ -6,6 +6,7 @@
   uploads    upload ingest MB/s vs the disk's own sequential write speed
   vod        upload conversion (the job queue's pipeline) vs the ffmpeg CLI doing the same ladder
   abuse      a normal client's request time under idle/slowloris/slow-reader abuse vs nginx under the same
+  catalog    a durable catalog write (synchronous=FULL) through the API vs a bare sqlite3 commit, FULL and NORMAL
 """
 import argparse
 import os
@@ -17,14 +18,15 @@ sys.path.insert(0, os.path.dirname(__file__))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
-    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse"], action="append",
+    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog"],
+                        action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--publishers", type=int, default=20)
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
-    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse"]
+    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog"]
 
     if "live" in selected:
         import live_ingest
@@ -44,6 +46,9 @@ def main():
     if "abuse" in selected:
         import abuse
         abuse.run()
+    if "catalog" in selected:
+        import catalog
+        catalog.run()
 
 
 if __name__ == "__main__":
