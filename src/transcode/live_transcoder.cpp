@@ -13,24 +13,26 @@
 #include <shared_mutex>
 
 #include "media/avc.hpp"
+#include "transcode/frame_rate_guess.hpp"
+#include "transcode/frame_timing.hpp"
+#include "transcode/input_watch.hpp"
+#include "transcode/load_governor.hpp"
 
 namespace tidecast::transcode {
+
+// The threading core of LadderTranscoder (behaviour: see the header): the input
+// queue, decode and per-rung encode tasks on the pool, and the mutex that ties
+// them together. The policies it applies are plain classes beside it:
+// load_governor (shed/restore), frame_timing (encoder clock, IDR placement),
+// frame_rate_guess and input_watch (bad-input counts and log lines).
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr double kCalmQueueSeconds = 0.5;      // queue below this counts towards restoring a rung
-constexpr double kShedSpacingSeconds = 2.0;    // media seconds between two sheds
-constexpr double kReshedWindowSeconds = 60.0;  // shed again this soon after a restore: back off
-constexpr int kMaxBackoff = 32;
-constexpr double kMaxEncoderStepSeconds = 0.5;  // x264 clock: longest step between frames
-constexpr std::size_t kDecodeBatch = 8;         // packets per decode task before yielding the thread
-constexpr std::size_t kRungBatch = 4;           // frames per rung task before yielding the thread
+constexpr std::size_t kDecodeBatch = 8;  // packets per decode task before yielding the thread
+constexpr std::size_t kRungBatch = 4;    // frames per rung task before yielding the thread
 constexpr std::size_t kMaxTrackedTimestamps = 4096;
-constexpr std::size_t kFrameRateFrames = 8;  // frames that estimate an unknown source frame rate
-
-enum class Feed { active, stopping, shed, starting, failed };
 
 struct Item {
   enum class Kind { frame, shed, finish } kind = Kind::frame;
@@ -69,11 +71,6 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     // Under Impl::mutex_.
     std::deque<Item> queue;
     bool scheduled = false;
-    Feed feed = Feed::active;
-    std::uint64_t shed_count = 0;
-    double shed_at = -1;
-    double restored_at = -1;
-    int backoff = 1;
     std::uint64_t frames = 0;
     std::uint64_t bytes = 0;
     double done_clock = 0;
@@ -96,9 +93,9 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
         options_(std::move(options)),
         executor_(executor),
         callbacks_(std::move(callbacks)),
-        segment_ticks_(std::llround(segment_seconds * spec.timescale)),
-        max_segment_ticks_(std::llround(std::max(10.0, 3.0 * segment_seconds) * spec.timescale)),
-        decoder_(spec, options_.decoder_threads) {
+        input_watch_(mutex_, spec.timescale, options_.log, options_.name),
+        decoder_(spec, options_.decoder_threads),
+        timing_(spec.timescale, segment_seconds, options_.caller_cuts) {
     if (spec.timescale == 0) throw TranscodeError("transcode: timescale must not be 0");
     frame_rate_ = spec.frame_rate;
     for (auto& plan : plan_ladder(config, spec.width, spec.height, options_.cpu_threads, spec.sar_num, spec.sar_den)) {
@@ -108,6 +105,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
       plans_.push_back(rung->plan);
       rungs_.push_back(std::move(rung));
     }
+    governor_.emplace(plans_, config.shed_queue_seconds, config.restore_after_seconds, options_.log, options_.name);
     if (options_.log) {
       std::string list;
       for (const auto& plan : plans_) {
@@ -133,7 +131,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     }
     last_input_dts_ = ts;
     input_.push_back({std::move(packet), input_clock_, segment_start});
-    check_load_locked(input_clock_);
+    if (options_.allow_shedding) governor_->check(queue_seconds_locked(), input_clock_);
     if (options_.allow_shedding && queue_seconds_locked() > 2 * config_.shed_queue_seconds) drop_gops_locked();
     schedule_decode_locked();
   }
@@ -170,20 +168,21 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     s.input_queue_seconds = queue_seconds_locked();
     s.packets = packets_;
     s.decoded_frames = decoded_frames_;
-    s.decode_errors = decode_errors_;
+    s.decode_errors = input_watch_.decode_errors();
     s.dropped_packets = dropped_packets_;
     s.skipped_packets = skipped_packets_;
-    s.size_changes = size_changes_;
-    s.timestamp_jumps = timestamp_jumps_;
-    s.corrupt_frames = corrupt_frames_;
+    s.size_changes = input_watch_.size_changes();
+    s.timestamp_jumps = input_watch_.timestamp_jumps();
+    s.corrupt_frames = input_watch_.corrupt_frames();
     s.failed = failed_;
-    for (const auto& rung : rungs_) {
+    for (std::size_t i = 0; i < rungs_.size(); ++i) {
+      const Rung* rung = rungs_[i].get();
       RungStats r;
       r.name = rung->plan.rung.name;
       r.width = rung->plan.width;
       r.height = rung->plan.height;
-      r.active = rung->feed == Feed::active || rung->feed == Feed::stopping;
-      r.shed_count = rung->shed_count;
+      r.active = governor_->fed(i);
+      r.shed_count = governor_->shed_count(i);
       r.frames = rung->frames;
       r.bytes = rung->bytes;
       r.fps = rung->rate.fps;
@@ -214,11 +213,8 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   }
 
   bool backlog_full_locked() const {
-    for (const auto& rung : rungs_) {
-      if ((rung->feed == Feed::active || rung->feed == Feed::stopping) &&
-          rung->queue.size() >= options_.rung_queue_frames) {
-        return true;
-      }
+    for (std::size_t i = 0; i < rungs_.size(); ++i) {
+      if (governor_->fed(i) && rungs_[i]->queue.size() >= options_.rung_queue_frames) return true;
     }
     return false;
   }
@@ -323,15 +319,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     try {
       decoder_.decode(packet.data, pts, dts, packet.keyframe, frames_);
     } catch (const TranscodeError& e) {
-      std::uint64_t errors = 0;
-      {
-        std::lock_guard lock(mutex_);
-        errors = ++decode_errors_;
-      }
-      if (options_.log && (errors == 1 || errors % 100 == 0)) {
-        options_.log->warn("transcode", "decode error stream={} errors={} error=\"{}\" (resuming at the next keyframe)",
-                           options_.name, errors, e.what());
-      }
+      input_watch_.note_decode_error(e.what());
       await_keyframe_ = true;
     }
     for (auto& frame : frames_) dispatch(std::move(frame), clock);
@@ -386,23 +374,12 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   }
 
   void release_held() {
-    if (held_.size() >= 2) {
-      std::int64_t first = held_.front().first->pts;
-      std::int64_t last = first;
-      for (const auto& [frame, clock] : held_) {
-        first = std::min(first, frame->pts);
-        last = std::max(last, frame->pts);
-      }
-      if (last > first) {
-        const double rate = static_cast<double>(held_.size() - 1) * spec_.timescale / static_cast<double>(last - first);
-        double nearest = rate;
-        for (const double common : {23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 120.0}) {
-          if (std::abs(rate - common) < std::abs(rate - nearest) || nearest == rate) nearest = common;
-        }
-        frame_rate_ = std::abs(rate - nearest) < rate * 0.02 ? nearest : rate;
-      }
-    }
-    if (frame_rate_ <= 0) frame_rate_ = -1;  // unknown for good: stop holding frames
+    std::vector<std::int64_t> pts;
+    pts.reserve(held_.size());
+    for (const auto& [frame, clock] : held_) pts.push_back(frame->pts);
+    if (const double guess = guess_frame_rate(pts, spec_.timescale); guess > 0) frame_rate_ = guess;
+    // Still unknown: -1, and dispatch() holds the next kFrameRateFrames for another try.
+    if (frame_rate_ <= 0) frame_rate_ = -1;
     auto held = std::move(held_);
     held_.clear();
     for (auto& [frame, clock] : held) dispatch_now(std::move(frame), clock);
@@ -410,7 +387,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
 
   void dispatch_now(FramePtr decoded, double fallback_clock) {
     // A frame without any timestamp continues one step after the previous one.
-    if (decoded->pts == AV_NOPTS_VALUE) decoded->pts = last_pts_ + std::max<std::int64_t>(1, last_step_);
+    if (decoded->pts == AV_NOPTS_VALUE) decoded->pts = timing_.pts_after_last();
     const std::int64_t pts = decoded->pts;
     const bool source_key = keyframes_.erase(pts) > 0;
     const bool caller_cut = cut_pts_.erase(pts) > 0;
@@ -419,153 +396,38 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
       clock = it->second;
       clock_of_.erase(clock_of_.begin(), std::next(it));
     }
-    if (!started_) {
+    if (!timing_.started()) {
       if (!source_key) {
         std::lock_guard lock(mutex_);
         ++skipped_packets_;
         return;
       }
-      source_width_ = decoded->width;
-      source_height_ = decoded->height;
-      started_ = true;
-      last_pts_ = pts;
-      encoder_pts_ = 0;
-      continuous_ = 0;
-      last_forced_ = 0;
+      input_watch_.start(decoded->width, decoded->height);
+      timing_.start(pts);
     }
-    note_bad_input(*decoded, frames_seen_ > 0 ? pts - last_pts_ : 0);
-    const std::int64_t step = pts - last_pts_;
-    const std::int64_t max_step = std::llround(kMaxEncoderStepSeconds * spec_.timescale);
-    if (frames_seen_ > 0) encoder_pts_ += std::clamp<std::int64_t>(step, 1, max_step);
-    // The segmenter's view of time: jumps (> 5 s forward, > 1 s back) count as one normal step.
-    if (step > 0 && step <= 5 * static_cast<std::int64_t>(spec_.timescale)) {
-      continuous_ += step;
-      last_step_ = step;
-    } else if (step < -static_cast<std::int64_t>(spec_.timescale) ||
-               step > 5 * static_cast<std::int64_t>(spec_.timescale)) {
-      continuous_ += last_step_;
-    }
-    last_pts_ = pts;
-    const std::int64_t elapsed = continuous_ - last_forced_;
-    bool force = frames_seen_ == 0;
-    if (options_.caller_cuts) {
-      force = force || caller_cut;
-    } else {
-      if (!force && source_key && elapsed + last_step_ / 2 >= segment_ticks_) force = true;
-      if (!force && elapsed >= max_segment_ticks_) force = true;
-    }
-    if (force) last_forced_ = continuous_;
-    ++frames_seen_;
+    const bool corrupt = (decoded->flags & AV_FRAME_FLAG_CORRUPT) != 0 || decoded->decode_error_flags != 0;
+    input_watch_.note_frame(decoded->width, decoded->height, timing_.step_to(pts), corrupt);
+    const auto [encoder_pts, force] = timing_.next(pts, source_key, caller_cut);
 
     SharedFrame frame(std::move(decoded));
     std::lock_guard lock(mutex_);
     ++decoded_frames_;
     for (std::size_t i = 0; i < rungs_.size(); ++i) {
-      Rung& rung = *rungs_[i];
-      if (force && rung.feed == Feed::stopping) {
-        rung.feed = Feed::shed;
+      // Sheds and restores take effect at aligned IDRs only.
+      if (force && governor_->switch_at_idr(i)) {
         Item item;
         item.kind = Item::Kind::shed;
         enqueue_locked(i, std::move(item));
         continue;
       }
-      if (force && rung.feed == Feed::starting) rung.feed = Feed::active;
-      if (rung.feed != Feed::active && rung.feed != Feed::stopping) continue;
+      if (!governor_->fed(i)) continue;
       Item item;
       item.frame = frame;
       item.source_pts = pts;
-      item.encoder_pts = encoder_pts_;
+      item.encoder_pts = encoder_pts;
       item.clock = clock;
       item.force_idr = force;
       enqueue_locked(i, std::move(item));
-    }
-  }
-
-  // Bad input the decoder got through: logged with the stream name (first
-  // event of each kind, then every 100th) and counted in stats().
-  void note_bad_input(const AVFrame& frame, std::int64_t step) {
-    const auto every = [](std::uint64_t n) { return n == 1 || n % 100 == 0; };
-    if (frame.width != source_width_ || frame.height != source_height_) {
-      std::uint64_t n = 0;
-      {
-        std::lock_guard lock(mutex_);
-        n = ++size_changes_;
-      }
-      if (options_.log && every(n)) {
-        options_.log->warn("transcode",
-                           "source size changed stream={} from={}x{} to={}x{} changes={} (scaled into the "
-                           "planned rungs)",
-                           options_.name, source_width_, source_height_, frame.width, frame.height, n);
-      }
-      source_width_ = frame.width;
-      source_height_ = frame.height;
-    }
-    const auto second = static_cast<std::int64_t>(spec_.timescale);
-    if (step > 5 * second || step < -second) {
-      std::uint64_t n = 0;
-      {
-        std::lock_guard lock(mutex_);
-        n = ++timestamp_jumps_;
-      }
-      if (options_.log && every(n)) {
-        options_.log->warn("transcode",
-                           "source timestamp jump stream={} step_ms={} jumps={} (output keeps the source "
-                           "timestamps; the clock for x264 steps over it)",
-                           options_.name, step * 1000 / second, n);
-      }
-    }
-    if ((frame.flags & AV_FRAME_FLAG_CORRUPT) != 0 || frame.decode_error_flags != 0) {
-      std::uint64_t n = 0;
-      {
-        std::lock_guard lock(mutex_);
-        n = ++corrupt_frames_;
-      }
-      if (options_.log && every(n)) {
-        options_.log->warn("transcode", "corrupt source frame stream={} corrupt_frames={} (concealed by the decoder)",
-                           options_.name, n);
-      }
-    }
-  }
-
-  void check_load_locked(double now) {
-    if (!options_.allow_shedding) return;
-    const double queue = queue_seconds_locked();
-    if (queue > config_.shed_queue_seconds && (last_shed_ < 0 || now - last_shed_ >= kShedSpacingSeconds)) {
-      Rung* costliest = nullptr;
-      for (auto& rung : rungs_) {
-        if (rung->feed == Feed::active && (!costliest || rung->plan.cost > costliest->plan.cost)) {
-          costliest = rung.get();
-        }
-      }
-      if (costliest) {
-        costliest->feed = Feed::stopping;
-        ++costliest->shed_count;
-        if (costliest->restored_at >= 0 && now - costliest->restored_at < kReshedWindowSeconds) {
-          costliest->backoff = std::min(kMaxBackoff, costliest->backoff * 2);
-        }
-        costliest->shed_at = now;
-        last_shed_ = now;
-        if (options_.log) {
-          options_.log->warn("transcode", "overload stream={} shedding rung={} queue_seconds={:.1f} sheds={}",
-                             options_.name, costliest->plan.rung.name, queue, costliest->shed_count);
-        }
-      }
-    }
-    if (queue >= kCalmQueueSeconds) {
-      calm_since_.reset();
-      return;
-    }
-    if (!calm_since_) calm_since_ = now;
-    Rung* latest = nullptr;
-    for (auto& rung : rungs_) {
-      if (rung->feed == Feed::shed && (!latest || rung->shed_at > latest->shed_at)) latest = rung.get();
-    }
-    if (!latest || now - *calm_since_ < config_.restore_after_seconds * latest->backoff) return;
-    latest->feed = Feed::starting;
-    latest->restored_at = now;
-    calm_since_ = now;
-    if (options_.log) {
-      options_.log->info("transcode", "load ok stream={} restoring rung={}", options_.name, latest->plan.rung.name);
     }
   }
 
@@ -690,7 +552,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     rung.failed = true;
     {
       std::lock_guard lock(mutex_);
-      rung.feed = Feed::failed;
+      governor_->mark_failed(index);
     }
     notify([&] {
       if (callbacks_.on_rung_state) callbacks_.on_rung_state(index, false);
@@ -758,8 +620,6 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   LadderOptions options_;
   Executor executor_;
   const LadderCallbacks callbacks_;
-  const std::int64_t segment_ticks_;
-  const std::int64_t max_segment_ticks_;
   std::vector<RungPlan> plans_;
   std::vector<std::unique_ptr<Rung>> rungs_;
 
@@ -781,15 +641,11 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   std::size_t pending_finish_ = 0;
   std::uint64_t packets_ = 0;
   std::uint64_t decoded_frames_ = 0;
-  std::uint64_t decode_errors_ = 0;
   std::uint64_t dropped_packets_ = 0;
   std::uint64_t dropped_events_ = 0;
   std::uint64_t skipped_packets_ = 0;
-  std::uint64_t size_changes_ = 0;
-  std::uint64_t timestamp_jumps_ = 0;
-  std::uint64_t corrupt_frames_ = 0;
-  double last_shed_ = -1;
-  std::optional<double> calm_since_;
+  std::optional<LoadGovernor> governor_;  // set once the rungs are planned
+  InputWatch input_watch_;                // its counters are under mutex_ too
 
   // Decode stage only.
   VideoDecoder decoder_;
@@ -801,15 +657,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   std::map<std::int64_t, double> clock_of_;
   std::optional<std::int64_t> source_cts_;
   bool await_keyframe_ = true;  // start (and resume after errors/drops) on a keyframe
-  bool started_ = false;
-  std::uint64_t frames_seen_ = 0;
-  std::int64_t last_pts_ = 0;
-  std::int64_t encoder_pts_ = 0;
-  std::int64_t continuous_ = 0;
-  std::int64_t last_step_ = 0;
-  std::int64_t last_forced_ = 0;
-  int source_width_ = 0;
-  int source_height_ = 0;
+  FrameTiming timing_;
 };
 
 LadderTranscoder::LadderTranscoder(const media::StreamInfo& source, std::uint32_t timescale, const LadderConfig& config,
