@@ -12,12 +12,9 @@ double guess_frame_rate(const std::vector<std::int64_t>& pts, std::uint32_t time
   const double rate = static_cast<double>(pts.size() - 1) * timescale / static_cast<double>(*last - *first);
   // Timestamps rounded to the timescale (e.g. 33/34 ms at 29.97 fps) make the
   // raw estimate a little off; the nearest common rate is the real one.
-  // Kept as written when this moved out of live_transcoder.cpp: a rate exactly
-  // equal to a listed one compares against the next one up instead, so an
-  // exact 23.976, 29.97 or 59.94 ends as 24, 30 or 60.
-  double nearest = rate;
+  double nearest = 0;
   for (const double common : {23.976, 24.0, 25.0, 29.97, 30.0, 48.0, 50.0, 59.94, 60.0, 120.0}) {
-    if (std::abs(rate - common) < std::abs(rate - nearest) || nearest == rate) nearest = common;
+    if (nearest == 0 || std::abs(rate - common) < std::abs(rate - nearest)) nearest = common;
   }
   return std::abs(rate - nearest) < rate * 0.02 ? nearest : rate;
 }

@@ -1,6 +1,7 @@
 #include "transcode/live_transcoder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <cmath>
@@ -507,7 +508,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   }
 
   void open_encoder(std::size_t index, Rung& rung) {
-    rung.encoder = std::make_unique<RungEncoder>(rung.plan, spec_.timescale, frame_rate_);
+    rung.encoder = std::make_unique<RungEncoder>(rung.plan, spec_.timescale, frame_rate_.load());
     rung.dts_slots.clear();
     rung.pts_of.clear();
     if (rung.announce_restore) {
@@ -521,7 +522,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     media::StreamInfo info;
     info.video = media::avc_video_config(rung.sent_avcc);
     // x264 signals the encoder's time base in the VUI; the real rate is the source's.
-    info.video->frame_rate = std::max(0.0, frame_rate_);
+    info.video->frame_rate = std::max(0.0, frame_rate_.load());
     notify([&] {
       if (callbacks_.on_rung_info) callbacks_.on_rung_info(index, info);
     });
@@ -650,7 +651,10 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
   // Decode stage only.
   VideoDecoder decoder_;
   std::vector<FramePtr> frames_;
-  double frame_rate_ = 0;  // source's, or estimated; -1 = unknown (see dispatch)
+  // Source's, or estimated; -1 = unknown (see dispatch). Set on the decode
+  // task, read by rung tasks opening an encoder: a later estimate may land
+  // while they run.
+  std::atomic<double> frame_rate_{0};
   std::vector<std::pair<FramePtr, double>> held_;
   std::set<std::int64_t> keyframes_;
   std::set<std::int64_t> cut_pts_;  // source PTS the caller marked as segment starts (caller_cuts)

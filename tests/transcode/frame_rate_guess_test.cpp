@@ -34,3 +34,11 @@ TEST_CASE("too few or identical timestamps tell nothing") {
   CHECK(guess_frame_rate({40, 40, 40}, 1000) == 0);
   CHECK(guess_frame_rate({0, 40}, 1000) == 25.0);
 }
+
+TEST_CASE("a rate exactly on a common one stays that one") {
+  // x / 100 is correctly rounded, so these equal the literals exactly.
+  CHECK(guess_frame_rate({0, 100}, 2997) == 29.97);
+  CHECK(guess_frame_rate({0, 100}, 5994) == 59.94);
+  CHECK(guess_frame_rate({0, 1000}, 23976) == 23.976);
+  CHECK(guess_frame_rate({0, 100}, 3000) == 30.0);
+}
