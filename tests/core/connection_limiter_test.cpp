@@ -2,35 +2,20 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
+
+#include "support/captured_log.hpp"
 
 using namespace tidecast::core;
 using boost::asio::ip::make_address;
 using namespace std::chrono_literals;
-
-namespace {
-
-std::string read_all(std::FILE* file) {
-  std::rewind(file);
-  std::string out;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, file)) out += buffer;
-  return out;
-}
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
+using tidecast::test::CapturedLog;
+using tidecast::test::count_of;
 
 TEST_CASE("per-address cap: other addresses still get in; a dropped slot frees its place") {
-  std::FILE* sink = std::tmpfile();
-  Logger log(LogLevel::info, sink);
+  CapturedLog captured;
+  Logger& log = captured.logger();
   auto limiter = std::make_shared<ConnectionLimiter>(log, "http", ConnectionLimits{10, 2});
   std::vector<Refusal> refused;
   limiter->on_refused([&](Refusal r) { refused.push_back(r); });
@@ -53,15 +38,14 @@ TEST_CASE("per-address cap: other addresses still get in; a dropped slot frees i
   CHECK(limiter->admit(a));
   REQUIRE(refused.size() == 2);
   CHECK(refused[0] == Refusal::per_address);
-  const std::string text = read_all(sink);
-  std::fclose(sink);
+  const std::string text = captured.text();
   CHECK(text.find("WARN http connection refused limit=per_address max_connections_per_ip=2 client=192.0.2.1") !=
         std::string::npos);
 }
 
 TEST_CASE("total cap refuses every address") {
-  std::FILE* sink = std::tmpfile();
-  Logger log(LogLevel::info, sink);
+  CapturedLog captured;
+  Logger& log = captured.logger();
   auto limiter = std::make_shared<ConnectionLimiter>(log, "rtmp", ConnectionLimits{3, 3});
   std::vector<ConnectionLimiter::Slot> slots;
   for (int i = 1; i <= 3; ++i) slots.push_back(limiter->admit(make_address("198.51.100." + std::to_string(i))));
@@ -72,12 +56,11 @@ TEST_CASE("total cap refuses every address") {
   slots.pop_back();
   CHECK(limiter->admit(make_address("198.51.100.9")));
   CHECK(refused_total == 1);
-  std::fclose(sink);
 }
 
 TEST_CASE("refusals are logged once per address per interval, with the count in between") {
-  std::FILE* sink = std::tmpfile();
-  Logger log(LogLevel::info, sink);
+  CapturedLog captured;
+  Logger& log = captured.logger();
   auto limiter = std::make_shared<ConnectionLimiter>(log, "http", ConnectionLimits{100, 1}, 60s);
   int counted = 0;
   limiter->on_refused([&](Refusal) { ++counted; });
@@ -90,10 +73,9 @@ TEST_CASE("refusals are logged once per address per interval, with the count in 
   for (int i = 0; i < 5; ++i) CHECK_FALSE(limiter->admit(b, t0 + 1s));
   CHECK_FALSE(limiter->admit(a, t0 + 61s));  // a new interval: one more line, with the count
   CHECK(counted == 506);
-  const std::string text = read_all(sink);
-  std::fclose(sink);
-  CHECK(count(text, "client=192.0.2.7") == 2);
-  CHECK(count(text, "client=192.0.2.8") == 1);
+  const std::string text = captured.text();
+  CHECK(count_of(text, "client=192.0.2.7") == 2);
+  CHECK(count_of(text, "client=192.0.2.8") == 1);
   CHECK(text.find("client=192.0.2.7 refused_since_last_line=499") != std::string::npos);
 }
 

@@ -3,37 +3,23 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "support/captured_log.hpp"
+
 using namespace tidecast::transcode;
-using tidecast::core::Logger;
-using tidecast::core::LogLevel;
+using tidecast::test::CapturedLog;
 
 namespace {
 
 struct Watched {
   std::mutex mutex;
-  std::FILE* sink = std::tmpfile();
-  Logger log{LogLevel::info, sink};
-  InputWatch watch{mutex, 1000, &log, "cam"};
-  ~Watched() { std::fclose(sink); }
-  std::string text() {
-    std::fflush(sink);
-    std::rewind(sink);
-    std::string out;
-    char buffer[512];
-    while (std::fgets(buffer, sizeof buffer, sink)) out += buffer;
-    return out;
-  }
-  std::size_t lines_with(const std::string& needle) {
-    const std::string all = text();
-    std::size_t n = 0;
-    for (auto at = all.find(needle); at != std::string::npos; at = all.find(needle, at + 1)) ++n;
-    return n;
-  }
+  CapturedLog captured;
+  InputWatch watch{mutex, 1000, &captured.logger(), "cam"};
+  std::string text() const { return captured.text(); }
+  std::size_t lines_with(const std::string& needle) const { return captured.count(needle); }
 };
 
 }  // namespace

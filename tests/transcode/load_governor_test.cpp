@@ -2,13 +2,14 @@
 
 #include <doctest/doctest.h>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
+#include "support/captured_log.hpp"
+
 using namespace tidecast::transcode;
-using tidecast::core::Logger;
-using tidecast::core::LogLevel;
+using tidecast::test::CapturedLog;
+using tidecast::test::count_of;
 
 namespace {
 
@@ -29,26 +30,6 @@ std::vector<RungPlan> ladder() {
 }
 constexpr std::size_t k360 = 0, k1080 = 1, k720 = 2;
 
-struct Captured {
-  std::FILE* sink = std::tmpfile();
-  Logger log{LogLevel::info, sink};
-  ~Captured() { std::fclose(sink); }
-  std::string text() {
-    std::fflush(sink);
-    std::rewind(sink);
-    std::string out;
-    char buffer[512];
-    while (std::fgets(buffer, sizeof buffer, sink)) out += buffer;
-    return out;
-  }
-};
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 // Shed `rung` now and let its IDR pass, so it counts as shed.
 void shed_through_idr(LoadGovernor& governor, std::size_t rung, double now) {
   governor.check(kShedQueue + 1, now);
@@ -66,8 +47,8 @@ TEST_CASE("the governor keeps its tuning") {
 }
 
 TEST_CASE("a queue over the bound sheds the costliest active rung, one at a time, 2 media seconds apart") {
-  Captured out;
-  LoadGovernor governor(ladder(), kShedQueue, kRestoreAfter, &out.log, "cam");
+  CapturedLog out;
+  LoadGovernor governor(ladder(), kShedQueue, kRestoreAfter, &out.logger(), "cam");
   governor.check(kShedQueue, 0);  // at the bound: not over it
   CHECK(governor.feed(k1080) == Feed::active);
 
@@ -92,8 +73,8 @@ TEST_CASE("a queue over the bound sheds the costliest active rung, one at a time
 }
 
 TEST_CASE("once every rung is given up nothing more is shed (the passthrough is not the governor's)") {
-  Captured out;
-  LoadGovernor governor(ladder(), kShedQueue, kRestoreAfter, &out.log, "cam");
+  CapturedLog out;
+  LoadGovernor governor(ladder(), kShedQueue, kRestoreAfter, &out.logger(), "cam");
   for (double now : {0.0, 2.0, 4.0, 6.0, 8.0}) governor.check(100, now);
   for (std::size_t rung : {k360, k720, k1080}) {
     CHECK(governor.feed(rung) == Feed::stopping);
@@ -101,7 +82,7 @@ TEST_CASE("once every rung is given up nothing more is shed (the passthrough is 
   }
   CHECK(count_of(out.text(), "shedding") == 3);
 
-  LoadGovernor passthrough_only({}, kShedQueue, kRestoreAfter, &out.log, "solo");
+  LoadGovernor passthrough_only({}, kShedQueue, kRestoreAfter, &out.logger(), "solo");
   passthrough_only.check(100, 0);
   CHECK(out.text().find("stream=solo") == std::string::npos);
 }
@@ -139,8 +120,8 @@ TEST_CASE("a rung still stopping is not restored, and a failed rung is neither s
 }
 
 TEST_CASE("after restore_after_seconds of calm the most recently shed rung comes back, one per calm stretch") {
-  Captured out;
-  LoadGovernor governor(ladder(), kShedQueue, kRestoreAfter, &out.log, "cam");
+  CapturedLog out;
+  LoadGovernor governor(ladder(), kShedQueue, kRestoreAfter, &out.logger(), "cam");
   shed_through_idr(governor, k1080, 0);
   shed_through_idr(governor, k720, 2);
 
