@@ -149,6 +149,20 @@ class Server:
         raise AssertionError(f"{path} never answered {status}")
 
 
+def poll(read, done, timeout, interval=0.2):
+    """Calls read() until done(value) or the timeout; returns the last value read.
+
+    Assert on that value, not on a fresh read: each read (a /metrics scrape, say)
+    can disturb what it measures, e.g. its own connection still closing.
+    """
+    deadline = time.time() + timeout
+    value = read()
+    while not done(value) and time.time() < deadline:
+        time.sleep(interval)
+        value = read()
+    return value
+
+
 def publish(url, seconds=20, size="1280x720", fps=30, gop_seconds=2, realtime=True, extra=None, audio=True,
             video_codec=("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency")):
     """Starts ffmpeg publishing a test pattern (H.264/AAC) over RTMP. Returns the Popen."""
