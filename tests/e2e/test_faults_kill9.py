@@ -14,8 +14,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from support.tidecast import (Server, create_token, decode_errors, ffprobe_json, make_clip, publish, upload_plain,
-                              video, wait_video)
+from support.tidecast import (Server, create_token, decode_errors, ffprobe_json, make_clip, poll, publish,
+                              upload_plain, video, wait_video)
 
 CONFIG = {
     "transcode": {"rungs": [{"name": "240p", "height": 240, "video_bitrate_kbps": 400}]},
@@ -74,10 +74,8 @@ class Kill9(unittest.TestCase):
             status, body = upload_plain(server, token, long_clip, title="converting")
             self.assertEqual(status, 201, body)
             converting = body["id"]
-            deadline = time.time() + 120
-            while video(server, converting)["state"] != "processing" and time.time() < deadline:
-                time.sleep(0.2)
-            self.assertEqual(video(server, converting)["state"], "processing")
+            state = poll(lambda: video(server, converting)["state"], lambda s: s == "processing", 120)
+            self.assertEqual(state, "processing")
             deadline = time.time() + 20
             while "recording channel=cut" not in server.read_log() and time.time() < deadline:
                 time.sleep(0.2)
