@@ -5,6 +5,7 @@ ffprobe reading the HLS ladder over https:// with verification on."""
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import ssl
@@ -161,7 +162,10 @@ class Tls(unittest.TestCase):
     def test_garbage_on_the_tls_ports_is_dropped_and_logged(self):
         for port in (self.server.https_port, self.server.rtmps_port):
             with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-                raw.sendall(os.urandom(64) + b"\x16\x03\x01\xff\xff" + os.urandom(512))
+                # Fixed bytes: random ones can look like the header of a long TLS or
+                # SSLv2 record (0x16 0x03 …, or high bit set and then 0x01), and
+                # OpenSSL rightly waits for the rest of it until the handshake timeout.
+                raw.sendall(b"\x01\x02not tls at all" + random.Random(7).randbytes(512))
                 raw.settimeout(10)
                 try:
                     while raw.recv(4096):
