@@ -62,9 +62,7 @@ class DiskFullDuringLive(unittest.TestCase):
             server.wait_for("/live/full/master.m3u8", timeout=30)
 
             # Until writes fail.
-            deadline = time.time() + 40
-            while "recording write failed" not in server.read_log() and time.time() < deadline:
-                time.sleep(0.5)
+            server.wait_for_log("recording write failed", timeout=40)
             self.assertIn("recording write failed", server.read_log())
             self.assertLess(free_bytes(self.mount), 512 * 1024)
 
@@ -86,9 +84,7 @@ class DiskFullDuringLive(unittest.TestCase):
             videos_dir = os.path.join(data_dir, "videos")
             on_disk = recorded_segments(videos_dir)
             os.remove(filler)
-            deadline = time.time() + 30  # recovery is declared after 10 s without a failed write
-            while "writes recovered" not in server.read_log() and time.time() < deadline:
-                time.sleep(0.3)
+            server.wait_for_log("writes recovered", timeout=30)  # recovery is declared after 10 s without a failed write
             self.assertIn("writes recovered", server.read_log())
             self.assertEqual(server.read_log().count("writes recovered"), 1)
             self.assertTrue(recorded_segments(videos_dir) - on_disk, "no new recorded segments after space returned")

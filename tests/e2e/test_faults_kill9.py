@@ -76,9 +76,7 @@ class Kill9(unittest.TestCase):
             converting = body["id"]
             state = poll(lambda: video(server, converting)["state"], lambda s: s == "processing", 120)
             self.assertEqual(state, "processing")
-            deadline = time.time() + 20
-            while "recording channel=cut" not in server.read_log() and time.time() < deadline:
-                time.sleep(0.2)
+            server.wait_for_log("recording channel=cut", timeout=20)
             time.sleep(3)  # a few recorded segments
             db_path = os.path.join(server.data_dir, "tidecast.db")
             rows_before = row_ids(db_path)

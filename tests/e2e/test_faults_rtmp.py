@@ -42,10 +42,7 @@ class PublisherVanishes(unittest.TestCase):
                 raw.close()
                 # The server notices the close and frees the channel: a new
                 # publisher with the same key is accepted right away.
-                deadline = time.time() + 10
-                while server.read_log().count("publish ended channel=flaky") < n and time.time() < deadline:
-                    time.sleep(0.1)
-                server_log = server.read_log()
+                server_log = server.wait_for_log("publish ended channel=flaky", count=n, timeout=10)
                 self.assertEqual(server_log.count("publish ended channel=flaky"), n, server_log[-2000:])
                 server_log_len = len(server_log)
 

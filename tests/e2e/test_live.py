@@ -164,9 +164,7 @@ class LiveStream(unittest.TestCase):
                 pass
         # The session logs its reason as it closes; under a slow (sanitizer) build the
         # line can land just after the client sees the close.
-        deadline = time.time() + 10
-        while "exceeds" not in self.server.read_log() and time.time() < deadline:
-            time.sleep(0.1)
+        self.server.wait_for_log("exceeds", timeout=10)
         log = self.server.read_log()
         self.assertIn("exceeds", log)
         self.assertIsNone(self.publisher.poll())
@@ -201,9 +199,7 @@ class UnsupportedCodec(unittest.TestCase):
             key = server.create_channel("old")
             pub = publish(server.rtmp_url(key), seconds=4, realtime=False, audio=False, video_codec=("-c:v", "flv1"))
             pub.wait(30)
-            deadline = time.time() + 5
-            while "not supported" not in server.read_log() and time.time() < deadline:
-                time.sleep(0.1)
+            server.wait_for_log("not supported", timeout=5)
             self.assertIn("video codec", server.read_log())
             self.assertIn("not supported", server.read_log())
             self.assertEqual(server.get("/api/v1/health")[0], 200)

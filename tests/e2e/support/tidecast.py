@@ -85,12 +85,7 @@ class Server:
 
     def wait_for_log(self, text, count=1, timeout=5):
         """The log once `text` appears `count` times (for events the server logs asynchronously)."""
-        deadline = time.time() + timeout
-        log = self.read_log()
-        while log.count(text) < count and time.time() < deadline:
-            time.sleep(0.05)
-            log = self.read_log()
-        return log
+        return poll(self.read_log, lambda log: log.count(text) >= count, timeout, interval=0.05)
 
     def url(self, path):
         return self.base + path
