@@ -94,7 +94,9 @@ void Server::Impl::wire_routes() {
                        [this] {
                          api::IngestUrls urls;
                          urls.rtmp = fmt::format("rtmp://<this-server>:{}/live", rtmp->port());
-                         if (rtmp->tls_port() != 0) urls.rtmps = fmt::format("rtmps://<this-server>:{}/live", rtmp->tls_port());
+                         if (rtmp->tls_port() != 0) {
+                           urls.rtmps = fmt::format("rtmps://<this-server>:{}/live", rtmp->tls_port());
+                         }
                          return urls;
                        },
                        [this]() -> std::string {

@@ -8,7 +8,9 @@ CapturedLog::CapturedLog(core::LogLevel level) : sink_(std::tmpfile()), logger_(
   if (sink_ == nullptr) throw std::runtime_error("CapturedLog: no temporary file");
 }
 
-CapturedLog::~CapturedLog() { std::fclose(sink_); }
+CapturedLog::~CapturedLog() {
+  std::fclose(sink_);
+}
 
 std::string CapturedLog::text() const {
   std::fflush(sink_);
@@ -19,7 +21,9 @@ std::string CapturedLog::text() const {
   return out;
 }
 
-std::size_t CapturedLog::count(std::string_view needle) const { return count_of(text(), needle); }
+std::size_t CapturedLog::count(std::string_view needle) const {
+  return count_of(text(), needle);
+}
 
 std::size_t count_of(std::string_view text, std::string_view needle) {
   std::size_t n = 0;

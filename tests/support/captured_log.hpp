@@ -18,7 +18,7 @@ class CapturedLog {
   CapturedLog& operator=(const CapturedLog&) = delete;
 
   core::Logger& logger() { return logger_; }
-  std::string text() const;                         // everything logged so far
+  std::string text() const;                          // everything logged so far
   std::size_t count(std::string_view needle) const;  // occurrences in text()
 
  private:
