@@ -57,13 +57,14 @@ void CatalogRecordings::fail_recording(const std::string& video_id, const std::s
 }
 
 std::size_t fail_interrupted_recordings(catalog::Database& db) {
-  db.prepare(
-        "UPDATE videos SET state = 'failed', failure_reason = ?, updated_at = ? "
-        "WHERE origin = 'live' AND state = 'processing'")
-      .bind_all(std::string_view("interrupted: the server stopped while recording (crash or kill)"),
-                core::unix_now_ms())
-      .run();
-  return static_cast<std::size_t>(db.changes());
+  const std::int64_t changed =
+      db.prepare(
+            "UPDATE videos SET state = 'failed', failure_reason = ?, updated_at = ? "
+            "WHERE origin = 'live' AND state = 'processing'")
+          .bind_all(std::string_view("interrupted: the server stopped while recording (crash or kill)"),
+                    core::unix_now_ms())
+          .run();
+  return static_cast<std::size_t>(changed);
 }
 
 }  // namespace tidecast::app

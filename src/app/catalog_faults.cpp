@@ -1,38 +1,36 @@
 #include "app/catalog_faults.hpp"
 
-#include <sqlite3.h>
-
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::app {
 
 namespace {
 
 // nullptr when the failure is not the environment's (a bug, a constraint).
-const char* classify(int code) {
-  switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
+const char* code_of(catalog::Fault fault) {
+  switch (fault) {
+    case catalog::Fault::locked:
       return "catalog_locked";
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
+    case catalog::Fault::read_only:
       return "catalog_read_only";
-    case SQLITE_FULL:
+    case catalog::Fault::disk_full:
       return "catalog_disk_full";
-    case SQLITE_IOERR:
+    case catalog::Fault::io_error:
       return "catalog_io_error";
-    default:
-      return nullptr;
+    case catalog::Fault::unavailable:
+      return "catalog_unavailable";
+    case catalog::Fault::none:
+      break;
   }
+  return nullptr;
 }
 
 }  // namespace
 
 std::optional<http::Response> CatalogFaults::respond(const std::exception& error) {
-  const auto* sqlite = dynamic_cast<const catalog::SqliteError*>(&error);
-  if (sqlite == nullptr) return std::nullopt;
-  const char* code = classify(sqlite->code());
+  const auto* failure = dynamic_cast<const catalog::DatabaseError*>(&error);
+  if (failure == nullptr) return std::nullopt;
+  const char* code = code_of(failure->fault());
   if (code == nullptr) return std::nullopt;
   {
     std::lock_guard lock(mutex_);
@@ -46,9 +44,9 @@ std::optional<http::Response> CatalogFaults::respond(const std::exception& error
       ++unlogged_;
     }
   }
-  http::Response response = http::make_json_error(
-      http::Status::service_unavailable, code,
-      "the catalog database is unavailable (locked by another process, read-only or out of space); try again later");
+  http::Response response = http::make_json_error(http::Status::service_unavailable, code,
+                                                  "the catalog database is unavailable (unreachable, locked by another "
+                                                  "process, read-only or out of space); try again later");
   response.set(boost::beast::http::field::retry_after, "5");
   return response;
 }

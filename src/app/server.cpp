@@ -258,14 +258,14 @@ void Server::start() {
   std::filesystem::create_directories(s.config.data_dir, ec);
   if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));
 
-  const auto db_file = s.config.data_dir / "tidecast.db";
+  const std::string catalog_location = (s.config.data_dir / "tidecast.db").string();
   try {
-    s.catalog = std::make_unique<catalog::Catalog>(db_file);
+    s.catalog = std::make_unique<catalog::Catalog>(catalog_location);
   } catch (const std::exception& e) {
     // E.g. a read-only file system: "unable to open database file" alone names nothing.
-    throw std::runtime_error(fmt::format("catalog {}: {} (is data_dir writable?)", db_file.string(), e.what()));
+    throw std::runtime_error(fmt::format("catalog {}: {} (is data_dir writable?)", catalog_location, e.what()));
   }
-  s.log.info("catalog", "opened file={}", db_file.string());
+  s.log.info("catalog", "opened file={}", catalog_location);
   if (s.catalog->users().count() == 0) {
     s.log.info("accounts", "no users yet: create the first admin with `tidecast admin create-user NAME --role admin`");
   }
@@ -299,7 +299,7 @@ void Server::start() {
   const auto& j = s.config.jobs;
   vod::VodOptions vod_options;
   vod_options.data_dir = s.config.data_dir;
-  vod_options.db_file = db_file;
+  vod_options.catalog_location = catalog_location;
   vod_options.max_upload_bytes = s.config.uploads.max_bytes;
   vod_options.upload_expiry = std::chrono::hours(s.config.uploads.expire_hours);
   vod_options.workers = j.workers;

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 
@@ -22,7 +22,7 @@ class BookkeepingWrite {
     try {
       write();
       return true;
-    } catch (const SqliteError&) {
+    } catch (const DatabaseError&) {
       paused_until_.store(now + kPauseSeconds, std::memory_order_relaxed);
       return false;
     }

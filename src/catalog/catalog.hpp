@@ -1,12 +1,14 @@
 #pragma once
-// The SQLite catalog: opens <data_dir>/tidecast.db, migrates it, and hands out
-// the repositories. Other modules never see SQL.
+// The catalog: opens the database (a SQLite file on a single box, PostgreSQL
+// in a cluster), migrates it, and hands out the repositories. Other modules
+// never see SQL.
 #include <filesystem>
+#include <string>
 
 #include "catalog/channel_repository.hpp"
+#include "catalog/database.hpp"
 #include "catalog/job_repository.hpp"
 #include "catalog/session_repository.hpp"
-#include "catalog/sqlite.hpp"
 #include "catalog/token_repository.hpp"
 #include "catalog/upload_repository.hpp"
 #include "catalog/user_repository.hpp"
@@ -16,7 +18,8 @@ namespace tidecast::catalog {
 
 class Catalog {
  public:
-  explicit Catalog(const std::filesystem::path& database_file);
+  // A SQLite file path or a PostgreSQL connection string (is_postgres_location).
+  explicit Catalog(const std::string& location);
 
   ChannelRepository& channels() { return channels_; }
   VideoRepository& videos() { return videos_; }
@@ -27,16 +30,17 @@ class Catalog {
   SessionRepository& sessions() { return sessions_; }
   Database& database() { return db_; }
   // Threads that need transactions of their own (job workers) open further
-  // connections to this file; WAL lets them read while another writes.
-  const std::filesystem::path& file() const { return file_; }
-  // Folds the WAL into the main file (on shutdown and before backups).
+  // connections to this location (Database::open_location).
+  const std::string& location() const { return location_; }
+  // SQLite: folds the WAL into the main file (on shutdown and before backups).
+  // PostgreSQL: nothing to do.
   void checkpoint();
-  // Online, consistent copy of the whole catalog into `file` (SQLite backup
+  // Online, consistent copy of a SQLite catalog into `file` (SQLite backup
   // API: readers and writers keep going while it runs).
   void backup_to(const std::filesystem::path& file);
 
  private:
-  std::filesystem::path file_;
+  std::string location_;
   Database db_;
   ChannelRepository channels_;
   VideoRepository videos_;

@@ -15,8 +15,8 @@ constexpr std::string_view kSelect =
     "LEFT JOIN users u ON u.id = c.owner_id";
 
 Channel read_channel(const Statement& row) {
-  Channel channel{row.column_int(0), row.column_text(1), row.column_text(2), row.column_int(3),
-                  row.column_optional_int(4), std::nullopt};
+  Channel channel{row.column_int(0), row.column_text(1),         row.column_text(2),
+                  row.column_int(3), row.column_optional_int(4), std::nullopt};
   if (!row.column_is_null(5)) channel.owner_name = row.column_text(5);
   channel.visibility = row.column_text(6);
   return channel;
@@ -30,7 +30,9 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string hash_key(std::string_view key) { return core::sha256_hex(key); }
+std::string hash_key(std::string_view key) {
+  return core::sha256_hex(key);
+}
 
 }  // namespace
 
@@ -47,13 +49,14 @@ bool is_valid_channel_name(std::string_view name) {
 CreatedChannel ChannelRepository::create(std::string_view name, std::string_view title,
                                          std::optional<std::int64_t> owner_id) {
   if (!is_valid_channel_name(name)) {
-    throw InvalidInput(fmt::format("channel name \"{}\" is invalid: use 1-64 lowercase letters, digits, '-' or '_'", name));
+    throw InvalidInput(
+        fmt::format("channel name \"{}\" is invalid: use 1-64 lowercase letters, digits, '-' or '_'", name));
   }
   check_title(title);
   if (find_by_name(name)) throw Conflict(fmt::format("channel \"{}\" already exists", name));
   std::string key = core::random_token(24);
-  auto insert = db_.prepare(
-      "INSERT INTO channels (name, title, stream_key_hash, created_at, owner_id) VALUES (?, ?, ?, ?, ?)");
+  auto insert =
+      db_.prepare("INSERT INTO channels (name, title, stream_key_hash, created_at, owner_id) VALUES (?, ?, ?, ?, ?)");
   insert.bind_all(name, title.empty() ? name : title, hash_key(key), unix_now());
   if (owner_id) {
     insert.bind(5, *owner_id);
@@ -98,28 +101,27 @@ std::optional<Channel> ChannelRepository::find_by_stream_key(std::string_view st
 
 std::optional<std::string> ChannelRepository::regenerate_key(std::string_view name) {
   std::string key = core::random_token(24);
-  db_.prepare("UPDATE channels SET stream_key_hash = ? WHERE name = ?").bind_all(hash_key(key), name).run();
-  if (db_.changes() == 0) return std::nullopt;
+  auto update = db_.prepare("UPDATE channels SET stream_key_hash = ? WHERE name = ?");
+  if (update.bind_all(hash_key(key), name).run() == 0) return std::nullopt;
   return key;
 }
 
 bool ChannelRepository::set_title(std::string_view name, std::string_view title) {
   check_title(title);
-  db_.prepare("UPDATE channels SET title = ? WHERE name = ?").bind_all(title.empty() ? name : title, name).run();
-  return db_.changes() > 0;
+  return db_.prepare("UPDATE channels SET title = ? WHERE name = ?")
+             .bind_all(title.empty() ? name : title, name)
+             .run() > 0;
 }
 
 bool ChannelRepository::set_visibility(std::string_view name, std::string_view visibility) {
   if (visibility != "public" && visibility != "private") {
     throw InvalidInput("channel visibility must be \"public\" or \"private\"");
   }
-  db_.prepare("UPDATE channels SET visibility = ? WHERE name = ?").bind_all(visibility, name).run();
-  return db_.changes() > 0;
+  return db_.prepare("UPDATE channels SET visibility = ? WHERE name = ?").bind_all(visibility, name).run() > 0;
 }
 
 bool ChannelRepository::remove(std::string_view name) {
-  db_.prepare("DELETE FROM channels WHERE name = ?").bind_all(name).run();
-  return db_.changes() > 0;
+  return db_.prepare("DELETE FROM channels WHERE name = ?").bind_all(name).run() > 0;
 }
 
 bool ChannelRepository::set_ladder(std::string_view name, std::optional<std::string_view> ladder_json) {
@@ -130,8 +132,7 @@ bool ChannelRepository::set_ladder(std::string_view name, std::optional<std::str
     stmt.bind(1, std::nullopt);
   }
   stmt.bind(2, name);
-  stmt.run();
-  return db_.changes() > 0;
+  return stmt.run() > 0;
 }
 
 std::optional<std::string> ChannelRepository::ladder(std::int64_t channel_id) {

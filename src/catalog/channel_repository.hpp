@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 
@@ -16,7 +16,7 @@ struct Channel {
   std::int64_t id = 0;
   std::string name;
   std::string title;
-  std::int64_t created_at = 0;  // unix seconds
+  std::int64_t created_at = 0;            // unix seconds
   std::optional<std::int64_t> owner_id;   // nullopt: admin-owned
   std::optional<std::string> owner_name;  // the owner's user name
   std::string visibility = "public";      // public | private (watched only through signed URLs)

@@ -78,21 +78,26 @@ std::int64_t JobRepository::enqueue(std::string_view video_id, std::string_view 
   const std::int64_t now =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
-  db_.prepare("INSERT INTO jobs (video_id, kind, state, created_at) VALUES (?, ?, 'queued', ?)")
-      .bind_all(video_id, kind, now)
-      .run();
-  return db_.last_insert_rowid();
+  auto insert =
+      db_.prepare("INSERT INTO jobs (video_id, kind, state, created_at) VALUES (?, ?, 'queued', ?) RETURNING id");
+  insert.bind_all(video_id, kind, now).step();
+  const std::int64_t id = insert.column_int(0);
+  insert.run();
+  return id;
 }
 
 std::optional<Job> JobRepository::claim(std::int64_t now_ms) {
-  // One statement: the sub-select and the update run under the same write
-  // lock, so no two claims can pick the same row.
+  // One statement. SQLite: the sub-select and the update run under the same
+  // write lock, so no two claims can pick the same row. PostgreSQL: the
+  // sub-select locks the row it picks and skips rows other claims hold, so
+  // concurrent runners take different jobs without waiting on each other.
+  const std::string_view lock = db_.dialect() == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
   auto stmt = db_.prepare(
       fmt::format("UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ?1, heartbeat_at = ?1, "
                   "progress = 0, fps = NULL, eta_seconds = NULL, finished_at = NULL "
-                  "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?1 ORDER BY id LIMIT 1) "
+                  "WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?1 ORDER BY id LIMIT 1{}) "
                   "RETURNING {}",
-                  kColumns));
+                  lock, kColumns));
   stmt.bind(1, now_ms);
   if (!stmt.step()) return std::nullopt;
   Job job = read_job(stmt);
@@ -106,17 +111,15 @@ bool JobRepository::heartbeat(std::int64_t id, const JobProgress& progress, std:
   stmt.bind(1, std::clamp(progress.percent, 0.0, 100.0));
   bind_optional(stmt, 2, progress.fps);
   bind_optional(stmt, 3, progress.eta_seconds);
-  stmt.bind(4, now_ms).bind(5, id).run();
-  return db_.changes() > 0;
+  return stmt.bind(4, now_ms).bind(5, id).run() > 0;
 }
 
 bool JobRepository::complete(std::int64_t id, std::int64_t now_ms) {
-  db_.prepare(
-         "UPDATE jobs SET state = 'done', progress = 100, eta_seconds = 0, error = NULL, finished_at = ?, "
-         "heartbeat_at = ? WHERE id = ? AND state = 'running'")
-      .bind_all(now_ms, now_ms, id)
-      .run();
-  return db_.changes() > 0;
+  return db_.prepare(
+                "UPDATE jobs SET state = 'done', progress = 100, eta_seconds = 0, error = NULL, finished_at = ?, "
+                "heartbeat_at = ? WHERE id = ? AND state = 'running'")
+             .bind_all(now_ms, now_ms, id)
+             .run() > 0;
 }
 
 FailOutcome JobRepository::fail(std::int64_t id, std::string_view error, bool retryable, const RetryPolicy& policy,
@@ -153,20 +156,19 @@ RecoveryResult JobRepository::requeue_running(const RetryPolicy& policy, std::in
         .bind_all(job.error, now_ms, job.id)
         .run();
   }
-  db_.prepare(
-         "UPDATE jobs SET state = 'queued', progress = 0, fps = NULL, eta_seconds = NULL, not_before = 0 "
-         "WHERE state = 'running'")
-      .run();
-  result.requeued = db_.changes();
+  result.requeued = static_cast<int>(
+      db_.prepare("UPDATE jobs SET state = 'queued', progress = 0, fps = NULL, eta_seconds = NULL, not_before = 0 "
+                  "WHERE state = 'running'")
+          .run());
   tx.commit();
   return result;
 }
 
 bool JobRepository::fail_queued_for_video(std::string_view video_id, std::string_view error, std::int64_t now_ms) {
-  db_.prepare("UPDATE jobs SET state = 'failed', error = ?, finished_at = ? WHERE video_id = ? AND state = 'queued'")
-      .bind_all(error, now_ms, video_id)
-      .run();
-  return db_.changes() > 0;
+  return db_.prepare(
+                "UPDATE jobs SET state = 'failed', error = ?, finished_at = ? WHERE video_id = ? AND state = 'queued'")
+             .bind_all(error, now_ms, video_id)
+             .run() > 0;
 }
 
 std::optional<Job> JobRepository::find(std::int64_t id) {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 

@@ -1,11 +1,12 @@
 #pragma once
 // Schema migrations. Each step runs once, in order, inside one transaction
 // together with the bump of schema_version, so a crash never leaves a
-// half-applied step.
+// half-applied step. On PostgreSQL all pending steps run in one transaction
+// under an advisory lock, so nodes starting together migrate once.
 #include <span>
 #include <string_view>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 
@@ -14,7 +15,7 @@ struct Migration {
   std::string_view sql;
 };
 
-std::span<const Migration> migrations();
+std::span<const Migration> migrations(Dialect dialect = Dialect::sqlite);
 int latest_schema_version();
 // 0 for a database that has never been migrated.
 int schema_version(Database& db);

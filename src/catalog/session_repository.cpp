@@ -33,9 +33,8 @@ std::optional<Session> SessionRepository::find(std::string_view secret, std::int
                        stmt.column_int(3)},
                   stmt.column_text(4), stmt.column_int(5), stmt.column_int(6), stmt.column_int(7)};
   if (session.last_seen < now - 60) {
-    const bool noted = touch_.attempt(now, [&] {
-      db_.prepare("UPDATE sessions SET last_seen = ? WHERE id_hash = ?").bind_all(now, hash).run();
-    });
+    const bool noted = touch_.attempt(
+        now, [&] { db_.prepare("UPDATE sessions SET last_seen = ? WHERE id_hash = ?").bind_all(now, hash).run(); });
     if (noted) session.last_seen = now;
   }
   return session;
@@ -43,13 +42,11 @@ std::optional<Session> SessionRepository::find(std::string_view secret, std::int
 
 bool SessionRepository::remove(std::string_view secret) {
   if (secret.empty() || secret.size() > kMaxSecretBytes) return false;
-  db_.prepare("DELETE FROM sessions WHERE id_hash = ?").bind_all(core::sha256_hex(secret)).run();
-  return db_.changes() > 0;
+  return db_.prepare("DELETE FROM sessions WHERE id_hash = ?").bind_all(core::sha256_hex(secret)).run() > 0;
 }
 
 int SessionRepository::remove_expired(std::int64_t now) {
-  db_.prepare("DELETE FROM sessions WHERE expires_at <= ?").bind_all(now).run();
-  return db_.changes();
+  return static_cast<int>(db_.prepare("DELETE FROM sessions WHERE expires_at <= ?").bind_all(now).run());
 }
 
 }  // namespace tidecast::catalog

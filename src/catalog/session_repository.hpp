@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "catalog/bookkeeping_write.hpp"
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 #include "catalog/user_repository.hpp"
 
 namespace tidecast::catalog {

@@ -83,17 +83,13 @@ std::vector<ApiToken> TokenRepository::list_for_user(std::int64_t user_id) {
 }
 
 bool TokenRepository::revoke_id(std::int64_t id, std::optional<std::int64_t> user_id) {
-  if (user_id) {
-    db_.prepare("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").bind_all(id, *user_id).run();
-  } else {
-    db_.prepare("DELETE FROM api_tokens WHERE id = ?").bind_all(id).run();
-  }
-  return db_.changes() > 0;
+  if (user_id)
+    return db_.prepare("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").bind_all(id, *user_id).run() > 0;
+  return db_.prepare("DELETE FROM api_tokens WHERE id = ?").bind_all(id).run() > 0;
 }
 
 bool TokenRepository::revoke(std::string_view name) {
-  db_.prepare("DELETE FROM api_tokens WHERE name = ? AND user_id IS NULL").bind_all(name).run();
-  return db_.changes() > 0;
+  return db_.prepare("DELETE FROM api_tokens WHERE name = ? AND user_id IS NULL").bind_all(name).run() > 0;
 }
 
 std::optional<ApiToken> TokenRepository::verify(std::string_view secret) {
@@ -105,9 +101,8 @@ std::optional<ApiToken> TokenRepository::verify(std::string_view secret) {
   ApiToken token = read_token(stmt);
   const std::int64_t now = unix_now();
   if (!token.last_used_at || *token.last_used_at < now - 60) {
-    const bool noted = touch_.attempt(now, [&] {
-      db_.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind_all(now, token.id).run();
-    });
+    const bool noted = touch_.attempt(
+        now, [&] { db_.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").bind_all(now, token.id).run(); });
     if (noted) token.last_used_at = now;
   }
   return token;

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "catalog/bookkeeping_write.hpp"
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 

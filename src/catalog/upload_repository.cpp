@@ -4,8 +4,8 @@
 
 #include <chrono>
 
-#include "core/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 
 namespace tidecast::catalog {
 
@@ -75,8 +75,7 @@ void UploadRepository::set_user(std::string_view id, std::optional<std::int64_t>
 }
 
 bool UploadRepository::remove(std::string_view id) {
-  db_.prepare("DELETE FROM uploads WHERE id = ?").bind_all(id).run();
-  return db_.changes() > 0;
+  return db_.prepare("DELETE FROM uploads WHERE id = ?").bind_all(id).run() > 0;
 }
 
 std::vector<Upload> UploadRepository::expired(std::int64_t now_ms) {

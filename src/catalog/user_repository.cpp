@@ -57,29 +57,28 @@ std::optional<User> UserRepository::find(std::int64_t id) {
 }
 
 std::optional<User> UserRepository::find_by_name(std::string_view name) {
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM users WHERE name = ?", kColumns));
+  auto stmt = db_.prepare(fmt::format("SELECT {} FROM users WHERE lower(name) = lower(?)", kColumns));
   stmt.bind(1, name);
   if (!stmt.step()) return std::nullopt;
   return read_user(stmt);
 }
 
 std::optional<std::pair<User, std::string>> UserRepository::credentials(std::string_view name) {
-  auto stmt = db_.prepare(fmt::format("SELECT {}, password_hash FROM users WHERE name = ?", kColumns));
+  auto stmt = db_.prepare(fmt::format("SELECT {}, password_hash FROM users WHERE lower(name) = lower(?)", kColumns));
   stmt.bind(1, name);
   if (!stmt.step()) return std::nullopt;
   return std::pair{read_user(stmt), stmt.column_text(4)};
 }
 
 std::vector<User> UserRepository::list() {
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM users ORDER BY name", kColumns));
+  auto stmt = db_.prepare(fmt::format("SELECT {} FROM users ORDER BY lower(name)", kColumns));
   std::vector<User> out;
   while (stmt.step()) out.push_back(read_user(stmt));
   return out;
 }
 
 bool UserRepository::remove(std::string_view name) {
-  db_.prepare("DELETE FROM users WHERE name = ?").bind_all(name).run();
-  return db_.changes() > 0;
+  return db_.prepare("DELETE FROM users WHERE lower(name) = lower(?)").bind_all(name).run() > 0;
 }
 
 bool UserRepository::set_password_hash(std::string_view name, std::string_view password_hash) {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 

@@ -5,8 +5,8 @@
 #include <chrono>
 
 #include "catalog/channel_repository.hpp"
-#include "core/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 
 namespace tidecast::catalog {
 
@@ -53,15 +53,21 @@ Video read_video(const Statement& row, int first = 0) {
 
 std::string_view to_string(VideoState state) {
   switch (state) {
-    case VideoState::pending: return "pending";
-    case VideoState::processing: return "processing";
-    case VideoState::ready: return "ready";
-    case VideoState::failed: return "failed";
+    case VideoState::pending:
+      return "pending";
+    case VideoState::processing:
+      return "processing";
+    case VideoState::ready:
+      return "ready";
+    case VideoState::failed:
+      return "failed";
   }
   return "pending";
 }
 
-std::string_view to_string(VideoOrigin origin) { return origin == VideoOrigin::live ? "live" : "upload"; }
+std::string_view to_string(VideoOrigin origin) {
+  return origin == VideoOrigin::live ? "live" : "upload";
+}
 
 bool is_valid_visibility(std::string_view visibility) {
   return visibility == "public" || visibility == "unlisted" || visibility == "private";
@@ -128,18 +134,18 @@ std::string like_contains(std::string_view text) {
 }  // namespace
 
 VideoPage VideoRepository::search(const VideoQuery& query) {
-  std::string where = "1";
+  std::string where = "TRUE";
   if (query.public_ready_only) where += " AND visibility = 'public' AND state = 'ready'";
   if (query.owner_id) where += " AND owner_id = ?1";
-  if (!query.title_contains.empty()) where += " AND title LIKE ?2 ESCAPE '\\'";
+  if (!query.title_contains.empty()) where += " AND lower(title) LIKE lower(?2) ESCAPE '\\'";
   // One statement: the total comes with every row, and with a single row of
   // NULLs when the page is empty (offset past the end, or no match).
-  auto stmt = db_.prepare(fmt::format(
-      "WITH m AS (SELECT {0}, rowid AS rid FROM videos WHERE {1}) "
-      "SELECT t.total, p.* FROM (SELECT COUNT(*) AS total FROM m) t "
-      "LEFT JOIN (SELECT * FROM m ORDER BY created_at DESC, rid DESC LIMIT ?3 OFFSET ?4) p ON 1 "
-      "ORDER BY p.created_at DESC, p.rid DESC",
-      kColumns, where));
+  auto stmt = db_.prepare(
+      fmt::format("WITH m AS (SELECT {0}, rowid AS rid FROM videos WHERE {1}) "
+                  "SELECT t.total, p.* FROM (SELECT COUNT(*) AS total FROM m) t "
+                  "LEFT JOIN (SELECT * FROM m ORDER BY created_at DESC, rid DESC LIMIT ?3 OFFSET ?4) p ON TRUE "
+                  "ORDER BY p.created_at DESC, p.rid DESC",
+                  kColumns, where));
   if (query.owner_id) stmt.bind(1, *query.owner_id);
   if (!query.title_contains.empty()) stmt.bind(2, like_contains(query.title_contains));
   stmt.bind(3, query.limit).bind(4, query.offset);
@@ -166,8 +172,7 @@ bool VideoRepository::update(std::string_view id, const VideoPatch& patch) {
   bind_optional(stmt, 1, patch.title);
   bind_optional(stmt, 2, patch.description);
   bind_optional(stmt, 3, patch.visibility);
-  stmt.bind(4, unix_now_ms()).bind(5, id).run();
-  return db_.changes() > 0;
+  return stmt.bind(4, unix_now_ms()).bind(5, id).run() > 0;
 }
 
 void VideoRepository::set_owner(std::string_view id, std::optional<std::int64_t> owner_id) {
@@ -180,12 +185,13 @@ bool VideoRepository::retry_failed_upload(std::string_view id, std::int64_t now_
   // No transaction: this connection is shared by the HTTP threads. The job goes
   // in first, so a crash in between leaves a queued job (which converts the
   // video) rather than a pending video that nothing will ever pick up.
-  db_.prepare(
-         "INSERT INTO jobs (video_id, kind, state, created_at) SELECT id, 'convert', 'queued', ? FROM videos "
-         "WHERE id = ? AND state = 'failed' AND origin = 'upload'")
-      .bind_all(now_ms, id)
-      .run();
-  if (db_.changes() == 0) return false;
+  const std::int64_t added =
+      db_.prepare(
+             "INSERT INTO jobs (video_id, kind, state, created_at) SELECT id, 'convert', 'queued', ? FROM videos "
+             "WHERE id = ? AND state = 'failed' AND origin = 'upload'")
+          .bind_all(now_ms, id)
+          .run();
+  if (added == 0) return false;
   db_.prepare(
          "UPDATE videos SET state = 'pending', failure_reason = NULL, updated_at = ? WHERE id = ? AND state = 'failed'")
       .bind_all(now_ms, id)
@@ -218,8 +224,7 @@ bool VideoRepository::publish(std::string_view id, const MediaInfo& info, const 
   update.bind(1, info.duration_ms);
   bind_optional(update, 2, info.width);
   bind_optional(update, 3, info.height);
-  update.bind(4, unix_now_ms()).bind(5, id).run();
-  if (db_.changes() == 0) return false;
+  if (update.bind(4, unix_now_ms()).bind(5, id).run() == 0) return false;
   db_.prepare("DELETE FROM renditions WHERE video_id = ?").bind_all(id).run();
   auto insert = db_.prepare(
       "INSERT INTO renditions (video_id, name, kind, codecs, width, height, bandwidth) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -258,8 +263,7 @@ std::vector<Rendition> VideoRepository::renditions(std::string_view id) {
 }
 
 bool VideoRepository::remove(std::string_view id) {
-  db_.prepare("DELETE FROM videos WHERE id = ?").bind_all(id).run();
-  return db_.changes() > 0;
+  return db_.prepare("DELETE FROM videos WHERE id = ?").bind_all(id).run() > 0;
 }
 
 }  // namespace tidecast::catalog

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 
 namespace tidecast::catalog {
 
@@ -48,8 +48,8 @@ struct NewVideo {
 
 // A page of the catalog: which videos, which slice. Newest first.
 struct VideoQuery {
-  std::string title_contains;       // case-insensitive substring of the title; empty: any
-  bool public_ready_only = true;    // the public listing: visibility public, state ready
+  std::string title_contains;            // case-insensitive substring of the title; empty: any
+  bool public_ready_only = true;         // the public listing: visibility public, state ready
   std::optional<std::int64_t> owner_id;  // only this owner's videos
   std::int64_t limit = 50;
   std::int64_t offset = 0;

@@ -88,7 +88,7 @@ void JobRunner::work(unsigned index) {
     std::optional<catalog::Job> job;
     std::chrono::milliseconds sleep = kIdlePoll;
     try {
-      if (!db) db.emplace(catalog::Database::open(options_.db_file));
+      if (!db) db.emplace(catalog::Database::open_location(options_.catalog_location));
       catalog::JobRepository jobs(*db);
       job = jobs.claim(unix_now_ms());
       if (!job) {

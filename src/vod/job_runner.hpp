@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "catalog/database.hpp"
 #include "catalog/job_repository.hpp"
-#include "catalog/sqlite.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "vod/converter.hpp"
@@ -28,7 +28,7 @@
 namespace tidecast::vod {
 
 struct JobRunnerOptions {
-  std::filesystem::path db_file;
+  std::string catalog_location;         // SQLite file or PostgreSQL connection string
   std::filesystem::path originals_dir;  // <data_dir>/originals/<video id>
   std::filesystem::path videos_dir;     // <data_dir>/videos
   unsigned workers = 1;

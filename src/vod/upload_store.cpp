@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "core/crypto.hpp"
 #include "core/clock.hpp"
+#include "core/crypto.hpp"
 
 namespace tidecast::vod {
 
@@ -90,8 +90,8 @@ void PlainUpload::finish() {
   kept_ = true;
 }
 
-UploadStore::UploadStore(core::Logger& log, const fs::path& db_file, UploadStoreOptions options)
-    : log_(log), options_(std::move(options)), db_(catalog::Database::open(db_file)), uploads_(db_) {
+UploadStore::UploadStore(core::Logger& log, const std::string& catalog_location, UploadStoreOptions options)
+    : log_(log), options_(std::move(options)), db_(catalog::Database::open_location(catalog_location)), uploads_(db_) {
   fs::create_directories(options_.dir);
 }
 

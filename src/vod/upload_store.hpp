@@ -24,7 +24,7 @@
 #include <string_view>
 #include <variant>
 
-#include "catalog/sqlite.hpp"
+#include "catalog/database.hpp"
 #include "catalog/upload_repository.hpp"
 #include "core/log.hpp"
 #include "vod/append_file.hpp"
@@ -92,7 +92,7 @@ enum class AppendRefusal { not_found, complete, offset_mismatch, busy };
 
 class UploadStore {
  public:
-  UploadStore(core::Logger& log, const std::filesystem::path& db_file, UploadStoreOptions options);
+  UploadStore(core::Logger& log, const std::string& catalog_location, UploadStoreOptions options);
 
   const UploadStoreOptions& options() const { return options_; }
   std::filesystem::path part_path(std::string_view id) const;

@@ -35,17 +35,23 @@ VodService::VodService(core::Logger& log, VodOptions options, std::unique_ptr<Co
       originals_dir_(options_.data_dir / "originals"),
       videos_dir_(options_.data_dir / "videos"),
       converter_(std::move(converter)),
-      db_(catalog::Database::open(options_.db_file)),
+      db_(catalog::Database::open_location(options_.catalog_location)),
       videos_(db_),
       jobs_(db_),
       upload_rows_(db_) {
   fs::create_directories(originals_dir_);
   fs::create_directories(videos_dir_);
   uploads_ = std::make_unique<UploadStore>(
-      log_, options_.db_file,
+      log_, options_.catalog_location,
       UploadStoreOptions{options_.data_dir / "uploads", options_.max_upload_bytes, options_.upload_expiry});
-  JobRunnerOptions runner{options_.db_file, originals_dir_, videos_dir_,          options_.workers,
-                          options_.retry,   options_.nice,  options_.probe,        options_.job_durations,
+  JobRunnerOptions runner{options_.catalog_location,
+                          originals_dir_,
+                          videos_dir_,
+                          options_.workers,
+                          options_.retry,
+                          options_.nice,
+                          options_.probe,
+                          options_.job_durations,
                           options_.job_failures};
   runner_ = std::make_unique<JobRunner>(log_, std::move(runner), *converter_);
 }
@@ -168,7 +174,7 @@ void VodService::check_arrivals() {
       }
     }
     try {
-      if (!db) db.emplace(catalog::Database::open(options_.db_file));
+      if (!db) db.emplace(catalog::Database::open_location(options_.catalog_location));
       if (!id.empty()) check_arrival(*db, id);
       if (std::chrono::steady_clock::now() >= next_sweep) {
         next_sweep = std::chrono::steady_clock::now() + kSweepEvery;

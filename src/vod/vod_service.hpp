@@ -27,8 +27,8 @@
 #include <string_view>
 #include <thread>
 
+#include "catalog/database.hpp"
 #include "catalog/job_repository.hpp"
-#include "catalog/sqlite.hpp"
 #include "catalog/upload_repository.hpp"
 #include "catalog/video_repository.hpp"
 #include "core/log.hpp"
@@ -41,7 +41,7 @@ namespace tidecast::vod {
 
 struct VodOptions {
   std::filesystem::path data_dir;
-  std::filesystem::path db_file;
+  std::string catalog_location;  // SQLite file or PostgreSQL connection string
   std::uint64_t max_upload_bytes = 0;
   std::chrono::milliseconds upload_expiry{std::chrono::hours(24)};
   unsigned workers = 1;

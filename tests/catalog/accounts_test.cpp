@@ -4,13 +4,16 @@
 #include "catalog/migrations.hpp"
 #include "core/crypto.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_catalog.hpp"
 
 using namespace tidecast::catalog;
 using tidecast::test::TempDir;
+using tidecast::test::test_catalog_location;
+using tidecast::test::testing_postgres;
 
 TEST_CASE("users: unique names (any case), roles, listing and removal") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& users = catalog.users();
   CHECK(users.count() == 0);
   const User alice = users.create("alice", "$argon2id$hash-a", Role::artist);
@@ -35,7 +38,7 @@ TEST_CASE("users: unique names (any case), roles, listing and removal") {
 
 TEST_CASE("sessions: only the hash is stored, they expire, and end with their user") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const User alice = catalog.users().create("alice", "h", Role::artist);
   auto& sessions = catalog.sessions();
   const auto created = sessions.create(alice, 3600, 1000);
@@ -70,16 +73,17 @@ TEST_CASE("sessions: only the hash is stored, they expire, and end with their us
   CHECK_FALSE(sessions.find(third.secret, 2000));
 }
 
-TEST_CASE("sessions: a catalog that cannot be written still signs people in; last_seen waits a minute") {
+TEST_CASE("sessions: a catalog that cannot be written still signs people in; last_seen waits a minute" *
+          doctest::skip(testing_postgres())) {  // SQLite only
   TempDir dir;
-  const auto file = dir.path() / "t.db";
+  const auto file = test_catalog_location(dir);
   Catalog catalog(file);
   const User alice = catalog.users().create("alice", "h", Role::artist);
   const auto created = catalog.sessions().create(alice, 100000, 1000);
-  Database db = Database::open(file, 20);  // a short busy timeout keeps the test quick
+  Database db = Database::open_location(file, 20);  // a short busy timeout keeps the test quick
   SessionRepository sessions(db);
   {
-    Database locker = Database::open(file);
+    Database locker = Database::open_location(file);
     locker.exec("BEGIN IMMEDIATE");  // another process holds the write lock
     const auto found = sessions.find(created.secret, 2000);
     REQUIRE(found);
@@ -94,7 +98,7 @@ TEST_CASE("sessions: a catalog that cannot be written still signs people in; las
 
 TEST_CASE("ownership: channels and videos pass to the admins when their owner is deleted") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const User alice = catalog.users().create("alice", "h", Role::artist);
   const auto channel = catalog.channels().create("studio", "Studio", alice.id);
   CHECK(channel.channel.owner_id == alice.id);
@@ -131,7 +135,7 @@ TEST_CASE("ownership: channels and videos pass to the admins when their owner is
 
 TEST_CASE("video search: one page, the total, title filter with literal wildcards, owner filter") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const User alice = catalog.users().create("alice", "h", Role::artist);
   auto& videos = catalog.videos();
   std::vector<std::string> ids;
@@ -193,7 +197,7 @@ TEST_CASE("video search: one page, the total, title filter with literal wildcard
 
 TEST_CASE("video updates are validated; failed uploads can be retried once failed") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& videos = catalog.videos();
   NewVideo nv;
   nv.title = "a";
@@ -220,11 +224,12 @@ TEST_CASE("video updates are validated; failed uploads can be retried once faile
   CHECK_FALSE(videos.retry_failed_upload(v.id, 6));
 }
 
-TEST_CASE("migration 4 keeps existing rows and makes them admin-owned") {
+TEST_CASE("migration 4 keeps existing rows and makes them admin-owned" *
+          doctest::skip(testing_postgres())) {  // SQLite only
   TempDir dir;
-  const auto file = dir.path() / "t.db";
+  const auto file = test_catalog_location(dir);
   {
-    Database db = Database::open(file);
+    Database db = Database::open_location(file);
     migrate(db, 3);
     db.exec("INSERT INTO channels (name, title, stream_key_hash, created_at) VALUES ('old', 'Old', 'h', 1)");
   }
@@ -237,7 +242,7 @@ TEST_CASE("migration 4 keeps existing rows and makes them admin-owned") {
 
 TEST_CASE("token names are unique per user, and command-line commands see only command-line tokens") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const User alice = catalog.users().create("alice", "h", Role::artist);
   const User bob = catalog.users().create("bob", "h", Role::artist);
   auto& tokens = catalog.tokens();

@@ -3,13 +3,16 @@
 #include "catalog/catalog.hpp"
 #include "core/crypto.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_catalog.hpp"
 
 using namespace tidecast::catalog;
 using tidecast::test::TempDir;
+using tidecast::test::test_catalog_location;
+using tidecast::test::testing_postgres;
 
 TEST_CASE("creating a channel returns a key that finds it; only the hash is stored") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const auto created = catalog.channels().create("studio", "The Studio");
   CHECK(created.channel.name == "studio");
   CHECK(created.stream_key.size() >= 32);
@@ -24,7 +27,7 @@ TEST_CASE("creating a channel returns a key that finds it; only the hash is stor
 
 TEST_CASE("names are validated and unique") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   catalog.channels().create("a-1", "");
   CHECK_THROWS_AS(catalog.channels().create("a-1", ""), Conflict);
   CHECK_THROWS_AS(catalog.channels().create("", ""), InvalidInput);
@@ -37,7 +40,7 @@ TEST_CASE("names are validated and unique") {
 
 TEST_CASE("regenerating a key revokes the old one") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const auto created = catalog.channels().create("live", "");
   const auto fresh = catalog.channels().regenerate_key("live");
   REQUIRE(fresh);
@@ -48,7 +51,7 @@ TEST_CASE("regenerating a key revokes the old one") {
 
 TEST_CASE("a channel's ladder choice is stored as text, NULL by default, and can be cleared") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const auto created = catalog.channels().create("studio", "");
   const auto id = created.channel.id;
   CHECK_FALSE(catalog.channels().ladder(id));

@@ -8,9 +8,12 @@
 
 #include "catalog/catalog.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_catalog.hpp"
 
 using namespace tidecast::catalog;
 using tidecast::test::TempDir;
+using tidecast::test::test_catalog_location;
+using tidecast::test::testing_postgres;
 
 namespace {
 
@@ -24,7 +27,7 @@ std::string add_video(Catalog& catalog) {
 
 TEST_CASE("jobs are claimed first in, first out, each once") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& jobs = catalog.jobs();
   std::vector<std::string> videos;
   for (int i = 0; i < 5; ++i) {
@@ -44,7 +47,7 @@ TEST_CASE("jobs are claimed first in, first out, each once") {
 
 TEST_CASE("two workers on two connections never claim the same job") {
   TempDir dir;
-  const auto file = dir.path() / "t.db";
+  const auto file = test_catalog_location(dir);
   Catalog catalog(file);
   constexpr int kJobs = 200;
   std::vector<std::string> videos;
@@ -56,7 +59,7 @@ TEST_CASE("two workers on two connections never claim the same job") {
   std::vector<std::thread> workers;
   for (int w = 0; w < 2; ++w) {
     workers.emplace_back([&, w] {
-      Database db = Database::open(file);
+      Database db = Database::open_location(file);
       JobRepository jobs(db);
       while (const auto job = jobs.claim(1)) claimed[w].push_back(job->id);
     });
@@ -72,7 +75,7 @@ TEST_CASE("two workers on two connections never claim the same job") {
 
 TEST_CASE("failures retry with exponential backoff, then stay failed with their reason") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& jobs = catalog.jobs();
   const RetryPolicy policy{3, 1000, 60'000};
   CHECK(policy.delay_after(1) == 1000);
@@ -106,7 +109,7 @@ TEST_CASE("failures retry with exponential backoff, then stay failed with their 
 
 TEST_CASE("a crash leaves jobs running: they are queued again in their old place") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& jobs = catalog.jobs();
   const RetryPolicy policy{2, 1000, 60'000};
   const std::int64_t first = jobs.enqueue(add_video(catalog));
@@ -131,7 +134,7 @@ TEST_CASE("a crash leaves jobs running: they are queued again in their old place
 
 TEST_CASE("progress is stored; a job whose video is deleted stops accepting it") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& jobs = catalog.jobs();
   const std::string video = add_video(catalog);
   const std::int64_t id = jobs.enqueue(video);
@@ -151,7 +154,7 @@ TEST_CASE("progress is stored; a job whose video is deleted stops accepting it")
 
 TEST_CASE("the arrival check fails a job only while it is still queued") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& jobs = catalog.jobs();
   const std::string a = add_video(catalog);
   const std::string b = add_video(catalog);

@@ -3,13 +3,16 @@
 #include "catalog/catalog.hpp"
 #include "core/crypto.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_catalog.hpp"
 
 using namespace tidecast::catalog;
 using tidecast::test::TempDir;
+using tidecast::test::test_catalog_location;
+using tidecast::test::testing_postgres;
 
 TEST_CASE("API tokens: shown once, stored hashed, revocable") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& tokens = catalog.tokens();
   const auto created = tokens.create("ci-uploader");
   CHECK(created.secret.size() >= 32);
@@ -37,7 +40,7 @@ TEST_CASE("API tokens: shown once, stored hashed, revocable") {
 
 TEST_CASE("uploads keep their offset; expired ones are listed for removal") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& uploads = catalog.uploads();
   const Upload upload = uploads.create({1000, R"({"filename":"a.mp4"})", std::nullopt, 5000});
   CHECK(upload.received == 0);

@@ -2,9 +2,12 @@
 
 #include "catalog/catalog.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_catalog.hpp"
 
 using namespace tidecast::catalog;
 using tidecast::test::TempDir;
+using tidecast::test::test_catalog_location;
+using tidecast::test::testing_postgres;
 
 namespace {
 NewVideo new_video(std::string title, VideoOrigin origin = VideoOrigin::upload,
@@ -19,7 +22,7 @@ NewVideo new_video(std::string title, VideoOrigin origin = VideoOrigin::upload,
 
 TEST_CASE("videos are listed newest first with their state") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   const Video first = catalog.videos().create(new_video("first"));
   const Video second = catalog.videos().create(new_video("second", VideoOrigin::live, VideoState::processing));
   CHECK(first.id.size() == 11);
@@ -38,7 +41,7 @@ TEST_CASE("videos are listed newest first with their state") {
 
 TEST_CASE("publishing stores media info and renditions in one go; removing takes them along") {
   TempDir dir;
-  Catalog catalog(dir.path() / "t.db");
+  Catalog catalog(test_catalog_location(dir));
   auto& videos = catalog.videos();
   NewVideo row = new_video("clip");
   row.source_name = "clip.mp4";

@@ -15,12 +15,12 @@ namespace {
 
 struct Fixture {
   TempDir dir;
-  fs::path db_file = dir.path() / "t.db";
+  fs::path catalog_location = dir.path() / "t.db";
   core::Logger log{core::LogLevel::off};
-  catalog::Catalog catalog{db_file};  // migrates
+  catalog::Catalog catalog{catalog_location};  // migrates
   vod::UploadStoreOptions options{dir.path() / "uploads", 1000, std::chrono::hours(1)};
 
-  std::unique_ptr<vod::UploadStore> open() { return std::make_unique<vod::UploadStore>(log, db_file, options); }
+  std::unique_ptr<vod::UploadStore> open() { return std::make_unique<vod::UploadStore>(log, catalog_location, options); }
 };
 
 std::unique_ptr<vod::UploadWriter> writer_at(vod::UploadStore& store, const std::string& id, std::int64_t offset) {

@@ -81,7 +81,7 @@ struct Fixture {
     converter = fake.get();
     vod::VodOptions options;
     options.data_dir = dir.path();
-    options.db_file = dir.path() / "tidecast.db";
+    options.catalog_location = dir.path() / "tidecast.db";
     options.max_upload_bytes = 1 << 30;
     options.workers = workers;
     options.retry = {3, 10, 1000};
@@ -238,7 +238,7 @@ TEST_CASE("stopping the service interrupts a conversion; the job runs again at t
   EndlessConverter* converter = endless.get();
   vod::VodOptions options;
   options.data_dir = dir.path();
-  options.db_file = dir.path() / "tidecast.db";
+  options.catalog_location = dir.path() / "tidecast.db";
   options.max_upload_bytes = 1 << 30;
   options.workers = 1;
   options.retry = {3, 10, 1000};
