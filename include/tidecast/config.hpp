@@ -109,6 +109,22 @@ struct ThreadsConfig {
   unsigned cpu = 0;  // transcode/package pool; 0 = number of cores
 };
 
+// Several nodes acting as one Tidecast (docs/scaling.md). Off: a single box
+// with its SQLite catalog, exactly as without this section.
+struct ClusterConfig {
+  bool enabled = false;
+  std::string node;          // this node's name, unique in the cluster
+  std::string internal_url;  // how other nodes reach this node's HTTP listener; "" = http://<http.listen, bound port>
+  std::string database;      // PostgreSQL connection string (libpq URI or key=value): the shared catalog
+  std::string secret_file;   // the cluster secret for internal calls (same file on every node)
+  std::string signing_key_file;  // the 32-byte URL-signing key shared by every node
+  std::vector<std::string> roles = {"serve", "ingest", "convert", "storage"};
+  unsigned lease_seconds = 10;  // a live channel's owner renews its lease this often × 1/3; others wait it out
+  std::size_t pull_cache_bytes = 256u << 20;  // media pulled from other nodes, kept in memory
+
+  bool has_role(std::string_view role) const;
+};
+
 struct Config {
   std::filesystem::path data_dir = "./data";
   std::string log_level = "info";
@@ -121,6 +137,7 @@ struct Config {
   JobsConfig jobs;
   AccountsConfig accounts;
   ThreadsConfig threads;
+  ClusterConfig cluster;
 };
 
 // Thrown for an invalid config; what() names the key path and the problem,

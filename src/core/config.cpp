@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -154,7 +155,49 @@ void read_threads(core::JsonObjectReader in, ThreadsConfig& out) {
   in.finish();
 }
 
+void read_cluster(core::JsonObjectReader in, ClusterConfig& out) {
+  in.read("enabled", out.enabled);
+  in.read("node", out.node);
+  in.read("internal_url", out.internal_url);
+  in.read("database", out.database);
+  in.read("secret_file", out.secret_file);
+  in.read("signing_key_file", out.signing_key_file);
+  in.read("roles", out.roles);
+  in.read("lease_seconds", out.lease_seconds, 3, 300);
+  in.read("pull_cache_bytes", out.pull_cache_bytes, 1u << 20, kMaxSize);
+  in.finish();
+}
+
+void validate_cluster(const ClusterConfig& cluster) {
+  if (!cluster.enabled) return;
+  const auto require = [](std::string_view key, const std::string& value, std::string_view what) {
+    if (value.empty()) throw ConfigError(fmt::format("cluster.{}: required in cluster mode ({})", key, what));
+  };
+  require("node", cluster.node, "this node's unique name");
+  require("database", cluster.database, "the shared PostgreSQL catalog");
+  require("secret_file", cluster.secret_file, "the secret every node shares");
+  require("signing_key_file", cluster.signing_key_file, "the URL-signing key every node shares");
+  for (const char c : cluster.node) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      throw ConfigError(fmt::format("cluster.node: use letters, digits, '-', '_' or '.', got \"{}\"", cluster.node));
+    }
+  }
+  if (!cluster.internal_url.empty() && !cluster.internal_url.starts_with("http://")) {
+    throw ConfigError(fmt::format("cluster.internal_url: expected \"http://host:port\", got \"{}\"", cluster.internal_url));
+  }
+  for (const std::string& role : cluster.roles) {
+    if (role != "serve" && role != "ingest" && role != "convert" && role != "storage") {
+      throw ConfigError(
+          fmt::format("cluster.roles: unknown role \"{}\" (use serve, ingest, convert, storage)", role));
+    }
+  }
+}
+
 }  // namespace
+
+bool ClusterConfig::has_role(std::string_view role) const {
+  return !enabled || std::find(roles.begin(), roles.end(), role) != roles.end();
+}
 
 Config parse_config(std::string_view json_text) {
   nlohmann::json root;
@@ -179,6 +222,7 @@ Config parse_config(std::string_view json_text) {
   read_jobs(in.section("jobs"), config.jobs);
   read_accounts(in.section("accounts"), config.accounts);
   read_threads(in.section("threads"), config.threads);
+  read_cluster(in.section("cluster"), config.cluster);
   in.finish();
   validate_config(config);
   return config;
@@ -211,6 +255,7 @@ void validate_config(const Config& config) {
     throw ConfigError(fmt::format("log_level: expected debug, info, warn, error or off, got \"{}\"", config.log_level));
   }
   if (config.data_dir.empty()) throw ConfigError("data_dir: must not be empty");
+  validate_cluster(config.cluster);
   if (config.rtmp.max_connections < config.rtmp.max_publishers) {
     throw ConfigError(fmt::format("rtmp.max_connections: {} is below rtmp.max_publishers ({})",
                                   config.rtmp.max_connections, config.rtmp.max_publishers));

@@ -10,6 +10,8 @@ namespace tidecast::core {
 std::string random_token(std::size_t bytes);
 // Lowercase hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
+// Lowercase hex HMAC-SHA-256 of `data` under `key`.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 // Compares without an early exit, so timing does not leak the common prefix.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

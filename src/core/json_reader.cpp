@@ -34,6 +34,18 @@ void JsonObjectReader::read(std::string_view key, std::string& out) {
   out = value->get<std::string>();
 }
 
+void JsonObjectReader::read(std::string_view key, std::vector<std::string>& out) {
+  const json* value = find(key);
+  if (!value) return;
+  if (!value->is_array()) fail(key, fmt::format("expected an array of strings, got {}", value->dump()));
+  std::vector<std::string> items;
+  for (const json& item : *value) {
+    if (!item.is_string()) fail(key, fmt::format("expected an array of strings, got {}", value->dump()));
+    items.push_back(item.get<std::string>());
+  }
+  out = std::move(items);
+}
+
 void JsonObjectReader::read(std::string_view key, bool& out) {
   const json* value = find(key);
   if (!value) return;

@@ -16,6 +16,7 @@
 namespace tidecast::http {
 
 class ResponseStream;
+class DeferredResponse;
 
 struct BytesBody {
   struct value_type {
@@ -24,6 +25,8 @@ struct BytesBody {
     // Set for long-lived responses (http/response_stream.hpp): the session
     // sends the head, then the stream's bytes as they come; `bytes` is unused.
     std::shared_ptr<ResponseStream> stream = {};
+    // Set when the response itself comes later (http/deferred_response.hpp).
+    std::shared_ptr<DeferredResponse> deferred = {};
   };
 
   static std::uint64_t size(const value_type& body) { return body.bytes.size(); }

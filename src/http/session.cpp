@@ -220,6 +220,7 @@ void Session<Stream>::on_read(beast::error_code ec) {
   }
   shared_->log.debug("http", "request remote={} method={} target={} status={}", client_.address,
                      std::string(request.method_string()), std::string(request.target()), response.result_int());
+  if (auto deferred = response.body().deferred) return await_response(std::move(deferred), request);
   response.version(request.version());
   if (auto stream = response.body().stream) {
     if (request.method() != Verb::head && request.version() == 11) return begin_response_stream(std::move(response));
@@ -230,6 +231,21 @@ void Session<Stream>::on_read(beast::error_code ec) {
   }
   response.keep_alive(keep_alive && !closing_ && !shared_->stopping);
   write(std::move(response));
+}
+
+template <class Stream>
+void Session<Stream>::await_response(std::shared_ptr<DeferredResponse> deferred, const Request& request) {
+  // Nothing is read while the answer is pending (one request at a time); the
+  // producer completes every deferred response, so the session cannot hang.
+  deferred->on_complete([self = this->shared_from_this(), version = request.version(),
+                         keep_alive = request.keep_alive()](Response response) mutable {
+    net::post(self->stream_.get_executor(), [self, response = std::move(response), version, keep_alive]() mutable {
+      if (!self->socket().is_open()) return;
+      response.version(version);
+      response.keep_alive(keep_alive && !self->closing_ && !self->shared_->stopping);
+      self->write(std::move(response));
+    });
+  });
 }
 
 template <class Stream>

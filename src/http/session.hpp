@@ -17,6 +17,7 @@
 
 #include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
+#include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
 
@@ -86,6 +87,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   // Long-lived responses (http/response_stream.hpp): the head, then chunks as
   // the producer pushes them, one write in flight, a heartbeat timer.
   void begin_response_stream(Response response);
+  void await_response(std::shared_ptr<DeferredResponse> deferred, const Request& request);
   void on_stream_head(boost::beast::error_code ec);
   void arm_heartbeat();
   void pump();

@@ -98,6 +98,32 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.jobs.max_seconds == defaults.jobs.max_seconds);
   CHECK(from_file.jobs.nice == defaults.jobs.nice);
   CHECK(from_file.jobs.threads == defaults.jobs.threads);
+  CHECK(from_file.cluster.enabled == defaults.cluster.enabled);
+  CHECK(from_file.cluster.node == defaults.cluster.node);
+  CHECK(from_file.cluster.internal_url == defaults.cluster.internal_url);
+  CHECK(from_file.cluster.database == defaults.cluster.database);
+  CHECK(from_file.cluster.secret_file == defaults.cluster.secret_file);
+  CHECK(from_file.cluster.signing_key_file == defaults.cluster.signing_key_file);
+  CHECK(from_file.cluster.roles == defaults.cluster.roles);
+  CHECK(from_file.cluster.lease_seconds == defaults.cluster.lease_seconds);
+  CHECK(from_file.cluster.pull_cache_bytes == defaults.cluster.pull_cache_bytes);
+}
+
+TEST_CASE("cluster mode needs its shared pieces and refuses unknown roles") {
+  CHECK_THROWS_WITH_AS(parse_config(R"({"cluster": {"enabled": true}})"), doctest::Contains("cluster.node: required"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config(R"({"cluster": {"enabled": true, "node": "a"}})"),
+                       doctest::Contains("cluster.database: required"), ConfigError);
+  const char* full = R"({"cluster": {"enabled": true, "node": "a", "database": "dbname=t", "secret_file": "s",
+                         "signing_key_file": "k", "roles": ["serve", "juggle"]}})";
+  CHECK_THROWS_WITH_AS(parse_config(full), doctest::Contains("unknown role \"juggle\""), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config(R"({"cluster": {"roles": "serve"}})"),
+                       doctest::Contains("cluster.roles: expected an array of strings"), ConfigError);
+  const Config ok = parse_config(R"({"cluster": {"enabled": true, "node": "n1", "database": "dbname=t",
+                                     "secret_file": "s", "signing_key_file": "k", "roles": ["serve"]}})");
+  CHECK(ok.cluster.has_role("serve"));
+  CHECK_FALSE(ok.cluster.has_role("ingest"));
+  CHECK(Config{}.cluster.has_role("ingest"));  // a single box does everything
 }
 
 TEST_CASE("comments are allowed and values override defaults") {

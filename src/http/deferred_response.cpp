@@ -1,0 +1,43 @@
+#include "http/deferred_response.hpp"
+
+namespace tidecast::http {
+
+void DeferredResponse::complete(Response response) {
+  std::function<void(Response)> ready;
+  {
+    std::lock_guard lock(mutex_);
+    if (delivered_ || response_) return;
+    if (!ready_) {
+      response_ = std::move(response);
+      return;
+    }
+    ready = std::move(ready_);
+    delivered_ = true;
+  }
+  ready(std::move(response));
+}
+
+void DeferredResponse::on_complete(std::function<void(Response)> ready) {
+  std::optional<Response> done;
+  {
+    std::lock_guard lock(mutex_);
+    if (delivered_) return;
+    if (!response_) {
+      ready_ = std::move(ready);
+      return;
+    }
+    done = std::move(response_);
+    response_.reset();
+    delivered_ = true;
+  }
+  ready(std::move(*done));
+}
+
+Response make_deferred_response(std::shared_ptr<DeferredResponse> deferred) {
+  Response response;
+  response.result(Status::ok);
+  response.body().deferred = std::move(deferred);
+  return response;
+}
+
+}  // namespace tidecast::http
