@@ -9,7 +9,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 DEPS := packaging/install-deps.sh
 
-.PHONY: all deps node-deps test-deps package-deps web build run test test-asan bench fuzz clean deb test-package clean-deb
+.PHONY: all deps node-deps test-deps package-deps web build run test test-asan test-cluster bench fuzz clean deb test-package clean-deb
 
 # The web UI (web/, npm + esbuild) is built into web/dist, which CMake embeds
 # into the binary. `npm ci` runs when node_modules is missing or older than the
@@ -53,6 +53,11 @@ run: build
 
 test: test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The cluster tier alone (also part of `make test`): PostgreSQL catalog tests
+# and several nodes behind HAProxy (tests/e2e/test_cluster*.py).
+test-cluster: test-deps build
+	cd $(BUILD_DIR) && ctest --output-on-failure -R "postgres|cluster"
 
 # The whole suite again in a Debug build with AddressSanitizer + UBSan (CI runs
 # it after `make test`). Every sanitizer report goes to a file under

@@ -67,4 +67,8 @@ std::size_t fail_interrupted_recordings(catalog::Database& db) {
   return static_cast<std::size_t>(changed);
 }
 
+std::string catalog_location(const Config& config) {
+  return config.cluster.enabled ? config.cluster.database : (config.data_dir / "tidecast.db").string();
+}
+
 }  // namespace tidecast::app

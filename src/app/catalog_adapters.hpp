@@ -3,6 +3,8 @@
 #include "catalog/catalog.hpp"
 #include "live/ports.hpp"
 
+#include "tidecast/config.hpp"
+
 namespace tidecast::app {
 
 class CatalogChannelDirectory : public live::ChannelDirectory {
@@ -33,5 +35,9 @@ class CatalogRecordings : public live::RecordingCatalog {
 // them. They become failed with a reason (their segment files stay on disk).
 // Returns how many.
 std::size_t fail_interrupted_recordings(catalog::Database& db);
+
+// Where this configuration keeps its catalog: the shared PostgreSQL database
+// in cluster mode, else <data_dir>/tidecast.db.
+std::string catalog_location(const Config& config);
 
 }  // namespace tidecast::app

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/maintenance.hpp"
+#include "app/catalog_adapters.hpp"
 #include "catalog/catalog.hpp"
 #include "core/log.hpp"
 #include "core/password.hpp"
@@ -167,7 +168,7 @@ int serve(const Config& config, const std::optional<std::string>& config_file) {
 int channel_command(const Config& config, const Options& options) {
   const auto& cmd = options.command;
   std::filesystem::create_directories(config.data_dir);
-  catalog::Catalog catalog(config.data_dir / "tidecast.db");
+  catalog::Catalog catalog(catalog_location(config));
   if (cmd.size() == 3 && cmd[1] == "add") {
     auto created = catalog.channels().create(cmd[2], options.title.value_or(""));
     std::printf("channel:    %s\nstream key: %s\n(the key is shown only this once)\n", created.channel.name.c_str(),
@@ -209,7 +210,7 @@ int channel_command(const Config& config, const Options& options) {
 int token_command(const Config& config, const Options& options) {
   const auto& cmd = options.command;
   std::filesystem::create_directories(config.data_dir);
-  catalog::Catalog catalog(config.data_dir / "tidecast.db");
+  catalog::Catalog catalog(catalog_location(config));
   if (cmd.size() == 3 && cmd[1] == "add") {
     const auto created = catalog.tokens().create(cmd[2]);
     std::printf("token: %s\n(name \"%s\"; shown only this once; send it as \"Authorization: Bearer <token>\")\n",
@@ -247,7 +248,7 @@ std::string read_password_line() {
 int admin_command(const Config& config, const Options& options) {
   const auto& cmd = options.command;
   std::filesystem::create_directories(config.data_dir);
-  catalog::Catalog catalog(config.data_dir / "tidecast.db");
+  catalog::Catalog catalog(catalog_location(config));
   if (cmd.size() == 3 && cmd[1] == "create-user") {
     const auto role = catalog::parse_role(options.role.value_or("artist"));
     if (!role) throw UsageError("--role must be admin or artist");

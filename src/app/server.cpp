@@ -4,12 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-
-#include <atomic>
-#include <map>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "api/auth.hpp"
@@ -18,7 +17,9 @@
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
+#include "app/cluster_node.hpp"
 #include "catalog/catalog.hpp"
+#include "cluster/cluster_auth.hpp"
 #include "core/address.hpp"
 #include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
@@ -44,7 +45,9 @@ namespace tidecast {
 
 namespace net = boost::asio;
 
-const char* version() { return TIDECAST_VERSION; }
+const char* version() {
+  return TIDECAST_VERSION;
+}
 
 struct Server::Impl {
   explicit Impl(Config c)
@@ -79,8 +82,9 @@ struct Server::Impl {
   std::unique_ptr<app::CatalogRecordings> recordings;
   std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
-  std::unique_ptr<vod::VodService> vod;  // outlives the HTTP sessions streaming uploads into it
-  std::shared_ptr<core::TlsContext> tls;  // only with an HTTPS or RTMPS listener
+  std::unique_ptr<app::ClusterNode> cluster;  // cluster.enabled only
+  std::unique_ptr<vod::VodService> vod;       // outlives the HTTP sessions streaming uploads into it
+  std::shared_ptr<core::TlsContext> tls;      // only with an HTTPS or RTMPS listener
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
   std::unique_ptr<http::HttpServer> http;
@@ -110,8 +114,7 @@ void Server::Impl::wire_routes() {
                        }};
   api::add_system_routes(router, info);
   const auto& a = config.accounts;
-  api::add_session_routes(router, *auth, log,
-                          {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
+  api::add_session_routes(router, *auth, log, {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
   api::add_channel_routes(router, {catalog->channels(), *live, *auth, channel_visibility, *media_links, log}, info);
   api::add_video_routes(router, {catalog->videos(), catalog->jobs(), *vod, *auth, *media_links, log});
   api::add_upload_routes(router, *vod, *auth, catalog->videos(), catalog->uploads());
@@ -140,15 +143,15 @@ void Server::Impl::wire_events() {
                               return names;
                             }};
   events = std::make_unique<api::EventHub>(ioc, log, std::move(sources));
-  api::add_event_routes(router, *events,
-                        [this](const http::Request& request, const http::RouteContext&) -> std::optional<api::VideoFilter> {
-                          const auto who = auth->resolve(request);
-                          if (!who) return std::nullopt;
-                          if (who->admin()) return api::VideoFilter{};  // admins (and CLI tokens) see every video
-                          return api::VideoFilter{[user = who->user_id](const catalog::Video& video) {
-                            return user && video.owner_id == user;
-                          }};
-                        });
+  api::add_event_routes(
+      router, *events,
+      [this](const http::Request& request, const http::RouteContext&) -> std::optional<api::VideoFilter> {
+        const auto who = auth->resolve(request);
+        if (!who) return std::nullopt;
+        if (who->admin()) return api::VideoFilter{};  // admins (and CLI tokens) see every video
+        return api::VideoFilter{
+            [user = who->user_id](const catalog::Video& video) { return user && video.owner_id == user; }};
+      });
 }
 
 void Server::Impl::wire_metrics() {
@@ -159,28 +162,40 @@ void Server::Impl::wire_metrics() {
   http_bytes = &metrics.counter("tidecast_http_response_bytes_total", "HTTP response body bytes");
   for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout",
                            "connection_limit", "connection_limit_per_ip"}) {
-    http_rejections[kind] = &metrics.counter("tidecast_http_errors_total", "Requests refused or cut off by the server",
-                                             {{"kind", kind}});
+    http_rejections[kind] =
+        &metrics.counter("tidecast_http_errors_total", "Requests refused or cut off by the server", {{"kind", kind}});
   }
   metrics.add_collector([this](std::vector<core::CollectedSample>& out) {
     const core::ProcessStats process = core::read_process_stats();
     out.push_back({"process_cpu_seconds_total", "User and system CPU time", "counter", {}, process.cpu_seconds});
-    out.push_back({"process_resident_memory_bytes", "Resident memory", "gauge", {},
-                   static_cast<double>(process.resident_bytes)});
+    out.push_back(
+        {"process_resident_memory_bytes", "Resident memory", "gauge", {}, static_cast<double>(process.resident_bytes)});
     out.push_back({"process_open_fds", "Open file descriptors", "gauge", {}, static_cast<double>(process.open_fds)});
-    out.push_back({"tidecast_http_connections", "Open HTTP connections", "gauge", {},
+    out.push_back({"tidecast_http_connections",
+                   "Open HTTP connections",
+                   "gauge",
+                   {},
                    static_cast<double>(http ? http->active_connections() : 0)});
-    out.push_back({"tidecast_rtmp_publishers", "Publishing RTMP sessions", "gauge", {},
+    out.push_back({"tidecast_rtmp_publishers",
+                   "Publishing RTMP sessions",
+                   "gauge",
+                   {},
                    static_cast<double>(rtmp ? rtmp->active_publishers() : 0)});
     const auto channels = live ? live->live_channels() : std::vector<std::shared_ptr<live::LiveChannel>>{};
-    out.push_back({"tidecast_live_streams", "Live presentations in progress", "gauge", {},
-                   static_cast<double>(channels.size())});
+    out.push_back(
+        {"tidecast_live_streams", "Live presentations in progress", "gauge", {}, static_cast<double>(channels.size())});
     for (const auto& channel : channels) {
       const auto status = channel->status();
-      out.push_back({"tidecast_live_viewers", "Estimated viewers (distinct addresses, last 30 s)", "gauge",
-                     {{"channel", status.channel}}, static_cast<double>(status.viewers)});
-      out.push_back({"tidecast_live_bitrate_bits", "Average bitrate of the live presentation", "gauge",
-                     {{"channel", status.channel}}, static_cast<double>(status.bitrate)});
+      out.push_back({"tidecast_live_viewers",
+                     "Estimated viewers (distinct addresses, last 30 s)",
+                     "gauge",
+                     {{"channel", status.channel}},
+                     static_cast<double>(status.viewers)});
+      out.push_back({"tidecast_live_bitrate_bits",
+                     "Average bitrate of the live presentation",
+                     "gauge",
+                     {{"channel", status.channel}},
+                     static_cast<double>(status.bitrate)});
       for (const auto& rung : status.rungs) {
         const core::Labels labels{{"channel", status.channel}, {"rung", rung.name}};
         out.push_back({"tidecast_transcode_fps", "Frames encoded per second, per rung", "gauge", labels, rung.fps});
@@ -197,14 +212,17 @@ void Server::Impl::wire_metrics() {
     if (catalog) {
       try {
         for (const auto& [state, count] : catalog->jobs().count_by_state()) {
-          out.push_back({"tidecast_jobs", "Conversion jobs by state", "gauge", {{"state", state}},
-                         static_cast<double>(count)});
+          out.push_back(
+              {"tidecast_jobs", "Conversion jobs by state", "gauge", {{"state", state}}, static_cast<double>(count)});
         }
       } catch (const std::exception&) {
         // The catalog being busy must not fail a scrape.
       }
     }
-    out.push_back({"tidecast_segment_cache_bytes", "Live segment bytes held in memory", "gauge", {},
+    out.push_back({"tidecast_segment_cache_bytes",
+                   "Live segment bytes held in memory",
+                   "gauge",
+                   {},
                    static_cast<double>(segment_cache ? segment_cache->used.load() : 0)});
   });
 }
@@ -212,7 +230,7 @@ void Server::Impl::wire_metrics() {
 http::Response Server::Impl::handle_http(const http::Request& request, const http::ClientInfo& client) {
   http::Response response;
   try {
-    response = router.handle(request, client);
+    response = cluster ? cluster->handle(request, client) : router.handle(request, client);
   } catch (const std::exception& e) {
     auto unavailable = catalog_faults.respond(e);
     if (!unavailable) throw;  // the session answers 500 and logs it
@@ -249,7 +267,9 @@ Server::Server(Config config) {
   impl_ = std::make_unique<Impl>(std::move(config));
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 void Server::start() {
   Impl& s = *impl_;
@@ -258,14 +278,19 @@ void Server::start() {
   std::filesystem::create_directories(s.config.data_dir, ec);
   if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));
 
-  const std::string catalog_location = (s.config.data_dir / "tidecast.db").string();
+  const auto& c = s.config.cluster;
+  const std::string catalog_location = app::catalog_location(s.config);
   try {
     s.catalog = std::make_unique<catalog::Catalog>(catalog_location);
   } catch (const std::exception& e) {
     // E.g. a read-only file system: "unable to open database file" alone names nothing.
     throw std::runtime_error(fmt::format("catalog {}: {} (is data_dir writable?)", catalog_location, e.what()));
   }
-  s.log.info("catalog", "opened file={}", catalog_location);
+  if (c.enabled) {
+    s.log.info("catalog", "opened shared catalog (PostgreSQL) node={}", c.node);
+  } else {
+    s.log.info("catalog", "opened file={}", catalog_location);
+  }
   if (s.catalog->users().count() == 0) {
     s.log.info("accounts", "no users yet: create the first admin with `tidecast admin create-user NAME --role admin`");
   }
@@ -273,12 +298,27 @@ void Server::start() {
   if (const int expired = s.catalog->sessions().remove_expired(core::unix_now_ms() / 1000); expired > 0) {
     s.log.info("accounts", "removed expired sessions count={}", expired);
   }
-  const auto key_file = s.config.data_dir / "url_signing.key";
-  s.url_signer = std::make_unique<core::UrlSigner>(core::load_or_create_signing_key(key_file));
+  std::string cluster_secret;
+  if (c.enabled) {
+    // Shared files, never made per node: a key made here would sign links no other node accepts.
+    if (!std::filesystem::exists(c.signing_key_file)) {
+      throw std::runtime_error(
+          fmt::format("cluster.signing_key_file {}: no such file (make it once with "
+                      "`head -c 32 /dev/urandom > FILE` and copy it to every node)",
+                      c.signing_key_file));
+    }
+    cluster_secret = cluster::load_secret_file(c.secret_file, "cluster.secret_file");
+  }
+  const auto key_file = c.enabled ? std::filesystem::path(c.signing_key_file) : s.config.data_dir / "url_signing.key";
+  const std::string signing_key = core::load_or_create_signing_key(key_file);
+  if (c.enabled) app::check_cluster_agreement(s.catalog->database(), signing_key, cluster_secret);
+  s.url_signer = std::make_unique<core::UrlSigner>(signing_key);
   s.channel_visibility.load(s.catalog->channels().list());
   s.media_links = std::make_unique<api::MediaLinks>(s.config.data_dir / "videos", *s.url_signer,
                                                     std::int64_t{s.config.accounts.signed_url_seconds});
-  if (const std::size_t interrupted = app::fail_interrupted_recordings(s.catalog->database()); interrupted > 0) {
+  // On a shared catalog the other nodes' recordings are in progress, not interrupted.
+  if (const std::size_t interrupted = c.enabled ? 0 : app::fail_interrupted_recordings(s.catalog->database());
+      interrupted > 0) {
     s.log.warn("catalog", "interrupted live recordings marked failed count={}", interrupted);
   }
 
@@ -300,6 +340,7 @@ void Server::start() {
   vod::VodOptions vod_options;
   vod_options.data_dir = s.config.data_dir;
   vod_options.catalog_location = catalog_location;
+  vod_options.shared_catalog = c.enabled;
   vod_options.max_upload_bytes = s.config.uploads.max_bytes;
   vod_options.upload_expiry = std::chrono::hours(s.config.uploads.expire_hours);
   vod_options.workers = j.workers;
@@ -326,7 +367,15 @@ void Server::start() {
                                  r.max_connections,
                                  r.max_connections_per_ip,
                                  static_cast<std::uint32_t>(r.max_chunk_bytes)};
-  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, *s.live, s.rtmp_metrics);
+  if (c.enabled) {
+    s.cluster = std::make_unique<app::ClusterNode>(c, cluster_secret, s.ioc, s.log, s.metrics, s.catalog->database(),
+                                                   *s.live, *s.channel_directory,
+                                                   [&s](const http::Request& request, const http::ClientInfo& client) {
+                                                     return s.router.handle(request, client);
+                                                   });
+  }
+  rtmp::PublishGateway& gateway = s.cluster ? s.cluster->gateway() : static_cast<rtmp::PublishGateway&>(*s.live);
+  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, gateway, s.rtmp_metrics);
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
   if (!r.rtmps_listen.empty()) {
@@ -335,8 +384,8 @@ void Server::start() {
   }
 
   const auto& h = s.config.http;
-  http::ServerLimits limits{h.max_header_bytes,        h.max_body_bytes,        h.request_timeout_seconds,
-                            h.idle_timeout_seconds,    h.write_timeout_seconds, h.max_connections};
+  http::ServerLimits limits{h.max_header_bytes,     h.max_body_bytes,        h.request_timeout_seconds,
+                            h.idle_timeout_seconds, h.write_timeout_seconds, h.max_connections};
   limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   s.http = std::make_unique<http::HttpServer>(
@@ -358,6 +407,18 @@ void Server::start() {
     s.http->listen_tls(address.host, address.port, s.tls);
   }
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
+  if (s.cluster) {
+    std::string url = c.internal_url;
+    if (url.empty()) {
+      if (http_address.host == "0.0.0.0" || http_address.host == "::" || http_address.host.empty()) {
+        throw std::runtime_error("cluster.internal_url: required when http.listen binds every address");
+      }
+      const bool v6 = http_address.host.find(':') != std::string::npos;
+      url = v6 ? fmt::format("http://[{}]:{}", http_address.host, s.http->port())
+               : fmt::format("http://{}:{}", http_address.host, s.http->port());
+    }
+    s.cluster->start(url);
+  }
   s.http->start();
   s.events->start();
   s.rtmp->start();
@@ -393,6 +454,7 @@ void Server::stop() {
   // Publishers first: their sessions close, then every live presentation
   // ends its playlists and finishes its recording (on the CPU pool).
   s.rtmp->stop();
+  if (s.cluster) s.cluster->stop();
   s.http->stop();
   s.events->stop();
   wait_until([&] { return s.rtmp->active_connections() == 0; }, std::chrono::seconds(2));
@@ -430,10 +492,20 @@ void Server::reload(const Config& config) {
   if (s.tls) s.tls->reload();
 }
 
-std::uint16_t Server::http_port() const { return impl_->http ? impl_->http->port() : 0; }
-std::uint16_t Server::rtmp_port() const { return impl_->rtmp ? impl_->rtmp->port() : 0; }
-std::uint16_t Server::https_port() const { return impl_->http ? impl_->http->tls_port() : 0; }
-std::uint16_t Server::rtmps_port() const { return impl_->rtmp ? impl_->rtmp->tls_port() : 0; }
-const Config& Server::config() const { return impl_->config; }
+std::uint16_t Server::http_port() const {
+  return impl_->http ? impl_->http->port() : 0;
+}
+std::uint16_t Server::rtmp_port() const {
+  return impl_->rtmp ? impl_->rtmp->port() : 0;
+}
+std::uint16_t Server::https_port() const {
+  return impl_->http ? impl_->http->tls_port() : 0;
+}
+std::uint16_t Server::rtmps_port() const {
+  return impl_->rtmp ? impl_->rtmp->tls_port() : 0;
+}
+const Config& Server::config() const {
+  return impl_->config;
+}
 
 }  // namespace tidecast

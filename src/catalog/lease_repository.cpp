@@ -21,16 +21,17 @@ std::string LeaseRepository::now_ms_sql() const {
   return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
 }
 
-std::optional<Lease> LeaseRepository::acquire(std::int64_t channel_id, std::string_view node,
-                                              std::string_view node_url, std::int64_t ttl_ms) {
+std::optional<Lease> LeaseRepository::acquire(std::int64_t channel_id, std::string_view node, std::string_view node_url,
+                                              std::int64_t ttl_ms) {
   const std::string now = now_ms_sql();
-  auto stmt = db_.prepare(fmt::format(
-      "INSERT INTO channel_leases AS l (channel_id, node, node_url, epoch, expires_at) VALUES (?1, ?2, ?3, 1, {0} + ?4) "
-      "ON CONFLICT (channel_id) DO UPDATE SET node = excluded.node, node_url = excluded.node_url, "
-      "epoch = l.epoch + 1, expires_at = excluded.expires_at "
-      "WHERE l.expires_at <= {0} OR l.node = excluded.node "
-      "RETURNING channel_id, node, node_url, epoch, expires_at, {0}",
-      now));
+  auto stmt = db_.prepare(
+      fmt::format("INSERT INTO channel_leases AS l (channel_id, node, node_url, epoch, expires_at) VALUES (?1, ?2, ?3, "
+                  "1, {0} + ?4) "
+                  "ON CONFLICT (channel_id) DO UPDATE SET node = excluded.node, node_url = excluded.node_url, "
+                  "epoch = l.epoch + 1, expires_at = excluded.expires_at "
+                  "WHERE l.expires_at <= {0} OR l.node = excluded.node "
+                  "RETURNING channel_id, node, node_url, epoch, expires_at, {0}",
+                  now));
   stmt.bind(1, channel_id).bind(2, node).bind(3, node_url).bind(4, ttl_ms);
   if (!stmt.step()) return std::nullopt;
   Lease lease = read_lease(stmt, stmt.column_int(5));
@@ -39,9 +40,8 @@ std::optional<Lease> LeaseRepository::acquire(std::int64_t channel_id, std::stri
 }
 
 bool LeaseRepository::renew(std::int64_t channel_id, std::string_view node, std::int64_t epoch, std::int64_t ttl_ms) {
-  auto stmt = db_.prepare(
-      fmt::format("UPDATE channel_leases SET expires_at = {} + ? WHERE channel_id = ? AND node = ? AND epoch = ?",
-                  now_ms_sql()));
+  auto stmt = db_.prepare(fmt::format(
+      "UPDATE channel_leases SET expires_at = {} + ? WHERE channel_id = ? AND node = ? AND epoch = ?", now_ms_sql()));
   return stmt.bind_all(ttl_ms, channel_id, node, epoch).run() > 0;
 }
 
@@ -64,16 +64,17 @@ std::optional<std::int64_t> LeaseRepository::next_period(std::int64_t channel_id
 }
 
 std::optional<Lease> LeaseRepository::find(std::int64_t channel_id) {
-  auto stmt = db_.prepare(fmt::format("SELECT {}, {} FROM channel_leases l WHERE l.channel_id = ?", kColumns, now_ms_sql()));
+  auto stmt =
+      db_.prepare(fmt::format("SELECT {}, {} FROM channel_leases l WHERE l.channel_id = ?", kColumns, now_ms_sql()));
   stmt.bind(1, channel_id);
   if (!stmt.step()) return std::nullopt;
   return read_lease(stmt, stmt.column_int(5));
 }
 
 std::optional<Lease> LeaseRepository::find_by_channel_name(std::string_view channel) {
-  auto stmt = db_.prepare(fmt::format(
-      "SELECT {}, {} FROM channel_leases l JOIN channels c ON c.id = l.channel_id WHERE c.name = ?", kColumns,
-      now_ms_sql()));
+  auto stmt = db_.prepare(
+      fmt::format("SELECT {}, {} FROM channel_leases l JOIN channels c ON c.id = l.channel_id WHERE c.name = ?",
+                  kColumns, now_ms_sql()));
   stmt.bind(1, channel);
   if (!stmt.step()) return std::nullopt;
   return read_lease(stmt, stmt.column_int(5));

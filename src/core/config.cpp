@@ -1,4 +1,6 @@
 // parse_config / load_config_file / validate_config from include/tidecast/config.hpp.
+#include "tidecast/config.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include "core/address.hpp"
 #include "core/json_reader.hpp"
 #include "core/log.hpp"
-#include "tidecast/config.hpp"
 
 namespace tidecast {
 
@@ -183,12 +184,12 @@ void validate_cluster(const ClusterConfig& cluster) {
     }
   }
   if (!cluster.internal_url.empty() && !cluster.internal_url.starts_with("http://")) {
-    throw ConfigError(fmt::format("cluster.internal_url: expected \"http://host:port\", got \"{}\"", cluster.internal_url));
+    throw ConfigError(
+        fmt::format("cluster.internal_url: expected \"http://host:port\", got \"{}\"", cluster.internal_url));
   }
   for (const std::string& role : cluster.roles) {
     if (role != "serve" && role != "ingest" && role != "convert" && role != "storage") {
-      throw ConfigError(
-          fmt::format("cluster.roles: unknown role \"{}\" (use serve, ingest, convert, storage)", role));
+      throw ConfigError(fmt::format("cluster.roles: unknown role \"{}\" (use serve, ingest, convert, storage)", role));
     }
   }
 }

@@ -1,9 +1,8 @@
 #include "core/crypto.hpp"
 
-#include <openssl/hmac.h>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -12,14 +11,14 @@
 namespace tidecast::core {
 
 std::string random_token(std::size_t bytes) {
-  static constexpr std::string_view alphabet =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static constexpr std::string_view alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   std::vector<unsigned char> raw(bytes * 2);
   std::string out;
   out.reserve(bytes * 4 / 3 + 2);
   // Rejection sampling keeps every character uniformly likely; 248 = 62 * 4.
   while (out.size() < bytes * 4 / 3 + 1) {
-    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) throw std::runtime_error("random_token: RAND_bytes failed");
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
+      throw std::runtime_error("random_token: RAND_bytes failed");
     for (unsigned char c : raw) {
       if (c < 248 && out.size() < bytes * 4 / 3 + 1) out.push_back(alphabet[c % 62]);
     }

@@ -91,6 +91,11 @@ void VodService::recover() {
     }
   }
   std::lock_guard lock(db_mutex_);
+  if (options_.shared_catalog) {
+    log_.info("vod", "recovered temp_dirs_removed={} (shared catalog: jobs and uploads of other nodes untouched)",
+              temp_dirs);
+    return;
+  }
   const auto recovered = jobs_.requeue_running(options_.retry, unix_now_ms());
   for (const auto& job : recovered.failed) {
     videos_.set_state(job.video_id, catalog::VideoState::failed, job.error);

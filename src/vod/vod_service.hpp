@@ -50,6 +50,9 @@ struct VodOptions {
   ProbeLimits probe;
   core::Histogram* job_durations = nullptr;
   core::Counter* job_failures = nullptr;
+  // The catalog is shared with other nodes (cluster): start-up recovery then
+  // touches only this node's files, never jobs or uploads other nodes run.
+  bool shared_catalog = false;
 };
 
 struct AcceptInfo {

@@ -1,7 +1,8 @@
+#include "catalog/lease_repository.hpp"
+
 #include <doctest/doctest.h>
 
 #include "catalog/catalog.hpp"
-#include "catalog/lease_repository.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_catalog.hpp"
 

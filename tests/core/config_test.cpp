@@ -1,3 +1,5 @@
+#include "tidecast/config.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -5,7 +7,6 @@
 #include <string>
 
 #include "core/address.hpp"
-#include "tidecast/config.hpp"
 
 using tidecast::Config;
 using tidecast::ConfigError;
@@ -146,8 +147,7 @@ TEST_CASE("errors name the key path and the problem") {
   CHECK(error_of(R"({"htttp": {}})") == "htttp: unknown key");
   CHECK(error_of(R"({"http": {"lisen": "x"}})") == "http.lisen: unknown key");
   CHECK(error_of(R"({"http": []})") == "http: expected an object, got []");
-  CHECK(error_of(R"({"log_level": "loud"})") ==
-        R"(log_level: expected debug, info, warn, error or off, got "loud")");
+  CHECK(error_of(R"({"log_level": "loud"})") == R"(log_level: expected debug, info, warn, error or off, got "loud")");
   CHECK(error_of("{ nope").starts_with("invalid JSON: "));
   // A number too large for a double is a config error, not an escaping exception (found by fuzz_config).
   CHECK(error_of(R"({"live": {"segment_seconds": 1e999}})").starts_with("invalid JSON: "));

@@ -71,8 +71,8 @@ class Postgres:
         """A libpq key=value connection string (tidecast appends options to it)."""
         return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
 
-    def psql(self, sql):
-        cmd = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-At",
+    def psql(self, sql, database="postgres"):
+        cmd = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", database, "-At",
                "-v", "ON_ERROR_STOP=1", "-c", sql]
         return subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
 

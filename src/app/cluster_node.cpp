@@ -1,0 +1,106 @@
+#include "app/cluster_node.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "catalog/lease_repository.hpp"
+#include "core/crypto.hpp"
+
+namespace tidecast::app {
+
+// The keeper's catalog side: leases of this node, over the shared catalog.
+class ClusterNode::Leases : public cluster::LeaseStore {
+ public:
+  Leases(catalog::Database& db, const std::string& node, const std::string& url, std::int64_t ttl_ms)
+      : repo_(db), node_(node), url_(url), ttl_ms_(ttl_ms) {}
+
+  std::optional<std::int64_t> acquire(std::int64_t channel_id, std::string& holder) override {
+    if (auto lease = repo_.acquire(channel_id, node_, url_, ttl_ms_)) return lease->epoch;
+    if (auto current = repo_.find(channel_id)) holder = current->node;
+    return std::nullopt;
+  }
+  bool renew(std::int64_t channel_id, std::int64_t epoch) override {
+    return repo_.renew(channel_id, node_, epoch, ttl_ms_);
+  }
+  void release(std::int64_t channel_id, std::int64_t epoch) override { repo_.release(channel_id, node_, epoch); }
+
+ private:
+  catalog::LeaseRepository repo_;
+  const std::string& node_;
+  const std::string& url_;
+  std::int64_t ttl_ms_;
+};
+
+ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost::asio::io_context& ioc,
+                         core::Logger& log, core::Metrics& metrics, catalog::Database& db, live::LiveService& live,
+                         live::ChannelDirectory& directory, http::RequestHandler next)
+    : config_(config), log_(log), db_(db), auth_(config.node, std::move(secret)) {
+  const auto ttl = std::chrono::milliseconds(std::int64_t{config.lease_seconds} * 1000);
+  leases_ = std::make_unique<Leases>(db, auth_.node(), internal_url_, ttl.count());
+  keeper_ = std::make_unique<cluster::LeaseKeeper>(ioc, log, *leases_, ttl);
+  gateway_ = std::make_unique<cluster::OwnedPublishGateway>(live, directory, *keeper_, log);
+  pull_client_ = std::make_unique<cluster::PullClient>(ioc, auth_, cluster::PullClient::Options{});
+  const auto pull_counter = [&metrics](const char* result) {
+    return &metrics.counter("tidecast_cluster_pull_requests_total",
+                            "Requests for media another node owns, by how they were answered", {{"result", result}});
+  };
+  cluster::PullCounters counters{pull_counter("fetch"), pull_counter("hit"), pull_counter("coalesced"),
+                                 pull_counter("failed")};
+  pulls_ = std::make_unique<cluster::PullCache>(*pull_client_, log, cluster::PullCacheOptions{config.pull_cache_bytes},
+                                                counters, auth_.node());
+  owners_ = std::make_unique<cluster::OwnerDirectory>([this](const std::string& channel) {
+    std::optional<cluster::Owner> owner;
+    catalog::LeaseRepository repo(db_);
+    if (auto lease = repo.find_by_channel_name(channel); lease && lease->live) {
+      owner = cluster::Owner{lease->node, lease->node_url, lease->epoch};
+    }
+    return owner;
+  });
+  front_ = std::make_unique<cluster::NodeFront>(cluster::NodeFront::Deps{
+      auth_, *owners_, *pulls_,
+      [this, &live](const std::string& channel) {
+        const auto local = live.find(channel);
+        return local && !local->finished() && keeper_->owns(channel);
+      },
+      std::move(next), log,
+      &metrics.counter("tidecast_cluster_internal_refused_total", "Internal calls refused (bad cluster signature)")});
+}
+
+ClusterNode::~ClusterNode() {
+  stop();
+}
+
+void ClusterNode::start(const std::string& internal_url) {
+  internal_url_ = internal_url;
+  keeper_->start();
+  log_.info("cluster", "node={} internal_url={} roles={} lease_seconds={}", config_.node, internal_url_,
+            fmt::join(config_.roles, ","), config_.lease_seconds);
+}
+
+void ClusterNode::stop() {
+  if (keeper_) keeper_->stop();
+}
+
+void check_cluster_agreement(catalog::Database& db, const std::string& signing_key, const std::string& secret) {
+  const std::pair<const char*, std::string> settings[] = {
+      {"signing_key_sha256", core::sha256_hex(signing_key)},
+      {"secret_sha256", core::sha256_hex(secret)},
+  };
+  for (const auto& [name, value] : settings) {
+    db.prepare("INSERT INTO cluster_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+        .bind_all(std::string_view(name), value)
+        .run();
+    auto stored = db.prepare("SELECT value FROM cluster_settings WHERE name = ?");
+    stored.bind(1, std::string_view(name));
+    if (stored.step() && stored.column_text(0) != value) {
+      const bool key = std::string_view(name) == "signing_key_sha256";
+      throw std::runtime_error(fmt::format(
+          "{}: this node's file differs from the one the cluster uses (fingerprint {}… here, {}… in the catalog); "
+          "copy the file from another node",
+          key ? "cluster.signing_key_file" : "cluster.secret_file", value.substr(0, 12),
+          stored.column_text(0).substr(0, 12)));
+    }
+  }
+}
+
+}  // namespace tidecast::app

@@ -1,0 +1,68 @@
+#include "cluster/node_front.hpp"
+
+#include "core/clock.hpp"
+
+namespace tidecast::cluster {
+
+std::string live_channel_of(std::string_view target) {
+  constexpr std::string_view kLive = "/live/";
+  if (!target.starts_with(kLive)) return {};
+  target.remove_prefix(kLive.size());
+  const std::size_t slash = target.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return {};
+  return std::string(target.substr(0, slash));
+}
+
+http::Response NodeFront::handle(const http::Request& request, const http::ClientInfo& client) {
+  const std::string_view target = request.target();
+  http::Response response;
+  if (target.starts_with("/internal/")) {
+    response = internal_call(request, client);
+  } else if (const std::string channel = live_channel_of(target);
+             !channel.empty() && (request.method() == http::Verb::get || request.method() == http::Verb::head) &&
+             !d_.live_here(channel)) {
+    const auto owner = d_.owners.owner_of(channel);
+    if (owner && owner->node != d_.auth.node()) {
+      const std::string upstream = std::string(kInternalPrefix) + std::string(target);
+      return d_.pulls.serve(request, owner->url, upstream, std::string(target));
+    }
+    response = d_.next(request, client);
+  } else {
+    response = d_.next(request, client);
+  }
+  if (!response.body().deferred) response.set("X-Served-By", d_.auth.node());
+  return response;
+}
+
+http::Response NodeFront::internal_call(const http::Request& request, const http::ClientInfo& client) {
+  const std::string_view target = request.target();
+  if (!target.starts_with(std::string(kInternalPrefix) + "/")) {
+    return http::make_json_error(http::Status::not_found, "not_found", "no internal route");
+  }
+  const auto verified =
+      d_.auth.verify(request[kClusterHeader], request.method_string(), target, core::unix_now_ms() / 1000);
+  if (!verified.ok()) {
+    if (d_.refused) d_.refused->inc();
+    log_refusal(client, verified.node, verified.error);
+    return http::make_json_error(http::Status::forbidden, "cluster_auth", verified.error);
+  }
+  http::Request inner = request;
+  inner.target(target.substr(kInternalPrefix.size()));
+  return d_.next(inner, client);
+}
+
+void NodeFront::log_refusal(const http::ClientInfo& client, const std::string& node, const std::string& why) {
+  const std::string key = client.address + " " + why;
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(log_mutex_);
+    auto& last = last_refusal_log_[key];
+    if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::minutes(1)) return;
+    last = now;
+    if (last_refusal_log_.size() > 1000) last_refusal_log_.clear();
+  }
+  d_.log.warn("cluster", "refused internal call remote={} node={} reason=\"{}\" (logged once a minute)", client.address,
+              node.empty() ? "-" : node, why);
+}
+
+}  // namespace tidecast::cluster

@@ -1,0 +1,55 @@
+#pragma once
+// The front of a cluster node's HTTP handling, in front of the router:
+// - /internal/v1/… are calls from other nodes: refused without a valid
+//   cluster signature, otherwise answered from this node alone (never relayed
+//   on, so two nodes can never bounce a request between them);
+// - /live/<channel>/… of a channel another node owns (its lease holder) is
+//   pulled from that owner through the pull cache, so any node serves any
+//   channel and each object crosses the network once per node;
+// - every answer says which node served it (X-Served-By).
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "cluster/cluster_auth.hpp"
+#include "cluster/owner_directory.hpp"
+#include "cluster/pull_cache.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "http/server.hpp"
+
+namespace tidecast::cluster {
+
+inline constexpr std::string_view kInternalPrefix = "/internal/v1";
+
+class NodeFront {
+ public:
+  struct Deps {
+    const ClusterAuth& auth;
+    OwnerDirectory& owners;
+    PullCache& pulls;
+    std::function<bool(const std::string& channel)> live_here;
+    http::RequestHandler next;  // this node's own routes
+    core::Logger& log;
+    core::Counter* refused = nullptr;  // internal calls refused
+  };
+
+  explicit NodeFront(Deps deps) : d_(std::move(deps)) {}
+
+  http::Response handle(const http::Request& request, const http::ClientInfo& client);
+
+ private:
+  http::Response internal_call(const http::Request& request, const http::ClientInfo& client);
+  void log_refusal(const http::ClientInfo& client, const std::string& node, const std::string& why);
+
+  Deps d_;
+  std::mutex log_mutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> last_refusal_log_;
+};
+
+// "/live/<channel>/…" → "<channel>"; "" for anything else.
+std::string live_channel_of(std::string_view target);
+
+}  // namespace tidecast::cluster

@@ -1,0 +1,132 @@
+#include "cluster/pull_cache.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include "http/serve_bytes.hpp"
+
+namespace tidecast::cluster {
+
+namespace {
+using field = boost::beast::http::field;
+
+void count(core::Counter* counter) {
+  if (counter) counter->inc();
+}
+}  // namespace
+
+http::Response PullCache::serve(const http::Request& request, const std::string& base_url,
+                                const std::string& upstream_target, const std::string& key) {
+  std::shared_ptr<http::DeferredResponse> deferred;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.object) {
+      Entry& entry = it->second;
+      if (entry.object->immutable || std::chrono::steady_clock::now() < entry.expires) {
+        if (entry.object->immutable) lru_.splice(lru_.begin(), lru_, entry.lru);
+        count(counters_.hits);
+        return answer(request, entry.object);
+      }
+      if (entry.waiters.empty()) {
+        entries_.erase(it);  // a stale playlist: fetch it again below
+        it = entries_.end();
+      }
+    }
+    deferred = std::make_shared<http::DeferredResponse>();
+    if (it != entries_.end()) {
+      it->second.waiters.push_back({request, deferred});
+      count(counters_.coalesced);
+      return http::make_deferred_response(std::move(deferred));
+    }
+    Entry& entry = entries_[key];
+    entry.lru = lru_.end();
+    entry.waiters.push_back({request, deferred});
+  }
+  count(counters_.fetches);
+  client_.get(base_url, upstream_target, [this, key](PullResult result) { on_fetched(key, std::move(result)); });
+  return http::make_deferred_response(std::move(deferred));
+}
+
+void PullCache::on_fetched(const std::string& key, PullResult result) {
+  if (result.status == 0) {
+    count(counters_.failures);
+    log_.warn("cluster", "pull failed key={} error=\"{}\"", key, result.error);
+  }
+  std::vector<Waiter> waiters;
+  std::shared_ptr<const Object> object;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    waiters = std::move(it->second.waiters);
+    if (result.status == 200) {
+      auto made = std::make_shared<Object>();
+      made->status = 200;
+      made->body = std::make_shared<const std::string>(std::move(result.body));
+      made->content_type = std::move(result.content_type);
+      made->cache_control = std::move(result.cache_control);
+      made->etag = std::move(result.etag);
+      made->immutable = made->cache_control.find("immutable") != std::string::npos;
+      object = made;
+      Entry& entry = it->second;
+      entry.object = object;
+      entry.waiters.clear();
+      if (object->immutable) {
+        lru_.push_front(key);
+        entry.lru = lru_.begin();
+        bytes_ += object->body->size();
+        evict_locked();
+      } else {
+        entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
+      }
+    } else {
+      entries_.erase(it);
+    }
+  }
+  for (Waiter& waiter : waiters) {
+    waiter.deferred->complete(object ? answer(waiter.request, object) : failure(result));
+  }
+}
+
+void PullCache::evict_locked() {
+  while (bytes_ > options_.max_bytes && !lru_.empty()) {
+    const auto it = entries_.find(lru_.back());
+    if (it != entries_.end()) {
+      bytes_ -= it->second.object->body->size();
+      entries_.erase(it);
+    }
+    lru_.pop_back();
+  }
+}
+
+std::size_t PullCache::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
+http::Response PullCache::answer(const http::Request& request, const std::shared_ptr<const Object>& object) const {
+  http::BytesBody::value_type body{object, std::string_view(*object->body)};
+  http::Response res = http::serve_bytes(request, {body, object->content_type, object->etag, object->cache_control});
+  res.set(field::access_control_allow_origin, "*");
+  res.set("X-Served-By", served_by_);
+  return res;
+}
+
+http::Response PullCache::failure(const PullResult& result) const {
+  if (result.status == 0) {
+    http::Response res = http::make_json_error(http::Status::bad_gateway, "origin_unreachable",
+                                               "the node that has this stream did not answer");
+    res.set(field::cache_control, "no-store");
+    res.set(field::access_control_allow_origin, "*");
+    return res;
+  }
+  // The owner's own answer (404 for a segment not there yet, 403, …), passed on uncached.
+  http::Response res = http::make_response(static_cast<http::Status>(result.status), http::bytes_of(result.body),
+                                           result.content_type.empty() ? "text/plain" : result.content_type);
+  res.set(field::cache_control, "no-store");
+  res.set(field::access_control_allow_origin, "*");
+  res.set("X-Served-By", served_by_);
+  return res;
+}
+
+}  // namespace tidecast::cluster

@@ -1,0 +1,88 @@
+#pragma once
+// Media this node pulls from the node that has it (a live channel's owner),
+// kept in memory and shared by every viewer here. Concurrent misses for one
+// object are coalesced: the first request fetches, the others wait on it, so
+// a node makes one internal fetch per object however many viewers ask.
+// Immutable objects (segments, init segments) stay until the byte budget
+// evicts them (least recently used first); playlists and manifests are kept
+// for a fraction of a second. Nothing but a 200 is kept: a segment that is
+// about to exist must not be remembered as missing.
+#include <chrono>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cluster/pull_client.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "http/deferred_response.hpp"
+
+namespace tidecast::cluster {
+
+struct PullCacheOptions {
+  std::size_t max_bytes = 256u << 20;
+  std::chrono::milliseconds mutable_ttl{500};
+};
+
+struct PullCounters {
+  core::Counter* fetches = nullptr;    // internal fetches sent
+  core::Counter* hits = nullptr;       // answered from memory
+  core::Counter* coalesced = nullptr;  // waited on a fetch another request started
+  core::Counter* failures = nullptr;   // fetches without an answer
+};
+
+class PullCache {
+ public:
+  // `served_by` names this node on every answer (X-Served-By).
+  PullCache(PullClient& client, core::Logger& log, PullCacheOptions options, PullCounters counters,
+            std::string served_by)
+      : client_(client), log_(log), options_(options), counters_(counters), served_by_(std::move(served_by)) {}
+
+  // Answers `request` (GET or HEAD, with Range and If-None-Match honoured) with
+  // the object at <base_url><upstream_target>, cached under `key`. Returns at
+  // once: from memory, or a deferred response completed when the fetch ends.
+  http::Response serve(const http::Request& request, const std::string& base_url, const std::string& upstream_target,
+                       const std::string& key);
+
+  std::size_t bytes() const;
+
+ private:
+  struct Object {
+    int status = 0;
+    std::shared_ptr<const std::string> body;
+    std::string content_type;
+    std::string cache_control;
+    std::string etag;
+    bool immutable = false;
+  };
+  struct Waiter {
+    http::Request request;
+    std::shared_ptr<http::DeferredResponse> deferred;
+  };
+  struct Entry {
+    std::shared_ptr<const Object> object;  // null while the first fetch is in flight
+    std::chrono::steady_clock::time_point expires{};
+    std::vector<Waiter> waiters;
+    std::list<std::string>::iterator lru;
+  };
+
+  void on_fetched(const std::string& key, PullResult result);
+  void evict_locked();
+  http::Response answer(const http::Request& request, const std::shared_ptr<const Object>& object) const;
+  http::Response failure(const PullResult& result) const;
+
+  PullClient& client_;
+  core::Logger& log_;
+  PullCacheOptions options_;
+  PullCounters counters_;
+  std::string served_by_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::list<std::string> lru_;  // immutable cached objects, most recent first
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace tidecast::cluster

@@ -1,0 +1,153 @@
+"""Several Tidecast nodes acting as one, on one machine, for tests and benchmarks.
+
+A throwaway PostgreSQL (the shared catalog), N nodes in cluster mode on fixed
+loopback ports (so a node killed and started again keeps its place in HAProxy),
+and real HAProxy in front: HTTP hashed on the channel/video id (`balance uri
+depth 2 path-only`, `hash-type consistent`), RTMP in TCP mode (leastconn). The
+HAProxy config is packaging/examples/haproxy.cfg with its addresses filled in.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from .postgres import Postgres, free_port
+from .tidecast import BIN, Server, poll
+
+SOURCE_DIR = os.environ.get("TIDECAST_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../../.."))
+HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
+
+
+class Node(Server):
+    """A cluster node on fixed ports (its address must survive restarts)."""
+
+    def __init__(self, name, cluster_config, config=None):
+        self.name = name
+        self.fixed_http = free_port()
+        self.fixed_rtmp = free_port()
+        cfg = {"http": {"listen": f"127.0.0.1:{self.fixed_http}"}, "rtmp": {"listen": f"127.0.0.1:{self.fixed_rtmp}"},
+               "cluster": dict(cluster_config, node=name)}
+        for section, values in (config or {}).items():
+            if isinstance(values, dict):
+                cfg.setdefault(section, {}).update(values)
+            else:
+                cfg[section] = values
+        super().__init__(config=cfg)
+
+    def metric(self, name, labels=""):
+        """The value of one sample from /metrics (0 when absent)."""
+        _, _, body = self.get("/metrics")
+        m = re.search(rf"^{re.escape(name)}{re.escape(labels)} (\S+)$", body.decode(), re.M)
+        return float(m.group(1)) if m else 0.0
+
+
+class HAProxy:
+    def __init__(self, tmp, nodes):
+        self.http_port = free_port()
+        self.rtmp_port = free_port()
+        with open(HAPROXY_EXAMPLE) as f:
+            template = f.read()
+        http_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_http} check inter 500ms fall 2 rise 1"
+                                 for n in nodes)
+        rtmp_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_rtmp} check inter 500ms fall 2 rise 1"
+                                 for n in nodes)
+        # A small connection cap: a test machine's descriptor limit may be low.
+        cfg = (template.replace("maxconn 20000", "maxconn 2000")
+               .replace("*:80", f"127.0.0.1:{self.http_port}")
+               .replace("*:1935", f"127.0.0.1:{self.rtmp_port}"))
+        cfg = re.sub(r"(backend tidecast_http\n(?:.*\n)*?)(    server .*\n)+", lambda m: m.group(1) + http_servers + "\n",
+                     cfg)
+        cfg = re.sub(r"(backend tidecast_rtmp\n(?:.*\n)*?)(    server .*\n)+", lambda m: m.group(1) + rtmp_servers + "\n",
+                     cfg)
+        self.config_path = os.path.join(tmp, "haproxy.cfg")
+        with open(self.config_path, "w") as f:
+            f.write(cfg)
+        self.log_path = os.path.join(tmp, "haproxy.log")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", self.config_path], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{self.http_port}"
+        # Ready once the HTTP frontend answers and every node passed its check.
+        def up():
+            try:
+                with urllib.request.urlopen(self.base + "/api/v1/health", timeout=2) as r:
+                    return r.status == 200
+            except (urllib.error.URLError, OSError):
+                return False
+        if not poll(up, bool, 15):
+            with open(self.log_path) as f:
+                raise RuntimeError("haproxy did not come up:\n" + f.read())
+
+    def rtmp_url(self, key):
+        return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
+
+    def get(self, path, headers=None):
+        """(status, headers with lower-case names (HAProxy sends them so), body)."""
+        req = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Cluster:
+    def __init__(self, nodes=3, lease_seconds=3, config=None, haproxy=True):
+        self.tmp = tempfile.mkdtemp(prefix="tidecast-cluster-")
+        self.pg = Postgres()
+        self.nodes = []
+        self.haproxy = None
+        try:
+            self.database = self.pg.create_database("tidecast")
+            self.secret_file = os.path.join(self.tmp, "cluster.secret")
+            with open(self.secret_file, "w") as f:
+                f.write(os.urandom(24).hex())
+            self.key_file = os.path.join(self.tmp, "url_signing.key")
+            with open(self.key_file, "wb") as f:
+                f.write(os.urandom(32))
+            self.cluster_config = {"enabled": True, "database": self.database, "secret_file": self.secret_file,
+                                   "signing_key_file": self.key_file, "lease_seconds": lease_seconds}
+            for i in range(nodes):
+                self.nodes.append(Node(f"n{i + 1}", self.cluster_config, config))
+            if haproxy:
+                self.haproxy = HAProxy(self.tmp, self.nodes)
+        except BaseException:
+            self.close()
+            raise
+
+    def node(self, name):
+        return next(n for n in self.nodes if n.name == name)
+
+    def create_channel(self, name):
+        return self.nodes[0].create_channel(name)
+
+    def owner(self, channel):
+        """The node holding the channel's live lease, from the catalog (None when nobody is live)."""
+        out = self.pg.psql(
+            "SELECT l.node FROM channel_leases l JOIN channels c ON c.id = l.channel_id "
+            f"WHERE c.name = '{channel}' AND l.expires_at > (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT",
+            database="tidecast")
+        return out or None
+
+    def close(self):
+        if self.haproxy:
+            self.haproxy.close()
+        for node in self.nodes:
+            node.close()
+        self.pg.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)

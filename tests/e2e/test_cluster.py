@@ -1,0 +1,162 @@
+"""Three Tidecast nodes acting as one: PostgreSQL catalog, HAProxy in front, ffmpeg publishing.
+
+One cluster (3 nodes, 3-s leases) is shared by the checks, in order:
+- channel ids hash to one node each through HAProxy, spread over the nodes;
+- a publish through HAProxy's RTMP port makes one node the owner (its lease);
+  every node serves the channel, segments byte-identical, each answer naming
+  the node that served it;
+- 50 concurrent requests for a new segment on a non-owner make one internal fetch;
+- a second publisher on another node is refused while the lease lives;
+- internal calls need the cluster signature;
+- the owner killed with SIGKILL while ffmpeg keeps republishing through
+  HAProxy: another node takes the lease and the channel plays again.
+"""
+import concurrent.futures
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from support.cluster import Cluster
+from support.tidecast import media_playlist_segments, poll, publish
+
+
+def segment_names(playlist_bytes):
+    return [uri for uri, _ in media_playlist_segments(playlist_bytes.decode())[1]]
+
+CHANNEL = "stage"
+
+
+def republish_loop(url, seconds):
+    """ffmpeg publishing in a loop, retrying every second as OBS does after a refusal or a drop."""
+    script = ("end=$((SECONDS+%d)); while [ $SECONDS -lt $end ]; do "
+              "ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi -i testsrc2=s=640x360:r=30 "
+              "-t $((end-SECONDS)) -c:v libx264 -preset veryfast -tune zerolatency -pix_fmt yuv420p "
+              "-g 60 -keyint_min 60 -sc_threshold 0 -f flv '%s'; sleep 1; done") % (seconds, url)
+    return subprocess.Popen(["bash", "-c", script], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+
+class ClusterOfThree(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = Cluster(nodes=3, lease_seconds=3)
+        cls.key = cls.cluster.create_channel(CHANNEL)
+        cls.publisher = None
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.publisher and cls.publisher.poll() is None:
+            os.killpg(cls.publisher.pid, signal.SIGKILL)
+        cls.cluster.close()
+
+    def wait_playing(self, get, timeout=30):
+        """The media playlist (through `get`) once it lists at least two segments."""
+        return poll(lambda: get(f"/live/{CHANNEL}/v0/media.m3u8"),
+                    lambda r: r[0] == 200 and len(segment_names(r[2])) >= 2, timeout)
+
+    def test_1_channel_ids_hash_to_one_node_each(self):
+        proxy = self.cluster.haproxy
+        served = {}
+        for i in range(30):
+            names = set()
+            for _ in range(3):
+                _, headers, _ = proxy.get(f"/live/ch{i}/master.m3u8")
+                names.add(headers.get("x-served-by"))
+            self.assertEqual(len(names), 1, f"ch{i} was served by {names}")
+            served[f"ch{i}"] = names.pop()
+        spread = {node: list(served.values()).count(node) for node in set(served.values())}
+        self.assertEqual(len(spread), 3, f"30 channel ids should reach all 3 nodes: {spread}")
+
+    def test_2_publish_through_haproxy_every_node_serves(self):
+        cls = type(self)
+        cls.publisher = republish_loop(self.cluster.haproxy.rtmp_url(self.key), 90)
+        status, _, body = self.wait_playing(self.cluster.haproxy.get)
+        self.assertEqual(status, 200, body)
+        owner = self.cluster.owner(CHANNEL)
+        self.assertIn(owner, {"n1", "n2", "n3"})
+        name = segment_names(body)[-1]
+        copies = {}
+        for node in self.cluster.nodes:
+            status, headers, data = node.get(f"/live/{CHANNEL}/v0/{name}")
+            self.assertEqual(status, 200, f"{node.name}: {data[:200]}")
+            self.assertEqual(headers.get("X-Served-By"), node.name)
+            copies[node.name] = data
+            status, headers, _ = node.get(f"/live/{CHANNEL}/master.m3u8")
+            self.assertEqual(status, 200)
+        self.assertEqual(len(set(copies.values())), 1, "a segment must be byte-identical from every node")
+        self.assertGreater(len(copies[owner]), 1000)
+        # hls through HAProxy lands on one node for this channel, whichever took the publish.
+        self.assertEqual(len({self.cluster.haproxy.get(f"/live/{CHANNEL}/master.m3u8")[1]["x-served-by"]
+                              for _ in range(5)}), 1)
+
+    def test_3_concurrent_requests_make_one_internal_fetch(self):
+        owner = self.cluster.owner(CHANNEL)
+        other = next(n for n in self.cluster.nodes if n.name != owner)
+        owner_node = self.cluster.node(owner)
+        # Wait for a segment the non-owner has not seen yet, then ask 50 times at once.
+        _, _, body = owner_node.get(f"/live/{CHANNEL}/v0/media.m3u8")
+        known = set(segment_names(body))
+        fresh = poll(lambda: [s for s in segment_names(owner_node.get(f"/live/{CHANNEL}/v0/media.m3u8")[2])
+                              if s not in known],
+                     bool, 15, interval=0.05)
+        self.assertTrue(fresh)
+        path = f"/live/{CHANNEL}/v0/{fresh[-1]}"
+        label = '{result="fetch"}'
+        before = other.metric("tidecast_cluster_pull_requests_total", label)
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            results = list(pool.map(lambda _: other.get(path), range(50)))
+        after = other.metric("tidecast_cluster_pull_requests_total", label)
+        self.assertTrue(all(r[0] == 200 for r in results), [r[0] for r in results])
+        self.assertEqual(len({r[2] for r in results}), 1)
+        self.assertEqual(after - before, 1, "50 concurrent requests for one segment: one internal fetch")
+
+    def test_4_second_publisher_on_another_node_is_refused(self):
+        owner = self.cluster.owner(CHANNEL)
+        other = next(n for n in self.cluster.nodes if n.name != owner)
+        p = publish(other.rtmp_url(self.key), seconds=5, size="320x240", audio=False)
+        self.assertNotEqual(p.wait(30), 0, "a second publisher must be refused")
+        other.wait_for_log(f"publish refused channel={CHANNEL}")
+        self.assertIn(f"live on node {owner}", other.read_log())
+        self.assertEqual(self.cluster.owner(CHANNEL), owner)
+
+    def test_5_internal_calls_need_the_cluster_signature(self):
+        node = self.cluster.nodes[0]
+        status, _, body = node.get(f"/internal/v1/live/{CHANNEL}/master.m3u8")
+        self.assertEqual(status, 403, body)
+        status, _, body = node.get(f"/internal/v1/live/{CHANNEL}/master.m3u8",
+                                   headers={"X-Tidecast-Cluster": f"n9 {int(time.time())} {'0' * 64}"})
+        self.assertEqual(status, 403)
+        self.assertIn(b"wrong cluster signature", body)
+        node.wait_for_log("refused internal call")
+
+    def test_6_owner_killed_another_node_takes_over(self):
+        owner = self.cluster.owner(CHANNEL)
+        node = self.cluster.node(owner)
+        node.stop(sig=signal.SIGKILL)
+        killed = time.time()
+        # ffmpeg's connection broke; its loop republishes through HAProxy, which now
+        # sends it to a live node; that node gets the lease once the old one expired.
+        new_owner = poll(lambda: self.cluster.owner(CHANNEL), lambda o: o not in (None, owner), 30, interval=0.2)
+        self.assertNotIn(new_owner, (None, owner))
+        fresh = self.cluster.node(new_owner)
+        status, _, body = self.wait_playing(fresh.get, timeout=30)
+        self.assertEqual(status, 200, body)
+        gap = time.time() - killed
+        print(f"fail-over: owner {owner} killed, {new_owner} playing after {gap:.1f} s", file=sys.stderr)
+        # Any surviving node serves it (the non-owner through the pull cache).
+        for other in self.cluster.nodes:
+            if other.name in (owner,):
+                continue
+            status, headers, _ = other.get(f"/live/{CHANNEL}/v0/media.m3u8")
+            self.assertEqual(status, 200, other.name)
+            self.assertEqual(headers.get("X-Served-By"), other.name)
+        node.start()  # back in the cluster; the channel stays with its new owner
+        self.assertEqual(self.cluster.owner(CHANNEL), new_owner)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
