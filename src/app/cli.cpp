@@ -1,7 +1,6 @@
 #include "app/cli.hpp"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <csignal>
@@ -11,15 +10,15 @@
 #include <string_view>
 #include <vector>
 
-#include "app/maintenance.hpp"
 #include "app/catalog_adapters.hpp"
+#include "app/maintenance.hpp"
 #include "catalog/catalog.hpp"
 #include "core/log.hpp"
 #include "core/password.hpp"
+#include "tidecast/server.hpp"
 #include "transcode/av_util.hpp"
 #include "transcode/file_transcode.hpp"
 #include "transcode/ladder.hpp"
-#include "tidecast/server.hpp"
 
 namespace tidecast::app {
 
@@ -53,6 +52,10 @@ Commands:
   admin delete-user NAME     delete a user: their sessions and tokens end, their channels
                              and videos pass to the admins
   backup DEST                online copy of the catalog and finished videos into DEST
+  catalog copy-to-postgres URL
+                             copy this box's catalog (data_dir/tidecast.db) into an empty
+                             PostgreSQL database, every id kept: the first step to a
+                             cluster (docs/scaling.md)
   transcode INPUT OUTDIR     run the live ladder (config "transcode") on a file as fast as
                              possible; writes CMAF segments, HLS and DASH into OUTDIR
 
@@ -341,6 +344,12 @@ int run_cli(int argc, char** argv) {
     if (options.command[0] == "backup") {
       if (options.command.size() != 2) throw UsageError("usage: tidecast backup DEST");
       return backup_command(config, options.command[1]);
+    }
+    if (options.command[0] == "catalog") {
+      if (options.command.size() != 3 || options.command[1] != "copy-to-postgres") {
+        throw UsageError("usage: tidecast catalog copy-to-postgres URL");
+      }
+      return copy_to_postgres_command(config, options.command[2]);
     }
     if (options.command[0] == "transcode") return transcode_command(config, options);
     throw UsageError(fmt::format("unknown command \"{}\"", options.command[0]));

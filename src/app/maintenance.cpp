@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "catalog/catalog.hpp"
+#include "catalog/catalog_copy.hpp"
 
 namespace tidecast::app {
 
@@ -49,6 +50,25 @@ int backup_command(const Config& config, const std::filesystem::path& destinatio
   }
   std::printf("backup: catalog -> %s, %zu video folders -> %s\n", target_db.c_str(), files,
               (destination / "videos").c_str());
+  return 0;
+}
+
+int copy_to_postgres_command(const Config& config, const std::string& url) {
+  const auto source_db = config.data_dir / "tidecast.db";
+  if (!std::filesystem::exists(source_db)) {
+    std::fprintf(stderr, "tidecast catalog copy-to-postgres: no catalog at %s\n", source_db.c_str());
+    return 1;
+  }
+  if (!catalog::is_postgres_location(url)) {
+    std::fprintf(stderr, "tidecast catalog copy-to-postgres: \"%s\" is not a PostgreSQL connection string\n",
+                 url.c_str());
+    return 2;
+  }
+  catalog::Catalog source(source_db.string());
+  catalog::Catalog target(url);  // migrated to this version's schema first
+  const auto report = catalog::copy_catalog(source.database(), target.database());
+  for (const auto& [table, rows] : report.rows) std::printf("copied %s: %lld rows\n", table.c_str(), (long long)rows);
+  std::printf("done: set cluster.database to this URL on every node (docs/scaling.md)\n");
   return 0;
 }
 

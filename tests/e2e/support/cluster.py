@@ -26,7 +26,7 @@ HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
 class Node(Server):
     """A cluster node on fixed ports (its address must survive restarts)."""
 
-    def __init__(self, name, cluster_config, config=None):
+    def __init__(self, name, cluster_config, config=None, data_dir=None):
         self.name = name
         self.fixed_http = free_port()
         self.fixed_rtmp = free_port()
@@ -37,7 +37,7 @@ class Node(Server):
                 cfg.setdefault(section, {}).update(values)
             else:
                 cfg[section] = values
-        super().__init__(config=cfg)
+        super().__init__(config=cfg, data_dir=data_dir)
 
     def metric(self, name, labels=""):
         """The value of one sample from /metrics (0 when absent)."""
