@@ -538,8 +538,16 @@ package::Presentation LiveChannel::presentation(bool whole_recording) const {
   for (const auto& period : periods_) {
     if (period.index >= first_period) p.periods.push_back(period);
   }
-  if (!whole_recording && !periods_.empty()) p.discontinuity_sequence = first_period - periods_.front().index;
+  if (!whole_recording) p.discontinuity_sequence = periods_before(first_period);
   return p;
+}
+
+std::uint32_t LiveChannel::periods_before(std::uint32_t period) const {
+  // RFC 8216 6.2.2: one per EXT-X-DISCONTINUITY that left the window, i.e. per
+  // period wholly before it. Period ids are clock seconds, so their difference
+  // is not a count.
+  return static_cast<std::uint32_t>(
+      std::count_if(periods_.begin(), periods_.end(), [&](const package::Period& p) { return p.index < period; }));
 }
 
 void LiveChannel::publish_snapshot() {
@@ -555,10 +563,10 @@ void LiveChannel::publish_snapshot() {
     if (track.segments.empty()) continue;
     any_segments = true;
     const std::uint32_t first_period = track.segments.front().period;
-    if (!periods_.empty() && first_period - periods_.front().index != next->presentation.discontinuity_sequence) {
+    if (periods_before(first_period) != next->presentation.discontinuity_sequence) {
       // A rung whose window restarted in a later period than the others'.
       package::Presentation own = next->presentation;
-      own.discontinuity_sequence = first_period - periods_.front().index;
+      own.discontinuity_sequence = periods_before(first_period);
       next->media_playlists[track.id] = package::hls_media_playlist(own, i);
     } else {
       next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);

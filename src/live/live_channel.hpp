@@ -129,6 +129,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   TrackState& track(const std::string& id, media::TrackKind kind);
   package::Presentation presentation(bool whole_recording) const;
   package::Presentation dash_presentation() const;
+  std::uint32_t periods_before(std::uint32_t period) const;  // the HLS discontinuity sequence
 
   const ChannelRef channel_;
   const LiveOptions options_;
@@ -162,7 +163,6 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   bool period_open_ = false;
   std::optional<std::int64_t> number_base_;  // maps the period's segmenter numbers to ours
   std::uint32_t next_number_ = 0;
-  std::uint32_t discontinuities_dropped_ = 0;
   std::map<std::string, SharedBytes, std::less<>> files_;
   std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction
   std::optional<Recording> recording_;
