@@ -21,20 +21,25 @@ using core::unix_now_ms;
 // are a little behind the newest playlist.
 constexpr std::size_t kExtraSegments = 4;
 
+LiveOptions with_period_ids(LiveOptions options) {
+  if (!options.period_ids) options.period_ids = std::make_shared<PeriodIds>();
+  return options;
+}
+
 }  // namespace
 
 LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings,
                          Executor cpu)
     : channel_(std::move(channel)),
-      options_(std::move(options)),
+      options_(with_period_ids(std::move(options))),
       log_(log),
       recordings_(recordings),
       strand_(net::make_strand(cpu)),
       snapshot_(std::make_shared<LiveSnapshot>()),
       started_(std::chrono::steady_clock::now()) {
-  // Period ids come from the clock, so a later presentation on the same
-  // channel never reuses a segment URL that caches hold as immutable.
-  period_index_ = static_cast<std::uint32_t>(unix_now_ms() / 1000);
+  // Period ids come from the clock (period_ids.hpp), so a later presentation
+  // on the same channel never reuses a segment URL that caches hold as immutable.
+  period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(unix_now_ms() / 1000));
   status_.channel = channel_.name;
   status_.title = channel_.title;
 }
@@ -169,7 +174,7 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   // recording across the discontinuity, rounds such times onto one grid and
   // saw duplicate timestamps).
   const double start = periods_.empty() ? 0.0 : std::ceil(std::max(by_clock, period_end_seconds_));
-  if (!periods_.empty()) period_index_ = std::max(period_index_ + 1, static_cast<std::uint32_t>(now / 1000));
+  if (!periods_.empty()) period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(now / 1000));
   periods_.push_back({period_index_, start});
   period_end_seconds_ = start;
 

@@ -27,6 +27,7 @@
 #include <optional>
 
 #include "core/log.hpp"
+#include "live/period_ids.hpp"
 #include "live/ports.hpp"
 #include "live/recording.hpp"
 #include "live/snapshot.hpp"
@@ -52,6 +53,8 @@ struct LiveOptions {
   std::shared_ptr<SegmentCacheBudget> cache;
   TranscodeConfig ladder;        // rungs below the passthrough (transcode section), before a channel's choice
   std::size_t cpu_threads = 2;   // size of the CPU pool, shared by every channel's encoders
+  // The channel's period ids across presentations (null: this presentation's own).
+  std::shared_ptr<PeriodIds> period_ids;
 };
 
 struct LiveStatus {

@@ -44,9 +44,15 @@ class LiveService : public rtmp::PublishGateway {
   struct Entry {
     std::shared_ptr<LiveChannel> channel;
     bool publishing = false;
+    // The presentation was told to end (clean unpublish, grace expired). Set
+    // under mutex_ when finish() is queued, so a publish right after it starts
+    // a fresh presentation instead of attaching to the ending one.
+    bool ending = false;
     std::unique_ptr<boost::asio::steady_timer> grace;
+    std::shared_ptr<PeriodIds> period_ids = std::make_shared<PeriodIds>();
   };
   void publisher_gone(const std::string& channel, bool clean);
+  static void end_presentation(Entry& entry);
 
   boost::asio::io_context& ioc_;
   core::Logger& log_;
