@@ -87,6 +87,7 @@ void add_live_routes(http::Router& router, live::LiveService& live, const Channe
 struct MediaCounters {
   core::Counter& segment_hits;    // live segment served from memory
   core::Counter& segment_misses;  // live segment asked for but not (or no longer) there
+  core::Counter& refused;         // media requests refused for their signature (MediaRefusals)
 };
 // GET /live/{channel}/... (memory) and /vod/{id}/... (disk); private channels
 // and videos only under a signed segment
