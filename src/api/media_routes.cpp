@@ -89,8 +89,8 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   }
   const bool is_private = deps.private_channels.is_private(name);
   if (is_private && !signature) return refused(*deps.refusals, context, "channel", name, "unsigned");
-  const auto channel = deps.service.find(name);
-  if (!channel) return not_found("no such live channel");
+  const auto channel = deps.service.playable(name);
+  if (!channel) return live_offline(name);
   const auto snapshot = channel->snapshot();
   const std::string_view file = rest;
   const MediaCounters& counters = deps.counters;

@@ -100,6 +100,15 @@ std::shared_ptr<LiveChannel> LiveService::find(std::string_view channel) const {
   return it == entries_.end() ? nullptr : it->second.channel;
 }
 
+std::shared_ptr<LiveChannel> LiveService::playable(std::string_view channel) const {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(channel);
+  if (it == entries_.end() || !it->second.channel) return nullptr;
+  const Entry& entry = it->second;
+  if (entry.ending && std::chrono::steady_clock::now() - entry.ended_at >= options_.ended_linger) return nullptr;
+  return entry.channel;
+}
+
 std::vector<std::shared_ptr<LiveChannel>> LiveService::live_channels() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<LiveChannel>> out;
@@ -119,6 +128,7 @@ void LiveService::stop() {
 }
 
 void LiveService::end_presentation(Entry& entry) {
+  if (!entry.ending) entry.ended_at = std::chrono::steady_clock::now();
   entry.ending = true;
   entry.channel->finish();
 }
