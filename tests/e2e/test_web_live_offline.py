@@ -72,6 +72,8 @@ class WatchOfflineChannel(unittest.TestCase):
         ended = ui.call("wait_live_state", state="ended", timeout=30)
         self.assertTrue(ended["ended"], ended)
         self.assertIn("ended", ended["status"], ended)
+        offered = ui.call("wait_text", selector="#ended", contains="Watch the recording", timeout=60)
+        self.assertIn("Watch the recording", offered["text"])  # its /vod/ recording
 
         # Opened again later: offline, not the old stream (which /live/ still
         # serves to its players for a few seconds).

@@ -228,6 +228,10 @@ async function goLive(entry) {
     await sleep(500);
     if (generation !== liveGeneration) return;
   }
+  // Its recording began with the first segment: offered when the stream ends.
+  const fresh = await liveEntry();
+  if (generation !== liveGeneration) return;
+  recordingId = fresh?.recording_id || recordingId;
   byId('offline').hidden = true;
   byId('ended').hidden = true;
   byId('ended-recording').hidden = true;
