@@ -35,8 +35,8 @@ class LiveService : public rtmp::PublishGateway {
 
   rtmp::PublishDecision begin_publish(const rtmp::PublishRequest& request) override;
 
-  // The channel's current or most recent presentation (ended ones stay
-  // readable so players see the end of the playlist).
+  // The channel's current or most recent presentation, ended or not (its
+  // status); what players get is playable()'s.
   std::shared_ptr<LiveChannel> find(std::string_view channel) const;
   // What /live/<channel>/ serves: the presentation in progress, or one that
   // ended less than `ended_linger` ago; null when the channel is offline.
