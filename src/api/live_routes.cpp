@@ -6,6 +6,16 @@
 
 namespace tidecast::api {
 
+http::Response live_offline(std::string_view channel) {
+  http::Response res = http::make_json(
+      http::Status::not_found,
+      {{"error", {{"code", "offline"}, {"message", fmt::format("channel \"{}\" is not live", channel)}}},
+       {"channel", channel}});
+  res.set(http::beast_http::field::access_control_allow_origin, "*");
+  res.set(http::beast_http::field::cache_control, "no-cache");
+  return res;
+}
+
 void add_live_routes(http::Router& router, live::LiveService& live, const ChannelVisibility& visibility) {
   router.add(http::Verb::get, "/api/v1/live", [&live, &visibility](const http::Request&, const http::RouteContext&) {
     nlohmann::json list = nlohmann::json::array();

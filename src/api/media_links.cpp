@@ -1,5 +1,7 @@
 #include "api/media_links.hpp"
 
+#include <fmt/format.h>
+
 #include <system_error>
 
 namespace tidecast::api {
@@ -44,6 +46,17 @@ nlohmann::json MediaLinks::urls(const catalog::Video& video, std::int64_t now_un
     if (std::filesystem::is_regular_file(dir / file, ec)) out[key] = base + file;
   }
   return out;
+}
+
+void MediaRefusals::note(std::string_view kind, std::string_view id, std::string_view reason,
+                         const std::string& address) {
+  refused_.inc();
+  // Per address and reason: one expired link open in many players is one
+  // line a minute, and each kind of refusal still shows up once.
+  const auto allowed = throttle_.allow(fmt::format("{} {}", address, reason));
+  if (!allowed) return;
+  log_.info("media", "refused {}={} reason={} remote={} refused_since_last_line={}", kind, id, reason, address,
+            *allowed);
 }
 
 }  // namespace tidecast::api

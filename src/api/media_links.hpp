@@ -9,6 +9,9 @@
 #include <string>
 
 #include "catalog/video_repository.hpp"
+#include "core/log.hpp"
+#include "core/log_throttle.hpp"
+#include "core/metrics.hpp"
 #include "core/url_signer.hpp"
 
 namespace tidecast::api {
@@ -32,6 +35,22 @@ class MediaLinks {
   std::filesystem::path videos_dir_;
   const core::UrlSigner& signer_;
   std::int64_t signed_seconds_;
+};
+
+// Refused media requests (a bad, expired or missing signature): each one is
+// counted (tidecast_media_refused_total); the log gets at most one line per
+// client address and reason a minute, with how many were refused since its
+// last line (an expired link open in N players would otherwise log N lines
+// per playlist reload).
+class MediaRefusals {
+ public:
+  MediaRefusals(core::Logger& log, core::Counter& refused) : log_(log), refused_(refused) {}
+  void note(std::string_view kind, std::string_view id, std::string_view reason, const std::string& address);
+
+ private:
+  core::Logger& log_;
+  core::Counter& refused_;
+  core::LogThrottle throttle_;
 };
 
 // "/vod/<id>/"

@@ -51,9 +51,9 @@ std::string utc_timing_url(const http::Request& request, const http::ClientInfo&
 
 using core::unix_now_ms;
 
-http::Response refused(core::Logger& log, const http::RouteContext& context, std::string_view kind,
+http::Response refused(MediaRefusals& refusals, const http::RouteContext& context, std::string_view kind,
                        std::string_view id, std::string_view reason) {
-  log.info("media", "refused {}={} reason={} remote={}", kind, id, reason, context.client.address);
+  refusals.note(kind, id, reason, context.client.address);  // counted; logged once a minute per address
   http::Response res = http::make_text(http::Status::forbidden, "this link is not valid (or no longer)\n");
   res.set(field::access_control_allow_origin, "*");
   res.set(field::cache_control, "no-store");
@@ -77,6 +77,7 @@ struct LiveDeps {
   const MediaLinks& links;
   core::Logger& log;
   MediaCounters counters;
+  std::shared_ptr<MediaRefusals> refusals;
 };
 
 http::Response serve_live(const http::Request& request, const http::RouteContext& context, LiveDeps& deps) {
@@ -84,12 +85,12 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   std::string rest(context.param("*"));
   const auto signature = take_signature(rest, live_prefix(name), deps.links.signer());
   if (signature && *signature != core::SignatureCheck::ok) {
-    return refused(deps.log, context, "channel", name, core::to_string(*signature));
+    return refused(*deps.refusals, context, "channel", name, core::to_string(*signature));
   }
   const bool is_private = deps.private_channels.is_private(name);
-  if (is_private && !signature) return refused(deps.log, context, "channel", name, "unsigned");
-  const auto channel = deps.service.find(name);
-  if (!channel) return not_found("no such live channel");
+  if (is_private && !signature) return refused(*deps.refusals, context, "channel", name, "unsigned");
+  const auto channel = deps.service.playable(name);
+  if (!channel) return live_offline(name);
   const auto snapshot = channel->snapshot();
   const std::string_view file = rest;
   const MediaCounters& counters = deps.counters;
@@ -137,7 +138,7 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 }
 
 http::Response serve_vod(const http::Request& request, const http::RouteContext& context,
-                         catalog::VideoRepository& videos, const MediaLinks& links, core::Logger& log) {
+                         catalog::VideoRepository& videos, const MediaLinks& links, MediaRefusals& refusals) {
   const std::string id(context.param("id"));
   std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
   const auto signature = take_signature(file, vod_prefix(id), links.signer());
@@ -149,8 +150,9 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
   }
   if (!video || video->state != catalog::VideoState::ready) return not_found("no such video");
   const bool is_private = video->visibility == "private";
-  if (signature && *signature != core::SignatureCheck::ok) return refused(log, context, "video", id, core::to_string(*signature));
-  if (is_private && !signature) return refused(log, context, "video", id, "unsigned");
+  if (signature && *signature != core::SignatureCheck::ok)
+    return refused(refusals, context, "video", id, core::to_string(*signature));
+  if (is_private && !signature) return refused(refusals, context, "video", id, "unsigned");
   if (file.empty()) return not_found("no such file");
   auto bytes = read_file(links.videos_dir() / id / file);
   if (!bytes) return not_found("no such file");
@@ -170,14 +172,15 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
 void add_media_routes(http::Router& router, live::LiveService& live, catalog::VideoRepository& videos,
                       const ChannelVisibility& private_channels, const MediaLinks& links, core::Logger& log,
                       MediaCounters counters) {
-  auto live_deps = std::make_shared<LiveDeps>(LiveDeps{live, private_channels, links, log, counters});
+  auto refusals = std::make_shared<MediaRefusals>(log, counters.refused);
+  auto live_deps = std::make_shared<LiveDeps>(LiveDeps{live, private_channels, links, log, counters, refusals});
   router.add(http::Verb::get, "/live/{channel}/*",
              [live_deps](const http::Request& request, const http::RouteContext& context) {
                return serve_live(request, context, *live_deps);
              });
   router.add(http::Verb::get, "/vod/{id}/*",
-             [&videos, &links, &log](const http::Request& request, const http::RouteContext& context) {
-               return serve_vod(request, context, videos, links, log);
+             [&videos, &links, refusals](const http::Request& request, const http::RouteContext& context) {
+               return serve_vod(request, context, videos, links, *refusals);
              });
 }
 

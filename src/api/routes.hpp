@@ -84,9 +84,14 @@ void add_upload_routes(http::Router& router, vod::VodService& vod, const Authent
 void add_token_routes(http::Router& router, const Authenticator& auth, core::Logger& log);
 // GET /api/v1/live (public channels only)
 void add_live_routes(http::Router& router, live::LiveService& live, const ChannelVisibility& visibility);
+// The answer to /live/<channel>/... while the channel is not live (never was,
+// or its stream ended): 404 {"error":{"code":"offline",...},"channel":...},
+// never stale media. Its recording stays under /vod/<id>/.
+http::Response live_offline(std::string_view channel);
 struct MediaCounters {
   core::Counter& segment_hits;    // live segment served from memory
   core::Counter& segment_misses;  // live segment asked for but not (or no longer) there
+  core::Counter& refused;         // media requests refused for their signature (MediaRefusals)
 };
 // GET /live/{channel}/... (memory) and /vod/{id}/... (disk); private channels
 // and videos only under a signed segment

@@ -122,7 +122,9 @@ void Server::Impl::wire_routes() {
   api::add_live_routes(router, *live, channel_visibility);
   api::MediaCounters media_counters{
       metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "hit"}}),
-      metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "miss"}})};
+      metrics.counter("tidecast_segment_cache_requests_total", "Live segment requests", {{"result", "miss"}}),
+      metrics.counter("tidecast_media_refused_total",
+                      "Media requests refused for a bad, expired or missing signature")};
   api::add_media_routes(router, *live, catalog->videos(), channel_visibility, *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
   wire_events();

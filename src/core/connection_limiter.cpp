@@ -22,10 +22,6 @@ std::string key_of(const address& a) {
   return {bytes.begin(), bytes.end()};
 }
 
-// Forget log states this much older than the interval (bounds the map under a
-// scan from many addresses).
-constexpr std::size_t kLogStatePruneAt = 4096;
-
 }  // namespace
 
 struct ConnectionLimiter::Releaser {
@@ -46,7 +42,7 @@ const char* refusal_name(Refusal refusal) {
 
 ConnectionLimiter::ConnectionLimiter(Logger& log, std::string component, ConnectionLimits limits,
                                      Clock::duration log_interval)
-    : log_(log), component_(std::move(component)), limits_(limits), log_interval_(log_interval) {}
+    : log_(log), component_(std::move(component)), limits_(limits), log_throttle_(log_interval) {}
 
 ConnectionLimiter::Slot ConnectionLimiter::admit(const address& raw, Clock::time_point now) {
   const address client = canonical(raw);
@@ -80,17 +76,9 @@ void ConnectionLimiter::refuse(Refusal refusal, const std::string& key, const st
                                Clock::time_point now) {
   // Called with mutex_ held.
   if (on_refused_) on_refused_(refusal);
-  if (logged_.size() >= kLogStatePruneAt) {
-    std::erase_if(logged_, [&](const auto& entry) { return now - entry.second.last >= log_interval_; });
-  }
-  const auto [it, first] = logged_.try_emplace(key, LogState{now, 0});
-  LogState& state = it->second;
-  if (!first && now - state.last < log_interval_) {
-    ++state.suppressed;
-    return;
-  }
-  const std::size_t since = state.suppressed;
-  state = LogState{now, 0};
+  const auto allowed = log_throttle_.allow(key, now);
+  if (!allowed) return;
+  const std::size_t since = *allowed;
   if (refusal == Refusal::total) {
     log_.warn(component_, "connection refused limit=total max_connections={} client={} refused_since_last_line={}",
               limits_.max_total, shown, since);

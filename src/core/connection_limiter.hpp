@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/log.hpp"
+#include "core/log_throttle.hpp"
 
 namespace tidecast::core {
 
@@ -49,22 +50,17 @@ class ConnectionLimiter : public std::enable_shared_from_this<ConnectionLimiter>
 
  private:
   struct Releaser;  // what a Slot points to: frees the place when the last copy goes
-  struct LogState {
-    Clock::time_point last;
-    std::size_t suppressed = 0;
-  };
   void release(const std::string& key);
   void refuse(Refusal refusal, const std::string& key, const std::string& shown, Clock::time_point now);
 
   Logger& log_;
   std::string component_;
   ConnectionLimits limits_;
-  Clock::duration log_interval_;
   OnRefused on_refused_;
   mutable std::mutex mutex_;
   std::size_t total_ = 0;
   std::unordered_map<std::string, std::size_t> per_address_;  // key: the address bytes
-  std::unordered_map<std::string, LogState> logged_;          // "" = the total cap
+  LogThrottle log_throttle_;                                  // key "" = the total cap
 };
 
 }  // namespace tidecast::core

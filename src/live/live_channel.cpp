@@ -21,20 +21,25 @@ using core::unix_now_ms;
 // are a little behind the newest playlist.
 constexpr std::size_t kExtraSegments = 4;
 
+LiveOptions with_period_ids(LiveOptions options) {
+  if (!options.period_ids) options.period_ids = std::make_shared<PeriodIds>();
+  return options;
+}
+
 }  // namespace
 
 LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings,
                          Executor cpu)
     : channel_(std::move(channel)),
-      options_(std::move(options)),
+      options_(with_period_ids(std::move(options))),
       log_(log),
       recordings_(recordings),
       strand_(net::make_strand(cpu)),
       snapshot_(std::make_shared<LiveSnapshot>()),
       started_(std::chrono::steady_clock::now()) {
-  // Period ids come from the clock, so a later presentation on the same
-  // channel never reuses a segment URL that caches hold as immutable.
-  period_index_ = static_cast<std::uint32_t>(unix_now_ms() / 1000);
+  // Period ids come from the clock (period_ids.hpp), so a later presentation
+  // on the same channel never reuses a segment URL that caches hold as immutable.
+  period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(unix_now_ms() / 1000));
   status_.channel = channel_.name;
   status_.title = channel_.title;
 }
@@ -169,7 +174,7 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   // recording across the discontinuity, rounds such times onto one grid and
   // saw duplicate timestamps).
   const double start = periods_.empty() ? 0.0 : std::ceil(std::max(by_clock, period_end_seconds_));
-  if (!periods_.empty()) period_index_ = std::max(period_index_ + 1, static_cast<std::uint32_t>(now / 1000));
+  if (!periods_.empty()) period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(now / 1000));
   periods_.push_back({period_index_, start});
   period_end_seconds_ = start;
 
@@ -538,8 +543,16 @@ package::Presentation LiveChannel::presentation(bool whole_recording) const {
   for (const auto& period : periods_) {
     if (period.index >= first_period) p.periods.push_back(period);
   }
-  if (!whole_recording && !periods_.empty()) p.discontinuity_sequence = first_period - periods_.front().index;
+  if (!whole_recording) p.discontinuity_sequence = periods_before(first_period);
   return p;
+}
+
+std::uint32_t LiveChannel::periods_before(std::uint32_t period) const {
+  // RFC 8216 6.2.2: one per EXT-X-DISCONTINUITY that left the window, i.e. per
+  // period wholly before it. Period ids are clock seconds, so their difference
+  // is not a count.
+  return static_cast<std::uint32_t>(
+      std::count_if(periods_.begin(), periods_.end(), [&](const package::Period& p) { return p.index < period; }));
 }
 
 void LiveChannel::publish_snapshot() {
@@ -555,10 +568,10 @@ void LiveChannel::publish_snapshot() {
     if (track.segments.empty()) continue;
     any_segments = true;
     const std::uint32_t first_period = track.segments.front().period;
-    if (!periods_.empty() && first_period - periods_.front().index != next->presentation.discontinuity_sequence) {
+    if (periods_before(first_period) != next->presentation.discontinuity_sequence) {
       // A rung whose window restarted in a later period than the others'.
       package::Presentation own = next->presentation;
-      own.discontinuity_sequence = first_period - periods_.front().index;
+      own.discontinuity_sequence = periods_before(first_period);
       next->media_playlists[track.id] = package::hls_media_playlist(own, i);
     } else {
       next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);

@@ -27,6 +27,7 @@
 #include <optional>
 
 #include "core/log.hpp"
+#include "live/period_ids.hpp"
 #include "live/ports.hpp"
 #include "live/recording.hpp"
 #include "live/snapshot.hpp"
@@ -52,6 +53,8 @@ struct LiveOptions {
   std::shared_ptr<SegmentCacheBudget> cache;
   TranscodeConfig ladder;        // rungs below the passthrough (transcode section), before a channel's choice
   std::size_t cpu_threads = 2;   // size of the CPU pool, shared by every channel's encoders
+  // The channel's period ids across presentations (null: this presentation's own).
+  std::shared_ptr<PeriodIds> period_ids;
 };
 
 struct LiveStatus {
@@ -129,6 +132,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   TrackState& track(const std::string& id, media::TrackKind kind);
   package::Presentation presentation(bool whole_recording) const;
   package::Presentation dash_presentation() const;
+  std::uint32_t periods_before(std::uint32_t period) const;  // the HLS discontinuity sequence
 
   const ChannelRef channel_;
   const LiveOptions options_;
@@ -162,7 +166,6 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   bool period_open_ = false;
   std::optional<std::int64_t> number_base_;  // maps the period's segmenter numbers to ours
   std::uint32_t next_number_ = 0;
-  std::uint32_t discontinuities_dropped_ = 0;
   std::map<std::string, SharedBytes, std::less<>> files_;
   std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction
   std::optional<Recording> recording_;

@@ -48,11 +48,15 @@ rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& req
     log_.warn("live", "publish refused reason=\"already live\" channel={} remote={}", channel->name, request.remote);
     return {nullptr, "NetStream.Publish.BadName", "this channel is already live"};
   }
-  const bool resuming = entry.channel && !entry.channel->finished();
+  // The channel's finish() runs later on its strand; `ending` is what decides.
+  const bool resuming = entry.channel && !entry.ending && !entry.channel->finished();
   if (entry.grace) entry.grace->cancel();
   entry.grace.reset();
   if (!resuming) {
-    entry.channel = std::make_shared<LiveChannel>(*channel, options_.channel, log_, recordings_, cpu_);
+    LiveOptions options = options_.channel;
+    options.period_ids = entry.period_ids;  // unique segment URLs even when the last one began this second
+    entry.channel = std::make_shared<LiveChannel>(*channel, std::move(options), log_, recordings_, cpu_);
+    entry.ending = false;
   }
   auto stream = std::make_shared<media::Stream>(channel->name);
   if (!channel->ladder_error.empty()) {
@@ -74,7 +78,7 @@ void LiveService::publisher_gone(const std::string& name, bool clean) {
   entry.publishing = false;
   if (stopping_) return;  // stop() already ended every presentation
   if (clean || options_.reconnect_grace_seconds == 0) {
-    entry.channel->finish();
+    end_presentation(entry);
     return;
   }
   log_.info("live", "waiting for reconnect channel={} grace_seconds={}", name, options_.reconnect_grace_seconds);
@@ -86,7 +90,7 @@ void LiveService::publisher_gone(const std::string& name, bool clean) {
     const auto found = entries_.find(name);
     if (found == entries_.end() || found->second.publishing || found->second.channel != channel.lock()) return;
     log_.info("live", "no reconnect within grace channel={}", name);
-    found->second.channel->finish();
+    end_presentation(found->second);
   });
 }
 
@@ -96,11 +100,20 @@ std::shared_ptr<LiveChannel> LiveService::find(std::string_view channel) const {
   return it == entries_.end() ? nullptr : it->second.channel;
 }
 
+std::shared_ptr<LiveChannel> LiveService::playable(std::string_view channel) const {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(channel);
+  if (it == entries_.end() || !it->second.channel) return nullptr;
+  const Entry& entry = it->second;
+  if (entry.ending && std::chrono::steady_clock::now() - entry.ended_at >= options_.ended_linger) return nullptr;
+  return entry.channel;
+}
+
 std::vector<std::shared_ptr<LiveChannel>> LiveService::live_channels() const {
   std::lock_guard lock(mutex_);
   std::vector<std::shared_ptr<LiveChannel>> out;
   for (const auto& [name, entry] : entries_) {
-    if (entry.channel && !entry.channel->finished()) out.push_back(entry.channel);
+    if (entry.channel && !entry.ending && !entry.channel->finished()) out.push_back(entry.channel);
   }
   return out;
 }
@@ -110,8 +123,14 @@ void LiveService::stop() {
   stopping_ = true;
   for (auto& [name, entry] : entries_) {
     entry.grace.reset();  // timers must not outlive the io_context's run
-    if (entry.channel) entry.channel->finish();
+    if (entry.channel) end_presentation(entry);
   }
+}
+
+void LiveService::end_presentation(Entry& entry) {
+  if (!entry.ending) entry.ended_at = std::chrono::steady_clock::now();
+  entry.ending = true;
+  entry.channel->finish();
 }
 
 }  // namespace tidecast::live

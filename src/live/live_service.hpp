@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,9 @@ namespace tidecast::live {
 struct LiveServiceOptions {
   LiveOptions channel;
   unsigned reconnect_grace_seconds = 10;
+  // How long /live/<channel>/ still serves a presentation after it ended, so
+  // players that were watching see its end (EXT-X-ENDLIST, a static MPD).
+  std::chrono::milliseconds ended_linger{10000};
 };
 
 class LiveService : public rtmp::PublishGateway {
@@ -31,9 +35,12 @@ class LiveService : public rtmp::PublishGateway {
 
   rtmp::PublishDecision begin_publish(const rtmp::PublishRequest& request) override;
 
-  // The channel's current or most recent presentation (ended ones stay
-  // readable so players see the end of the playlist).
+  // The channel's current or most recent presentation, ended or not (its
+  // status); what players get is playable()'s.
   std::shared_ptr<LiveChannel> find(std::string_view channel) const;
+  // What /live/<channel>/ serves: the presentation in progress, or one that
+  // ended less than `ended_linger` ago; null when the channel is offline.
+  std::shared_ptr<LiveChannel> playable(std::string_view channel) const;
   // Channels with a presentation in progress (publishing or within the grace period).
   std::vector<std::shared_ptr<LiveChannel>> live_channels() const;
   // Ends every presentation (server shutdown).
@@ -44,9 +51,16 @@ class LiveService : public rtmp::PublishGateway {
   struct Entry {
     std::shared_ptr<LiveChannel> channel;
     bool publishing = false;
+    // The presentation was told to end (clean unpublish, grace expired). Set
+    // under mutex_ when finish() is queued, so a publish right after it starts
+    // a fresh presentation instead of attaching to the ending one.
+    bool ending = false;
+    std::chrono::steady_clock::time_point ended_at;
     std::unique_ptr<boost::asio::steady_timer> grace;
+    std::shared_ptr<PeriodIds> period_ids = std::make_shared<PeriodIds>();
   };
   void publisher_gone(const std::string& channel, bool clean);
+  static void end_presentation(Entry& entry);
 
   boost::asio::io_context& ioc_;
   core::Logger& log_;

@@ -31,6 +31,63 @@ media::VideoTrackConfig video_config(FlvCodec codec, std::span<const std::uint8_
   }
 }
 
+// Bound on waiting for a usable video config after an unusable sequence
+// header: media time (ms) and frames.
+constexpr std::int64_t kConfigWaitMs = 5000;
+constexpr std::size_t kConfigWaitFrames = 300;
+
+bool is_annexb(std::span<const std::uint8_t> data) {
+  return (data.size() >= 3 && data[0] == 0 && data[1] == 0 && data[2] == 1) ||
+         (data.size() >= 4 && data[0] == 0 && data[1] == 0 && data[2] == 0 && data[3] == 1);
+}
+
+// NAL units of an Annex B access unit (start codes 00 00 01 / 00 00 00 01).
+std::vector<std::span<const std::uint8_t>> annexb_nal_units(std::span<const std::uint8_t> data) {
+  std::vector<std::span<const std::uint8_t>> out;
+  std::size_t start = std::string::npos;
+  std::size_t i = 0;
+  const auto close = [&](std::size_t end) {
+    while (end > start && data[end - 1] == 0) --end;  // trailing zeros belong to the next start code
+    if (end > start) out.push_back(data.subspan(start, end - start));
+  };
+  while (i + 3 <= data.size()) {
+    if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1) {
+      if (start != std::string::npos) close(i);
+      i += 3;
+      start = i;
+    } else {
+      ++i;
+    }
+  }
+  if (start != std::string::npos) close(data.size());
+  return out;
+}
+
+// An avcC from an SPS and a PPS (ISO/IEC 14496-15 5.3.3.1; 4-byte lengths).
+std::vector<std::uint8_t> avcc_from(std::span<const std::uint8_t> sps, std::span<const std::uint8_t> pps) {
+  std::vector<std::uint8_t> out = {1, sps[1], sps[2], sps[3], 0xff, 0xe1};
+  const auto append = [&](std::span<const std::uint8_t> nal) {
+    out.push_back(static_cast<std::uint8_t>(nal.size() >> 8));
+    out.push_back(static_cast<std::uint8_t>(nal.size()));
+    out.insert(out.end(), nal.begin(), nal.end());
+  };
+  append(sps);
+  out.push_back(1);
+  append(pps);
+  return out;
+}
+
+std::vector<std::uint8_t> length_prefixed(const std::vector<std::span<const std::uint8_t>>& nal_units) {
+  std::vector<std::uint8_t> out;
+  for (const auto nal : nal_units) {
+    const auto size = static_cast<std::uint32_t>(nal.size());
+    out.insert(out.end(), {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+                           static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)});
+    out.insert(out.end(), nal.begin(), nal.end());
+  }
+  return out;
+}
+
 }  // namespace
 
 std::int64_t TimestampUnwrapper::unwrap(std::uint32_t timestamp) {
@@ -100,11 +157,28 @@ IngestOutput IngestAssembler::on_video(std::uint32_t timestamp, std::span<const 
     try {
       video_ = video_config(tag.codec, tag.body);
     } catch (const std::exception& e) {
-      out.error = fmt::format("invalid {} configuration: {}", codec_name(tag.codec), e.what());
+      if (video_) {
+        out.error = fmt::format("invalid {} configuration: {}", codec_name(tag.codec), e.what());
+        return out;
+      }
+      // No config yet: some encoders send a placeholder first (see ingest.hpp).
+      if (unusable_config_.empty()) {
+        unusable_config_ = e.what();
+        out.notice = fmt::format("ignoring an unusable {} sequence header ({}); waiting up to {} s for a usable one",
+                                 codec_name(tag.codec), unusable_config_, kConfigWaitMs / 1000);
+      }
       return out;
+    }
+    annexb_ = false;
+    if (!unusable_config_.empty() && !info_sent_) {
+      out.notice = fmt::format("usable {} sequence header received after an unusable one", codec_name(tag.codec));
     }
     if (info_sent_) info_changed_ = true;
     return out;
+  }
+  const std::int64_t time_ms = video_time_.unwrap(timestamp);
+  if (!video_ && !unusable_config_.empty()) {
+    await_video_config(out, time_ms, tag.keyframe && tag.codec == FlvCodec::h264, tag.body);
   }
   if (!video_) {
     ++dropped_frames_;  // frames before the sequence header cannot be decoded
@@ -112,13 +186,45 @@ IngestOutput IngestAssembler::on_video(std::uint32_t timestamp, std::span<const 
   }
   auto packet = std::make_shared<media::Packet>();
   packet->kind = media::TrackKind::video;
-  packet->dts = video_time_.unwrap(timestamp);
+  packet->dts = time_ms;
   packet->pts = packet->dts + tag.composition_time_ms;
   packet->timescale = 1000;
   packet->keyframe = tag.keyframe;
-  packet->data.assign(tag.body.begin(), tag.body.end());
+  if (annexb_ && is_annexb(tag.body)) {
+    packet->data = length_prefixed(annexb_nal_units(tag.body));
+  } else {
+    packet->data.assign(tag.body.begin(), tag.body.end());
+  }
   emit(out, std::move(packet));
   return out;
+}
+
+void IngestAssembler::await_video_config(IngestOutput& out, std::int64_t time_ms, bool h264_keyframe,
+                                         std::span<const std::uint8_t> body) {
+  if (h264_keyframe && is_annexb(body)) {
+    std::span<const std::uint8_t> sps;
+    std::span<const std::uint8_t> pps;
+    for (const auto nal : annexb_nal_units(body)) {
+      const int type = nal[0] & 0x1f;
+      if (type == 7 && sps.empty() && nal.size() >= 4) sps = nal;
+      if (type == 8 && pps.empty()) pps = nal;
+    }
+    if (!sps.empty() && !pps.empty()) {
+      try {
+        video_ = media::avc_video_config(avcc_from(sps, pps));
+        annexb_ = true;
+        out.notice = "h264 configuration taken from the first keyframe's in-band SPS/PPS";
+        return;
+      } catch (const std::exception&) {
+        // Not usable either: keep waiting within the bound.
+      }
+    }
+  }
+  if (!awaiting_since_ms_) awaiting_since_ms_ = time_ms;
+  if (++awaited_frames_ > kConfigWaitFrames || time_ms - *awaiting_since_ms_ > kConfigWaitMs) {
+    out.error = fmt::format("no usable video configuration within {} s (the sequence header was unusable: {})",
+                            kConfigWaitMs / 1000, unusable_config_);
+  }
 }
 
 IngestOutput IngestAssembler::on_audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload) {

@@ -17,7 +17,8 @@ namespace tidecast::rtmp {
 struct IngestOutput {
   std::optional<media::StreamInfo> info;  // new or changed stream description, before `packets`
   std::vector<media::PacketPtr> packets;
-  std::string error;  // set when the stream cannot be accepted (unsupported codec, bad config)
+  std::string error;   // set when the stream cannot be accepted (unsupported codec, bad config)
+  std::string notice;  // something the session logs once (an unusable config ignored, then one found)
 };
 
 // RTMP timestamps are 32-bit milliseconds that wrap after ~49.7 days and may
@@ -42,6 +43,9 @@ class IngestAssembler {
   bool ready() const;
   media::StreamInfo current_info() const;
   void emit(IngestOutput& out, media::PacketPtr packet);
+  // No usable video config yet after an unusable sequence header: try the
+  // frame's in-band SPS/PPS; past the bound, an error.
+  void await_video_config(IngestOutput& out, std::int64_t time_ms, bool keyframe, std::span<const std::uint8_t> body);
 
   std::optional<media::VideoTrackConfig> video_;
   std::optional<media::AudioTrackConfig> audio_;
@@ -54,6 +58,13 @@ class IngestAssembler {
   TimestampUnwrapper video_time_;
   TimestampUnwrapper audio_time_;
   std::uint64_t dropped_frames_ = 0;
+  // FFmpeg's tee muxer without global headers sends an empty avcC and then
+  // Annex B frames with in-band SPS/PPS: the first unusable sequence header
+  // is ignored (reason kept here) while a usable config is awaited.
+  std::string unusable_config_;
+  std::optional<std::int64_t> awaiting_since_ms_;
+  std::size_t awaited_frames_ = 0;
+  bool annexb_ = false;  // the config came from in-band parameter sets: frames are converted
 };
 
 }  // namespace tidecast::rtmp

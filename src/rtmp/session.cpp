@@ -326,6 +326,9 @@ void Session<Stream>::forward(IngestOutput output) {
     send_status(publish_stream_id_, "error", "NetStream.Publish.Failed", output.error);
     return fail(output.error);
   }
+  if (!output.notice.empty()) {
+    shared_->log.warn("rtmp", "{} channel={} remote={}", output.notice, publisher_->channel(), remote_);
+  }
   if (output.info) publisher_->on_stream_info(*output.info);
   for (auto& packet : output.packets) publisher_->on_packet(std::move(packet));
 }

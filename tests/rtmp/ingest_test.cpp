@@ -95,9 +95,84 @@ TEST_CASE("unsupported codecs and broken configs are errors with a reason") {
   const std::vector<std::uint8_t> mp3 = {0x2f, 0x00};
   CHECK(ingest.on_video(0, sorenson).error.find("not supported") != std::string::npos);
   CHECK(ingest.on_audio(0, mp3).error.find("not supported") != std::string::npos);
+  // A broken config replacing a working one ends the stream.
+  ingest.on_video(0, video_tag(0x17, 0, kAvcC));
   const std::vector<std::uint8_t> truncated = {0x01, 0x64};
   const auto broken = ingest.on_video(0, video_tag(0x17, 0, truncated));
   CHECK(broken.error.find("invalid h264 configuration") != std::string::npos);
+}
+
+namespace {
+
+// An Annex B access unit: SPS and PPS (those of kAvcC) in band, then an IDR slice.
+std::vector<std::uint8_t> annexb_keyframe() {
+  std::vector<std::uint8_t> out = {0, 0, 0, 1};
+  out.insert(out.end(), kAvcC.begin() + 8, kAvcC.begin() + 8 + 0x1a);  // SPS
+  out.insert(out.end(), {0, 0, 0, 1});
+  out.insert(out.end(), kAvcC.begin() + 37, kAvcC.begin() + 41);  // PPS
+  out.insert(out.end(), {0, 0, 1, 0x65, 0x88, 0x84});             // IDR slice
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an empty first sequence header is ignored (noted once) until a usable one arrives") {
+  // FFmpeg's tee muxer without +global_header: an empty avcC first.
+  IngestAssembler ingest;
+  ingest.on_metadata(metadata(true, false));
+  const auto empty = ingest.on_video(0, video_tag(0x17, 0, {}));
+  CHECK(empty.error.empty());
+  CHECK(empty.notice.find("ignoring an unusable h264 sequence header (avcC: truncated header)") != std::string::npos);
+  const auto truncated = ingest.on_video(0, video_tag(0x17, 0, {0x01, 0x64}));
+  CHECK(truncated.error.empty());
+  CHECK(truncated.notice.empty());                                      // noted once
+  CHECK(ingest.on_video(0, video_tag(0x27, 1, kNal)).packets.empty());  // no config: dropped
+  const auto valid = ingest.on_video(33, video_tag(0x17, 0, kAvcC));
+  CHECK(valid.error.empty());
+  CHECK(valid.notice.find("usable h264 sequence header") != std::string::npos);
+  const auto out = ingest.on_video(33, video_tag(0x17, 1, kNal));
+  REQUIRE(out.info);
+  CHECK(out.info->video->width == 1280);
+  REQUIRE(out.packets.size() == 1);
+  CHECK(out.packets[0]->data == kNal);
+}
+
+TEST_CASE("after an unusable sequence header, the first keyframe's in-band SPS/PPS give the config") {
+  IngestAssembler ingest;
+  CHECK(ingest.on_video(0, video_tag(0x17, 0, {})).error.empty());
+  const auto out = ingest.on_video(0, video_tag(0x17, 1, annexb_keyframe()));
+  CHECK(out.error.empty());
+  CHECK(out.notice.find("in-band SPS/PPS") != std::string::npos);
+  REQUIRE(out.info);
+  REQUIRE(out.info->video);
+  CHECK(out.info->video->codecs == "avc1.64001f");
+  CHECK(out.info->video->width == 1280);
+  REQUIRE(out.packets.size() == 1);
+  // Annex B became length-prefixed NAL units: SPS, PPS, slice.
+  const auto& data = out.packets[0]->data;
+  REQUIRE(data.size() == 4 + 0x1a + 4 + 4 + 4 + 3);
+  CHECK(data[3] == 0x1a);
+  CHECK(data[4] == 0x67);
+  CHECK(data[4 + 0x1a + 3] == 4);
+  CHECK(data[4 + 0x1a + 4] == 0x68);
+  CHECK(std::vector<std::uint8_t>(data.end() - 7, data.end()) ==
+        std::vector<std::uint8_t>{0, 0, 0, 3, 0x65, 0x88, 0x84});
+  // Later Annex B frames are converted too.
+  const auto next = ingest.on_video(33, video_tag(0x27, 1, {0, 0, 0, 1, 0x41, 0x9a, 0x01}));
+  REQUIRE(next.packets.size() == 1);
+  CHECK(next.packets[0]->data == std::vector<std::uint8_t>{0, 0, 0, 3, 0x41, 0x9a, 0x01});
+}
+
+TEST_CASE("no usable config within the bound after an unusable sequence header is an error") {
+  IngestAssembler ingest;
+  CHECK(ingest.on_video(0, video_tag(0x17, 0, {})).error.empty());
+  std::string error;
+  for (std::uint32_t ms = 0; ms <= 6000 && error.empty(); ms += 33) {
+    error = ingest.on_video(ms, video_tag(0x27, 1, kNal)).error;
+    if (error.empty()) CHECK(ms <= 5000);
+  }
+  CHECK(error.find("no usable video configuration within 5 s") != std::string::npos);
+  CHECK(error.find("avcC: truncated header") != std::string::npos);
 }
 
 TEST_CASE("32-bit millisecond timestamps unwrap into a 64-bit timeline") {

@@ -90,6 +90,12 @@ export async function listLive() {
   return Array.isArray(body?.live) ? body.live : [];
 }
 
+/** The public channels ({name, title, live, ...}). */
+export async function listChannels() {
+  const body = await getJson('/api/v1/channels');
+  return Array.isArray(body?.channels) ? body.channels : [];
+}
+
 export async function listVideos({ q = '', limit = 24, offset = 0, mine = false } = {}) {
   const params = new URLSearchParams({ limit: String(limit), offset: String(offset) });
   if (q) params.set('q', q);

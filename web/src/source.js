@@ -1,7 +1,7 @@
 // Works out what the watch page should play from its query string:
 // ?channel=<name> or ?video=<id>, plus &engine=hls|dash (default hls) and
 // &debug=1 for the player library's verbose console log.
-import { getVideo, listLive, videoUrls } from './api.js';
+import { getVideo, listChannels, listLive, videoUrls } from './api.js';
 
 export const ENGINES = ['hls', 'dash'];
 
@@ -30,7 +30,10 @@ export async function resolveSource({ channel, video, engine }) {
     } catch {
       entry = null;
     }
-    return { kind: 'live', title: entry?.title || channel, url: entry?.[engine] || defaultLiveUrl(channel, engine), live: entry };
+    // Not live: the channel list still has its title.
+    let title = entry?.title;
+    if (!title) title = (await listChannels().catch(() => [])).find((c) => c.name === channel)?.title;
+    return { kind: 'live', title: title || channel, url: entry?.[engine] || defaultLiveUrl(channel, engine), live: entry };
   }
   if (video) {
     const info = await getVideo(video);

@@ -4,6 +4,7 @@ import { getVideo, listLive, videoUrls } from './api.js';
 import { copyText } from './busy.js';
 import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
+import { subscribe } from './events.js';
 import { levelLabel, levelName } from './format.js';
 import { ENGINES, readQuery, resolveSource } from './source.js';
 import { initShortcuts } from './watch-keys.js';
@@ -27,7 +28,10 @@ const query = readQuery();
 let adapter = null;
 let requestedLevel = -1;  // what the menu shows: -1 = auto
 let recordingId = null;   // the live channel's recording, offered when the stream ends
-let ended = false;
+let ended = false;        // a live page that is not playing a presentation (offline or ended)
+let sourceTitle = '';
+let engineModule = null;
+let liveGeneration = 0;   // bumped on every live state change; stale async steps check it
 
 /** The test hook; its shape is part of the contract with tests/e2e/browser. */
 const player = {
@@ -38,7 +42,11 @@ const player = {
   stalls: 0,
   errors: [],
   ended: false,
-  liveChecks: 0,  // looks at /api/v1/live for the end of a live stream
+  // Live pages: 'loading' → 'offline' | 'starting' → 'playing' → 'ended' → 'starting' → ...
+  state: 'loading',
+  liveStarts: 0,  // presentations this page attached a player to (a channel going live again: +1)
+  offlineReason: null,  // what the player said when the channel turned out not to be live
+  liveChecks: 0,  // looks at /api/v1/live for the end (or start) of a live stream
   levels: () => (adapter ? adapter.levels() : []),
   setLevel(index) {
     requestedLevel = Number(index);
@@ -63,10 +71,15 @@ function fail(detail) {
   // Library messages can embed whole playlists: keep one readable line.
   const flat = String(detail).replace(/\s+/g, ' ').trim();
   const message = flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+  // A channel that never started playing is most likely just not live (any
+  // more): say so, not the player's words.
+  if (sourceKind === 'live' && !player.started) {
+    player.offlineReason = message;
+    showOffline();
+    return;
+  }
   player.errors.push(message);
-  // A channel that never started playing is most likely just not live.
-  const offline = sourceKind === 'live' && !player.started;
-  setStatus(offline ? `This channel isn't live right now (${message}).` : `Playback problem: ${message}`);
+  setStatus(`Playback problem: ${message}`);
 }
 
 function renderQualityMenu() {
@@ -142,14 +155,32 @@ function initShare() {
   });
 }
 
-/** Shows "stream ended" over the player and offers the recording once it is ready. */
-async function showEnded() {
-  if (ended) return;
+/** Stops the live player: its presentation is over (or never began). */
+function stopLive(state) {
+  liveGeneration += 1;
   ended = true;
   player.ended = true;
+  player.state = state;
   adapter?.destroy();
   adapter = null;
   updateControls();
+}
+
+/** A live channel that is not live: its title and "offline"; it starts by itself when the channel does. */
+function showOffline() {
+  stopLive('offline');
+  byId('ended').hidden = true;
+  byId('offline-title').textContent = sourceTitle;
+  byId('offline').hidden = false;
+  setStatus(`${sourceTitle} is offline.`);
+}
+
+/** Shows "stream ended" over the player and offers the recording once it is ready. */
+async function showEnded() {
+  if (ended) return;
+  stopLive('ended');
+  const generation = liveGeneration;
+  byId('offline').hidden = true;
   byId('ended').hidden = false;
   setStatus('The stream has ended.');
   if (!recordingId) {
@@ -160,6 +191,7 @@ async function showEnded() {
   link.href = `/watch.html?video=${encodeURIComponent(recordingId)}`;
   for (let i = 0; i < 60; i += 1) {
     const info = await getVideo(recordingId).catch(() => null);
+    if (generation !== liveGeneration) return;  // live again meanwhile
     if (!info) break;
     if (videoUrls(info).hls) {
       link.hidden = false;
@@ -168,32 +200,102 @@ async function showEnded() {
     }
     byId('ended-detail').textContent = 'The recording is being prepared…';
     await new Promise((resolve) => setTimeout(resolve, 2000));
+    if (generation !== liveGeneration) return;
   }
   byId('ended-detail').textContent = 'Thanks for watching.';
 }
 
-function watchLiveEnd(channel) {
-  let seenLive = false;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The channel is live (page load, a live event, or the periodic check): wait
+ * for its first segment (the playlist answers 200), then attach a player.
+ */
+async function goLive(entry) {
+  if (!ended && player.state !== 'loading') return;  // already starting or playing
+  liveGeneration += 1;
+  const generation = liveGeneration;
+  ended = false;
+  player.ended = false;
+  player.state = 'starting';
+  player.started = false;
+  recordingId = entry?.recording_id || null;
+  const url = entry?.[query.engine] || player.source;
+  for (let i = 0; i < 60; i += 1) {
+    const response = await fetch(url, { cache: 'no-store' }).catch(() => null);
+    if (generation !== liveGeneration) return;
+    if (response?.ok) break;
+    await sleep(500);
+    if (generation !== liveGeneration) return;
+  }
+  // Its recording began with the first segment: offered when the stream ends.
+  const fresh = await liveEntry();
+  if (generation !== liveGeneration) return;
+  recordingId = fresh?.recording_id || recordingId;
+  byId('offline').hidden = true;
+  byId('ended').hidden = true;
+  byId('ended-recording').hidden = true;
+  byId('ended-detail').textContent = 'Thanks for watching.';
+  setStatus('Loading…');
+  player.source = url;
+  player.state = 'playing';
+  player.liveStarts += 1;
+  attachPlayer(url);
+}
+
+/** The live list's entry for this page's channel; undefined when the server is unreachable. */
+async function liveEntry() {
+  try {
+    return (await listLive()).find((c) => c.channel === query.channel) ?? null;
+  } catch {
+    return undefined;  // the server being unreachable is not the stream ending
+  }
+}
+
+async function liveChanged(live) {
+  if (live && ended) {
+    const entry = await liveEntry();
+    if (entry) goLive(entry);
+  } else if (!live && !ended) {
+    if (player.state === 'playing') showEnded();
+    else showOffline();  // ended before its first segment
+  }
+}
+
+/** Follows the channel going live and ending: live events, and a periodic look as a fallback. */
+function watchLive(channel) {
+  subscribe({
+    live: (data) => {
+      if (data?.channel === channel) liveChanged(Boolean(data.live));
+    },
+  });
   const check = async () => {
-    if (ended) return;
     player.liveChecks += 1;
-    let entry = null;
-    let reachable = true;
-    try {
-      entry = (await listLive()).find((c) => c.channel === channel) ?? null;
-    } catch {
-      reachable = false;  // the server being unreachable is not the stream ending
-    }
+    const entry = await liveEntry();
     if (entry) {
-      seenLive = true;
       recordingId = entry.recording_id || recordingId;
-    } else if (reachable && (seenLive || player.started)) {
+      if (ended) goLive(entry);
+    } else if (entry === null && !ended && player.state === 'playing') {
       showEnded();
-      return;
     }
     setTimeout(check, LIVE_CHECK_MS);
   };
-  check();
+  setTimeout(check, LIVE_CHECK_MS);
+}
+
+function attachPlayer(url) {
+  // Muted autoplay is allowed everywhere. The <video autoplay> attribute (and
+  // dash.js's own autoplay) start playback: an extra video.play() here races
+  // dash.js, which then misses the 'play' event and never refreshes a live MPD.
+  video.muted = true;
+  try {
+    adapter = engineModule.attach(video, url, { changed: updateControls, fatal: fail }, { debug: query.debug });
+  } catch (error) {
+    fail(`${query.engine} player failed to start (${error.message})`);
+  }
+  if (!adapter) return;
+  player.native = adapter.native;
+  updateControls();
 }
 
 async function start() {
@@ -216,6 +318,7 @@ async function start() {
   }
   player.source = source.url;
   sourceKind = source.kind;
+  sourceTitle = source.title;
   document.title = `${source.title} · Tidecast`;
   byId('title').textContent = source.title;
   video.setAttribute('aria-label', `${source.kind === 'live' ? 'Live: ' : ''}${source.title}`);
@@ -229,31 +332,23 @@ async function start() {
     }
     if (source.urls.storyboard) initStoryboard(video, source.urls.storyboard);
     else initStoryboard(video, null);
-  } else {
-    recordingId = source.live?.recording_id ?? null;
-    watchLiveEnd(query.channel);
   }
   setStatus('Loading…');
 
-  let engine;
   try {
-    engine = await loadEngine[query.engine]();
+    engineModule = await loadEngine[query.engine]();
   } catch (error) {
-    fail(`could not load the ${query.engine} player (${error.message})`);
+    player.errors.push(`could not load the ${query.engine} player (${error.message})`);
+    setStatus(`Playback problem: could not load the ${query.engine} player (${error.message})`);
     return;
   }
-  // Muted autoplay is allowed everywhere. The <video autoplay> attribute (and
-  // dash.js's own autoplay) start playback: an extra video.play() here races
-  // dash.js, which then misses the 'play' event and never refreshes a live MPD.
-  video.muted = true;
-  try {
-    adapter = engine.attach(video, source.url, { changed: updateControls, fatal: fail }, { debug: query.debug });
-  } catch (error) {
-    fail(`${query.engine} player failed to start (${error.message})`);
+  if (source.kind === 'live') {
+    watchLive(query.channel);
+    if (source.live) goLive(source.live);
+    else showOffline();
+    return;
   }
-  if (!adapter) return;
-  player.native = adapter.native;
-  updateControls();
+  attachPlayer(source.url);
 }
 
 start();

@@ -9,7 +9,8 @@
 //   node webui.mjs --base http://127.0.0.1:PORT [--chromium PATH]
 //
 // Commands (field "cmd"): context, goto, signin, create_channel, wait_home_live,
-// play, upload, screenshot, fetch, text, console_errors, quit. See `handlers`.
+// play, wait_live_state, upload, screenshot, fetch, text, console_errors, quit.
+// See `handlers`.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -377,6 +378,55 @@ const handlers = {
   // Debugging aid: evaluates an expression in the page.
   async eval({ expr }) {
     return { value: await page.evaluate(expr) };
+  },
+
+  // On the watch page of a live channel, without reloading it: waits until
+  // window.tidecastPlayer.state is `state` and, with `advance`, the video has
+  // played that many seconds since (jumps not counted).
+  async wait_live_state({ state, advance = 0, timeout = 30 }) {
+    const deadline = Date.now() + timeout * 1000;
+    const navigationsBefore = navigations.length;
+    let last = null;
+    let advanced = 0;
+    let previous = null;
+    while (Date.now() < deadline) {
+      last = await page.evaluate(() => {
+        const player = window.tidecastPlayer;
+        const video = document.querySelector('#video');
+        const shown = (id) => Boolean(document.getElementById(id) && !document.getElementById(id).hidden);
+        return {
+          state: player?.state ?? null,
+          live_starts: player?.liveStarts ?? 0,
+          errors: player?.errors ?? [],
+          offline_reason: player?.offlineReason ?? null,
+          time: video.currentTime,
+          playing: !video.paused && video.readyState >= 2,
+          title: document.querySelector('#title').textContent,
+          status: document.querySelector('#status').textContent,
+          offline: shown('offline'),
+          offline_text: shown('offline') ? document.querySelector('#offline').innerText : '',
+          ended: shown('ended'),
+        };
+      });
+      const wall = Date.now();
+      if (last.state === state) {
+        if (advance <= 0) break;
+        if (previous && last.playing) {
+          advanced += Math.min(Math.max(last.time - previous.time, 0), ((wall - previous.wall) / 1000) * 1.5);
+        }
+        previous = { time: last.time, wall };
+        if (advanced >= advance) break;
+      } else {
+        previous = null;
+      }
+      await sleep(250);
+    }
+    const result = { ...last, advanced: round(advanced), reloaded: navigations.length !== navigationsBefore };
+    if (last?.state !== state || advanced < advance) {
+      throw new Error(`the watch page never reached "${state}"${advance ? ` and played ${advance} s` : ''} ` +
+        `(last: ${JSON.stringify(result)})`);
+    }
+    return result;
   },
 
   async console_errors() {

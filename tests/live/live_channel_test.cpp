@@ -1,0 +1,68 @@
+#include "live/live_channel.hpp"
+
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "live/live_test_support.hpp"
+#include "support/captured_log.hpp"
+#include "support/temp_dir.hpp"
+
+namespace tidecast::test {
+
+namespace {
+
+std::string playlist(const live::LiveChannel& channel) {
+  const auto snapshot = channel.snapshot();
+  const auto it = snapshot->media_playlists.find("v0");
+  return it == snapshot->media_playlists.end() ? std::string() : it->second;
+}
+
+// Publishes `seconds` of video as one publisher connection and waits until
+// the channel has cut its segments (all but the open last one).
+void publish_period(live::LiveChannel& channel, int seconds) {
+  const std::uint32_t before = channel.status().segments;
+  auto stream = std::make_shared<media::Stream>("studio");
+  channel.attach(stream);
+  REQUIRE(eventually([&] { return channel.status().publishing; }));  // subscribed: it gets every packet
+  stream->set_info(h264_aac_stream(true, false));
+  for (auto& packet : video_seconds(seconds)) stream->publish(packet);
+  REQUIRE(eventually([&] { return channel.status().segments >= before + seconds - 1; }));
+  stream->end();
+  REQUIRE(eventually([&] { return channel.status().segments >= before + seconds; }));
+}
+
+}  // namespace
+
+TEST_CASE("the discontinuity sequence counts the periods that left the window, not seconds") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  boost::asio::thread_pool pool(1);
+  auto channel =
+      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
+                                          log.logger(), recordings, pool.get_executor());
+  publish_period(*channel, 3);
+  CHECK(playlist(*channel).find("#EXT-X-DISCONTINUITY-SEQUENCE") == std::string::npos);
+
+  // Period ids are clock seconds: a reconnect 2 s later made the old count jump by 2.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  publish_period(*channel, 3);
+  std::string text = playlist(*channel);
+  CHECK(text.find("#EXT-X-DISCONTINUITY-SEQUENCE:1\n") != std::string::npos);
+  CHECK(text.find("#EXT-X-DISCONTINUITY\n") == std::string::npos);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  publish_period(*channel, 3);
+  text = playlist(*channel);
+  CHECK(text.find("#EXT-X-DISCONTINUITY-SEQUENCE:2\n") != std::string::npos);
+
+  channel->finish();
+  REQUIRE(eventually([&] {
+    const auto states = recordings.states();
+    return channel->finished() && states.size() == 1 && states.begin()->second == "ready";
+  }));
+  pool.join();
+}
+
+}  // namespace tidecast::test

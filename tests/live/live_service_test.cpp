@@ -1,0 +1,63 @@
+#include "live/live_service.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <set>
+
+#include "live/live_test_support.hpp"
+#include "support/captured_log.hpp"
+#include "support/temp_dir.hpp"
+
+namespace tidecast::test {
+
+TEST_CASE("a publish right after a clean unpublish starts a fresh presentation that goes live and is recorded") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  FakeDirectory directory;
+  boost::asio::io_context ioc;  // grace timers only: a clean unpublish never waits
+  boost::asio::thread_pool pool(2);
+  live::LiveServiceOptions options;
+  options.channel = small_window(dir.path());
+  live::LiveService service(ioc, log.logger(), directory, recordings, pool.get_executor(), options);
+
+  constexpr int kPublishes = 25;
+  std::set<std::string> segment_urls;
+  for (int i = 0; i < kPublishes; ++i) {
+    CAPTURE(i);
+    auto decision = service.begin_publish({"live", "key", "127.0.0.1"});
+    REQUIRE(decision.publisher);
+    const auto channel = service.find("studio");
+    REQUIRE(channel);
+    // Attached (its reader subscribed, so it gets every packet): the publish was not lost.
+    REQUIRE(eventually([&] { return channel->status().publishing; }));
+    decision.publisher->on_stream_info(h264_aac_stream(true, false));
+    for (auto& packet : video_seconds(3)) decision.publisher->on_packet(packet);
+    // Live: the playlist advances (segments cut at the keyframes after 1 s and 2 s).
+    REQUIRE(eventually([&] { return channel->status().segments >= 2 && !channel->finished(); }));
+    const auto playlist = channel->snapshot()->media_playlists.at("v0");
+    CHECK(playlist.find("#EXT-X-ENDLIST") == std::string::npos);
+    for (const auto& [name, bytes] : channel->snapshot()->files) {
+      if (name.ends_with(".m4s")) CHECK_MESSAGE(segment_urls.insert(name).second, "segment URL reused: " << name);
+    }
+    // Unpublish, and the next iteration publishes again at once (before the
+    // channel's strand has run the end).
+    decision.publisher->finish();
+    decision.publisher.reset();
+  }
+  const auto last = service.find("studio");
+  service.stop();
+  REQUIRE(eventually([&] { return last->finished(); }));
+  REQUIRE(eventually([&] {
+    const auto states = recordings.states();
+    return states.size() == kPublishes &&
+           std::all_of(states.begin(), states.end(), [](const auto& s) { return s.second == "ready"; });
+  }));
+  CHECK(log.count("live started") == kPublishes);
+  CHECK(log.count("publisher reconnected") == 0);
+  pool.join();
+}
+
+}  // namespace tidecast::test
