@@ -332,9 +332,15 @@ void Server::start() {
   cache->budget = l.cache_bytes;
   cache->stream_budget = l.stream_cache_bytes;
   s.segment_cache = cache;
-  live::LiveServiceOptions live_options{{l.segment_seconds, l.playlist_segments, l.record, s.config.data_dir / "videos",
-                                         cache, s.config.transcode, s.cpu->size()},
-                                        l.reconnect_grace_seconds};
+  live::LiveServiceOptions live_options;
+  live_options.channel.segment_seconds = l.segment_seconds;
+  live_options.channel.playlist_segments = l.playlist_segments;
+  live_options.channel.record = l.record;
+  live_options.channel.videos_dir = s.config.data_dir / "videos";
+  live_options.channel.cache = cache;
+  live_options.channel.ladder = s.config.transcode;
+  live_options.channel.cpu_threads = s.cpu->size();
+  live_options.reconnect_grace_seconds = l.reconnect_grace_seconds;
   s.live = std::make_unique<live::LiveService>(s.ioc, s.log, *s.channel_directory, *s.recordings, s.cpu->executor(),
                                                live_options);
   transcode::set_libav_log_level(s.log.level());
