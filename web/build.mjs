@@ -66,7 +66,7 @@ async function licenses(inputs) {
     const dir = join(root, 'node_modules', name);
     const { version, license } = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
     const texts = (await readdir(dir)).filter((f) => /^(licen[cs]e|copying|notice)/i.test(f));
-    if (name === 'dashjs') texts.push('dist/dash.mediaplayer.min.js.LICENSE.txt');
+    if (name === 'dashjs') texts.push('dist/modern/esm/dash.all.min.js.LICENSE.txt');
     parts.push(`${'='.repeat(72)}\n${name} ${version} (${license})\n${'='.repeat(72)}`);
     for (const file of texts) parts.push((await readFile(join(dir, file), 'utf8')).trim() + '\n');
   }

@@ -1,7 +1,5 @@
 #include "package/dash_manifest.hpp"
 
-#include "core/clock.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -11,6 +9,8 @@
 #include <ctime>
 #include <optional>
 #include <vector>
+
+#include "core/clock.hpp"
 
 namespace tidecast::package {
 
@@ -176,6 +176,19 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
   out += "    </AdaptationSet>\n";
 }
 
+// MPD@maxSegmentDuration bounds every segment, also the ones still to come:
+// the longest in the window, at least 1.5 x the target (segments are cut at
+// the first keyframe after it, so a regular GOP stays below that).
+double max_segment_seconds(const Presentation& p) {
+  double longest = p.target_duration_seconds * 1.5;
+  for (const auto& track : p.tracks) {
+    for (const auto& segment : track.segments) {
+      longest = std::max(longest, segment.duration_seconds(track.timescale));
+    }
+  }
+  return longest;
+}
+
 }  // namespace
 
 std::string iso_duration(double seconds) {
@@ -186,7 +199,9 @@ std::string iso_duration(double seconds) {
   return fmt::format("PT{:.3f}S", rest);
 }
 
-std::string iso_datetime_ms(std::int64_t unix_ms) { return core::iso8601_utc_ms(unix_ms); }
+std::string iso_datetime_ms(std::int64_t unix_ms) {
+  return core::iso8601_utc_ms(unix_ms);
+}
 
 std::string dash_manifest(const Presentation& p, const DashOptions& options) {
   const bool dynamic = p.live && !p.ended;
@@ -199,7 +214,7 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
         "timeShiftBufferDepth=\"{}\" suggestedPresentationDelay=\"{}\" maxSegmentDuration=\"{}\"",
         iso_datetime_ms(p.availability_start_ms), iso_datetime_ms(options.now_ms),
         iso_duration(p.target_duration_seconds), iso_duration(p.time_shift_buffer_seconds),
-        iso_duration(p.target_duration_seconds * 3), iso_duration(p.target_duration_seconds * 1.5));
+        iso_duration(p.target_duration_seconds * 3), iso_duration(max_segment_seconds(p)));
   } else {
     // Segments carry presentation times, so the end of the last one is the duration.
     double total = 0;
@@ -217,9 +232,17 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
     append_adaptation_set(out, p, TrackKind::audio, span, 1);
     out += "  </Period>\n";
   }
-  if (dynamic && !options.utc_timing_url.empty()) {
-    out += fmt::format("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"{}\"/>\n",
-                       options.utc_timing_url);
+  if (dynamic) {
+    // In order of preference: the server's clock over HTTP (ms precision),
+    // then the time this MPD was made, for players that cannot reach the
+    // first (a CDN that does not pass /api/v1/time): without a working source
+    // dash.js falls back to an internet time server and, offline, gives up.
+    if (!options.utc_timing_url.empty()) {
+      out += fmt::format("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"{}\"/>\n",
+                         options.utc_timing_url);
+    }
+    out += fmt::format("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\"{}\"/>\n",
+                       iso_datetime_ms(options.now_ms));
   }
   out += "</MPD>\n";
   return out;

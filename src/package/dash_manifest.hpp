@@ -10,8 +10,11 @@
 namespace tidecast::package {
 
 struct DashOptions {
-  std::string utc_timing_url;  // absolute URL of the server's clock (http-iso)
-  std::int64_t now_ms = 0;     // publishTime
+  // The server's clock for UTCTiming (http-iso): a reference players resolve
+  // against the MPD's own URL, e.g. "/api/v1/time", so they ask whichever
+  // host served them the MPD (a CDN, a proxy), never one named by Host.
+  std::string utc_timing_url;
+  std::int64_t now_ms = 0;  // publishTime, and the direct UTCTiming fallback
 };
 
 std::string dash_manifest(const Presentation& presentation, const DashOptions& options);

@@ -1,6 +1,8 @@
-// DASH engine: dash.js (MediaPlayer build only). Built as its own bundle
-// (/assets/engine-dash.js) so pages that play HLS never download it.
-import dashjs from 'dashjs/dist/dash.mediaplayer.min.js';
+// DASH engine: dash.js 5. Built as its own bundle (/assets/engine-dash.js)
+// so pages that play HLS never download it. dash.js runs with its default
+// time source: the MPD's UTCTiming element (the server's /api/v1/time), the
+// same as on any other site that embeds a Tidecast stream.
+import { Debug, MediaPlayer } from 'dashjs';
 
 const BEHIND_SECONDS = 6;
 
@@ -14,29 +16,27 @@ export function attach(video, url, hooks, options = {}) {
     hooks.fatal('dash.js: this browser does not support Media Source Extensions');
     return null;
   }
-  const player = dashjs.MediaPlayer().create();
-  const events = dashjs.MediaPlayer.events;
+  const player = MediaPlayer().create();
+  const events = MediaPlayer.events;
   let ready = false;
   let rendered = -1;
 
+  // Levels are indices into dash.js's list of video Representations (lowest bitrate first).
+  const representations = () => (ready ? player.getRepresentationsByType('video') : []);
+  const indexOf = (representation) => (representation
+    ? representations().findIndex((r) => r.id === representation.id) : -1);
+
   player.updateSettings({
-    debug: { logLevel: options.debug ? dashjs.Debug.LOG_LEVEL_DEBUG : dashjs.Debug.LOG_LEVEL_WARNING },
-    // The server is meant to work offline: never fall back to dash.js's
-    // default internet time source when an MPD has no UTCTiming element.
-    streaming: {
-      utcSynchronization: {
-        defaultTimingSource: { scheme: 'urn:mpeg:dash:utc:http-iso:2014', value: new URL('/api/v1/time', location.href).href },
-      },
-    },
+    debug: { logLevel: options.debug ? Debug.LOG_LEVEL_DEBUG : Debug.LOG_LEVEL_WARNING },
   });
   player.on(events.STREAM_INITIALIZED, () => {
     ready = true;
-    rendered = player.getQualityFor('video');
+    rendered = indexOf(player.getCurrentRepresentationForType('video'));
     hooks.changed();
   });
   player.on(events.QUALITY_CHANGE_RENDERED, (e) => {
     if (e.mediaType !== 'video') return;
-    rendered = e.newQuality;
+    rendered = indexOf(e.newRepresentation);
     hooks.changed();
   });
   player.on(events.ERROR, (e) => {
@@ -50,8 +50,8 @@ export function attach(video, url, hooks, options = {}) {
 
   return {
     native: false,
-    levels: () => (ready ? player.getBitrateInfoListFor('video') : []).map((b) => ({
-      height: b.height || 0, width: b.width || 0, bitrate: b.bitrate || 0,
+    levels: () => representations().map((r) => ({
+      height: r.height || 0, width: r.width || 0, bitrate: r.bandwidth || 0,
     })),
     setLevel(index) {
       if (index < 0) {
@@ -61,7 +61,7 @@ export function attach(video, url, hooks, options = {}) {
       autoSwitch(false);
       // replace=true swaps the already-buffered segments ahead of the playhead,
       // so the new quality shows within a segment or two, not a whole buffer.
-      player.setQualityFor('video', index, true);
+      player.setRepresentationForTypeByIndex('video', index, true);
     },
     currentLevel: () => rendered,
     isLive: () => ready && player.isDynamic(),
