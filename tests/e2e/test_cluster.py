@@ -6,6 +6,7 @@ One cluster (3 nodes, 3-s leases) is shared by the checks, in order:
   every node serves the channel, segments byte-identical, each answer naming
   the node that served it;
 - 50 concurrent requests for a new segment on a non-owner make one internal fetch;
+  through the nginx edge (packaging/examples/nginx-edge.conf), one cache miss;
 - a second publisher on another node is refused while the lease lives;
 - internal calls need the cluster signature;
 - the owner killed with SIGKILL while ffmpeg keeps republishing through
@@ -45,7 +46,7 @@ def republish_loop(url, seconds):
 class ClusterOfThree(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = Cluster(nodes=3, lease_seconds=3)
+        cls.cluster = Cluster(nodes=3, lease_seconds=3, nginx=True)
         cls.key = cls.cluster.create_channel(CHANNEL)
         cls.publisher = None
 
@@ -118,6 +119,25 @@ class ClusterOfThree(unittest.TestCase):
         self.assertTrue(all(r[0] == 200 for r in results), [r[0] for r in results])
         self.assertEqual(len({r[2] for r in results}), 1)
         self.assertEqual(after - before, 1, "50 concurrent requests for one segment: one internal fetch")
+
+    def test_3b_nginx_edge_sends_one_request_per_segment(self):
+        edge = self.cluster.nginx
+        _, _, body = edge.get(f"/live/{CHANNEL}/v0/media.m3u8")
+        known = set(segment_names(body))
+        fresh = poll(lambda: [s for s in segment_names(edge.get(f"/live/{CHANNEL}/v0/media.m3u8")[2]) if s not in known],
+                     bool, 15, interval=0.1)
+        self.assertTrue(fresh)
+        path = f"/live/{CHANNEL}/v0/{fresh[-1]}"
+        with concurrent.futures.ThreadPoolExecutor(50) as pool:
+            results = list(pool.map(lambda _: edge.get(path), range(50)))
+        self.assertTrue(all(r[0] == 200 for r in results), [r[0] for r in results])
+        self.assertEqual(len({r[2] for r in results}), 1)
+        statuses = [r[1].get("x-cache-status") for r in results]
+        self.assertEqual(statuses.count("MISS"), 1, statuses)
+        # A segment that does not exist yet is not remembered as missing.
+        missing = f"/live/{CHANNEL}/v0/{fresh[-1].replace('.m4s', '9.m4s')}"
+        self.assertEqual(edge.get(missing)[0], 404)
+        self.assertNotEqual(edge.get(missing)[1].get("x-cache-status"), "HIT")
 
     def test_4_second_publisher_on_another_node_is_refused(self):
         owner = self.cluster.owner(CHANNEL)

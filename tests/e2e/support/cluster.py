@@ -21,6 +21,7 @@ from .tidecast import BIN, Server, poll
 
 SOURCE_DIR = os.environ.get("TIDECAST_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../../.."))
 HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
+NGINX_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/nginx-edge.conf")
 
 
 class Node(Server):
@@ -106,12 +107,61 @@ class HAProxy:
         self.log.close()
 
 
+class NginxEdge:
+    """nginx with packaging/examples/nginx-edge.conf in front of `upstream_port` (HAProxy)."""
+
+    def __init__(self, tmp, upstream_port):
+        self.dir = os.path.join(tmp, "nginx")
+        os.makedirs(self.dir)
+        self.port = free_port()
+        with open(NGINX_EXAMPLE) as f:
+            site = f.read()
+        site = (site.replace("/var/cache/nginx/tidecast", os.path.join(self.dir, "cache"))
+                .replace("10.0.0.10:80", f"127.0.0.1:{upstream_port}")
+                .replace("listen 80;", f"listen 127.0.0.1:{self.port};"))
+        with open(os.path.join(self.dir, "edge.conf"), "w") as f:
+            f.write(site)
+        d = self.dir
+        main = (f"daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n"
+                f"error_log {d}/error.log warn;\nevents {{ worker_connections 1024; }}\n"
+                f"http {{\n access_log off;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n"
+                f" fastcgi_temp_path {d}/fastcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n"
+                f" include {d}/edge.conf;\n}}\n")
+        self.config_path = os.path.join(self.dir, "nginx.conf")
+        with open(self.config_path, "w") as f:
+            f.write(main)
+        self.proc = subprocess.Popen(["nginx", "-c", self.config_path, "-p", self.dir], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        def up():
+            try:
+                with urllib.request.urlopen(self.base + "/api/v1/health", timeout=2) as r:
+                    return r.status == 200
+            except (urllib.error.URLError, OSError):
+                return False
+        if not poll(up, bool, 15):
+            with open(os.path.join(d, "error.log")) as f:
+                raise RuntimeError("nginx did not come up:\n" + f.read())
+
+    get = HAProxy.get
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
 class Cluster:
-    def __init__(self, nodes=3, lease_seconds=3, config=None, haproxy=True):
+    def __init__(self, nodes=3, lease_seconds=3, config=None, haproxy=True, nginx=False):
         self.tmp = tempfile.mkdtemp(prefix="tidecast-cluster-")
         self.pg = Postgres()
         self.nodes = []
         self.haproxy = None
+        self.nginx = None
         try:
             self.database = self.pg.create_database("tidecast")
             self.secret_file = os.path.join(self.tmp, "cluster.secret")
@@ -126,6 +176,8 @@ class Cluster:
                 self.nodes.append(Node(f"n{i + 1}", self.cluster_config, config))
             if haproxy:
                 self.haproxy = HAProxy(self.tmp, self.nodes)
+            if nginx:
+                self.nginx = NginxEdge(self.tmp, self.haproxy.http_port)
         except BaseException:
             self.close()
             raise
@@ -145,6 +197,8 @@ class Cluster:
         return out or None
 
     def close(self):
+        if self.nginx:
+            self.nginx.close()
         if self.haproxy:
             self.haproxy.close()
         for node in self.nodes:
