@@ -92,7 +92,7 @@ bool LeaseKeeper::owns(const std::string& channel) const {
   const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
   for (const auto& [id, held] : held_) {
-    if (held.channel == channel) return !held.fenced && now - held.renewed < ttl_;
+    if (held.channel == channel) return !held.fenced && now - held.attempted < ttl_;
   }
   return false;
 }
@@ -102,9 +102,9 @@ bool LeaseKeeper::fenced(std::int64_t channel_id, std::int64_t epoch) const {
   std::lock_guard lock(mutex_);
   const auto it = held_.find(channel_id);
   if (it == held_.end() || it->second.epoch != epoch) return true;
-  // Not renewed within the lease's lifetime (this process was paused, or the
-  // catalog was unreachable): another node may own it already.
-  return it->second.fenced || now - it->second.renewed >= ttl_;
+  // No renewal even tried within the lease's lifetime: this process was
+  // paused, and another node may own the channel already.
+  return it->second.fenced || now - it->second.attempted >= ttl_;
 }
 
 void LeaseKeeper::renew_all() {
@@ -126,7 +126,7 @@ void LeaseKeeper::renew_all() {
     std::lock_guard lock(mutex_);
     const auto it = held_.find(id);
     if (it == held_.end() || it->second.epoch != lease.epoch) continue;
-    if (renewed) it->second.renewed = std::chrono::steady_clock::now();
+    it->second.attempted = std::chrono::steady_clock::now();
     if (lost) {
       it->second.fenced = true;
       log_.warn("cluster",

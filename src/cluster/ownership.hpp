@@ -4,9 +4,14 @@
 // catalog; a channel whose lease another node holds is refused (OBS and
 // FFmpeg retry, and get the channel once that node is gone). The keeper
 // renews this node's leases every third of their lifetime. A lease that
-// cannot be renewed in time (lost to another node, or this node was paused
-// or cut off from the catalog) fences this node at once: it drops the
+// is lost (another node took it while this one was paused or cut off)
+// fences this node at once: it drops the
 // publisher's media and stops answering for the channel as its owner.
+// A catalog that cannot be reached is not a refusal: while the keeper keeps
+// trying on schedule the node goes on serving what it owns (nobody else can
+// take a lease from an unreachable catalog either, and segment names are
+// unique per owner); only a gap in the attempts themselves (this process was
+// paused) or a refusal (the epoch moved on) fences it.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -53,7 +58,7 @@ class LeaseKeeper {
   struct Held {
     std::string channel;
     std::int64_t epoch = 0;
-    std::chrono::steady_clock::time_point renewed;
+    std::chrono::steady_clock::time_point attempted;  // last renewal tried (or the acquisition)
     bool fenced = false;
   };
   void schedule();

@@ -12,7 +12,10 @@ One cluster (3 nodes, 3-s leases) is shared by the checks, in order:
 - the owner killed with SIGKILL while ffmpeg keeps republishing through
   HAProxy: another node takes the lease and the channel plays again;
 - the owner paused (SIGSTOP) past its lease while another node takes the
-  channel: resumed, it is fenced (its renewal refused) and relays the new owner.
+  channel: resumed, it is fenced (its renewal refused) and relays the new owner;
+- PostgreSQL stopped for longer than a lease: the owner goes on live, a
+  catalog read answers 503 with Retry-After, a new publish is refused; all
+  recover without a restart when it is back.
 """
 import concurrent.futures
 import os
@@ -24,7 +27,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from support.cluster import Cluster
-from support.tidecast import media_playlist_segments, poll, publish
+from support.tidecast import auth, create_token, media_playlist_segments, poll, publish
 
 
 def segment_names(playlist_bytes):
@@ -48,6 +51,8 @@ class ClusterOfThree(unittest.TestCase):
     def setUpClass(cls):
         cls.cluster = Cluster(nodes=3, lease_seconds=3, nginx=True)
         cls.key = cls.cluster.create_channel(CHANNEL)
+        cls.other_key = cls.cluster.create_channel("backstage")
+        cls.token = create_token(cls.cluster.nodes[0], "ci")
         cls.publisher = None
 
     @classmethod
@@ -206,6 +211,32 @@ class ClusterOfThree(unittest.TestCase):
         _, _, current = other.get(f"/live/{CHANNEL}/v0/media.m3u8")
         self.assertTrue(set(names) & set(segment_names(current)), "the paused node must relay the new owner's playlist")
         self.assertEqual(self.cluster.owner(CHANNEL), other.name)
+
+    def test_8_postgres_outage_owner_keeps_serving_writes_wait(self):
+        owner = self.cluster.node(self.cluster.owner(CHANNEL))
+        other = next(n for n in self.cluster.nodes if n is not owner and n.proc.poll() is None)
+        self.cluster.pg.stop()
+        try:
+            _, _, before = owner.get(f"/live/{CHANNEL}/v0/media.m3u8")
+            time.sleep(5)  # longer than the 3-s lease
+            status, headers, after = owner.get(f"/live/{CHANNEL}/v0/media.m3u8")
+            self.assertEqual(status, 200)
+            self.assertEqual(headers.get("X-Served-By"), owner.name)
+            self.assertNotEqual(segment_names(before)[-1], segment_names(after)[-1], "the owner goes on live")
+            # A write needs the catalog: a clear 503 with Retry-After, not a hang or a 500.
+            status, headers, _ = other.get("/api/v1/channels", headers=auth(self.token))
+            self.assertEqual(status, 503)
+            self.assertIn("Retry-After", headers)
+            # A new publish is refused with a clear status.
+            p = publish(other.rtmp_url(self.other_key), seconds=5, size="320x240", audio=False)
+            self.assertNotEqual(p.wait(30), 0)
+        finally:
+            self.cluster.pg.start()
+        # Back without a restart: the catalog answers again and the owner kept its channel.
+        status = poll(lambda: other.get("/api/v1/channels", headers=auth(self.token))[0], lambda s: s == 200, 15)
+        self.assertEqual(status, 200)
+        # The owner's next renewal (every second here) finds its epoch unchanged and extends it.
+        self.assertEqual(poll(lambda: self.cluster.owner(CHANNEL), lambda o: o == owner.name, 5), owner.name)
 
 
 if __name__ == "__main__":
