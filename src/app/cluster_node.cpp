@@ -34,7 +34,7 @@ class ClusterNode::Leases : public cluster::LeaseStore {
 ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost::asio::io_context& ioc,
                          core::Logger& log, core::Metrics& metrics, catalog::Database& db, live::LiveService& live,
                          live::ChannelDirectory& directory, http::RequestHandler next)
-    : config_(config), log_(log), db_(db), auth_(config.node, std::move(secret)) {
+    : config_(config), log_(log), db_(db), auth_(config.node, std::move(secret)), refresh_timer_(ioc) {
   const auto ttl = std::chrono::milliseconds(std::int64_t{config.lease_seconds} * 1000);
   leases_ = std::make_unique<Leases>(db, auth_.node(), internal_url_, ttl.count());
   keeper_ = std::make_unique<cluster::LeaseKeeper>(ioc, log, *leases_, ttl);
@@ -70,14 +70,41 @@ ClusterNode::~ClusterNode() {
   stop();
 }
 
+void ClusterNode::every_second(std::string name, std::function<void()> refresh) {
+  refreshers_.emplace_back(std::move(name), std::move(refresh));
+}
+
+void ClusterNode::schedule_refresh() {
+  refresh_timer_.expires_after(std::chrono::seconds(1));
+  refresh_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    for (auto& [name, refresh] : refreshers_) {
+      try {
+        refresh();
+      } catch (const std::exception& e) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_refresh_error_log_ >= std::chrono::minutes(1)) {
+          last_refresh_error_log_ = now;
+          log_.warn("cluster", "refresh failed what={} error=\"{}\" (retried every second, logged once a minute)", name,
+                    e.what());
+        }
+      }
+    }
+    schedule_refresh();
+  });
+}
+
 void ClusterNode::start(const std::string& internal_url) {
   internal_url_ = internal_url;
   keeper_->start();
+  schedule_refresh();
   log_.info("cluster", "node={} internal_url={} roles={} lease_seconds={}", config_.node, internal_url_,
             fmt::join(config_.roles, ","), config_.lease_seconds);
 }
 
 void ClusterNode::stop() {
+  stopped_ = true;
+  refresh_timer_.cancel();
   if (keeper_) keeper_->stop();
 }
 

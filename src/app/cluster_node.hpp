@@ -3,9 +3,14 @@
 // leases on the channels it ingests, the front that relays other owners'
 // channels and checks internal calls, and the agreement check on shared
 // settings. Built by the composition root; nothing of it exists on a single box.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "catalog/database.hpp"
 #include "cluster/cluster_auth.hpp"
@@ -30,6 +35,10 @@ class ClusterNode {
 
   // With the HTTP port known: this node's internal URL, then renewals start.
   void start(const std::string& internal_url);
+  // Runs `refresh` every second while the node runs: state other nodes change
+  // in the catalog and this node caches in memory (channel privacy) follows
+  // within a second. Failures are logged once a minute and retried.
+  void every_second(std::string name, std::function<void()> refresh);
   void stop();
 
   rtmp::PublishGateway& gateway() { return *gateway_; }
@@ -40,6 +49,7 @@ class ClusterNode {
 
  private:
   class Leases;
+  void schedule_refresh();
   const ClusterConfig& config_;
   core::Logger& log_;
   catalog::Database& db_;
@@ -52,6 +62,10 @@ class ClusterNode {
   std::unique_ptr<cluster::PullCache> pulls_;
   std::unique_ptr<cluster::OwnerDirectory> owners_;
   std::unique_ptr<cluster::NodeFront> front_;
+  std::vector<std::pair<std::string, std::function<void()>>> refreshers_;
+  boost::asio::steady_timer refresh_timer_;
+  std::chrono::steady_clock::time_point last_refresh_error_log_{};
+  std::atomic<bool> stopped_{false};
 };
 
 // Every node must share the URL-signing key and the cluster secret: their

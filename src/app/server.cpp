@@ -425,6 +425,9 @@ void Server::start() {
       url = v6 ? fmt::format("http://[{}]:{}", http_address.host, s.http->port())
                : fmt::format("http://{}:{}", http_address.host, s.http->port());
     }
+    // Privacy set on another node holds here within a second.
+    s.cluster->every_second("channel visibility",
+                            [&s] { s.channel_visibility.load(s.catalog->channels().list()); });
     s.cluster->start(url);
   }
   s.http->start();

@@ -13,6 +13,8 @@ One cluster (3 nodes, 3-s leases) is shared by the checks, in order:
   HAProxy: another node takes the lease and the channel plays again;
 - the owner paused (SIGSTOP) past its lease while another node takes the
   channel: resumed, it is fenced (its renewal refused) and relays the new owner;
+- privacy, a key rotation and a user deletion made on one node hold on the
+  others within a second;
 - PostgreSQL stopped for longer than a lease: the owner goes on live, a
   catalog read answers 503 with Retry-After, a new publish is refused; all
   recover without a restart when it is back.
@@ -26,8 +28,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from support.accounts import Browser, create_user, request
 from support.cluster import Cluster
-from support.tidecast import auth, create_token, media_playlist_segments, poll, publish
+from support.tidecast import BIN, auth, create_token, media_playlist_segments, poll, publish
 
 
 def segment_names(playlist_bytes):
@@ -211,6 +214,36 @@ class ClusterOfThree(unittest.TestCase):
         _, _, current = other.get(f"/live/{CHANNEL}/v0/media.m3u8")
         self.assertTrue(set(names) & set(segment_names(current)), "the paused node must relay the new owner's playlist")
         self.assertEqual(self.cluster.owner(CHANNEL), other.name)
+
+    def test_7b_changes_on_one_node_hold_on_the_others_within_a_second(self):
+        owner = self.cluster.node(self.cluster.owner(CHANNEL))
+        others = [n for n in self.cluster.nodes if n is not owner and n.proc.poll() is None]
+        # Privacy set through another node: the owner refuses unsigned media within a second.
+        status, _, body = request(others[0], "PATCH", f"/api/v1/channels/{CHANNEL}", {"visibility": "private"},
+                                  headers=auth(self.token))
+        self.assertEqual(status, 200, body)
+        changed = time.time()
+        status = poll(lambda: owner.get(f"/live/{CHANNEL}/master.m3u8")[0], lambda s: s == 403, 5, interval=0.05)
+        took = time.time() - changed
+        self.assertEqual(status, 403)
+        self.assertLess(took, 2.0, "privacy must hold on every node within about a second")
+        request(others[0], "PATCH", f"/api/v1/channels/{CHANNEL}", {"visibility": "public"}, headers=auth(self.token))
+        self.assertEqual(poll(lambda: owner.get(f"/live/{CHANNEL}/master.m3u8")[0], lambda s: s == 200, 5), 200)
+        # A key rotated on one node: the old key is refused on another at once.
+        status, _, body = request(others[0], "POST", "/api/v1/channels/backstage/key", {}, headers=auth(self.token))
+        self.assertEqual(status, 200, body)
+        p = publish(others[-1].rtmp_url(self.other_key), seconds=5, size="320x240", audio=False)
+        self.assertNotEqual(p.wait(30), 0, "the old stream key must be refused on every node")
+        type(self).other_key = body["stream_key"]
+        # A user deleted on one node is signed out on the others.
+        password, _ = create_user(owner, "bob", "a long enough password")
+        browser = Browser(others[0])
+        self.assertEqual(browser.login("bob", password)[0], 200)
+        self.assertEqual(browser.call("GET", "/api/v1/session")[0], 200)
+        out = subprocess.run([BIN, "--config", others[-1].config_path, "admin", "delete-user", "bob"],
+                             capture_output=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(browser.call("GET", "/api/v1/session")[0], 401)
 
     def test_8_postgres_outage_owner_keeps_serving_writes_wait(self):
         owner = self.cluster.node(self.cluster.owner(CHANNEL))
