@@ -77,6 +77,19 @@ void JsonObjectReader::read(std::string_view key, int& out, int min, int max) {
   out = static_cast<int>(number);
 }
 
+void JsonObjectReader::read(std::string_view key, std::vector<std::string>& out) {
+  const json* value = find(key);
+  if (!value) return;
+  if (!value->is_array()) fail(key, fmt::format("expected an array of strings, got {}", value->dump()));
+  std::vector<std::string> strings;
+  for (std::size_t i = 0; i < value->size(); ++i) {
+    const json& item = (*value)[i];
+    if (!item.is_string()) fail(fmt::format("{}[{}]", key, i), fmt::format("expected a string, got {}", item.dump()));
+    strings.push_back(item.get<std::string>());
+  }
+  out = std::move(strings);
+}
+
 std::optional<std::vector<JsonObjectReader>> JsonObjectReader::object_array(std::string_view key) {
   const json* value = find(key);
   if (!value) return std::nullopt;
