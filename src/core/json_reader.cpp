@@ -34,6 +34,18 @@ void JsonObjectReader::read(std::string_view key, std::string& out) {
   out = value->get<std::string>();
 }
 
+void JsonObjectReader::read(std::string_view key, std::vector<std::string>& out) {
+  const json* value = find(key);
+  if (!value) return;
+  if (!value->is_array()) fail(key, fmt::format("expected an array of strings, got {}", value->dump()));
+  std::vector<std::string> items;
+  for (const json& item : *value) {
+    if (!item.is_string()) fail(key, fmt::format("expected an array of strings, got {}", value->dump()));
+    items.push_back(item.get<std::string>());
+  }
+  out = std::move(items);
+}
+
 void JsonObjectReader::read(std::string_view key, bool& out) {
   const json* value = find(key);
   if (!value) return;
@@ -75,19 +87,6 @@ void JsonObjectReader::read(std::string_view key, int& out, int min, int max) {
   if (number < min || number > max)
     fail(key, fmt::format("expected a whole number from {} to {}, got {}", min, max, value->dump()));
   out = static_cast<int>(number);
-}
-
-void JsonObjectReader::read(std::string_view key, std::vector<std::string>& out) {
-  const json* value = find(key);
-  if (!value) return;
-  if (!value->is_array()) fail(key, fmt::format("expected an array of strings, got {}", value->dump()));
-  std::vector<std::string> strings;
-  for (std::size_t i = 0; i < value->size(); ++i) {
-    const json& item = (*value)[i];
-    if (!item.is_string()) fail(fmt::format("{}[{}]", key, i), fmt::format("expected a string, got {}", item.dump()));
-    strings.push_back(item.get<std::string>());
-  }
-  out = std::move(strings);
 }
 
 std::optional<std::vector<JsonObjectReader>> JsonObjectReader::object_array(std::string_view key) {

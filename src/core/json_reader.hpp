@@ -24,7 +24,7 @@ class JsonObjectReader {
   void read(std::string_view key, unsigned& out, unsigned min, unsigned max);
   void read(std::string_view key, std::size_t& out, std::size_t min, std::size_t max);
   void read(std::string_view key, int& out, int min, int max);
-  void read(std::string_view key, std::vector<std::string>& out);  // an array of strings
+  void read(std::string_view key, std::vector<std::string>& out);
   JsonObjectReader section(std::string_view key);
   // An array of objects: one reader per element, named "key[i]" in errors.
   // Empty when the key is absent (nullopt) so callers can keep their default.

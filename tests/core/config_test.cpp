@@ -200,7 +200,7 @@ TEST_CASE("http.trusted_proxies: loopback by default; every entry checked at sta
   CHECK(error_of(R"({"http": {"trusted_proxies": "127.0.0.1"}})") ==
         R"(http.trusted_proxies: expected an array of strings, got "127.0.0.1")");
   CHECK(error_of(R"({"http": {"trusted_proxies": ["::1", 7]}})") ==
-        "http.trusted_proxies[1]: expected a string, got 7");
+        R"(http.trusted_proxies: expected an array of strings, got ["::1",7])");
   // Hand-built configs (the embedding API) are checked too.
   Config built;
   built.http.trusted_proxies = {"not-an-address"};

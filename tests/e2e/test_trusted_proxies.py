@@ -8,9 +8,9 @@ the forwarded address.
   name the forwarded client
 - trusted_proxies: [] -> the headers are ignored: every attempt counts against 127.0.0.1
 - a peer outside the list (127.0.0.2 with ["127.0.0.1"]) is not believed either
-- live: viewer counts per forwarded client; the MPD's UTCTiming URL takes the
-  forwarded scheme and host from a trusted peer only; a refused private-channel
-  request is logged with the forwarded client
+- live: viewer counts per forwarded client; the MPD's UTCTiming URL, when absolute,
+  takes the forwarded scheme and host from a trusted peer only; a refused
+  private-channel request is logged with the forwarded client
 - a bad entry: the server refuses to start, naming the key and the value
 - nginx in front (Debian nginx, $proxy_add_x_forwarded_for): clients are told
   apart by their own addresses and cannot spoof another through the header
@@ -158,10 +158,17 @@ class LiveViewersAndUrls(unittest.TestCase):
 
             forwarded = {"X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https",
                          "X-Forwarded-Host": "tv.example"}
-            mpd = call(port, "GET", "/live/studio/manifest.mpd", forwarded)[2].decode()
-            self.assertIn('value="https://tv.example/api/v1/time"', mpd)
-            mpd = call(port, "GET", "/live/studio/manifest.mpd", forwarded, source="127.0.0.2")[2].decode()
-            self.assertIn(f'value="http://127.0.0.1:{port}/api/v1/time"', mpd)
+
+            def utc_timing(source):
+                mpd = call(port, "GET", "/live/studio/manifest.mpd", forwarded, source=source)[2].decode()
+                m = re.search(r'<UTCTiming [^>]*value="([^"]*)"', mpd)
+                self.assertTrue(m, mpd)
+                return m.group(1), mpd
+
+            # Absolute: the client's scheme and host; relative is right for every client.
+            self.assertIn(utc_timing("127.0.0.1")[0], ("https://tv.example/api/v1/time", "/api/v1/time"))
+            url, mpd = utc_timing("127.0.0.2")
+            self.assertIn(url, (f"http://127.0.0.1:{port}/api/v1/time", "/api/v1/time"))
             self.assertNotIn("tv.example", mpd)
 
             # A refusal is logged with the forwarded client.
