@@ -40,13 +40,12 @@ http::Response text_file(const http::Request& request, std::string text, std::st
   return res;
 }
 
-// Absolute, so dash.js can fetch it; https when the page is (mixed content is
-// blocked). Scheme and host as the client used them (behind a trusted proxy:
-// X-Forwarded-Proto/-Host, http/client_origin.hpp).
-std::string utc_timing_url(const http::ClientInfo& client) {
-  if (client.host.empty()) return "/api/v1/time";
-  return fmt::format("{}://{}/api/v1/time", client.secure ? "https" : "http", client.host);
-}
+// The MPD's UTCTiming clock. Relative on purpose: players resolve it against
+// the MPD's URL, so a page on any origin asks the host (CDN, proxy, scheme)
+// it got the MPD from. An absolute URL built from the request's Host sent
+// players to the upstream name a proxy uses (nginx's default Host), which a
+// browser cannot reach: dash.js then found no clock and stalled or failed.
+constexpr std::string_view kUtcTimingPath = "/api/v1/time";
 
 using core::unix_now_ms;
 
@@ -102,7 +101,7 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
     if (file == "master.m3u8") {
       return text_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", playlist_cache);
     }
-    package::DashOptions options{utc_timing_url(context.client), unix_now_ms()};
+    package::DashOptions options{std::string(kUtcTimingPath), unix_now_ms()};
     return text_file(request, package::dash_manifest(snapshot->dash_presentation, options), "application/dash+xml",
                      playlist_cache);
   }
