@@ -28,6 +28,9 @@ struct HttpConfig {
   unsigned write_timeout_seconds = 60;    // to send one response
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_ip = 256;
+  // Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: addresses
+  // or CIDR ranges, IPv4 and IPv6. Empty: the headers are always ignored.
+  std::vector<std::string> trusted_proxies = {"127.0.0.0/8", "::1"};
 };
 
 struct RtmpConfig {

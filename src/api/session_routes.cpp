@@ -38,24 +38,6 @@ struct SessionState {
   }
 };
 
-// Behind a TLS-terminating proxy on the same machine, X-Forwarded-Proto tells
-// whether the browser used https.
-bool secure_request(const http::RequestHead& head, const http::ClientInfo& client) {
-  return client.secure || (client.loopback && head["X-Forwarded-Proto"] == "https");
-}
-
-// The client a login attempt is counted against: the peer, or behind a proxy
-// on this machine the address the proxy appended to X-Forwarded-For.
-std::string client_key(const http::RequestHead& head, const http::ClientInfo& client) {
-  const std::string_view forwarded = head["X-Forwarded-For"];
-  if (!client.loopback || forwarded.empty()) return client.address;
-  std::string_view last = forwarded.substr(forwarded.rfind(',') + 1);
-  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
-  while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
-  if (last.empty() || last.size() > 64) return client.address;
-  return std::string(last);
-}
-
 nlohmann::json principal_json(const Principal& p) {
   nlohmann::json out = {{"user",
                          {{"id", p.user_id ? nlohmann::json(*p.user_id) : nlohmann::json(nullptr)},
@@ -75,7 +57,8 @@ http::Response login(SessionState& state, const http::Request& request, const ht
     return http::make_json_error(Status::unsupported_media_type, "unsupported_media_type",
                                  "send {\"username\",\"password\"} as application/json");
   }
-  const std::string client = client_key(request, context.client);
+  // Behind a trusted proxy, the forwarded client (http/client_origin.hpp).
+  const std::string& client = context.client.address;
   if (const auto wait = state.limiter.attempt(client, core::unix_now_ms())) {
     state.log.warn("accounts", "login rate limited remote={:?}", client);
     http::Response res = http::make_json_error(Status::too_many_requests, "rate_limited",
@@ -111,9 +94,8 @@ http::Response login(SessionState& state, const http::Request& request, const ht
   p.role = credentials->first.role;
   p.csrf_token = created.session.csrf_token;
   http::Response res = http::make_json(Status::ok, principal_json(p));
-  res.set(field::set_cookie,
-          http::set_cookie_value(kSessionCookie, created.secret,
-                                 {state.options.lifetime_seconds, secure_request(request, context.client)}));
+  res.set(field::set_cookie, http::set_cookie_value(kSessionCookie, created.secret,
+                                                    {state.options.lifetime_seconds, context.client.secure}));
   return res;
 }
 
@@ -145,8 +127,7 @@ void add_session_routes(http::Router& router, const Authenticator& auth, core::L
                }
                http::Response res{Status::no_content, 11};
                res.set(field::cache_control, "no-store");
-               res.set(field::set_cookie,
-                       http::set_cookie_value(kSessionCookie, "", {0, secure_request(request, context.client)}));
+               res.set(field::set_cookie, http::set_cookie_value(kSessionCookie, "", {0, context.client.secure}));
                return res;
              });
 }

@@ -396,6 +396,7 @@ void Server::start() {
                             h.idle_timeout_seconds, h.write_timeout_seconds, h.max_connections};
   limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
+  limits.trusted_proxies = core::TrustedProxies::from_config(h.trusted_proxies);  // validated by validate_config
   s.http = std::make_unique<http::HttpServer>(
       s.ioc, s.log, limits,
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
@@ -438,6 +439,7 @@ void Server::start() {
   s.log.info("server", "started version={} http={}:{} rtmp={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
              http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
              s.config.threads.io, s.cpu->size());
+  s.log.info("server", "trusted_proxies={}", limits.trusted_proxies.to_string());
   if (s.tls) {
     s.log.info("server", "tls https_port={} rtmps_port={} certificate={}", s.http->tls_port(), s.rtmp->tls_port(),
                s.config.tls.certificate.string());

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/address.hpp"
+#include "core/ip_network.hpp"
 #include "core/json_reader.hpp"
 #include "core/log.hpp"
 
@@ -35,6 +36,7 @@ void read_http(core::JsonObjectReader in, HttpConfig& out) {
   in.read("write_timeout_seconds", out.write_timeout_seconds, 1, 3600);
   in.read("max_connections", out.max_connections, 1, 1000000);
   in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
+  in.read("trusted_proxies", out.trusted_proxies);
   in.finish();
 }
 
@@ -250,6 +252,15 @@ void validate_config(const Config& config) {
     require_listen(key, *listen);
     if (config.tls.certificate.empty() || config.tls.private_key.empty()) {
       throw ConfigError(fmt::format("{}: needs tls.certificate and tls.private_key", key));
+    }
+  }
+  for (std::size_t i = 0; i < config.http.trusted_proxies.size(); ++i) {
+    const std::string& entry = config.http.trusted_proxies[i];
+    if (!core::IpNetwork::parse(entry)) {
+      throw ConfigError(fmt::format(
+          "http.trusted_proxies[{}]: expected an IP address or CIDR range such as \"10.0.0.0/8\" or \"::1\" "
+          "(no bits set past the prefix), got \"{}\"",
+          i, entry));
     }
   }
   if (!core::parse_log_level(config.log_level)) {

@@ -19,10 +19,13 @@ using Verb = beast_http::verb;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<BytesBody>;
 
+// Who sent a request (http/client_origin.hpp): the proxy headers of trusted
+// proxies already applied. Everything keyed on the client uses `address`.
 struct ClientInfo {
-  std::string address;  // remote IP as text
-  bool loopback = false;
-  bool secure = false;  // arrived over Tidecast's own TLS listener
+  std::string address;  // the client's IP as text: the TCP peer, or what a trusted proxy forwarded
+  std::string peer;     // the TCP peer's IP (behind a proxy: the proxy's)
+  bool secure = false;  // https: Tidecast's own TLS listener, or a trusted proxy's X-Forwarded-Proto
+  std::string host;     // host[:port] the client asked for; empty when missing or malformed
 };
 
 // A body with Content-Type and Content-Length set.

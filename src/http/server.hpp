@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/connection_limiter.hpp"
+#include "core/ip_network.hpp"
 #include "core/log.hpp"
 #include "core/tcp_acceptor.hpp"
 #include "core/tls_context.hpp"
@@ -32,6 +33,8 @@ struct ServerLimits {
   // long as data keeps flowing: each window of request_timeout_seconds must
   // bring at least this many bytes per second, or the connection is cut.
   std::size_t min_stream_bytes_per_second = 4096;
+  // Peers whose X-Forwarded-* headers are believed (http/client_origin.hpp); none by default.
+  core::TrustedProxies trusted_proxies;
 };
 
 using RequestHandler = std::function<Response(const Request&, const ClientInfo&)>;

@@ -3,6 +3,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include "http/ascii.hpp"
+#include "http/client_origin.hpp"
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -34,11 +35,8 @@ Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer
     : tls_(std::move(tls)), stream_(core::open_stream<Stream>(std::move(socket), tls_.get())), shared_(std::move(shared)) {
   beast::error_code ec;
   const auto remote = this->socket().remote_endpoint(ec);
-  if (!ec) {
-    client_.address = remote.address().to_string();
-    client_.loopback = remote.address().is_loopback();
-  }
-  client_.secure = kTls;
+  if (!ec) peer_ = remote.address();
+  client_ = resolve_client(peer_, kTls, {}, {});  // no headers: the peer itself
   ++shared_->connections;
 }
 
@@ -121,6 +119,7 @@ template <class Stream>
 void Session<Stream>::read_request() {
   const auto& limits = shared_->limits;
   head_parser_.emplace();
+  client_ = resolve_client(peer_, kTls, {}, {});  // the peer until this request's head is in
   head_parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   // The body limit depends on the route; it is checked once the head is in.
   head_parser_->body_limit(boost::none);
@@ -164,6 +163,8 @@ template <class Stream>
 void Session<Stream>::on_header(beast::error_code ec) {
   if (handled_read_error(ec)) return;
   const auto& head = head_parser_->get();
+  // One resolution per request: the handlers and this request's log lines use it.
+  client_ = resolve_client(peer_, kTls, head, shared_->limits.trusted_proxies);
   if (shared_->stream) {
     std::optional<StreamStart> start;
     try {

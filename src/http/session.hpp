@@ -108,7 +108,8 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   bool body_unread_ = false;                                                             // close with drain_and_close()
   std::size_t drained_ = 0;
   std::shared_ptr<HttpServer::Shared> shared_;
-  ClientInfo client_;
+  boost::asio::ip::address peer_;
+  ClientInfo client_;  // the peer until a request head arrives, then that request's client
   std::uint64_t id_ = 0;
   bool first_request_ = true;
   bool writing_ = false;

@@ -50,6 +50,7 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.http.write_timeout_seconds == defaults.http.write_timeout_seconds);
   CHECK(from_file.http.max_connections == defaults.http.max_connections);
   CHECK(from_file.http.max_connections_per_ip == defaults.http.max_connections_per_ip);
+  CHECK(from_file.http.trusted_proxies == defaults.http.trusted_proxies);
   CHECK(from_file.rtmp.listen == defaults.rtmp.listen);
   CHECK(from_file.rtmp.handshake_timeout_seconds == defaults.rtmp.handshake_timeout_seconds);
   CHECK(from_file.rtmp.idle_timeout_seconds == defaults.rtmp.idle_timeout_seconds);
@@ -204,6 +205,32 @@ TEST_CASE("transcode: rungs replace the default ladder; errors name the rung") {
         R"(transcode.rungs: rung name "a" appears twice)");
   CHECK(error_of(R"({"transcode": {"shed_queue_seconds": 0.1}})") ==
         "transcode.shed_queue_seconds: expected a number from 1 to 60, got 0.1");
+}
+
+TEST_CASE("http.trusted_proxies: loopback by default; every entry checked at start") {
+  CHECK(Config().http.trusted_proxies == std::vector<std::string>{"127.0.0.0/8", "::1"});
+  CHECK(parse_config("{}").http.trusted_proxies == std::vector<std::string>{"127.0.0.0/8", "::1"});
+  CHECK(parse_config(R"({"http": {"trusted_proxies": []}})").http.trusted_proxies.empty());
+  const Config config = parse_config(R"({"http": {"trusted_proxies": ["10.0.0.0/8", "fd00::/8", "192.0.2.7"]}})");
+  CHECK(config.http.trusted_proxies == std::vector<std::string>{"10.0.0.0/8", "fd00::/8", "192.0.2.7"});
+
+  const std::string expected = R"(expected an IP address or CIDR range such as "10.0.0.0/8" or "::1" )"
+                               R"((no bits set past the prefix), got )";
+  CHECK(error_of(R"({"http": {"trusted_proxies": ["127.0.0.1", "10.0.0.0/33"]}})") ==
+        "http.trusted_proxies[1]: " + expected + R"("10.0.0.0/33")");
+  CHECK(error_of(R"({"http": {"trusted_proxies": ["proxy.internal"]}})") ==
+        "http.trusted_proxies[0]: " + expected + R"("proxy.internal")");
+  CHECK(error_of(R"({"http": {"trusted_proxies": ["10.0.0.1/8"]}})") ==
+        "http.trusted_proxies[0]: " + expected + R"("10.0.0.1/8")");
+  CHECK(error_of(R"({"http": {"trusted_proxies": [""]}})") == "http.trusted_proxies[0]: " + expected + R"("")");
+  CHECK(error_of(R"({"http": {"trusted_proxies": "127.0.0.1"}})") ==
+        R"(http.trusted_proxies: expected an array of strings, got "127.0.0.1")");
+  CHECK(error_of(R"({"http": {"trusted_proxies": ["::1", 7]}})") ==
+        R"(http.trusted_proxies: expected an array of strings, got ["::1",7])");
+  // Hand-built configs (the embedding API) are checked too.
+  Config built;
+  built.http.trusted_proxies = {"not-an-address"};
+  CHECK_THROWS_AS(tidecast::validate_config(built), ConfigError);
 }
 
 TEST_CASE("a missing config file names the path") {

@@ -3,6 +3,8 @@ uploaded over the API, converted by the job queue, then checked with ffprobe
 and played in headless Chromium.
 
 - H.264/AAC MP4, VP9/Opus WebM (odd size), HEVC MKV: converted, HLS + DASH decode
+- the odd-sized source (321x241): every video rendition's encoded pictures (ffprobe of the
+  served media, and download.mp4) are even-sized, in the source's shape
 - a portrait phone clip (320x240 stored, display matrix rotate=90) -> portrait rungs
 - audio-only M4A -> only an audio rendition, no poster/storyboard
 - variable frame rate -> constant frame rate output
@@ -184,10 +186,39 @@ class UploadFormats(unittest.TestCase):
         self.assertEqual([s["channels"] for s in audio], [1])
 
     def test_7_odd_sizes_become_even(self):
+        # The VP9 source is 321x241; H.264 4:2:0 needs even sizes. What counts is
+        # the encoded pictures, so every video rendition's served media is probed
+        # (not only the catalog's numbers), and the top one again in download.mp4.
         v = self.ready("vp9")
-        for r in v["renditions"]:
-            if r["kind"] == "video":
-                self.assertEqual((r["width"] % 2, r["height"] % 2), (0, 0), r)
+        video = [r for r in v["renditions"] if r["kind"] == "video"]
+        self.assertGreaterEqual(len(video), 1, v["renditions"])
+        base = v["hls"].rsplit("/", 1)[0]
+        probed = []
+        for r in video:
+            with self.subTest(rendition=r["name"]):
+                streams = self.probe_streams(self.server.url(f"{base}/{r['name']}/media.m3u8"))
+                pictures = [s for s in streams if s["codec_type"] == "video"]
+                self.assertEqual(len(pictures), 1, streams)
+                size = (pictures[0]["width"], pictures[0]["height"])
+                probed.append(size)
+                self.check_even_size(size, (321, 241))
+                self.assertEqual(size, (r["width"], r["height"]), "the catalog names the encoded size")
+        _, body = self.get(f"/vod/{v['id']}/download.mp4")
+        code, data, err = ffprobe_json(self.local("vp9-download", body, ".mp4"), "-show_streams",
+                                       "-select_streams", "v")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(len(data["streams"]), 1, data)
+        size = (data["streams"][0]["width"], data["streams"][0]["height"])
+        self.check_even_size(size, (321, 241))
+        self.assertEqual(size, max(probed, key=lambda wh: wh[0] * wh[1]), "download.mp4 holds the top rendition")
+
+    def check_even_size(self, size, source):
+        width, height = size
+        self.assertGreater(width, 0)
+        self.assertGreater(height, 0)
+        self.assertEqual((width % 2, height % 2), (0, 0), f"odd encoded size {size}")
+        # Evened, not distorted: the shape of the source within 2 %.
+        self.assertAlmostEqual(width / height, source[0] / source[1], delta=0.02 * source[0] / source[1])
 
     def test_8_download_is_faststart_and_plays(self):
         for name in self.files:

@@ -208,6 +208,17 @@ def main():
                                                                    "video_bitrate_kbps": 400}]}}))
     write("config", "errors", '{"http": {"listen": "80", "max_connections": 0}, /* c */ "x": [1e999]}')
     write("config", "not_json", "{\"live\": {\"segment_seconds\": \"2\"}")
+    write("config", "trusted_proxies", json.dumps({"http": {"trusted_proxies": ["10.0.0.0/8", "::1", "x/33"]}}))
+
+    # client_origin: peer selector byte, then trusted list / X-Forwarded-For / -Proto / -Host / Host lines.
+    for name, peer, lines in [
+            ("loopback_chain", 0, ["127.0.0.0/8 ::1", "1.1.1.1, 203.0.113.5, 127.0.0.9", "https", "tv.example", "h:1"]),
+            ("untrusted", 2, ["127.0.0.0/8", "198.51.100.1", "https", "evil.example", "tv.example"]),
+            ("ipv6", 1, ["::1 fd00::/8", "[2001:db8::7]:4711, fd00::2", "http, https", "[::1]:8443", ""]),
+            ("mapped", 3, ["::ffff:127.0.0.0/104", "::ffff:192.0.2.9", "HTTPS", "", "a\"<b"]),
+            ("garbage", 4, ["10.0.0.0/8 10.0.0.1/8 /8 ::/129", "unknown,, junk , 10.0.0.5", "ftp", "x y", "::1"]),
+            ("empty", 5, ["", "", "", "", ""])]:
+        write("client_origin", name, bytes([peer]) + "\n".join(lines).encode())
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ tidecast_fuzz_target(http_query SOURCES http/path.cpp LIBS tidecast_http)
 tidecast_fuzz_target(multipart SOURCES http/multipart.cpp LIBS tidecast_http)
 tidecast_fuzz_target(tus SOURCES http/tus.cpp LIBS tidecast_http)
 tidecast_fuzz_target(config
-  SOURCES core/config.cpp core/json_reader.cpp core/address.cpp core/log.cpp core/clock.cpp
+  SOURCES core/config.cpp core/json_reader.cpp core/address.cpp core/ip_network.cpp core/log.cpp core/clock.cpp
   LIBS tidecast_core EXTRA fmt::fmt nlohmann_json::nlohmann_json)
 tidecast_fuzz_target(url_signer SOURCES core/url_signer.cpp core/crypto.cpp LIBS tidecast_core EXTRA OpenSSL::Crypto)
+tidecast_fuzz_target(client_origin SOURCES http/client_origin.cpp core/ip_network.cpp LIBS tidecast_http EXTRA fmt::fmt)

@@ -42,8 +42,13 @@ CommandResult run(const std::string& command) {
   return result;
 }
 
-bool have_ffmpeg() {
-  return std::system("ffmpeg -version >/dev/null 2>&1 && ffprobe -version >/dev/null 2>&1") == 0;
+// The FFmpeg CLI is a test dependency (packaging/test-deps.txt): without it
+// these checks fail, never pass silently.
+void require_ffmpeg() {
+  REQUIRE_MESSAGE(std::system("ffmpeg -version >/dev/null 2>&1") == 0,
+                  "the ffmpeg CLI is required (Debian package ffmpeg): not found or not runnable");
+  REQUIRE_MESSAGE(std::system("ffprobe -version >/dev/null 2>&1") == 0,
+                  "the ffprobe CLI is required (Debian package ffmpeg): not found or not runnable");
 }
 
 void write_file(const std::filesystem::path& path, const std::vector<std::vector<std::uint8_t>>& parts) {
@@ -146,10 +151,7 @@ void check_track(const std::filesystem::path& dir, const std::string& name, cons
 }
 
 void run_pipeline(double target) {
-  if (!have_ffmpeg()) {
-    MESSAGE("ffmpeg/ffprobe not found: skipping the FFmpeg round trip");
-    return;
-  }
+  require_ffmpeg();
   tidecast::test::TempDir dir;
   const auto flv_path = dir.path() / "input.flv";
   // 8 s of 640x360 30 fps H.264 (B-frames, keyframe every 30 frames) + 44.1 kHz stereo AAC.
@@ -226,10 +228,7 @@ TEST_CASE("ffmpeg reads back the CMAF segments of an H.264 + AAC FLV: 2 s target
 }
 
 TEST_CASE("ffprobe understands the H.264, HEVC, AV1 and AAC init segments") {
-  if (!have_ffmpeg()) {
-    MESSAGE("ffprobe not found: skipping");
-    return;
-  }
+  require_ffmpeg();
   tidecast::test::TempDir dir;
   struct Case {
     package::TrackSpec track;
