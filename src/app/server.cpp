@@ -392,8 +392,13 @@ void Server::start() {
   }
 
   const auto& h = s.config.http;
-  http::ServerLimits limits{h.max_header_bytes,     h.max_body_bytes,        h.request_timeout_seconds,
-                            h.idle_timeout_seconds, h.write_timeout_seconds, h.max_connections};
+  http::ServerLimits limits;
+  limits.max_header_bytes = h.max_header_bytes;
+  limits.max_body_bytes = h.max_body_bytes;
+  limits.request_timeout_seconds = h.request_timeout_seconds;
+  limits.idle_timeout_seconds = h.idle_timeout_seconds;
+  limits.write_timeout_seconds = h.write_timeout_seconds;
+  limits.max_connections = h.max_connections;
   limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   limits.trusted_proxies = core::TrustedProxies::from_config(h.trusted_proxies);  // validated by validate_config
