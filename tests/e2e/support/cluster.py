@@ -24,6 +24,30 @@ HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
 NGINX_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/nginx-edge.conf")
 
 
+def _wait_healthy(base, what, log_path):
+    """Waits until `base`/api/v1/health answers 200 (through a proxy: the nodes behind it are up too)."""
+    def up():
+        try:
+            with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+    if not poll(up, bool, 15):
+        with open(log_path, errors="replace") as f:
+            raise RuntimeError(f"{what} did not come up:\n" + f.read())
+
+
+def _stop(proc):
+    """SIGTERM by PID, SIGKILL after 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class Node(Server):
     """A cluster node on fixed ports (its address must survive restarts)."""
 
@@ -74,15 +98,7 @@ class HAProxy:
                                      stderr=subprocess.STDOUT)
         self.base = f"http://127.0.0.1:{self.http_port}"
         # Ready once the HTTP frontend answers and every node passed its check.
-        def up():
-            try:
-                with urllib.request.urlopen(self.base + "/api/v1/health", timeout=2) as r:
-                    return r.status == 200
-            except (urllib.error.URLError, OSError):
-                return False
-        if not poll(up, bool, 15):
-            with open(self.log_path) as f:
-                raise RuntimeError("haproxy did not come up:\n" + f.read())
+        _wait_healthy(self.base, "haproxy", self.log_path)
 
     def rtmp_url(self, key):
         return f"rtmp://127.0.0.1:{self.rtmp_port}/live/{key}"
@@ -97,13 +113,7 @@ class HAProxy:
             return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)
         self.log.close()
 
 
@@ -133,26 +143,12 @@ class NginxEdge:
         self.proc = subprocess.Popen(["nginx", "-c", self.config_path, "-p", self.dir], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{self.port}"
-        def up():
-            try:
-                with urllib.request.urlopen(self.base + "/api/v1/health", timeout=2) as r:
-                    return r.status == 200
-            except (urllib.error.URLError, OSError):
-                return False
-        if not poll(up, bool, 15):
-            with open(os.path.join(d, "error.log")) as f:
-                raise RuntimeError("nginx did not come up:\n" + f.read())
+        _wait_healthy(self.base, "nginx", os.path.join(d, "error.log"))
 
     get = HAProxy.get
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _stop(self.proc)
 
 
 class Cluster:
