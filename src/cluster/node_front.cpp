@@ -23,8 +23,10 @@ http::Response NodeFront::handle(const http::Request& request, const http::Clien
              !d_.live_here(channel)) {
     const auto owner = d_.owners.owner_of(channel);
     if (owner && owner->node != d_.auth.node()) {
-      const std::string upstream = std::string(kInternalPrefix) + std::string(target);
-      return d_.pulls.serve(request, owner->url, upstream, std::string(target));
+      // The query is left out of the fetch and the key: nothing under /live
+      // reads it yet, and random query strings must not each cost a fetch.
+      const std::string_view path = target.substr(0, target.find('?'));
+      return d_.pulls.serve(request, owner->url, std::string(kInternalPrefix) + std::string(path), std::string(path));
     }
     response = d_.next(request, client);
   } else {

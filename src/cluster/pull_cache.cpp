@@ -23,14 +23,12 @@ http::Response PullCache::serve(const http::Request& request, const std::string&
     if (it != entries_.end() && it->second.object) {
       Entry& entry = it->second;
       if (entry.object->immutable || std::chrono::steady_clock::now() < entry.expires) {
-        if (entry.object->immutable) lru_.splice(lru_.begin(), lru_, entry.lru);
+        lru_.splice(lru_.begin(), lru_, entry.lru);
         count(counters_.hits);
         return answer(request, entry.object);
       }
-      if (entry.waiters.empty()) {
-        entries_.erase(it);  // a stale playlist: fetch it again below
-        it = entries_.end();
-      }
+      forget_locked(it);  // a stale playlist: fetch it again below
+      it = entries_.end();
     }
     deferred = std::make_shared<http::DeferredResponse>();
     if (it != entries_.end()) {
@@ -71,14 +69,12 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
       Entry& entry = it->second;
       entry.object = object;
       entry.waiters.clear();
-      if (object->immutable) {
-        lru_.push_front(key);
-        entry.lru = lru_.begin();
-        bytes_ += object->body->size();
-        evict_locked();
-      } else {
-        entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
-      }
+      // Playlists count against the budget too, so no request pattern can grow the cache past it.
+      if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
+      lru_.push_front(key);
+      entry.lru = lru_.begin();
+      bytes_ += object->body->size();
+      evict_locked();
     } else {
       entries_.erase(it);
     }
@@ -91,12 +87,20 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
 void PullCache::evict_locked() {
   while (bytes_ > options_.max_bytes && !lru_.empty()) {
     const auto it = entries_.find(lru_.back());
-    if (it != entries_.end()) {
-      bytes_ -= it->second.object->body->size();
-      entries_.erase(it);
+    if (it == entries_.end()) {
+      lru_.pop_back();
+    } else {
+      forget_locked(it);
     }
-    lru_.pop_back();
   }
+}
+
+void PullCache::forget_locked(std::map<std::string, Entry, std::less<>>::iterator it) {
+  if (it->second.object) {
+    bytes_ -= it->second.object->body->size();
+    lru_.erase(it->second.lru);
+  }
+  entries_.erase(it);
 }
 
 std::size_t PullCache::bytes() const {

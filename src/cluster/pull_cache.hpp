@@ -5,7 +5,7 @@
 // a node makes one internal fetch per object however many viewers ask.
 // Immutable objects (segments, init segments) stay until the byte budget
 // evicts them (least recently used first); playlists and manifests are kept
-// for a fraction of a second. Nothing but a 200 is kept: a segment that is
+// for a fraction of a second (and count against the same budget). Nothing but a 200 is kept: a segment that is
 // about to exist must not be remembered as missing.
 #include <chrono>
 #include <list>
@@ -66,11 +66,12 @@ class PullCache {
     std::shared_ptr<const Object> object;  // null while the first fetch is in flight
     std::chrono::steady_clock::time_point expires{};
     std::vector<Waiter> waiters;
-    std::list<std::string>::iterator lru;
+    std::list<std::string>::iterator lru;  // valid once `object` is set
   };
 
   void on_fetched(const std::string& key, PullResult result);
   void evict_locked();
+  void forget_locked(std::map<std::string, Entry, std::less<>>::iterator it);
   http::Response answer(const http::Request& request, const std::shared_ptr<const Object>& object) const;
   http::Response failure(const PullResult& result) const;
 
@@ -81,7 +82,7 @@ class PullCache {
   std::string served_by_;
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> entries_;
-  std::list<std::string> lru_;  // immutable cached objects, most recent first
+  std::list<std::string> lru_;  // cached objects, most recent first
   std::size_t bytes_ = 0;
 };
 

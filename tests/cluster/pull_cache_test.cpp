@@ -1,0 +1,154 @@
+#include "cluster/pull_cache.hpp"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <future>
+#include <thread>
+
+#include "core/log.hpp"
+#include "http/deferred_response.hpp"
+#include "http/server.hpp"
+
+using namespace tidecast;
+
+namespace {
+
+// A real origin node: the project's own HTTP server on 127.0.0.1, answering
+// after 100 ms through a deferred response (as a node relaying in turn would).
+struct Origin {
+  boost::asio::io_context ioc;
+  core::Logger log{core::LogLevel::off};
+  std::atomic<int> requests{0};
+  std::atomic<int> missing{0};
+  std::unique_ptr<http::HttpServer> server;
+  std::thread thread;
+
+  Origin() {
+    server = std::make_unique<http::HttpServer>(
+        ioc, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+          ++requests;
+          const std::string target(request.target());
+          if (target.find("missing") != std::string::npos) {
+            ++missing;
+            return http::make_text(http::Status::not_found, "not yet\n");
+          }
+          auto deferred = std::make_shared<http::DeferredResponse>();
+          auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(100));
+          timer->async_wait([deferred, timer, target](boost::system::error_code) {
+            http::Response res = http::make_text(http::Status::ok, "bytes of " + target, "video/iso.segment");
+            const bool playlist = target.ends_with(".m3u8");
+            res.set(http::beast_http::field::cache_control,
+                    playlist ? "public, max-age=1" : "public, max-age=31536000, immutable");
+            deferred->complete(std::move(res));
+          });
+          return http::make_deferred_response(deferred);
+        });
+    server->listen("127.0.0.1", 0);
+    server->start();
+    thread = std::thread([this] { ioc.run(); });
+  }
+  ~Origin() {
+    server->stop();
+    ioc.stop();
+    thread.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+};
+
+http::Request get(std::string target) {
+  http::Request request{http::Verb::get, target, 11};
+  return request;
+}
+
+// Waits for a (possibly deferred) response.
+http::Response resolve(http::Response response) {
+  auto deferred = response.body().deferred;
+  if (!deferred) return response;
+  std::promise<http::Response> done;
+  deferred->on_complete([&done](http::Response r) { done.set_value(std::move(r)); });
+  return done.get_future().get();
+}
+
+std::string body_of(const http::Response& response) {
+  return std::string(response.body().bytes);
+}
+
+}  // namespace
+
+TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlists expire, a 404 is not kept") {
+  Origin origin;
+  boost::asio::io_context ioc;
+  auto work = boost::asio::make_work_guard(ioc);
+  std::thread io([&] { ioc.run(); });
+  core::Logger log{core::LogLevel::off};
+  cluster::ClusterAuth auth("n2", "a secret of decent length");
+  cluster::PullClient client(ioc, auth, {});
+  core::Counter fetches, hits, coalesced, failures;
+  cluster::PullCache cache(client, log, {1 << 20, std::chrono::milliseconds(200)},
+                           {&fetches, &hits, &coalesced, &failures}, "n2");
+
+  std::vector<http::Response> pending;
+  for (int i = 0; i < 20; ++i)
+    pending.push_back(cache.serve(get("/live/a/v0/1-1.m4s"), origin.url(), "/x/1-1.m4s", "k1"));
+  for (auto& response : pending) {
+    const auto done = resolve(std::move(response));
+    CHECK(done.result() == http::Status::ok);
+    CHECK(body_of(done) == "bytes of /x/1-1.m4s");
+    CHECK(done["X-Served-By"] == "n2");
+  }
+  CHECK(origin.requests == 1);
+  CHECK(fetches.value() == 1);
+  CHECK(coalesced.value() == 19);
+
+  // From memory now, with Range honoured.
+  http::Request ranged = get("/live/a/v0/1-1.m4s");
+  ranged.set(http::beast_http::field::range, "bytes=0-4");
+  const auto partial = cache.serve(ranged, origin.url(), "/x/1-1.m4s", "k1");
+  CHECK_FALSE(partial.body().deferred);
+  CHECK(partial.result() == http::Status::partial_content);
+  CHECK(body_of(partial) == "bytes");
+  CHECK(hits.value() == 1);
+
+  // A playlist is kept for its short lifetime only.
+  resolve(cache.serve(get("/p.m3u8"), origin.url(), "/x/p.m3u8", "p"));
+  CHECK_FALSE(cache.serve(get("/p.m3u8"), origin.url(), "/x/p.m3u8", "p").body().deferred);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  CHECK(resolve(cache.serve(get("/p.m3u8"), origin.url(), "/x/p.m3u8", "p")).result() == http::Status::ok);
+  CHECK(origin.requests == 3);
+
+  // A 404 is passed on and asked again next time (the segment is about to exist).
+  CHECK(resolve(cache.serve(get("/m"), origin.url(), "/x/missing", "m")).result() == http::Status::not_found);
+  CHECK(resolve(cache.serve(get("/m"), origin.url(), "/x/missing", "m")).result() == http::Status::not_found);
+  CHECK(origin.missing == 2);
+
+  // An origin that does not answer: a clear 502, counted, nothing kept.
+  const auto dead = resolve(cache.serve(get("/d"), "http://127.0.0.1:1", "/x/d", "d"));
+  CHECK(dead.result() == http::Status::bad_gateway);
+  CHECK(failures.value() == 1);
+
+  work.reset();
+  ioc.stop();
+  io.join();
+}
+
+TEST_CASE("pull cache: the byte budget bounds it, whatever is asked") {
+  Origin origin;
+  boost::asio::io_context ioc;
+  auto work = boost::asio::make_work_guard(ioc);
+  std::thread io([&] { ioc.run(); });
+  core::Logger log{core::LogLevel::off};
+  cluster::ClusterAuth auth("n2", "a secret of decent length");
+  cluster::PullClient client(ioc, auth, {});
+  cluster::PullCache cache(client, log, {200, std::chrono::milliseconds(10'000)}, {}, "n2");
+  for (int i = 0; i < 30; ++i) {
+    const std::string name = "/x/" + std::to_string(i) + (i % 2 ? ".m4s" : ".m3u8");
+    resolve(cache.serve(get(name), origin.url(), name, name));
+    CHECK(cache.bytes() <= 200);
+  }
+  work.reset();
+  ioc.stop();
+  io.join();
+}
