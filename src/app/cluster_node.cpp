@@ -38,7 +38,7 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
   const auto ttl = std::chrono::milliseconds(std::int64_t{config.lease_seconds} * 1000);
   leases_ = std::make_unique<Leases>(db, auth_.node(), internal_url_, ttl.count());
   keeper_ = std::make_unique<cluster::LeaseKeeper>(ioc, log, *leases_, ttl);
-  gateway_ = std::make_unique<cluster::OwnedPublishGateway>(live, directory, *keeper_, log);
+  gateway_ = std::make_unique<cluster::OwnedPublishGateway>(live, directory, *keeper_, log, config.has_role("ingest"));
   pull_client_ = std::make_unique<cluster::PullClient>(ioc, auth_, cluster::PullClient::Options{});
   const auto pull_counter = [&metrics](const char* result) {
     return &metrics.counter("tidecast_cluster_pull_requests_total",

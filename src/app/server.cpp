@@ -351,7 +351,7 @@ void Server::start() {
   vod_options.shared_catalog = c.enabled;
   vod_options.max_upload_bytes = s.config.uploads.max_bytes;
   vod_options.upload_expiry = std::chrono::hours(s.config.uploads.expire_hours);
-  vod_options.workers = j.workers;
+  vod_options.workers = c.has_role("convert") ? j.workers : 0;  // a node without the role converts nothing
   vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
   vod_options.nice = j.nice;
   vod_options.job_durations = &s.metrics.histogram("tidecast_job_duration_seconds", "Wall time of finished conversions",

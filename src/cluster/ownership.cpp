@@ -138,6 +138,10 @@ void LeaseKeeper::renew_all() {
 }
 
 rtmp::PublishDecision OwnedPublishGateway::begin_publish(const rtmp::PublishRequest& request) {
+  if (!ingest_) {
+    log_.info("cluster", "publish refused remote={}: this node has no ingest role", request.remote);
+    return {nullptr, "NetStream.Publish.BadName", "this node does not take publishes (no ingest role)"};
+  }
   std::optional<live::ChannelRef> channel;
   try {
     channel = directory_.find_by_stream_key(request.stream_key);

@@ -78,9 +78,10 @@ class LeaseKeeper {
 // live service; the lease is released when the publisher goes.
 class OwnedPublishGateway : public rtmp::PublishGateway {
  public:
+  // `ingest`: this node has the ingest role; without it every publish is refused.
   OwnedPublishGateway(rtmp::PublishGateway& inner, live::ChannelDirectory& directory, LeaseKeeper& keeper,
-                      core::Logger& log)
-      : inner_(inner), directory_(directory), keeper_(keeper), log_(log) {}
+                      core::Logger& log, bool ingest = true)
+      : inner_(inner), directory_(directory), keeper_(keeper), log_(log), ingest_(ingest) {}
 
   rtmp::PublishDecision begin_publish(const rtmp::PublishRequest& request) override;
 
@@ -89,6 +90,7 @@ class OwnedPublishGateway : public rtmp::PublishGateway {
   live::ChannelDirectory& directory_;
   LeaseKeeper& keeper_;
   core::Logger& log_;
+  bool ingest_;
 };
 
 }  // namespace tidecast::cluster

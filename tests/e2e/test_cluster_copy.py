@@ -5,6 +5,7 @@ converted upload; after the copy, a cluster node on the same data_dir and
 signing key, reading only PostgreSQL, accepts the same password, token and
 stream key and serves the same video id. New rows get fresh ids after the
 copied ones, and a second copy into the now non-empty database is refused.
+A node started without the ingest role refuses publishes.
 """
 import os
 import subprocess
@@ -70,6 +71,14 @@ class CopyToPostgres(unittest.TestCase):
             # New rows continue after the copied ids.
             status, _, body = request(node, "POST", "/api/v1/channels", {"name": "second"}, headers=auth(token))
             self.assertEqual(status, 201, body)
+            # A node without the ingest role refuses publishes (HAProxy lists only ingest nodes for RTMP).
+            node.close()
+            node = Node("n2", {"enabled": True, "database": url, "secret_file": secret, "roles": ["serve", "storage"],
+                               "signing_key_file": os.path.join(box.data_dir, "url_signing.key")})
+            p = publish(node.rtmp_url(key), seconds=5, size="320x240", audio=False)
+            self.assertNotEqual(p.wait(30), 0)
+            node.wait_for_log("publish refused")
+            self.assertIn("no ingest role", node.read_log())
         finally:
             if node:
                 node.close()
