@@ -72,6 +72,21 @@ http::Response resolve(http::Response response) {
   return done.get_future().get();
 }
 
+// The pulling node's side: its own io thread and client.
+struct Puller {
+  boost::asio::io_context ioc;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{ioc.get_executor()};
+  std::thread io{[this] { ioc.run(); }};
+  core::Logger log{core::LogLevel::off};
+  cluster::ClusterAuth auth{"n2", "a secret of decent length"};
+  cluster::PullClient client{ioc, auth, {}};
+  ~Puller() {
+    work.reset();
+    ioc.stop();
+    io.join();
+  }
+};
+
 std::string body_of(const http::Response& response) {
   return std::string(response.body().bytes);
 }
@@ -80,14 +95,9 @@ std::string body_of(const http::Response& response) {
 
 TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlists expire, a 404 is not kept") {
   Origin origin;
-  boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
-  std::thread io([&] { ioc.run(); });
-  core::Logger log{core::LogLevel::off};
-  cluster::ClusterAuth auth("n2", "a secret of decent length");
-  cluster::PullClient client(ioc, auth, {});
+  Puller puller;
   core::Counter fetches, hits, coalesced, failures;
-  cluster::PullCache cache(client, log, {1 << 20, std::chrono::milliseconds(200)},
+  cluster::PullCache cache(puller.client, puller.log, {1 << 20, std::chrono::milliseconds(200)},
                            {&fetches, &hits, &coalesced, &failures}, "n2");
 
   std::vector<http::Response> pending;
@@ -128,27 +138,15 @@ TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlist
   const auto dead = resolve(cache.serve(get("/d"), "http://127.0.0.1:1", "/x/d", "d"));
   CHECK(dead.result() == http::Status::bad_gateway);
   CHECK(failures.value() == 1);
-
-  work.reset();
-  ioc.stop();
-  io.join();
 }
 
 TEST_CASE("pull cache: the byte budget bounds it, whatever is asked") {
   Origin origin;
-  boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
-  std::thread io([&] { ioc.run(); });
-  core::Logger log{core::LogLevel::off};
-  cluster::ClusterAuth auth("n2", "a secret of decent length");
-  cluster::PullClient client(ioc, auth, {});
-  cluster::PullCache cache(client, log, {200, std::chrono::milliseconds(10'000)}, {}, "n2");
+  Puller puller;
+  cluster::PullCache cache(puller.client, puller.log, {200, std::chrono::milliseconds(10'000)}, {}, "n2");
   for (int i = 0; i < 30; ++i) {
     const std::string name = "/x/" + std::to_string(i) + (i % 2 ? ".m4s" : ".m3u8");
     resolve(cache.serve(get(name), origin.url(), name, name));
     CHECK(cache.bytes() <= 200);
   }
-  work.reset();
-  ioc.stop();
-  io.join();
 }
