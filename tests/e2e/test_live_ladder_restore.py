@@ -129,7 +129,11 @@ class RestoredRung(unittest.TestCase):
         # v1 has a hole in this period: every listed Representation has every segment.
         self.assertNotIn('<Representation id="v1"', mpd)
         self.assertIn('<Representation id="v0"', mpd)
-        if rung(self.server, "360p")["shed_count"] == 0:  # on a busy machine it may have been shed too
+        # On a busy machine (sanitizers, shared CI) the 360p rung may have been
+        # shed too, or the input queue may have dropped whole GOPs from every
+        # rung: either leaves v2 with a hole, and then it is rightly left out.
+        busy = rung(self.server, "360p")["shed_count"] > 0 or "input queue overflow" in self.server.read_log()
+        if not busy:
             self.assertIn('<Representation id="v2"', mpd)
 
     def test_3_hls_js_plays_on_through_the_shed_and_the_restore(self):
