@@ -64,6 +64,9 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
       },
       std::move(next), log,
       &metrics.counter("tidecast_cluster_internal_refused_total", "Internal calls refused (bad cluster signature)")});
+  // Numbering continues across owners (cluster/numbering.hpp): recorded every second.
+  numbering_ = std::make_unique<ClusterNumbering>(db, auth_.node(), *keeper_, live, ttl, log);
+  every_second("numbering", [this] { numbering_->record_all(); });
 }
 
 ClusterNode::~ClusterNode() {

@@ -141,6 +141,12 @@ constexpr Migration kMigrations[] = {
         value TEXT NOT NULL
       );
     )sql"},
+    // Cluster: a channel's numbering as its owner records it (reserved ahead),
+    // so the next owner continues it (catalog/numbering_repository.hpp).
+    {9, R"sql(
+      ALTER TABLE channel_leases ADD COLUMN next_sequence INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE channel_leases ADD COLUMN next_discontinuity INTEGER NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 // PostgreSQL starts at the schema SQLite had reached when clusters arrived
@@ -264,6 +270,10 @@ constexpr Migration kPostgresMigrations[] = {
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
       );
+    )sql"},
+    {9, R"sql(
+      ALTER TABLE channel_leases ADD COLUMN next_sequence BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE channel_leases ADD COLUMN next_discontinuity BIGINT NOT NULL DEFAULT 0;
     )sql"},
 };
 

@@ -34,6 +34,10 @@ class LiveService : public rtmp::PublishGateway {
   ~LiveService() override;
 
   rtmp::PublishDecision begin_publish(const rtmp::PublishRequest& request) override;
+  // A cluster's numbering (set once, before the first publish): presentations
+  // continue the channel's numbers from its previous owner.
+  void set_numbering(NumberingSource* source) { numbering_ = source; }
+  const LiveServiceOptions& options() const { return options_; }
 
   // The channel's current or most recent presentation, ended or not (its
   // status); what players get is playable()'s.
@@ -68,6 +72,7 @@ class LiveService : public rtmp::PublishGateway {
   RecordingCatalog& recordings_;
   LiveChannel::Executor cpu_;
   LiveServiceOptions options_;
+  NumberingSource* numbering_ = nullptr;
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> entries_;
   bool stopping_ = false;
