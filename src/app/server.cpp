@@ -142,6 +142,8 @@ void Server::Impl::wire_events() {
                                 auto status = channel->status();
                                 if (status.publishing) names.push_back(std::move(status.channel));
                               }
+                              // A cluster's channels live on other nodes.
+                              for (auto& remote : live->live_elsewhere()) names.push_back(std::move(remote.channel));
                               return names;
                             }};
   events = std::make_unique<api::EventHub>(ioc, log, std::move(sources));

@@ -101,6 +101,7 @@ std::shared_ptr<const LiveSnapshot> LiveChannel::snapshot() const {
 }
 
 void LiveChannel::note_viewer(const std::string& address) {
+  if (address.empty()) return;  // another node of a cluster, pulling for its own viewers
   std::lock_guard lock(viewers_mutex_);
   viewers_[address] = std::chrono::steady_clock::now();
 }

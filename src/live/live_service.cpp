@@ -136,6 +136,22 @@ std::vector<std::shared_ptr<LiveChannel>> LiveService::live_channels() const {
   return out;
 }
 
+std::vector<RemoteChannel> LiveService::live_elsewhere() const {
+  if (!cluster_view_) return {};
+  auto remote = cluster_view_->live_elsewhere();
+  // A channel this node publishes is this node's, whatever a stale lease says.
+  std::erase_if(remote, [this](const RemoteChannel& r) {
+    const auto local = find(r.channel);
+    return local && !local->finished() && local->status().publishing;
+  });
+  return remote;
+}
+
+std::size_t LiveService::viewers(std::string_view channel, std::size_t local) const {
+  if (!cluster_view_) return local;
+  return cluster_view_->viewers(channel).value_or(local);
+}
+
 void LiveService::stop() {
   std::lock_guard lock(mutex_);
   stopping_ = true;
