@@ -22,19 +22,14 @@ std::vector<LiveOnNode> ClusterStateRepository::live_elsewhere(std::string_view 
 
 void ClusterStateRepository::report_viewers(std::string_view node, const std::map<std::string, std::int64_t>& counts) {
   Transaction tx(db_);
-  auto now = db_.prepare(fmt::format("SELECT {}", now_ms_sql()));
-  now.step();
-  const std::int64_t at = now.column_int(0);
-  now.run();
+  db_.prepare("DELETE FROM channel_viewers WHERE node = ?").bind_all(node).run();
+  const std::string now = now_ms_sql();
   for (const auto& [channel, viewers] : counts) {
     db_.prepare(
-           "INSERT INTO channel_viewers (node, channel, viewers, updated_at) VALUES (?, ?, ?, ?) "
-           "ON CONFLICT (node, channel) DO UPDATE SET viewers = excluded.viewers, updated_at = excluded.updated_at")
-        .bind_all(node, std::string_view(channel), viewers, at)
+           fmt::format("INSERT INTO channel_viewers (node, channel, viewers, updated_at) VALUES (?, ?, ?, {})", now))
+        .bind_all(node, std::string_view(channel), viewers)
         .run();
   }
-  // Channels this node no longer counts.
-  db_.prepare("DELETE FROM channel_viewers WHERE node = ? AND updated_at < ?").bind_all(node, at).run();
   tx.commit();
 }
 
