@@ -60,7 +60,6 @@ TEST_CASE("a publish right after a clean unpublish starts a fresh presentation t
   pool.join();
 }
 
-
 namespace {
 
 // A cluster's numbering, scripted: each publish gets the next claim.
