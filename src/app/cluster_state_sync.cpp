@@ -9,8 +9,9 @@ namespace {
 constexpr std::int64_t kFreshMs = 5'000;
 }  // namespace
 
-ClusterStateSync::ClusterStateSync(catalog::Database& db, const std::string& node, live::LiveService& live)
-    : db_(db), node_(node), live_(live) {
+ClusterStateSync::ClusterStateSync(catalog::Database& db, const std::string& node, live::LiveService& live,
+                                   std::function<bool(const std::string&)> owns)
+    : db_(db), node_(node), live_(live), owns_(std::move(owns)) {
   live_.set_cluster_view(&state_);
 }
 
@@ -22,7 +23,8 @@ void ClusterStateSync::refresh() {
   std::map<std::string, std::int64_t> counts;
   for (const auto& [channel, viewers] : relay_.counts()) counts[channel] += static_cast<std::int64_t>(viewers);
   for (const auto& channel : live_.live_channels()) {
-    counts[channel->channel().name] += static_cast<std::int64_t>(channel->viewers());
+    const std::string& name = channel->channel().name;
+    if (owns_(name)) counts[name] += static_cast<std::int64_t>(channel->viewers());
   }
   catalog::ClusterStateRepository repo(db_);
   repo.report_viewers(node_, counts);
