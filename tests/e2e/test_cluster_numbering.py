@@ -12,6 +12,7 @@ a non-owner is killed and started again. Checked:
   DASH Periods have ids never used before;
 - hls.js in Chromium, playing through HAProxy across the fail-over, resumes.
 """
+# ctest: run alone (three nodes, ffmpeg and Chromium playing through a fail-over; starved it would stall)
 import os
 import re
 import signal
