@@ -15,10 +15,13 @@ clients connect from 127.0.0.1.
 - the per-address connection cap counts the client the header names, not the proxy
 - HTTP (http.proxy_protocol): a request behind a v1 header is answered and
   logged with the named client; a header from an untrusted address is refused
+- HTTPS behind a v2 header sent in one segment with the TLS ClientHello (the
+  bytes read past the header start the TLS handshake)
 """
 import os
 import re
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -29,6 +32,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from support.postgres import free_port  # noqa: E402
 from support.tidecast import Server, poll, publish  # noqa: E402
+from test_tls import make_certificate  # noqa: E402
 
 SOURCE_DIR = os.environ.get("TIDECAST_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
@@ -236,6 +240,63 @@ class HttpBehindProxyHeader(unittest.TestCase):
             self.assertEqual(server.get("/api/v1/health")[0], 200)
         finally:
             server.close()
+
+
+def tls_request_behind_header(port, header, request, cafile):
+    """Sends `header` and the TLS ClientHello in ONE write, then `request` over TLS; returns the response bytes."""
+    context = ssl.create_default_context(cafile=cafile)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    s = socket.create_connection(("127.0.0.1", port), timeout=10, source_address=(PROXY_SOURCE, 0))
+    first = True
+
+    def pump(step):
+        nonlocal first
+        while True:
+            try:
+                result = step()
+            except ssl.SSLWantReadError:
+                result = None
+            out = outgoing.read()
+            if out:
+                s.sendall((header if first else b"") + out)
+                first = False
+            if result is not None:
+                return result
+            data = s.recv(65536)
+            if not data:
+                raise ConnectionError("closed during TLS")
+            incoming.write(data)
+
+    try:
+        pump(lambda: tls.do_handshake() or True)
+        tls.write(request)
+        s.sendall(outgoing.read())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            response += pump(lambda: tls.read(65536))
+        return response
+    finally:
+        s.close()
+
+
+class HttpsBehindProxyHeader(unittest.TestCase):
+    def test_header_and_client_hello_in_one_segment(self):
+        tmp = tempfile.TemporaryDirectory(prefix="tidecast-pp-tls-")
+        cert, key = make_certificate(tmp.name, "pp")
+        server = Server({"http": {"proxy_protocol": True, "trusted_proxies": [PROXY_SOURCE],
+                                  "https_listen": "127.0.0.1:0"},
+                         "tls": {"certificate": cert, "private_key": key}, "log_level": "debug"})
+        try:
+            response = tls_request_behind_header(
+                server.https_port, v2_header("198.51.100.77", 6000),
+                b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", cert)
+            self.assertTrue(response.startswith(b"HTTP/1.1 200"), response)
+            server.wait_for_log("request remote=198.51.100.77 method=GET target=/api/v1/health")
+            self.assertIn("request remote=198.51.100.77 method=GET target=/api/v1/health", server.read_log())
+        finally:
+            server.close()
+            tmp.cleanup()
 
 
 if __name__ == "__main__":
