@@ -82,7 +82,8 @@ std::vector<std::string_view> split_spaces(std::string_view line) {
 }
 
 ParseResult parse_v1(std::span<const std::uint8_t> bytes) {
-  const std::size_t scan = std::min(bytes.size(), kMaxV1Bytes);
+  // The CR may be at index 105 at most: the line with its CRLF fits in 107 bytes.
+  const std::size_t scan = std::min(bytes.size(), kMaxV1Bytes - 1);
   std::size_t end = 0;  // index of the CR
   bool found = false;
   for (std::size_t i = 0; i < scan; ++i) {
@@ -97,7 +98,7 @@ ParseResult parse_v1(std::span<const std::uint8_t> bytes) {
     if (c < 0x20 || c > 0x7E) return invalid(1, "control or non-ASCII byte in the header line");
   }
   if (!found) {
-    if (bytes.size() >= kMaxV1Bytes) return invalid(1, "no CRLF within 107 bytes");
+    if (bytes.size() >= kMaxV1Bytes - 1) return invalid(1, "no CRLF within 107 bytes");
     return ParseResult{};
   }
   const std::string_view line(reinterpret_cast<const char*>(bytes.data()), end);

@@ -117,8 +117,8 @@ TEST_CASE("v1: every truncation of a valid line needs more; malformed lines are 
 
 TEST_CASE("v1: oversized: no CRLF within 107 bytes is refused, never buffered further") {
   const std::string padded = "PROXY UNKNOWN " + std::string(200, 'x');
-  CHECK(parse_text(padded.substr(0, 106)).status == Status::need_more);
-  const auto r = parse_text(padded.substr(0, 107));
+  CHECK(parse_text(padded.substr(0, 105)).status == Status::need_more);
+  const auto r = parse_text(padded.substr(0, 106));  // no room left for the CRLF
   REQUIRE(r.status == Status::invalid);
   CHECK(r.error == "proxy protocol v1: no CRLF within 107 bytes");
   CHECK(parse_text(padded).status == Status::invalid);
@@ -126,6 +126,11 @@ TEST_CASE("v1: oversized: no CRLF within 107 bytes is refused, never buffered fu
   const std::string longest = "PROXY UNKNOWN " + std::string(107 - 16, 'y') + "\r\n";
   REQUIRE(longest.size() == 107);
   CHECK(parse_text(longest).status == Status::complete);
+  CHECK(parse_text(longest.substr(0, 106)).status == Status::need_more);  // the LF may still come
+  // One byte more: the CRLF ends at byte 108 (found by the fuzzer).
+  const std::string too_long = "PROXY UNKNOWN " + std::string(107 - 15, 'y') + "\r\n";
+  REQUIRE(too_long.size() == 108);
+  CHECK(parse_text(too_long).status == Status::invalid);
 }
 
 TEST_CASE("v2: PROXY over TCP4 and TCP6, with TLVs; LOCAL and UNSPEC carry no client") {

@@ -15,8 +15,8 @@ clients connect from 127.0.0.1.
 - the per-address connection cap counts the client the header names, not the proxy
 - HTTP (http.proxy_protocol): a request behind a v1 header is answered and
   logged with the named client; a header from an untrusted address is refused
-- HTTPS behind a v2 header sent in one segment with the TLS ClientHello (the
-  bytes read past the header start the TLS handshake)
+- HTTPS and RTMPS behind a v2 header sent in one segment with the TLS
+  ClientHello (the bytes read past the header start the TLS handshake)
 """
 import os
 import re
@@ -242,8 +242,9 @@ class HttpBehindProxyHeader(unittest.TestCase):
             server.close()
 
 
-def tls_request_behind_header(port, header, request, cafile):
-    """Sends `header` and the TLS ClientHello in ONE write, then `request` over TLS; returns the response bytes."""
+def tls_request_behind_header(port, header, request, cafile, done=lambda r: b"\r\n\r\n" in r):
+    """Sends `header` and the TLS ClientHello in ONE write, then `request` over TLS; returns what the
+    server answered once done(answer)."""
     context = ssl.create_default_context(cafile=cafile)
     incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
@@ -273,7 +274,7 @@ def tls_request_behind_header(port, header, request, cafile):
         tls.write(request)
         s.sendall(outgoing.read())
         response = b""
-        while b"\r\n\r\n" not in response:
+        while not done(response):
             response += pump(lambda: tls.read(65536))
         return response
     finally:
@@ -294,6 +295,21 @@ class HttpsBehindProxyHeader(unittest.TestCase):
             self.assertTrue(response.startswith(b"HTTP/1.1 200"), response)
             server.wait_for_log("request remote=198.51.100.77 method=GET target=/api/v1/health")
             self.assertIn("request remote=198.51.100.77 method=GET target=/api/v1/health", server.read_log())
+        finally:
+            server.close()
+            tmp.cleanup()
+
+    def test_rtmps_header_and_client_hello_in_one_segment(self):
+        tmp = tempfile.TemporaryDirectory(prefix="tidecast-pp-tls-")
+        cert, key = make_certificate(tmp.name, "pp")
+        server = Server({"rtmp": {"proxy_protocol": True, "rtmps_listen": "127.0.0.1:0"},
+                         "http": {"trusted_proxies": [PROXY_SOURCE]},
+                         "tls": {"certificate": cert, "private_key": key}})
+        try:
+            answer = tls_request_behind_header(server.rtmps_port, v2_header("198.51.100.78", 6001), RTMP_C0C1, cert,
+                                               done=lambda r: len(r) >= 1)
+            self.assertEqual(answer[:1], b"\x03")  # S0: the RTMP handshake goes on inside TLS
+            self.assertNotIn("connection refused", server.read_log())
         finally:
             server.close()
             tmp.cleanup()
