@@ -8,7 +8,9 @@
   abuse      a normal client's request time under idle/slowloris/slow-reader abuse vs nginx under the same
   catalog    a durable catalog write (synchronous=FULL) through the API vs a bare sqlite3 commit, FULL and NORMAL
   cluster    3 nodes behind HAProxy: pulled fan-out (internal fetches per segment, segment time on owner vs
-             other nodes) and the fail-over gap when the owner is killed (median of --trials)
+             other nodes), viewer fan-out through HAProxy over 1 vs 3 nodes (p99 segment time, origin fetches
+             per segment per node, CPU-seconds per viewer-minute, capacity ratio; medians of --trials) and the
+             fail-over gap when the owner is killed (median of --trials)
 """
 import argparse
 import os

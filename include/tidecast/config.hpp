@@ -31,6 +31,9 @@ struct HttpConfig {
   // Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: addresses
   // or CIDR ranges, IPv4 and IPv6. Empty: the headers are always ignored.
   std::vector<std::string> trusted_proxies = {"127.0.0.0/8", "::1"};
+  // Connections start with a PROXY protocol header (v1 or v2): required from
+  // trusted_proxies, refused from everyone else. Off by default.
+  bool proxy_protocol = false;
 };
 
 struct RtmpConfig {
@@ -43,6 +46,9 @@ struct RtmpConfig {
   std::size_t max_connections = 256;
   std::size_t max_connections_per_ip = 16;
   std::size_t max_chunk_bytes = 65536;
+  // Like http.proxy_protocol, for the RTMP/RTMPS listeners (HAProxy send-proxy-v2
+  // in mode tcp): the trusted set is http.trusted_proxies.
+  bool proxy_protocol = false;
 };
 
 struct LiveConfig {

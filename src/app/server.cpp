@@ -174,7 +174,7 @@ void Server::Impl::wire_metrics() {
   }
   http_bytes = &metrics.counter("tidecast_http_response_bytes_total", "HTTP response body bytes");
   for (const char* kind : {"header_too_large", "body_too_large", "bad_request", "request_timeout", "write_timeout",
-                           "connection_limit", "connection_limit_per_ip"}) {
+                           "connection_limit", "connection_limit_per_ip", "proxy_protocol"}) {
     http_rejections[kind] =
         &metrics.counter("tidecast_http_errors_total", "Requests refused or cut off by the server", {{"kind", kind}});
   }
@@ -395,6 +395,7 @@ void Server::start() {
   }
   rtmp::PublishGateway& gateway = s.cluster ? s.cluster->gateway() : static_cast<rtmp::PublishGateway&>(*s.live);
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, gateway, s.rtmp_metrics);
+  if (r.proxy_protocol) s.rtmp->use_proxy_protocol(core::TrustedProxies::from_config(s.config.http.trusted_proxies));
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
   if (!r.rtmps_listen.empty()) {
@@ -425,6 +426,7 @@ void Server::start() {
           return http::StreamStart::refuse(std::move(*unavailable));
         }
       });
+  if (h.proxy_protocol) s.http->use_proxy_protocol();
   const auto http_address = *core::parse_host_port(h.listen);
   s.http->listen(http_address.host, http_address.port);
   if (!h.https_listen.empty()) {
@@ -456,6 +458,10 @@ void Server::start() {
              http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
              s.config.threads.io, s.cpu->size());
   s.log.info("server", "trusted_proxies={}", limits.trusted_proxies.to_string());
+  if (r.proxy_protocol || h.proxy_protocol) {
+    s.log.info("server", "proxy_protocol rtmp={} http={} (required from trusted_proxies, refused from others)",
+               r.proxy_protocol, h.proxy_protocol);
+  }
   if (s.tls) {
     s.log.info("server", "tls https_port={} rtmps_port={} certificate={}", s.http->tls_port(), s.rtmp->tls_port(),
                s.config.tls.certificate.string());

@@ -37,6 +37,7 @@ void read_http(core::JsonObjectReader in, HttpConfig& out) {
   in.read("max_connections", out.max_connections, 1, 1000000);
   in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
   in.read("trusted_proxies", out.trusted_proxies);
+  in.read("proxy_protocol", out.proxy_protocol);
   in.finish();
 }
 
@@ -50,6 +51,7 @@ void read_rtmp(core::JsonObjectReader in, RtmpConfig& out) {
   in.read("max_connections", out.max_connections, 1, 1000000);
   in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
   in.read("max_chunk_bytes", out.max_chunk_bytes, 128, 16 * 1024 * 1024);
+  in.read("proxy_protocol", out.proxy_protocol);
   in.finish();
 }
 

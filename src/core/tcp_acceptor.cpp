@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "core/proxy_preface.hpp"
+
 namespace tidecast::core {
 
 namespace net = boost::asio;
@@ -43,6 +45,67 @@ void TcpAcceptor::stop() {
   });
 }
 
+void TcpAcceptor::use_proxy_protocol(ProxyProtocolPolicy policy) {
+  proxy_ = std::move(policy);
+}
+
+void TcpAcceptor::admit(tcp::socket socket, const tcp::endpoint& client) {
+  ConnectionLimiter::Slot slot = limiter_->admit(client.address());
+  if (!slot) {
+    boost::system::error_code ignored;  // refused: counted and logged by the limiter
+    socket.close(ignored);
+    return;
+  }
+  on_socket_(AcceptedConnection{.socket = std::move(socket), .slot = std::move(slot), .client = client, .preread = {}});
+}
+
+void TcpAcceptor::admit_after_preface(tcp::socket socket, const tcp::endpoint& peer) {
+  // A trusted proxy's connections are admitted once its header names the
+  // client (the caps are per client, not per proxy); anyone else's at once,
+  // so a flood of them is capped while the first bytes are checked.
+  const bool trusted = proxy_->trusted.trusts(peer.address());
+  ConnectionLimiter::Slot slot;
+  if (!trusted) {
+    slot = limiter_->admit(peer.address());
+    if (!slot) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+  }
+  const auto mode = trusted ? ProxyPreface::Mode::require : ProxyPreface::Mode::refuse;
+  ProxyPreface::run(
+      std::move(socket), peer, mode, proxy_->timeout,
+      [self = shared_from_this(), peer, slot = std::move(slot)](tcp::socket s, PrefaceResult result) mutable {
+        if (!result.ok) {
+          // The place under the caps frees before the peer sees the close.
+          slot.reset();
+          boost::system::error_code ignored;
+          s.close(ignored);
+          if (result.error.empty()) return;  // left without a byte: a port check
+          if (self->proxy_->on_refused) self->proxy_->on_refused();
+          const auto allowed = self->proxy_log_throttle_.allow(peer.address().to_string());
+          if (allowed) {
+            self->log_.warn(self->component_, "connection refused reason=\"{}\" peer={} refused_since_last_line={}",
+                            result.error, unmapped(peer.address()).to_string(), *allowed);
+          }
+          return;
+        }
+        if (!slot) {
+          slot = self->limiter_->admit(result.client.address());
+          if (!slot) {
+            boost::system::error_code ignored;
+            s.close(ignored);
+            return;
+          }
+        }
+        self->on_socket_(AcceptedConnection{.socket = std::move(s),
+                                            .slot = std::move(slot),
+                                            .client = result.client,
+                                            .preread = std::move(result.preread)});
+      });
+}
+
 void TcpAcceptor::accept() {
   acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
                                                                                tcp::socket socket) {
@@ -50,12 +113,13 @@ void TcpAcceptor::accept() {
     if (!ec) {
       boost::system::error_code peer_error;
       const tcp::endpoint peer = socket.remote_endpoint(peer_error);
-      ConnectionLimiter::Slot slot = peer_error ? nullptr : self->limiter_->admit(peer.address());
-      if (slot) {
-        self->on_socket_(std::move(socket), std::move(slot));
-      } else {
-        boost::system::error_code ignored;  // refused (counted and logged by the limiter) or already gone
+      if (peer_error) {
+        boost::system::error_code ignored;  // already gone
         socket.close(ignored);
+      } else if (self->proxy_) {
+        self->admit_after_preface(std::move(socket), peer);
+      } else {
+        self->admit(std::move(socket), peer);
       }
     } else if (ec == net::error::no_descriptors || ec == net::error::no_buffer_space) {
       // Out of file descriptors: back off instead of spinning on the error.

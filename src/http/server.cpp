@@ -25,25 +25,48 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "http", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        core::make_admitted_session<PlainSession>(std::move(slot), std::move(socket), shared, nullptr)->run();
+      ioc_, shared_->log, "http", limiter_, [shared = shared_](core::AcceptedConnection c) {
+        core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(c.socket), c.client,
+                                                  std::move(c.preread), shared, nullptr)
+            ->run();
       });
+  if (proxy_) listener_->use_proxy_protocol(*proxy_);
   listener_->open(host, port);
 }
 
 void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls) {
   tls_listener_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "https", limiter_,
-      [shared = shared_, tls = std::move(tls)](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        core::make_admitted_session<TlsSession>(std::move(slot), std::move(socket), shared, tls->current())->run();
+      ioc_, shared_->log, "https", limiter_, [shared = shared_, tls = std::move(tls)](core::AcceptedConnection c) {
+        core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(c.socket), c.client, std::move(c.preread),
+                                                shared, tls->current())
+            ->run();
       });
+  if (proxy_) tls_listener_->use_proxy_protocol(*proxy_);
   tls_listener_->open(host, port);
 }
 
-std::uint16_t HttpServer::port() const { return listener_ ? listener_->port() : 0; }
-std::uint16_t HttpServer::tls_port() const { return tls_listener_ ? tls_listener_->port() : 0; }
+void HttpServer::use_proxy_protocol() {
+  proxy_ = core::ProxyProtocolPolicy{
+      .trusted = shared_->limits.trusted_proxies,
+      .timeout = std::chrono::seconds(shared_->limits.request_timeout_seconds),
+      .on_refused =
+          [shared = std::weak_ptr<Shared>(shared_)] {
+            const auto s = shared.lock();
+            if (s && s->on_reject) s->on_reject("proxy_protocol");
+          },
+  };
+}
 
-void HttpServer::on_reject(RejectionCounter counter) { shared_->on_reject = std::move(counter); }
+std::uint16_t HttpServer::port() const {
+  return listener_ ? listener_->port() : 0;
+}
+std::uint16_t HttpServer::tls_port() const {
+  return tls_listener_ ? tls_listener_->port() : 0;
+}
+
+void HttpServer::on_reject(RejectionCounter counter) {
+  shared_->on_reject = std::move(counter);
+}
 
 void HttpServer::start() {
   listener_->start();

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/connection_limiter.hpp"
@@ -42,7 +43,8 @@ using RequestHandler = std::function<Response(const Request&, const ClientInfo&)
 // Told about every request the server refuses or cuts off itself, by kind:
 // "header_too_large", "body_too_large", "bad_request", "request_timeout",
 // "write_timeout", "tls_handshake", and connections refused at accept: "connection_limit",
-// "connection_limit_per_ip". Called on I/O threads; must be cheap.
+// "connection_limit_per_ip", "proxy_protocol" (a PROXY header missing, malformed or untrusted). Called on I/O threads;
+// must be cheap.
 using RejectionCounter = std::function<void(std::string_view kind)>;
 
 class HttpServer {
@@ -57,6 +59,9 @@ class HttpServer {
   void listen(const std::string& host, std::uint16_t port);
   // A second, HTTPS listener: same routes, limits and connection caps.
   void listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls);
+  // Before listen(): connections start with a PROXY protocol header
+  // (http.proxy_protocol): required from limits.trusted_proxies, refused from others.
+  void use_proxy_protocol();
   std::uint16_t port() const;
   std::uint16_t tls_port() const;  // 0 without listen_tls
   void start();
@@ -73,6 +78,7 @@ class HttpServer {
   std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<core::TcpAcceptor> listener_;
   std::shared_ptr<core::TcpAcceptor> tls_listener_;
+  std::optional<core::ProxyProtocolPolicy> proxy_;
 };
 
 }  // namespace tidecast::http

@@ -30,12 +30,19 @@ constexpr auto kDrainTime = std::chrono::seconds(2);
 }  // namespace
 
 template <class Stream>
-Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
-                         std::shared_ptr<net::ssl::context> tls)
-    : tls_(std::move(tls)), stream_(core::open_stream<Stream>(std::move(socket), tls_.get())), shared_(std::move(shared)) {
-  beast::error_code ec;
-  const auto remote = this->socket().remote_endpoint(ec);
-  if (!ec) peer_ = remote.address();
+Session<Stream>::Session(net::ip::tcp::socket socket, const net::ip::tcp::endpoint& client, std::string preread,
+                         std::shared_ptr<HttpServer::Shared> shared, std::shared_ptr<net::ssl::context> tls)
+    : tls_(std::move(tls)),
+      stream_(core::open_stream<Stream>(std::move(socket), tls_.get())),
+      shared_(std::move(shared)) {
+  peer_ = client.address();
+  if constexpr (kTls) {
+    tls_preread_ = std::move(preread);
+  } else if (!preread.empty()) {  // the start of the first request
+    const auto room = buffer_.prepare(preread.size());
+    net::buffer_copy(room, net::buffer(preread));
+    buffer_.commit(preread.size());
+  }
   client_ = resolve_client(peer_, kTls, {}, {});  // no headers: the peer itself
   ++shared_->connections;
 }
@@ -54,8 +61,10 @@ void Session<Stream>::run() {
   net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (kTls) {
       self->tcp().expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
-      self->stream_.async_handshake(net::ssl::stream_base::server,
-                                    [self](beast::error_code ec) { self->on_handshake(ec); });
+      // Variadic: Boost 1.74 constrains the buffered overload's handler as
+      // void(error_code) but calls it with (error_code, bytes used).
+      self->stream_.async_handshake(net::ssl::stream_base::server, net::buffer(self->tls_preread_),
+                                    [self](beast::error_code ec, auto&&...) { self->on_handshake(ec); });
     } else {
       self->wait_for_request();
     }

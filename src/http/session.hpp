@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the HTTP server: the shared state and one connection's session,
 // over plain TCP or TLS (the same code; the stream type is the only difference).
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,8 +10,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
-
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -41,8 +40,10 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   static constexpr bool kTls = core::is_tls_stream<Stream>;
 
   // `tls` is the certificate context for HTTPS sessions, null for plain ones.
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared,
-          std::shared_ptr<boost::asio::ssl::context> tls);
+  // `client` is the peer or the client its PROXY header named; `preread` the
+  // bytes already read after that header.
+  Session(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& client, std::string preread,
+          std::shared_ptr<HttpServer::Shared> shared, std::shared_ptr<boost::asio::ssl::context> tls);
   ~Session() override;
   void run();
   void request_close() override;
@@ -108,8 +109,9 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   bool body_unread_ = false;                                                             // close with drain_and_close()
   std::size_t drained_ = 0;
   std::shared_ptr<HttpServer::Shared> shared_;
-  boost::asio::ip::address peer_;
-  ClientInfo client_;  // the peer until a request head arrives, then that request's client
+  boost::asio::ip::address peer_;  // the TCP peer, or the client named by a trusted PROXY header
+  std::string tls_preread_;        // the start of the TLS handshake, read with a PROXY header
+  ClientInfo client_;              // the peer until a request head arrives, then that request's client
   std::uint64_t id_ = 0;
   bool first_request_ = true;
   bool writing_ = false;

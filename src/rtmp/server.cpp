@@ -20,7 +20,9 @@ ServerMetrics::ServerMetrics(core::Metrics& m)
       refused_total(
           m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "connection_limit"}})),
       refused_per_ip(m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error",
-                               {{"kind", "connection_limit_per_ip"}})) {}
+                               {{"kind", "connection_limit_per_ip"}})),
+      proxy_protocol_refused(
+          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "proxy_protocol"}})) {}
 
 Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway,
                ServerMetrics& metrics)
@@ -37,23 +39,40 @@ Server::~Server() = default;
 
 void Server::listen(const std::string& host, std::uint16_t port) {
   acceptor_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "rtmp", limiter_, [shared = shared_](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        core::make_admitted_session<PlainSession>(std::move(slot), std::move(socket), shared, nullptr)->start();
+      ioc_, shared_->log, "rtmp", limiter_, [shared = shared_](core::AcceptedConnection c) {
+        core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(c.socket), c.client,
+                                                  std::move(c.preread), shared, nullptr)
+            ->start();
       });
+  if (proxy_) acceptor_->use_proxy_protocol(*proxy_);
   acceptor_->open(host, port);
 }
 
 void Server::listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls) {
   tls_acceptor_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "rtmps", limiter_,
-      [shared = shared_, tls = std::move(tls)](tcp::socket socket, core::ConnectionLimiter::Slot slot) {
-        core::make_admitted_session<TlsSession>(std::move(slot), std::move(socket), shared, tls->current())->start();
+      ioc_, shared_->log, "rtmps", limiter_, [shared = shared_, tls = std::move(tls)](core::AcceptedConnection c) {
+        core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(c.socket), c.client, std::move(c.preread),
+                                                shared, tls->current())
+            ->start();
       });
+  if (proxy_) tls_acceptor_->use_proxy_protocol(*proxy_);
   tls_acceptor_->open(host, port);
 }
 
-std::uint16_t Server::port() const { return acceptor_ ? acceptor_->port() : 0; }
-std::uint16_t Server::tls_port() const { return tls_acceptor_ ? tls_acceptor_->port() : 0; }
+void Server::use_proxy_protocol(core::TrustedProxies trusted) {
+  proxy_ = core::ProxyProtocolPolicy{
+      .trusted = std::move(trusted),
+      .timeout = std::chrono::seconds(shared_->limits.handshake_timeout_seconds),
+      .on_refused = [&metrics = shared_->metrics] { metrics.proxy_protocol_refused.inc(); },
+  };
+}
+
+std::uint16_t Server::port() const {
+  return acceptor_ ? acceptor_->port() : 0;
+}
+std::uint16_t Server::tls_port() const {
+  return tls_acceptor_ ? tls_acceptor_->port() : 0;
+}
 
 void Server::start() {
   acceptor_->start();

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/connection_limiter.hpp"
@@ -37,8 +38,9 @@ struct ServerMetrics {
   core::Counter& timeouts;
   core::Counter& publish_refused;
   core::Counter& unsupported_codec;
-  core::Counter& refused_total;   // connections refused at accept: max_connections
-  core::Counter& refused_per_ip;  // max_connections_per_ip
+  core::Counter& refused_total;           // connections refused at accept: max_connections
+  core::Counter& refused_per_ip;          // max_connections_per_ip
+  core::Counter& proxy_protocol_refused;  // a PROXY header missing, malformed or from an untrusted peer
 };
 
 class Server {
@@ -51,6 +53,9 @@ class Server {
   void listen(const std::string& host, std::uint16_t port);
   // A second, RTMPS listener (RTMP inside TLS): same gateway, limits and caps.
   void listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls);
+  // Before listen(): connections start with a PROXY protocol header
+  // (rtmp.proxy_protocol): required from `trusted` peers, refused from others.
+  void use_proxy_protocol(core::TrustedProxies trusted);
   std::uint16_t port() const;
   std::uint16_t tls_port() const;  // 0 without listen_tls
   void start();
@@ -67,6 +72,7 @@ class Server {
   std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<core::TcpAcceptor> acceptor_;
   std::shared_ptr<core::TcpAcceptor> tls_acceptor_;
+  std::optional<core::ProxyProtocolPolicy> proxy_;
 };
 
 }  // namespace tidecast::rtmp

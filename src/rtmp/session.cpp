@@ -33,15 +33,14 @@ std::string strip_query(const std::string& name) { return name.substr(0, name.fi
 }  // namespace
 
 template <class Stream>
-Session<Stream>::Session(net::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared,
-                         std::shared_ptr<net::ssl::context> tls)
+Session<Stream>::Session(net::ip::tcp::socket socket, const net::ip::tcp::endpoint& client, std::string preread,
+                         std::shared_ptr<Server::Shared> shared, std::shared_ptr<net::ssl::context> tls)
     : tls_(std::move(tls)),
       stream_(core::open_stream<Stream>(std::move(socket), tls_.get())),
       shared_(std::move(shared)),
+      remote_(client.address().to_string() + ":" + std::to_string(client.port())),
+      preread_(std::move(preread)),
       reader_(shared_->limits.max_message_bytes, shared_->limits.max_chunk_bytes) {
-  beast::error_code ec;
-  const auto remote = this->socket().remote_endpoint(ec);
-  if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   ++shared_->connections;
   shared_->metrics.connections.inc();
 }
@@ -62,16 +61,20 @@ void Session<Stream>::start() {
     if constexpr (kTls) {
       // The TLS handshake counts against the same deadline as RTMP's own.
       self->tcp().expires_at(self->handshake_deadline_);
-      self->stream_.async_handshake(net::ssl::stream_base::server,
-                                    [self](beast::error_code ec) { self->on_tls_handshake(ec); });
+      // Bytes read with the PROXY header are the start of the TLS handshake.
+      // Variadic: Boost 1.74 constrains the buffered overload's handler as
+      // void(error_code) but calls it with (error_code, bytes used).
+      self->stream_.async_handshake(net::ssl::stream_base::server, net::buffer(self->preread_),
+                                    [self](beast::error_code ec, auto&&...) { self->on_tls_handshake(ec); });
     } else {
-      self->read();
+      self->on_preread();
     }
   });
 }
 
 template <class Stream>
 void Session<Stream>::on_tls_handshake(beast::error_code ec) {
+  preread_ = {};  // consumed by the handshake
   if (ec) {
     if (ec == beast::error::timeout) shared_->metrics.timeouts.inc();
     shared_->log.info("rtmp", "tls handshake failed remote={} error=\"{}\"", remote_, ec.message());
@@ -98,8 +101,19 @@ void Session<Stream>::read() {
   } else {
     tcp().expires_at(handshake_deadline_);
   }
-  stream_.async_read_some(net::buffer(read_buffer_),
-                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  stream_.async_read_some(
+      net::buffer(read_buffer_),
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+// Bytes read with the PROXY header go through on_read as if just received.
+template <class Stream>
+void Session<Stream>::on_preread() {
+  if (preread_.empty()) return read();
+  const std::size_t n = std::min(preread_.size(), read_buffer_.size());  // at most 1 KiB + one read: always fits
+  std::copy_n(preread_.begin(), n, read_buffer_.begin());
+  preread_.clear();
+  on_read({}, n);
 }
 
 template <class Stream>

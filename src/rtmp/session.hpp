@@ -1,11 +1,10 @@
 #pragma once
 // Internal to the RTMP server: one TCP connection, from handshake to unpublish,
 // as plain RTMP or as RTMPS (RTMP inside TLS; the stream type is the only difference).
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-
 #include <array>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -41,8 +40,10 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   static constexpr bool kTls = core::is_tls_stream<Stream>;
 
   // `tls` is the certificate context for RTMPS sessions, null for plain ones.
-  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<Server::Shared> shared,
-          std::shared_ptr<boost::asio::ssl::context> tls);
+  // `client` is the peer or the client its PROXY header named; `preread` the
+  // bytes already read after that header.
+  Session(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& client, std::string preread,
+          std::shared_ptr<Server::Shared> shared, std::shared_ptr<boost::asio::ssl::context> tls);
   ~Session() override;
   void start();
   void request_close() override;
@@ -52,6 +53,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   boost::asio::ip::tcp::socket& socket() { return tcp().socket(); }
   void on_tls_handshake(boost::beast::error_code ec);
   void read();
+  void on_preread();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void process(std::span<const std::uint8_t> bytes);
   void handle(const Message& message);
@@ -75,6 +77,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::shared_ptr<Server::Shared> shared_;
   std::uint64_t id_ = 0;
   std::string remote_;
+  std::string preread_;  // consumed before the first read
   std::array<std::uint8_t, 16 * 1024> read_buffer_{};
   std::chrono::steady_clock::time_point handshake_deadline_;
 

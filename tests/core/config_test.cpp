@@ -254,3 +254,12 @@ TEST_CASE("host:port parsing") {
   CHECK_FALSE(parse_host_port("host:8o"));
   CHECK_FALSE(parse_host_port("::1:80"));
 }
+
+TEST_CASE("rtmp.proxy_protocol and http.proxy_protocol: off by default, booleans only") {
+  CHECK_FALSE(Config().rtmp.proxy_protocol);
+  CHECK_FALSE(Config().http.proxy_protocol);
+  const Config config = parse_config(R"({"rtmp": {"proxy_protocol": true}, "http": {"proxy_protocol": true}})");
+  CHECK(config.rtmp.proxy_protocol);
+  CHECK(config.http.proxy_protocol);
+  CHECK(error_of(R"({"rtmp": {"proxy_protocol": "v2"}})").find("rtmp.proxy_protocol: ") == 0);
+}

@@ -220,6 +220,27 @@ def main():
             ("empty", 5, ["", "", "", "", ""])]:
         write("client_origin", name, bytes([peer]) + "\n".join(lines).encode())
 
+    proxy_protocol_seeds()
+
+
+def proxy_protocol_seeds():
+    """proxy_protocol: v1 lines and v2 headers as HAProxy writes them, each followed by payload."""
+    sig = b"\r\n\r\n\x00\r\nQUIT\n"
+    tcp4 = bytes([192, 0, 2, 7, 198, 51, 100, 1]) + struct.pack(">HH", 51234, 1935)
+    tcp6 = bytes(15) + b"\x07" + bytes(15) + b"\x01" + struct.pack(">HH", 443, 8443)
+    tlvs = b"\x01\x00\x02h2" + b"\x04\x00\x03abc"
+    for name, data in [
+            ("v1_tcp4", b"PROXY TCP4 192.0.2.7 198.51.100.1 51234 1935\r\n\x03"),
+            ("v1_tcp6", b"PROXY TCP6 2001:db8::7 ::1 65535 0\r\nGET / HTTP/1.1\r\n\r\n"),
+            ("v1_unknown", b"PROXY UNKNOWN ignored\r\n"),
+            ("v1_long", b"PROXY UNKNOWN " + b"x" * 120),
+            ("v2_tcp4", sig + b"\x21\x11" + struct.pack(">H", len(tcp4)) + tcp4 + b"\x03"),
+            ("v2_tcp6_tlvs", sig + b"\x21\x21" + struct.pack(">H", len(tcp6 + tlvs)) + tcp6 + tlvs),
+            ("v2_local", sig + b"\x20\x00\x00\x00"),
+            ("v2_huge", sig + b"\x21\x11\xff\xff" + tcp4),
+            ("rtmp", b"\x03" + bytes(16))]:
+        write("proxy_protocol", name, data)
+
 
 if __name__ == "__main__":
     main()

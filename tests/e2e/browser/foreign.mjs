@@ -23,48 +23,24 @@
 //   console_warnings    the first console.warn messages (the players' own warnings)
 //   final_time          the playhead at the end
 //   harness_error       set when the harness itself failed
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import {
+  CHROMIUM_ARGS, parseOptions, round, runAndReport, SAMPLE_MS, sleep, waitForStart, withPage,
+} from './common.mjs';
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+const ARGS = [
+  ...CHROMIUM_ARGS,
   // Host names resolve to nothing: the pages reach 127.0.0.1 only, so a player
   // falling back to an internet time source (dash.js's default) fails here
   // as it would offline, and never leaves the machine.
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];
-const SAMPLE_MS = 250;
-
-function usage(message) {
-  process.stderr.write(`foreign.mjs: ${message}\nusage: node foreign.mjs --url URL [--seconds N] ` +
-    '[--start-timeout S] [--chromium PATH]\n');
-  process.exit(2);
-}
 
 function readOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        url: { type: 'string' },
-        seconds: { type: 'string', default: '14' },
-        'start-timeout': { type: 'string', default: '30' },
-        chromium: { type: 'string', default: process.env.TIDECAST_CHROMIUM || '/usr/bin/chromium' },
-      },
-    }));
-  } catch (error) {
-    usage(error.message);
-  }
-  const number = (name, value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) usage(`--${name} wants a number, got "${value}"`);
-    return n;
-  };
-  if (!values.url) usage('--url is required');
+  const { values, number } = parseOptions('foreign.mjs', 'node foreign.mjs --url URL [--seconds N] ' +
+    '[--start-timeout S] [--chromium PATH]', {
+    seconds: { type: 'string', default: '14' },
+    'start-timeout': { type: 'string', default: '30' },
+  });
   return {
     url: values.url,
     seconds: number('seconds', values.seconds),
@@ -72,9 +48,6 @@ function readOptions() {
     chromium: values.chromium,
   };
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (x) => Math.round(x * 1000) / 1000;
 
 /** Runs in the page. */
 function pageState() {
@@ -108,17 +81,8 @@ function watchNetwork(page, result) {
   });
 }
 
-async function play(options, result) {
-  const profile = await mkdtemp(join(tmpdir(), 'tidecast-chromium-'));
-  let context;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: options.chromium,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 800, height: 450 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
+function play(options, result) {
+  return withPage({ chromiumPath: options.chromium, args: ARGS, viewport: { width: 800, height: 450 } }, async (page) => {
     page.on('console', (msg) => {
       const text = msg.text().slice(0, 300);
       if (msg.type() === 'error') result.console_errors.push(text);
@@ -129,11 +93,7 @@ async function play(options, result) {
 
     const navigated = Date.now();
     await page.goto(options.url, { waitUntil: 'domcontentloaded', timeout: options.startTimeout * 1000 });
-    const outcome = await page.waitForFunction(() => {
-      const video = document.querySelector('video');
-      if (window.probe?.errors.length) return 'error';
-      return video && !video.paused && video.currentTime > 0 && video.readyState >= 2 ? 'started' : false;
-    }, null, { polling: 100, timeout: options.startTimeout * 1000 }).then((h) => h.jsonValue()).catch(() => 'timeout');
+    const outcome = await waitForStart(page, 'probe', options.startTimeout);
     result.started = outcome === 'started';
     if (result.started) result.start_seconds = round((Date.now() - navigated) / 1000);
 
@@ -164,10 +124,7 @@ async function play(options, result) {
       clock_offset_ms: final.clockOffsetMs,
       final_time: round(final.time),
     });
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
-  }
+  });
 }
 
 const options = readOptions();
@@ -191,25 +148,7 @@ const result = {
   harness_error: null,
 };
 
-let reported = false;
-function report() {
-  if (reported) return;
-  reported = true;
-  result.advanced = round(result.advanced);
-  result.longest_freeze = round(result.longest_freeze);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-const deadline = setTimeout(() => {
-  result.harness_error = 'harness deadline exceeded';
-  report();
-  process.exit(0);
-}, (options.startTimeout * 2 + options.seconds + 30) * 1000);
-
-try {
-  await play(options, result);
-} catch (error) {
-  result.harness_error = String(error?.message ?? error).split('\n')[0];
-}
-clearTimeout(deadline);
-report();
+await runAndReport(options, result, (r) => play(options, r), (r) => {
+  r.advanced = round(r.advanced);
+  r.longest_freeze = round(r.longest_freeze);
+});

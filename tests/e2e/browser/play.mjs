@@ -23,50 +23,24 @@
 //
 // With --started-file, PATH is created the moment playback starts (for a test
 // that must act while the player plays, e.g. kill a server under it).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-];
-const SAMPLE_MS = 250;
-
-function usage(message) {
-  process.stderr.write(`play.mjs: ${message}\nusage: node play.mjs --url URL [--seconds N] [--switch-level I] ` +
-    '[--switch-at S] [--screenshot FILE] [--start-timeout S] [--viewport WxH] [--seek S] [--chromium PATH]\n');
-  process.exit(2);
-}
+import { writeFile } from 'node:fs/promises';
+import {
+  parseOptions, round, runAndReport, SAMPLE_MS, sleep, waitForStart, withPage,
+} from './common.mjs';
 
 function readOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        url: { type: 'string' },
-        seconds: { type: 'string', default: '10' },
-        'switch-level': { type: 'string' },
-        'switch-at': { type: 'string' },
-        screenshot: { type: 'string' },
-        'start-timeout': { type: 'string', default: '20' },
-        viewport: { type: 'string', default: '1280x720' },
-        seek: { type: 'string' },
-        'started-file': { type: 'string' },
-        chromium: { type: 'string', default: process.env.TIDECAST_CHROMIUM || '/usr/bin/chromium' },
-      },
-    }));
-  } catch (error) {
-    usage(error.message);
-  }
-  const number = (name, value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) usage(`--${name} wants a number, got "${value}"`);
-    return n;
-  };
-  if (!values.url) usage('--url is required');
+  const { values, usage, number } = parseOptions('play.mjs', 'node play.mjs --url URL [--seconds N] [--switch-level I] ' +
+    '[--switch-at S] [--screenshot FILE] [--start-timeout S] [--viewport WxH] [--seek S] [--started-file PATH] ' +
+    '[--chromium PATH]', {
+    seconds: { type: 'string', default: '10' },
+    'switch-level': { type: 'string' },
+    'switch-at': { type: 'string' },
+    screenshot: { type: 'string' },
+    'start-timeout': { type: 'string', default: '20' },
+    viewport: { type: 'string', default: '1280x720' },
+    seek: { type: 'string' },
+    'started-file': { type: 'string' },
+  });
   const viewport = values.viewport.match(/^(\d+)x(\d+)$/);
   if (!viewport) usage('--viewport wants WIDTHxHEIGHT');
   const seconds = number('seconds', values.seconds);
@@ -77,15 +51,13 @@ function readOptions() {
     switchLevel,
     switchAt: values['switch-at'] === undefined ? seconds / 2 : number('switch-at', values['switch-at']),
     screenshot: values.screenshot ?? null,
-    startedFile: values['started-file'] ?? null,
     startTimeout: number('start-timeout', values['start-timeout']),
     viewport: { width: Number(viewport[1]), height: Number(viewport[2]) },
     chromium: values.chromium,
     seek: values.seek === undefined ? null : number('seek', values.seek),
+    startedFile: values['started-file'] ?? null,
   };
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs in the page: the playback facts the harness samples. */
 function pageState() {
@@ -106,19 +78,8 @@ function pageState() {
   };
 }
 
-async function play(options, result, consoleErrors) {
-  const profile = await mkdtemp(join(tmpdir(), 'tidecast-chromium-'));
-  let context;
-  try {
-    // A persistent context on a fresh, throw-away directory: the same browser
-    // launch(), with the profile's location (and its removal) in our hands.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: options.chromium,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: options.viewport,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
+function play(options, result, consoleErrors) {
+  return withPage({ chromiumPath: options.chromium, viewport: options.viewport }, async (page) => {
     page.on('console', (msg) => {
       if (msg.type() === 'error') consoleErrors.push(msg.text());
     });
@@ -127,11 +88,7 @@ async function play(options, result, consoleErrors) {
     const navigated = Date.now();
     await page.goto(options.url, { waitUntil: 'domcontentloaded', timeout: options.startTimeout * 1000 });
     // Started = the playhead moves; stop waiting early once the player gave up.
-    const outcome = await page.waitForFunction(() => {
-      const video = document.querySelector('video');
-      if (window.tidecastPlayer?.errors.length) return 'error';
-      return video && !video.paused && video.currentTime > 0 && video.readyState >= 2 ? 'started' : false;
-    }, null, { polling: 100, timeout: options.startTimeout * 1000 }).then((h) => h.jsonValue()).catch(() => 'timeout');
+    const outcome = await waitForStart(page, 'tidecastPlayer', options.startTimeout);
     result.started = outcome === 'started';
     if (result.started) result.start_seconds = round((Date.now() - navigated) / 1000);
     if (result.started && options.startedFile) await writeFile(options.startedFile, `${Date.now()}\n`);
@@ -185,14 +142,7 @@ async function play(options, result, consoleErrors) {
     if (!final.hasPlayer) result.harness_error = 'page has no window.tidecastPlayer';
     if (options.switchLevel !== null) result.level_after_switch = final.level;
     if (options.screenshot) await page.screenshot({ path: options.screenshot });
-  } finally {
-    await context?.close().catch(() => {});
-    await rm(profile, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-function round(x) {
-  return Math.round(x * 1000) / 1000;
+  });
 }
 
 const options = readOptions();
@@ -213,28 +163,8 @@ const result = {
   harness_error: null,
 };
 
-let reported = false;
-function report() {
-  if (reported) return;
-  reported = true;
-  result.advanced = round(result.advanced);
-  result.ok = !result.harness_error && result.started && result.errors.length === 0 &&
-    result.advanced >= options.seconds * 0.8 &&
-    (options.switchLevel === null || result.level_after_switch === options.switchLevel);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-// Whatever hangs, the caller still gets its line well before its own timeout.
-const deadline = setTimeout(() => {
-  result.harness_error = 'harness deadline exceeded';
-  report();
-  process.exit(0);
-}, (options.startTimeout * 2 + options.seconds + 30) * 1000);
-
-try {
-  await play(options, result, consoleErrors);
-} catch (error) {
-  result.harness_error = String(error?.message ?? error).split('\n')[0];
-}
-clearTimeout(deadline);
-report();
+await runAndReport(options, result, (r) => play(options, r, consoleErrors), (r) => {
+  r.advanced = round(r.advanced);
+  r.ok = !r.harness_error && r.started && r.errors.length === 0 && r.advanced >= options.seconds * 0.8 &&
+    (options.switchLevel === null || r.level_after_switch === options.switchLevel);
+});

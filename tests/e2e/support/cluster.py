@@ -22,6 +22,11 @@ from .tidecast import BIN, Server, poll
 SOURCE_DIR = os.environ.get("TIDECAST_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../../.."))
 HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
 NGINX_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/nginx-edge.conf")
+# HAProxy connects to the nodes from this address, the only one they trust
+# (http.trusted_proxies): its RTMP connections carry a PROXY header
+# (send-proxy-v2, rtmp.proxy_protocol), while tests publishing straight to a
+# node from 127.0.0.1 send none.
+HAPROXY_SOURCE = "127.0.0.2"
 
 
 def _wait_healthy(base, what, log_path):
@@ -55,7 +60,8 @@ class Node(Server):
         self.name = name
         self.fixed_http = free_port()
         self.fixed_rtmp = free_port()
-        cfg = {"http": {"listen": f"127.0.0.1:{self.fixed_http}"}, "rtmp": {"listen": f"127.0.0.1:{self.fixed_rtmp}"},
+        cfg = {"http": {"listen": f"127.0.0.1:{self.fixed_http}", "trusted_proxies": [HAPROXY_SOURCE]},
+               "rtmp": {"listen": f"127.0.0.1:{self.fixed_rtmp}", "proxy_protocol": True},
                "cluster": dict(cluster_config, node=name)}
         for section, values in (config or {}).items():
             if isinstance(values, dict):
@@ -71,20 +77,28 @@ class Node(Server):
         return float(m.group(1)) if m else 0.0
 
 
+def _server_options(template, backend):
+    """The example's server options in `backend` (send-proxy-v2, check ...), with faster checks for tests."""
+    section = re.search(rf"backend {backend}\n((?:    .*\n)+)", template).group(1)
+    options = re.search(r"    server \S+ \S+ (.*)", section).group(1)
+    return options.replace("inter 2s", "inter 500ms").replace("rise 2", "rise 1")
+
+
 class HAProxy:
     def __init__(self, tmp, nodes):
         self.http_port = free_port()
         self.rtmp_port = free_port()
         with open(HAPROXY_EXAMPLE) as f:
             template = f.read()
-        http_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_http} check inter 500ms fall 2 rise 1"
-                                 for n in nodes)
-        rtmp_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_rtmp} check inter 500ms fall 2 rise 1"
-                                 for n in nodes)
+        http_options = _server_options(template, "tidecast_http")
+        rtmp_options = _server_options(template, "tidecast_rtmp")
+        http_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_http} {http_options}" for n in nodes)
+        rtmp_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_rtmp} {rtmp_options}" for n in nodes)
         # A small connection cap: a test machine's descriptor limit may be low.
         cfg = (template.replace("maxconn 20000", "maxconn 2000")
                .replace("*:80", f"127.0.0.1:{self.http_port}")
-               .replace("*:1935", f"127.0.0.1:{self.rtmp_port}"))
+               .replace("*:1935", f"127.0.0.1:{self.rtmp_port}")
+               .replace("defaults\n", f"defaults\n    source {HAPROXY_SOURCE}\n", 1))
         cfg = re.sub(r"(backend tidecast_http\n(?:.*\n)*?)(    server .*\n)+", lambda m: m.group(1) + http_servers + "\n",
                      cfg)
         cfg = re.sub(r"(backend tidecast_rtmp\n(?:.*\n)*?)(    server .*\n)+", lambda m: m.group(1) + rtmp_servers + "\n",
