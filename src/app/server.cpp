@@ -240,7 +240,7 @@ http::Response Server::Impl::handle_http(const http::Request& request, const htt
   }
   const int code_class = response.result_int() / 100;
   if (code_class >= 1 && code_class <= 5) http_by_class[code_class]->inc();
-  http_bytes->inc(response.body().bytes.size());
+  http_bytes->inc(http::BytesBody::size(response.body()));
   return response;
 }
 

@@ -487,6 +487,7 @@ void Session<Stream>::write(Response response) {
   // slow reader for as long as that reader keeps reading.
   beast::error_code ignored;
   socket().set_option(net::socket_base::linger(true, 0), ignored);
+  if (response_.body().file) return begin_file_response(keep_alive);
   tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write(stream_, response_,
                            [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {

@@ -92,6 +92,14 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void arm_heartbeat();
   void pump();
   void on_stream_write(boost::beast::error_code ec);
+  // File responses (http/open_file.hpp; session_file.cpp): the head, then the
+  // span straight from the page cache with sendfile (plain) or in bounded
+  // reads (TLS), one write in flight; the deadline restarts on progress, so a
+  // long download is fine and a stalled reader is cut off.
+  void begin_file_response(bool keep_alive);
+  void send_file_part(bool keep_alive);
+  void wait_writable(bool keep_alive);
+  void finish_file(bool keep_alive, boost::beast::error_code ec);
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
   Stream stream_;
@@ -120,6 +128,10 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::optional<boost::asio::steady_timer> heartbeat_;
   std::string chunk_out_;  // the chunk being written
   bool stream_finished_ = false;
+  std::shared_ptr<const FileSpan> file_out_;  // the file span being sent
+  std::uint64_t file_sent_ = 0;
+  std::string file_chunk_;  // TLS: the chunk being written
+  std::optional<boost::asio::steady_timer> file_deadline_;
 };
 
 using PlainSession = Session<core::PlainStream>;
