@@ -10,7 +10,9 @@ the file's metadata: the ETag is stable and If-None-Match gives 304.
 import hashlib
 import http.client
 import os
+import socket
 import ssl
+import struct
 import sys
 import tempfile
 import threading
@@ -137,7 +139,23 @@ class VodFiles(unittest.TestCase):
               f"{peak[0] / MIB:.0f} MiB (+{growth / MIB:.1f} MiB)", file=sys.stderr)
         self.assertLess(growth, 100 * MIB)
 
-    def test_2_conditional_requests_come_from_the_file_metadata(self):
+    def test_2_a_viewer_leaving_mid_file_costs_nothing_else(self):
+        # The server sends with sendfile(): a peer that is gone must be an
+        # error for that connection only (SIGPIPE used to kill the process).
+        for _ in range(5):
+            conn = self.connect(tls=False)
+            conn.request("GET", self.target)
+            response = conn.getresponse()
+            response.read(MIB)
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        time.sleep(1)
+        self.assertIsNone(self.server.proc.poll(), self.server.read_log()[-2000:])
+        conn = self.connect(tls=False)
+        conn.request("HEAD", self.target)
+        self.assertEqual(conn.getresponse().status, 200)
+
+    def test_3_conditional_requests_come_from_the_file_metadata(self):
         conn = self.connect(tls=False)
         conn.request("HEAD", self.target)
         head = conn.getresponse()
