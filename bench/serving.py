@@ -63,8 +63,15 @@ def nginx_pids(master):
 
 
 def to_ms(text):
-    value, unit = re.match(r"([0-9.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    m = re.match(r"([0-9.]+)(us|ms|s|m)$", text)
+    if not m:
+        return float("nan")  # wrk prints e.g. "-nan" when no request completed
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
+
+
+def percentile(out, which):
+    m = re.search(rf"{which}\s+(\S+)", out)
+    return to_ms(m.group(1)) if m else float("nan")
 
 
 def wrk(url, connections, seconds, headers=()):
@@ -81,7 +88,7 @@ def wrk(url, connections, seconds, headers=()):
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)), "requests": requests, "mb": mb,
-            "p50": to_ms(re.search(r"50%\s+(\S+)", out).group(1)), "p99": to_ms(re.search(r"99%\s+(\S+)", out).group(1)),
+            "p50": percentile(out, "50%"), "p99": percentile(out, "99%"),
             "errors": (sum(int(x) for x in errors.groups()) if errors else 0) + (int(non2xx.group(1)) if non2xx else 0)}
 
 

@@ -1,6 +1,7 @@
 #pragma once
 // Internal to the HTTP server: the shared state and one connection's session,
 // over plain TCP or TLS (the same code; the stream type is the only difference).
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,14 +10,14 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
-
-#include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
+#include "http/ascii.hpp"
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
@@ -34,7 +35,16 @@ struct HttpServer::Shared {
   RejectionCounter on_reject;  // may be empty
 };
 
-// Stream is core::PlainStream (HTTP) or core::TlsStream (HTTPS).
+// HTTP/1.1 with "Expect: 100-continue": the client waits for a go-ahead before the body.
+inline bool expects_continue(const RequestHead& head) {
+  return head.version() == 11 && iequals(head[boost::beast::http::field::expect], "100-continue");
+}
+
+// Stream is core::PlainStream (HTTP) or core::TlsStream (HTTPS). The members
+// live in session.cpp (connection, request loop, plain writes),
+// session_body_stream.cpp (request bodies streamed to a sink),
+// session_event_stream.cpp (long-lived responses) and session_file.cpp
+// (file responses).
 template <class Stream>
 class Session : public core::Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -72,8 +82,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void finish_stream();
   void abort_stream() noexcept;
   // Sends "100 Continue" first when the client asked for it, then calls next.
-  template <class Next>
-  void continue_then(bool expect_continue, Next next);
+  void continue_then(bool expect_continue, std::function<void()> next);
   void reply_and_close(Status status, std::string_view code, std::string_view message);
   // Sends a final response while (part of) the request body is still unread.
   void reply_unread(Response response);
