@@ -38,7 +38,15 @@ nlohmann::json channel_json(const catalog::Channel& channel, Deps& deps) {
   if (const auto running = deps.d.live.find(channel.name)) {
     const auto status = running->status();
     out["live"] = status.publishing;
-    out["viewers"] = status.viewers;
+    out["viewers"] = deps.d.live.viewers(channel.name, status.viewers);
+  }
+  if (!out["live"].get<bool>()) {
+    // In a cluster, live on another node.
+    for (const auto& remote : deps.d.live.live_elsewhere()) {
+      if (remote.channel != channel.name) continue;
+      out["live"] = true;
+      out["viewers"] = deps.d.live.viewers(channel.name, 0);
+    }
   }
   return out;
 }

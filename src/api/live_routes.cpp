@@ -43,13 +43,25 @@ void add_live_routes(http::Router& router, live::LiveService& live, const Channe
                       {"height", s.height},
                       {"frame_rate", s.frame_rate},
                       {"bitrate", s.bitrate},
-                      {"viewers", s.viewers},
+                      {"viewers", live.viewers(s.channel, s.viewers)},
                       {"segments", s.segments},
                       {"recording_id", s.recording_id},
                       {"keyframe_interval", s.keyframe_interval},
                       {"dropped_frames", s.dropped_frames},
                       {"hls", fmt::format("/live/{}/master.m3u8", s.channel)},
                       {"dash", fmt::format("/live/{}/manifest.mpd", s.channel)}});
+    }
+    // A cluster's channels live on other nodes (their owners have the details).
+    for (const auto& remote : live.live_elsewhere()) {
+      if (visibility.is_private(remote.channel)) continue;
+      list.push_back({{"rungs", nlohmann::json::array()},
+                      {"channel", remote.channel},
+                      {"title", remote.title},
+                      {"publishing", true},
+                      {"node", remote.node},
+                      {"viewers", live.viewers(remote.channel, 0)},
+                      {"hls", fmt::format("/live/{}/master.m3u8", remote.channel)},
+                      {"dash", fmt::format("/live/{}/manifest.mpd", remote.channel)}});
     }
     return http::make_json(http::Status::ok, {{"live", list}});
   });

@@ -51,6 +51,11 @@ nlohmann::json with_ingest_urls(nlohmann::json out, const ServerInfo& info);
 void add_system_routes(http::Router& router, ServerInfo info);
 // POST (sign in), GET (who am I), DELETE (sign out) /api/v1/session
 void add_session_routes(http::Router& router, const Authenticator& auth, core::Logger& log, SessionOptions options);
+// The same with the login limit kept elsewhere (a cluster's shared catalog):
+// `attempt(address)` counts one and answers 0, or the seconds to wait.
+using LoginLimiter = std::function<std::int64_t(const std::string& address)>;
+void add_session_routes(http::Router& router, const Authenticator& auth, core::Logger& log, SessionOptions options,
+                        LoginLimiter shared_limiter);
 // GET/POST /api/v1/channels, POST /api/v1/channels/{name}/key, PATCH/DELETE /api/v1/channels/{name}
 struct ChannelRouteDeps {
   catalog::ChannelRepository& channels;

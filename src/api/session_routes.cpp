@@ -29,6 +29,7 @@ struct SessionState {
   core::Logger& log;
   SessionOptions options;
   core::RateLimiter limiter;
+  LoginLimiter shared_limiter;  // a cluster's (the catalog's) instead of `limiter`
   std::once_flag dummy_once;
   std::string dummy_hash;  // verified against for unknown names, so they take as long as wrong passwords
 
@@ -59,7 +60,9 @@ http::Response login(SessionState& state, const http::Request& request, const ht
   }
   // Behind a trusted proxy, the forwarded client (http/client_origin.hpp).
   const std::string& client = context.client.address;
-  if (const auto wait = state.limiter.attempt(client, core::unix_now_ms())) {
+  const std::int64_t wait =
+      state.shared_limiter ? state.shared_limiter(client) : state.limiter.attempt(client, core::unix_now_ms());
+  if (wait > 0) {
     state.log.warn("accounts", "login rate limited remote={:?}", client);
     http::Response res = http::make_json_error(Status::too_many_requests, "rate_limited",
                                                fmt::format("too many login attempts; try again in {} s", wait));
@@ -102,7 +105,13 @@ http::Response login(SessionState& state, const http::Request& request, const ht
 }  // namespace
 
 void add_session_routes(http::Router& router, const Authenticator& auth, core::Logger& log, SessionOptions options) {
+  add_session_routes(router, auth, log, options, {});
+}
+
+void add_session_routes(http::Router& router, const Authenticator& auth, core::Logger& log, SessionOptions options,
+                        LoginLimiter shared_limiter) {
   auto state = std::make_shared<SessionState>(auth, log, options);
+  state->shared_limiter = std::move(shared_limiter);
 
   router.add(http::Verb::post, "/api/v1/session",
              [state](const http::Request& request, const http::RouteContext& context) {

@@ -64,6 +64,14 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
       },
       std::move(next), log,
       &metrics.counter("tidecast_cluster_internal_refused_total", "Internal calls refused (bad cluster signature)")});
+  // Numbering continues across owners (cluster/numbering.hpp): recorded every second.
+  numbering_ = std::make_unique<ClusterNumbering>(db, auth_.node(), *keeper_, live, ttl, log);
+  every_second("numbering", [this] { numbering_->record_all(); });
+  // Other nodes' live channels and the viewers of all nodes (cluster/cluster_state.hpp).
+  state_sync_ = std::make_unique<ClusterStateSync>(
+      db, auth_.node(), live, [this](const std::string& channel) { return keeper_->owns(channel); });
+  front_->set_relay_viewers(&state_sync_->relay_viewers());
+  every_second("live channels and viewers", [this] { state_sync_->refresh(); });
 }
 
 ClusterNode::~ClusterNode() {

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "app/cluster_numbering.hpp"
+#include "app/cluster_state_sync.hpp"
 #include "catalog/database.hpp"
 #include "cluster/cluster_auth.hpp"
 #include "cluster/node_front.hpp"
@@ -62,6 +64,8 @@ class ClusterNode {
   std::unique_ptr<cluster::PullCache> pulls_;
   std::unique_ptr<cluster::OwnerDirectory> owners_;
   std::unique_ptr<cluster::NodeFront> front_;
+  std::unique_ptr<ClusterNumbering> numbering_;
+  std::unique_ptr<ClusterStateSync> state_sync_;
   std::vector<std::pair<std::string, std::function<void()>>> refreshers_;
   boost::asio::steady_timer refresh_timer_;
   std::chrono::steady_clock::time_point last_refresh_error_log_{};

@@ -20,6 +20,7 @@
 #include "app/catalog_faults.hpp"
 #include "app/cluster_node.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/login_attempt_repository.hpp"
 #include "cluster/cluster_auth.hpp"
 #include "core/address.hpp"
 #include "core/clock.hpp"
@@ -115,7 +116,15 @@ void Server::Impl::wire_routes() {
                        }};
   api::add_system_routes(router, info);
   const auto& a = config.accounts;
-  api::add_session_routes(router, *auth, log, {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
+  // A cluster counts login attempts per address in the shared catalog (every node, one limit).
+  api::LoginLimiter shared_logins;
+  if (config.cluster.enabled) {
+    shared_logins = [this, per_minute = a.login_attempts_per_minute](const std::string& address) {
+      return catalog::LoginAttemptRepository(catalog->database()).attempt(address, per_minute);
+    };
+  }
+  api::add_session_routes(router, *auth, log, {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute},
+                          std::move(shared_logins));
   api::add_channel_routes(router, {catalog->channels(), *live, *auth, channel_visibility, *media_links, log}, info);
   api::add_video_routes(router, {catalog->videos(), catalog->jobs(), *vod, *auth, *media_links, log});
   api::add_upload_routes(router, *vod, *auth, catalog->videos(), catalog->uploads());
@@ -143,6 +152,8 @@ void Server::Impl::wire_events() {
                                 auto status = channel->status();
                                 if (status.publishing) names.push_back(std::move(status.channel));
                               }
+                              // A cluster's channels live on other nodes.
+                              for (auto& remote : live->live_elsewhere()) names.push_back(std::move(remote.channel));
                               return names;
                             }};
   events = std::make_unique<api::EventHub>(ioc, log, std::move(sources));

@@ -141,6 +141,26 @@ constexpr Migration kMigrations[] = {
         value TEXT NOT NULL
       );
     )sql"},
+    // Cluster: a channel's numbering as its owner records it (reserved ahead),
+    // so the next owner continues it (catalog/numbering_repository.hpp); each
+    // node's viewer counts and the login attempts per client address, shared
+    // by every node (catalog/cluster_state_repository.hpp).
+    {9, R"sql(
+      ALTER TABLE channel_leases ADD COLUMN next_sequence INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE channel_leases ADD COLUMN next_discontinuity INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE channel_viewers (
+        node TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        viewers INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (node, channel)
+      );
+      CREATE TABLE login_attempts (
+        address TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX login_attempts_by_address ON login_attempts(address, at);
+    )sql"},
 };
 
 // PostgreSQL starts at the schema SQLite had reached when clusters arrived
@@ -264,6 +284,22 @@ constexpr Migration kPostgresMigrations[] = {
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
       );
+    )sql"},
+    {9, R"sql(
+      ALTER TABLE channel_leases ADD COLUMN next_sequence BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE channel_leases ADD COLUMN next_discontinuity BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE channel_viewers (
+        node TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        viewers BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (node, channel)
+      );
+      CREATE TABLE login_attempts (
+        address TEXT NOT NULL,
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX login_attempts_by_address ON login_attempts(address, at);
     )sql"},
 };
 

@@ -26,6 +26,9 @@ http::Response NodeFront::handle(const http::Request& request, const http::Clien
       // The query is left out of the fetch and the key: nothing under /live
       // reads it yet, and random query strings must not each cost a fetch.
       const std::string_view path = target.substr(0, target.find('?'));
+      if (relay_viewers_ && (path.ends_with("/master.m3u8") || path.ends_with("/manifest.mpd"))) {
+        relay_viewers_->note(channel, client.address);
+      }
       return d_.pulls.serve(request, owner->url, std::string(kInternalPrefix) + std::string(path), std::string(path));
     }
     response = d_.next(request, client);
@@ -50,7 +53,10 @@ http::Response NodeFront::internal_call(const http::Request& request, const http
   }
   http::Request inner = request;
   inner.target(target.substr(kInternalPrefix.size()));
-  return d_.next(inner, client);
+  // Another node relaying its viewers: not a viewer here (it counts them itself).
+  http::ClientInfo relay = client;
+  relay.address.clear();
+  return d_.next(inner, relay);
 }
 
 void NodeFront::log_refusal(const http::ClientInfo& client, const std::string& node, const std::string& why) {

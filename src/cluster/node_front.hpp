@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cluster/cluster_auth.hpp"
+#include "cluster/cluster_state.hpp"
 #include "cluster/owner_directory.hpp"
 #include "cluster/pull_cache.hpp"
 #include "core/log.hpp"
@@ -39,12 +40,15 @@ class NodeFront {
   explicit NodeFront(Deps deps) : d_(std::move(deps)) {}
 
   http::Response handle(const http::Request& request, const http::ClientInfo& client);
+  // Counts the viewers of channels this node relays (set once, before serving).
+  void set_relay_viewers(RelayViewers* viewers) { relay_viewers_ = viewers; }
 
  private:
   http::Response internal_call(const http::Request& request, const http::ClientInfo& client);
   void log_refusal(const http::ClientInfo& client, const std::string& node, const std::string& why);
 
   Deps d_;
+  RelayViewers* relay_viewers_ = nullptr;
   std::mutex log_mutex_;
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> last_refusal_log_;
 };

@@ -107,6 +107,16 @@ bool LeaseKeeper::fenced(std::int64_t channel_id, std::int64_t epoch) const {
   return it->second.fenced || now - it->second.attempted >= ttl_;
 }
 
+std::vector<LeaseKeeper::HeldLease> LeaseKeeper::held() const {
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<HeldLease> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, lease] : held_) {
+    if (!lease.fenced && now - lease.attempted < ttl_) out.push_back({id, lease.channel, lease.epoch});
+  }
+  return out;
+}
+
 void LeaseKeeper::renew_all() {
   std::map<std::int64_t, Held> held;
   {

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/log.hpp"
 #include "live/ports.hpp"
@@ -53,6 +54,13 @@ class LeaseKeeper {
   // True while this node holds the channel's lease and renewed it in time.
   bool owns(const std::string& channel) const;
   bool fenced(std::int64_t channel_id, std::int64_t epoch) const;
+  struct HeldLease {
+    std::int64_t channel_id = 0;
+    std::string channel;
+    std::int64_t epoch = 0;
+  };
+  // The leases this node holds and may still write under (not fenced).
+  std::vector<HeldLease> held() const;
 
  private:
   struct Held {

@@ -37,11 +37,17 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
       strand_(net::make_strand(cpu)),
       snapshot_(std::make_shared<LiveSnapshot>()),
       started_(std::chrono::steady_clock::now()) {
+  if (options_.numbering) {
+    next_number_ = options_.numbering->media_sequence;
+    discontinuity_base_ = options_.numbering->discontinuity_sequence;
+    options_.period_ids->at_least(options_.numbering->period);
+  }
   // Period ids come from the clock (period_ids.hpp), so a later presentation
   // on the same channel never reuses a segment URL that caches hold as immutable.
   period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(unix_now_ms() / 1000));
   status_.channel = channel_.name;
   status_.title = channel_.title;
+  numbering_ = {next_number_, discontinuity_base_, period_index_ + 1};
 }
 
 LiveChannel::~LiveChannel() {
@@ -95,6 +101,7 @@ std::shared_ptr<const LiveSnapshot> LiveChannel::snapshot() const {
 }
 
 void LiveChannel::note_viewer(const std::string& address) {
+  if (address.empty()) return;  // another node of a cluster, pulling for its own viewers
   std::lock_guard lock(viewers_mutex_);
   viewers_[address] = std::chrono::steady_clock::now();
 }
@@ -104,6 +111,11 @@ std::size_t LiveChannel::viewers() const {
   std::lock_guard lock(viewers_mutex_);
   std::erase_if(viewers_, [&](const auto& entry) { return entry.second < cutoff; });
   return viewers_.size();
+}
+
+Numbering LiveChannel::numbering() const {
+  std::lock_guard lock(snapshot_mutex_);
+  return numbering_;
 }
 
 LiveStatus LiveChannel::status() const {
@@ -177,6 +189,10 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
   if (!periods_.empty()) period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(now / 1000));
   periods_.push_back({period_index_, start});
   period_end_seconds_ = start;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    numbering_ = {next_number_, discontinuity_base_ + static_cast<std::uint32_t>(periods_.size()), period_index_ + 1};
+  }
 
   segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1, start});
   number_base_.reset();
@@ -551,8 +567,9 @@ std::uint32_t LiveChannel::periods_before(std::uint32_t period) const {
   // RFC 8216 6.2.2: one per EXT-X-DISCONTINUITY that left the window, i.e. per
   // period wholly before it. Period ids are clock seconds, so their difference
   // is not a count.
-  return static_cast<std::uint32_t>(
-      std::count_if(periods_.begin(), periods_.end(), [&](const package::Period& p) { return p.index < period; }));
+  return discontinuity_base_ +
+         static_cast<std::uint32_t>(std::count_if(periods_.begin(), periods_.end(),
+                                                  [&](const package::Period& p) { return p.index < period; }));
 }
 
 void LiveChannel::publish_snapshot() {
@@ -602,6 +619,7 @@ void LiveChannel::publish_snapshot() {
 
   std::lock_guard lock(snapshot_mutex_);
   snapshot_ = std::move(next);
+  numbering_ = {next_number_, discontinuity_base_ + static_cast<std::uint32_t>(periods_.size()), period_index_ + 1};
   status_.segments = 0;
   for (const auto& track : tracks_) status_.segments = std::max<std::uint32_t>(status_.segments, track.all_segments.size());
   status_.recording_id = recording_id_;

@@ -27,6 +27,7 @@
 #include <optional>
 
 #include "core/log.hpp"
+#include "live/numbering.hpp"
 #include "live/period_ids.hpp"
 #include "live/ports.hpp"
 #include "live/recording.hpp"
@@ -55,6 +56,8 @@ struct LiveOptions {
   std::size_t cpu_threads = 2;   // size of the CPU pool, shared by every channel's encoders
   // The channel's period ids across presentations (null: this presentation's own).
   std::shared_ptr<PeriodIds> period_ids;
+  // Where the numbering starts (a cluster's previous owner); none: from zero.
+  std::optional<Numbering> numbering;
 };
 
 struct LiveStatus {
@@ -97,6 +100,8 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::size_t viewers() const;
   LiveStatus status() const;
   const ChannelRef& channel() const { return channel_; }
+  // What the next presentation (here or on another node) must start above.
+  Numbering numbering() const;
   bool finished() const { return finished_.load(); }
 
  private:
@@ -166,6 +171,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   bool period_open_ = false;
   std::optional<std::int64_t> number_base_;  // maps the period's segmenter numbers to ours
   std::uint32_t next_number_ = 0;
+  std::uint32_t discontinuity_base_ = 0;  // periods of earlier presentations (numbering)
   std::map<std::string, SharedBytes, std::less<>> files_;
   std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction
   std::optional<Recording> recording_;
@@ -181,6 +187,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const LiveSnapshot> snapshot_;
   LiveStatus status_;
+  Numbering numbering_;  // under snapshot_mutex_
   std::chrono::steady_clock::time_point started_;
   std::atomic<bool> finished_{false};
 };

@@ -41,6 +41,17 @@ rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& req
     return {nullptr, "NetStream.Publish.BadName", "unknown stream key"};
   }
 
+  // Before the lock: a cluster reads (and reserves) the numbering in the catalog.
+  std::optional<NumberingClaim> claim;
+  if (numbering_) {
+    try {
+      claim = numbering_->begin(*channel);
+    } catch (const std::exception& e) {
+      log_.error("live", "numbering unavailable channel={} error=\"{}\"", channel->name, e.what());
+      return {nullptr, "NetStream.Publish.Failed", "the cluster catalog is unavailable; try again shortly"};
+    }
+  }
+
   std::lock_guard lock(mutex_);
   if (stopping_) return {nullptr, "NetStream.Publish.Denied", "server is shutting down"};
   Entry& entry = entries_[channel->name];
@@ -49,12 +60,19 @@ rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& req
     return {nullptr, "NetStream.Publish.BadName", "this channel is already live"};
   }
   // The channel's finish() runs later on its strand; `ending` is what decides.
-  const bool resuming = entry.channel && !entry.ending && !entry.channel->finished();
+  bool resuming = entry.channel && !entry.ending && !entry.channel->finished();
+  if (resuming && claim && !claim->resumable) {
+    // Another node published the channel meanwhile, with higher numbers.
+    log_.info("live", "not resuming channel={}: published on another node meanwhile", channel->name);
+    end_presentation(entry);
+    resuming = false;
+  }
   if (entry.grace) entry.grace->cancel();
   entry.grace.reset();
   if (!resuming) {
     LiveOptions options = options_.channel;
     options.period_ids = entry.period_ids;  // unique segment URLs even when the last one began this second
+    if (claim) options.numbering = claim->start;
     entry.channel = std::make_shared<LiveChannel>(*channel, std::move(options), log_, recordings_, cpu_);
     entry.ending = false;
   }
@@ -116,6 +134,22 @@ std::vector<std::shared_ptr<LiveChannel>> LiveService::live_channels() const {
     if (entry.channel && !entry.ending && !entry.channel->finished()) out.push_back(entry.channel);
   }
   return out;
+}
+
+std::vector<RemoteChannel> LiveService::live_elsewhere() const {
+  if (!cluster_view_) return {};
+  auto remote = cluster_view_->live_elsewhere();
+  // A channel this node publishes is this node's, whatever a stale lease says.
+  std::erase_if(remote, [this](const RemoteChannel& r) {
+    const auto local = find(r.channel);
+    return local && !local->finished() && local->status().publishing;
+  });
+  return remote;
+}
+
+std::size_t LiveService::viewers(std::string_view channel, std::size_t local) const {
+  if (!cluster_view_) return local;
+  return cluster_view_->viewers(channel).value_or(local);
 }
 
 void LiveService::stop() {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "live/cluster_view.hpp"
 #include "live/live_channel.hpp"
 #include "rtmp/publish_gateway.hpp"
 
@@ -34,6 +35,16 @@ class LiveService : public rtmp::PublishGateway {
   ~LiveService() override;
 
   rtmp::PublishDecision begin_publish(const rtmp::PublishRequest& request) override;
+  // A cluster's numbering (set once, before the first publish): presentations
+  // continue the channel's numbers from its previous owner.
+  void set_numbering(NumberingSource* source) { numbering_ = source; }
+  const LiveServiceOptions& options() const { return options_; }
+  // A cluster's view of other nodes (set once, before serving; null on a single box).
+  void set_cluster_view(const ClusterView* view) { cluster_view_ = view; }
+  // Channels live on other nodes of the cluster (none on a single box).
+  std::vector<RemoteChannel> live_elsewhere() const;
+  // The channel's viewers over the whole cluster; `local` (this node's count) on a single box.
+  std::size_t viewers(std::string_view channel, std::size_t local) const;
 
   // The channel's current or most recent presentation, ended or not (its
   // status); what players get is playable()'s.
@@ -68,6 +79,8 @@ class LiveService : public rtmp::PublishGateway {
   RecordingCatalog& recordings_;
   LiveChannel::Executor cpu_;
   LiveServiceOptions options_;
+  NumberingSource* numbering_ = nullptr;
+  const ClusterView* cluster_view_ = nullptr;
   mutable std::mutex mutex_;
   std::map<std::string, Entry, std::less<>> entries_;
   bool stopping_ = false;

@@ -18,6 +18,11 @@ class PeriodIds {
     last_ = last_ && *last_ >= now_seconds ? *last_ + 1 : now_seconds;
     return *last_;
   }
+  // Ids from here on are at least `floor` (a cluster's previous owner used those below).
+  void at_least(std::uint32_t floor) {
+    std::lock_guard lock(mutex_);
+    if (floor > 0 && (!last_ || *last_ < floor - 1)) last_ = floor - 1;
+  }
 
  private:
   std::mutex mutex_;

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "core/clock.hpp"
 #include "live/live_test_support.hpp"
 #include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
@@ -62,6 +63,31 @@ TEST_CASE("the discontinuity sequence counts the periods that left the window, n
     const auto states = recordings.states();
     return channel->finished() && states.size() == 1 && states.begin()->second == "ready";
   }));
+  pool.join();
+}
+
+TEST_CASE("a presentation continues the numbering it is given (a cluster's previous owner)") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  boost::asio::thread_pool pool(1);
+  auto options = small_window(dir.path());
+  const auto far_period = static_cast<std::uint32_t>(core::unix_now_ms() / 1000) + 1000;
+  options.numbering = live::Numbering{100, 5, far_period};
+  auto channel = std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}},
+                                                     std::move(options), log.logger(), recordings, pool.get_executor());
+  publish_period(*channel, 3);
+  const std::string text = playlist(*channel);
+  // The window holds the last 2 of segments 100..102; the first period is discontinuity 5.
+  CHECK(text.find("#EXT-X-MEDIA-SEQUENCE:101\n") != std::string::npos);
+  CHECK(text.find("#EXT-X-DISCONTINUITY-SEQUENCE:5\n") != std::string::npos);
+  CHECK(text.find(fmt::format("{}-", far_period)) != std::string::npos);  // a period id never used before
+  const live::Numbering next = channel->numbering();
+  CHECK(next.media_sequence == 103);
+  CHECK(next.discontinuity_sequence == 6);
+  CHECK(next.period == far_period + 1);
+  channel->finish();
+  REQUIRE(eventually([&] { return channel->finished(); }));
   pool.join();
 }
 

@@ -60,4 +60,71 @@ TEST_CASE("a publish right after a clean unpublish starts a fresh presentation t
   pool.join();
 }
 
+namespace {
+
+// A cluster's numbering, scripted: each publish gets the next claim.
+class ScriptedNumbering : public live::NumberingSource {
+ public:
+  std::vector<live::NumberingClaim> claims;
+  std::size_t used = 0;
+  std::optional<live::NumberingClaim> begin(const live::ChannelRef&) override { return claims.at(used++); }
+};
+
+}  // namespace
+
+TEST_CASE("a cluster's presentation starts from the claimed numbering; it does not resume after another node's") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  FakeDirectory directory;
+  boost::asio::io_context ioc;
+  boost::asio::thread_pool pool(2);
+  live::LiveServiceOptions options;
+  options.channel = small_window(dir.path());
+  options.reconnect_grace_seconds = 60;
+  live::LiveService service(ioc, log.logger(), directory, recordings, pool.get_executor(), options);
+  ScriptedNumbering numbering;
+  live::NumberingClaim own;
+  own.start = {50, 3, 0};
+  live::NumberingClaim after_other;
+  after_other.start = {90, 7, 0};
+  after_other.resumable = false;
+  numbering.claims = {own, own, after_other};
+  service.set_numbering(&numbering);
+
+  const auto publish = [&](int seconds) {
+    auto decision = service.begin_publish({"live", "key", "127.0.0.1"});
+    REQUIRE(decision.publisher);
+    const auto channel = service.find("studio");
+    REQUIRE(eventually([&] { return channel->status().publishing; }));
+    const auto before = channel->status().segments;
+    decision.publisher->on_stream_info(h264_aac_stream(true, false));
+    for (auto& packet : video_seconds(seconds)) decision.publisher->on_packet(packet);
+    REQUIRE(eventually([&] { return channel->status().segments >= before + seconds - 1; }));
+    return std::pair(std::move(decision.publisher), channel);
+  };
+
+  auto [first, channel] = publish(3);
+  CHECK(channel->snapshot()->media_playlists.at("v0").find("#EXT-X-MEDIA-SEQUENCE:5") != std::string::npos);
+  CHECK(channel->numbering().discontinuity_sequence == 4);
+  first.reset();  // dropped without unpublishing: the presentation waits for it
+  REQUIRE(eventually([&] { return !channel->status().publishing; }));  // (so the next attach is seen)
+  // Back on this node after its own lease: the same presentation goes on.
+  auto [second, resumed] = publish(3);
+  CHECK(resumed == channel);
+  second.reset();
+  REQUIRE(eventually([&] { return !channel->status().publishing; }));
+  // Back after another node published the channel: a fresh presentation, above its numbers.
+  auto [third, fresh] = publish(3);
+  CHECK(fresh != channel);
+  CHECK(fresh->numbering().media_sequence >= 92);
+  CHECK(fresh->snapshot()->media_playlists.at("v0").find("#EXT-X-DISCONTINUITY-SEQUENCE:7") != std::string::npos);
+  CHECK(log.count("not resuming channel=studio") == 1);
+  third->finish();
+  third.reset();
+  service.stop();
+  REQUIRE(eventually([&] { return channel->finished() && fresh->finished(); }));
+  pool.join();
+}
+
 }  // namespace tidecast::test

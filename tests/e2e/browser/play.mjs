@@ -5,7 +5,7 @@
 //
 //   node play.mjs --url URL [--seconds 10] [--switch-level I [--switch-at S]]
 //                 [--screenshot out.png] [--start-timeout 20] [--viewport 1280x720]
-//                 [--seek S]
+//                 [--seek S] [--started-file PATH]
 //
 // Output fields:
 //   ok                  started, advanced >= 80 % of --seconds, no player errors,
@@ -20,7 +20,10 @@
 //   console_errors      console.error messages and uncaught page errors
 //   final_time          the playhead at the end (with --seek: sampling starts at S)
 //   harness_error       set when the harness itself failed (launch, navigation, timeout)
-import { mkdtemp, rm } from 'node:fs/promises';
+//
+// With --started-file, PATH is created the moment playback starts (for a test
+// that must act while the player plays, e.g. kill a server under it).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +54,7 @@ function readOptions() {
         'start-timeout': { type: 'string', default: '20' },
         viewport: { type: 'string', default: '1280x720' },
         seek: { type: 'string' },
+        'started-file': { type: 'string' },
         chromium: { type: 'string', default: process.env.TIDECAST_CHROMIUM || '/usr/bin/chromium' },
       },
     }));
@@ -73,6 +77,7 @@ function readOptions() {
     switchLevel,
     switchAt: values['switch-at'] === undefined ? seconds / 2 : number('switch-at', values['switch-at']),
     screenshot: values.screenshot ?? null,
+    startedFile: values['started-file'] ?? null,
     startTimeout: number('start-timeout', values['start-timeout']),
     viewport: { width: Number(viewport[1]), height: Number(viewport[2]) },
     chromium: values.chromium,
@@ -129,6 +134,7 @@ async function play(options, result, consoleErrors) {
     }, null, { polling: 100, timeout: options.startTimeout * 1000 }).then((h) => h.jsonValue()).catch(() => 'timeout');
     result.started = outcome === 'started';
     if (result.started) result.start_seconds = round((Date.now() - navigated) / 1000);
+    if (result.started && options.startedFile) await writeFile(options.startedFile, `${Date.now()}\n`);
 
     if (result.started && options.seek !== null) {
       // Sampling begins once the player plays again from the new position.

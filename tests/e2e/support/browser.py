@@ -62,10 +62,12 @@ def chromium_available() -> bool:
 
 def play(url: str, seconds: float = 10, switch_level: int | None = None, *, switch_at: float | None = None,
          screenshot: str | os.PathLike | None = None, start_timeout: float = 20,
-         viewport: str | None = None, seek: float | None = None) -> dict:
+         viewport: str | None = None, seek: float | None = None,
+         started_file: str | os.PathLike | None = None) -> dict:
     """Opens `url` (a watch page) in headless Chromium and plays for `seconds`.
 
     With `seek`, jumps there once playback started and samples from there.
+    With `started_file`, that file is created the moment playback starts.
     With `switch_level`, forces that quality level through
     window.tidecastPlayer.setLevel at `switch_at` seconds (default: half way).
     Returns the harness's JSON report as a dict; raises BrowserHarnessError only
@@ -84,6 +86,8 @@ def play(url: str, seconds: float = 10, switch_level: int | None = None, *, swit
         command += ["--viewport", viewport]
     if seek is not None:
         command += ["--seek", str(seek)]
+    if started_file is not None:
+        command += ["--started-file", str(started_file)]
     try:
         done = subprocess.run(command, cwd=BROWSER_DIR, capture_output=True, text=True,
                               timeout=2 * start_timeout + seconds + 90)

@@ -40,8 +40,29 @@ function attachNative(video, url, hooks) {
   };
 }
 
+/**
+ * Playlists are retried for about half a minute, a 404 too: a live channel
+ * moving to another server of a cluster (its server failed) answers errors,
+ * then "not live", for a few seconds before the new server's playlist
+ * continues it. hls.js's default gives up after two retries.
+ */
+const PLAYLIST_LOAD_POLICY = {
+  default: {
+    maxTimeToFirstByteMs: 10000,
+    maxLoadTimeMs: 20000,
+    timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+    errorRetry: {
+      maxNumRetry: 12,
+      retryDelayMs: 1000,
+      maxRetryDelayMs: 3000,
+      shouldRetry: (config, count, timeout, response, retry) =>
+        retry || (response?.code === 404 && count < config.maxNumRetry),
+    },
+  },
+};
+
 function attachHlsJs(video, url, hooks, debug) {
-  const hls = new Hls({ debug, lowLatencyMode: false, backBufferLength: 30 });
+  const hls = new Hls({ debug, lowLatencyMode: false, backBufferLength: 30, playlistLoadPolicy: PLAYLIST_LOAD_POLICY });
   let live = false;
   let mediaRecoveries = 0;
   let destroyed = false;
