@@ -7,6 +7,7 @@
   vod        upload conversion (the job queue's pipeline) vs the ffmpeg CLI doing the same ladder
   abuse      a normal client's request time under idle/slowloris/slow-reader abuse vs nginx under the same
   catalog    a durable catalog write (synchronous=FULL) through the API vs a bare sqlite3 commit, FULL and NORMAL
+  serving    live playlist/segment, on-demand segment and download Range reads vs nginx on the same bytes (wrk)
   cluster    3 nodes behind HAProxy: pulled fan-out (internal fetches per segment, segment time on owner vs
              other nodes), viewer fan-out through HAProxy over 1 vs 3 nodes (p99 segment time, origin fetches
              per segment per node, CPU-seconds per viewer-minute, capacity ratio; medians of --trials) and the
@@ -22,7 +23,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
-    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "cluster"],
+    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
@@ -30,7 +31,7 @@ def main():
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
-    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "cluster"]
+    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster"]
 
     if "live" in selected:
         import live_ingest
@@ -53,6 +54,9 @@ def main():
     if "catalog" in selected:
         import catalog
         catalog.run()
+    if "serving" in selected:
+        import serving
+        serving.run()
     if "cluster" in selected:
         import cluster
         cluster.run(trials=args.trials)

@@ -16,7 +16,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Opens the catalog, binds the listeners and starts the threads. Throws
-  // std::runtime_error with context when something cannot start.
+  // std::runtime_error with context when something cannot start. Sets
+  // SIGPIPE to ignored for the process (files are sent with sendfile()).
   void start();
   // Graceful: stops accepting, lets in-flight responses finish briefly,
   // closes live streams, checkpoints the catalog. Idempotent.

@@ -5,15 +5,13 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 #include "api/routes.hpp"
+#include "core/clock.hpp"
 #include "http/mime.hpp"
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
 #include "package/dash_manifest.hpp"
-#include "core/clock.hpp"
 
 namespace tidecast::api {
 
@@ -127,14 +125,6 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   return res;
 }
 
-std::optional<std::string> read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return std::move(out).str();
-}
-
 http::Response serve_vod(const http::Request& request, const http::RouteContext& context,
                          catalog::VideoRepository& videos, const MediaLinks& links, MediaRefusals& refusals) {
   const std::string id(context.param("id"));
@@ -144,7 +134,8 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
   try {
     video = videos.find(id);
   } catch (const std::exception&) {
-    return http::make_json_error(http::Status::service_unavailable, "catalog_unavailable", "the catalog is unavailable");
+    return http::make_json_error(http::Status::service_unavailable, "catalog_unavailable",
+                                 "the catalog is unavailable");
   }
   if (!video || video->state != catalog::VideoState::ready) return not_found("no such video");
   const bool is_private = video->visibility == "private";
@@ -152,15 +143,17 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
     return refused(refusals, context, "video", id, core::to_string(*signature));
   if (is_private && !signature) return refused(refusals, context, "video", id, "unsigned");
   if (file.empty()) return not_found("no such file");
-  auto bytes = read_file(links.videos_dir() / id / file);
-  if (!bytes) return not_found("no such file");
+  // Opened, not read: conditional and Range requests are answered from
+  // fstat, and the session sends only the requested bytes from the page cache.
+  auto opened = http::OpenFile::open(links.videos_dir() / id / file);
+  if (!opened) return not_found("no such file");
   const bool playlist = file.ends_with(".m3u8") || file.ends_with(".mpd");
-  const std::string etag = http::etag_for(*bytes);
-  auto body = http::bytes_of(std::move(*bytes));
   // Private media must stay out of shared caches.
-  const std::string_view cache = is_private ? (playlist ? "private, max-age=60" : "private, max-age=31536000, immutable")
-                                            : (playlist ? "public, max-age=60" : kSegmentCache);
-  http::Response res = http::serve_bytes(request, {body, http::mime_type_for(file), etag, cache});
+  const std::string_view cache = is_private
+                                     ? (playlist ? "private, max-age=60" : "private, max-age=31536000, immutable")
+                                     : (playlist ? "public, max-age=60" : kSegmentCache);
+  http::Response res = http::serve_file(
+      request, {.file = std::move(opened), .content_type = http::mime_type_for(file), .cache_control = cache});
   res.set(field::access_control_allow_origin, "*");
   return res;
 }

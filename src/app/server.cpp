@@ -2,6 +2,7 @@
 // together. Nothing else in Tidecast constructs subsystems.
 #include "tidecast/server.hpp"
 
+#include <csignal>
 #include <fmt/format.h>
 
 #include <atomic>
@@ -251,7 +252,7 @@ http::Response Server::Impl::handle_http(const http::Request& request, const htt
   }
   const int code_class = response.result_int() / 100;
   if (code_class >= 1 && code_class <= 5) http_by_class[code_class]->inc();
-  http_bytes->inc(response.body().bytes.size());
+  http_bytes->inc(http::BytesBody::size(response.body()));
   return response;
 }
 
@@ -287,6 +288,9 @@ Server::~Server() {
 void Server::start() {
   Impl& s = *impl_;
   if (s.running) return;
+  // On-demand files go out with sendfile(), which cannot take MSG_NOSIGNAL:
+  // a viewer closing mid-file must be an EPIPE error, not a process kill.
+  std::signal(SIGPIPE, SIG_IGN);
   std::error_code ec;
   std::filesystem::create_directories(s.config.data_dir, ec);
   if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));

@@ -1,17 +1,24 @@
 #pragma once
 // A Beast Body over immutable bytes somebody else owns: embedded assets
 // (static storage) or shared segment buffers (kept alive by `owner`). Sending
-// never copies the payload.
+// never copies the payload. Or a span of an open file (on-demand media): the
+// session sends it with sendfile (plain) or bounded reads (TLS); the writer
+// below reads it in bounded chunks for any other path.
+#include <unistd.h>
+
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "http/open_file.hpp"
 
 namespace tidecast::http {
 
@@ -27,9 +34,11 @@ struct BytesBody {
     std::shared_ptr<ResponseStream> stream = {};
     // Set when the response itself comes later (http/deferred_response.hpp).
     std::shared_ptr<DeferredResponse> deferred = {};
+    // Set for file responses: `bytes` is unused.
+    std::shared_ptr<const FileSpan> file = {};
   };
 
-  static std::uint64_t size(const value_type& body) { return body.bytes.size(); }
+  static std::uint64_t size(const value_type& body) { return body.file ? body.file->length : body.bytes.size(); }
 
   class writer {
    public:
@@ -42,14 +51,31 @@ struct BytesBody {
 
     boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
       ec = {};
+      if (body_.file) return read_file_chunk(ec);
       if (sent_ || body_.bytes.empty()) return boost::none;
       sent_ = true;
       return std::make_pair(const_buffers_type(body_.bytes.data(), body_.bytes.size()), false);
     }
 
    private:
+    boost::optional<std::pair<const_buffers_type, bool>> read_file_chunk(boost::beast::error_code& ec) {
+      const FileSpan& span = *body_.file;
+      if (done_ >= span.length) return boost::none;
+      chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(span.length - done_, 64 * 1024)));
+      const ssize_t got =
+          ::pread(span.file->fd(), chunk_.data(), chunk_.size(), static_cast<off_t>(span.offset + done_));
+      if (got <= 0) {  // unreadable, or shorter than when it was opened
+        ec = boost::asio::error::broken_pipe;
+        return boost::none;
+      }
+      done_ += static_cast<std::uint64_t>(got);
+      return std::make_pair(const_buffers_type(chunk_.data(), static_cast<std::size_t>(got)), done_ < span.length);
+    }
+
     const value_type& body_;
     bool sent_ = false;
+    std::uint64_t done_ = 0;  // file bytes handed out
+    std::string chunk_;
   };
 };
 

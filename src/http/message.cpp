@@ -8,7 +8,7 @@ Response make_response(Status status, BytesBody::value_type body, std::string_vi
   Response res{status, 11};
   res.set(beast_http::field::content_type, content_type);
   res.body() = std::move(body);
-  res.content_length(res.body().bytes.size());
+  res.content_length(BytesBody::size(res.body()));
   return res;
 }
 

@@ -36,23 +36,27 @@ std::string etag_for(std::string_view bytes) {
   return fmt::format("\"{:016x}-{:x}\"", hash, bytes.size());
 }
 
-Response serve_bytes(const Request& request, ServedBytes bytes) {
-  const bool head = request.method() == Verb::head;
-  const std::uint64_t size = bytes.body.bytes.size();
+namespace {
 
+// Conditional and Range handling for a representation of `size` bytes;
+// `slice(first, length)` makes the body of a 200 or 206.
+template <class Slice>
+Response answer(const Request& request, std::uint64_t size, std::string_view etag, std::string_view content_type,
+                std::string_view cache_control, Slice slice) {
+  const bool head = request.method() == Verb::head;
   auto finish = [&](Response res) {
-    if (!bytes.etag.empty()) res.set(beast_http::field::etag, bytes.etag);
-    if (!bytes.cache_control.empty()) res.set(beast_http::field::cache_control, bytes.cache_control);
+    if (!etag.empty()) res.set(beast_http::field::etag, etag);
+    if (!cache_control.empty()) res.set(beast_http::field::cache_control, cache_control);
     res.set(beast_http::field::accept_ranges, "bytes");
     if (head) {
-      const auto length = res.body().bytes.size();
+      const auto length = BytesBody::size(res.body());
       res.body() = {};
       res.content_length(length);  // HEAD advertises the length it would send
     }
     return res;
   };
 
-  if (etag_matches(request[beast_http::field::if_none_match], bytes.etag)) {
+  if (etag_matches(request[beast_http::field::if_none_match], etag)) {
     Response res{Status::not_modified, 11};
     return finish(std::move(res));
   }
@@ -65,12 +69,32 @@ Response serve_bytes(const Request& request, ServedBytes bytes) {
     return finish(std::move(res));
   }
   if (range.kind == RangeKind::satisfiable) {
-    BytesBody::value_type part{bytes.body.owner, bytes.body.bytes.substr(range.range.first, range.range.length())};
-    Response res = make_response(Status::partial_content, std::move(part), bytes.content_type);
+    Response res = make_response(Status::partial_content, slice(range.range.first, range.range.length()), content_type);
     res.set(beast_http::field::content_range, fmt::format("bytes {}-{}/{}", range.range.first, range.range.last, size));
     return finish(std::move(res));
   }
-  return finish(make_response(Status::ok, std::move(bytes.body), bytes.content_type));
+  return finish(make_response(Status::ok, slice(0, size), content_type));
+}
+
+}  // namespace
+
+Response serve_bytes(const Request& request, ServedBytes bytes) {
+  const std::uint64_t size = bytes.body.bytes.size();
+  return answer(request, size, bytes.etag, bytes.content_type, bytes.cache_control,
+                [&](std::uint64_t first, std::uint64_t length) {
+                  if (first == 0 && length == size) return std::move(bytes.body);
+                  return BytesBody::value_type{bytes.body.owner, bytes.body.bytes.substr(first, length)};
+                });
+}
+
+Response serve_file(const Request& request, ServedFile file) {
+  return answer(request, file.file->size(), file.file->etag(), file.content_type, file.cache_control,
+                [&](std::uint64_t first, std::uint64_t length) {
+                  BytesBody::value_type body;
+                  body.file =
+                      std::make_shared<const FileSpan>(FileSpan{.file = file.file, .offset = first, .length = length});
+                  return body;
+                });
 }
 
 }  // namespace tidecast::http

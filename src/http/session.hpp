@@ -10,12 +10,14 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
+#include "http/ascii.hpp"
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
@@ -33,7 +35,16 @@ struct HttpServer::Shared {
   RejectionCounter on_reject;  // may be empty
 };
 
-// Stream is core::PlainStream (HTTP) or core::TlsStream (HTTPS).
+// HTTP/1.1 with "Expect: 100-continue": the client waits for a go-ahead before the body.
+inline bool expects_continue(const RequestHead& head) {
+  return head.version() == 11 && iequals(head[boost::beast::http::field::expect], "100-continue");
+}
+
+// Stream is core::PlainStream (HTTP) or core::TlsStream (HTTPS). The members
+// live in session.cpp (connection, request loop, plain writes),
+// session_body_stream.cpp (request bodies streamed to a sink),
+// session_event_stream.cpp (long-lived responses) and session_file.cpp
+// (file responses).
 template <class Stream>
 class Session : public core::Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
@@ -73,8 +84,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void finish_stream();
   void abort_stream() noexcept;
   // Sends "100 Continue" first when the client asked for it, then calls next.
-  template <class Next>
-  void continue_then(bool expect_continue, Next next);
+  void continue_then(bool expect_continue, std::function<void()> next);
   void reply_and_close(Status status, std::string_view code, std::string_view message);
   // Sends a final response while (part of) the request body is still unread.
   void reply_unread(Response response);
@@ -93,6 +103,14 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void arm_heartbeat();
   void pump();
   void on_stream_write(boost::beast::error_code ec);
+  // File responses (http/open_file.hpp; session_file.cpp): the head, then the
+  // span straight from the page cache with sendfile (plain) or in bounded
+  // reads (TLS), one write in flight; the deadline restarts on progress, so a
+  // long download is fine and a stalled reader is cut off.
+  void begin_file_response(bool keep_alive);
+  void send_file_part(bool keep_alive);
+  void wait_writable(bool keep_alive);
+  void finish_file(bool keep_alive, boost::beast::error_code ec);
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
   Stream stream_;
@@ -122,6 +140,10 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::optional<boost::asio::steady_timer> heartbeat_;
   std::string chunk_out_;  // the chunk being written
   bool stream_finished_ = false;
+  std::shared_ptr<const FileSpan> file_out_;  // the file span being sent
+  std::uint64_t file_sent_ = 0;
+  std::string file_chunk_;  // TLS: the chunk being written
+  std::optional<boost::asio::steady_timer> file_deadline_;
 };
 
 using PlainSession = Session<core::PlainStream>;

@@ -1,0 +1,195 @@
+"""Serving benchmark (issue #14): Tidecast vs nginx serving the very same bytes, same run.
+
+Tidecast runs with a passthrough live channel (ffmpeg publishing) and one
+converted upload. nginx (2 workers, sendfile, access log off) serves copies
+of the same objects from a directory. For each row and connection count,
+`wrk -t2 --latency` loads one server for --seconds while /proc gives the
+server's CPU time (nginx: master + workers). Printed per row: req/s, CPU
+microseconds per request and per MB, p50/p99, errors, and the ratios
+Tidecast/nginx (req/s, and requests per CPU-second: higher is better).
+Both servers and wrk share this machine's cores, as they would on a box.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
+from support.tidecast import Server, create_token, make_clip, upload_plain, wait_video  # noqa: E402
+
+from peers import free_port  # noqa: E402
+
+NGINX_CONF = """
+daemon off;
+worker_processes 2;
+error_log {dir}/error.log;
+pid {dir}/nginx.pid;
+worker_rlimit_nofile 65536;
+events {{ worker_connections 20000; }}
+http {{
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  types {{ video/mp4 m4s mp4; application/vnd.apple.mpegurl m3u8; }}
+  server {{
+    listen 127.0.0.1:{port};
+    root {dir}/www;
+  }}
+}}
+"""
+
+
+def cpu_seconds(pids):
+    total = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def nginx_pids(master):
+    out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
+    return [master] + [int(p) for p in out]
+
+
+def to_ms(text):
+    m = re.match(r"([0-9.]+)(us|ms|s|m)$", text)
+    if not m:
+        return float("nan")  # wrk prints e.g. "-nan" when no request completed
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
+
+
+def percentile(out, which):
+    m = re.search(rf"{which}\s+(\S+)", out)
+    return to_ms(m.group(1)) if m else float("nan")
+
+
+def wrk(url, connections, seconds, headers=()):
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for h in headers:
+        cmd += ["-H", h]
+    done = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60)
+    out = done.stdout
+    if "requests in" not in out:
+        raise RuntimeError(f"wrk failed on {url} (exit {done.returncode}):\n{out}\n{done.stderr}")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    transferred = re.search(r"requests in [0-9.]+\w+, ([0-9.]+)(B|KB|MB|GB)", out)
+    mb = float(transferred.group(1)) * {"B": 1e-6, "KB": 1e-3, "MB": 1.0, "GB": 1e3}[transferred.group(2)] * 1.048576
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)), "requests": requests, "mb": mb,
+            "p50": percentile(out, "50%"), "p99": percentile(out, "99%"),
+            "errors": (sum(int(x) for x in errors.groups()) if errors else 0) + (int(non2xx.group(1)) if non2xx else 0)}
+
+
+def measure(url, pids, connections, seconds, headers=()):
+    before = cpu_seconds(pids)
+    result = wrk(url, connections, seconds, headers)
+    result["cpu"] = cpu_seconds(pids) - before
+    return result
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read()
+
+
+def newest_segment(server, playlist_path):
+    text = get(server.url(playlist_path)).decode()
+    uris = [l for l in text.splitlines() if l and not l.startswith("#")]
+    return uris[-1]
+
+
+def run(seconds=8, connections=(100, 1000), rows=None):
+    tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-serving-")
+    server = Server({"http": {"max_connections": 20000, "max_connections_per_ip": 20000}})
+    publisher = None
+    nginx = None
+    try:
+        key = server.create_channel("bench")
+        publisher = subprocess.Popen(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i",
+             "testsrc2=s=1280x720:r=30", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-c:v", "libx264",
+             "-preset", "ultrafast", "-b:v", "3500k", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac",
+             "-f", "flv", server.rtmp_url(key)])
+        token = create_token(server)
+        clip = os.path.join(tmp.name, "clip.mp4")
+        make_clip(clip, seconds=12, size="1280x720")
+        status, body = upload_plain(server, token, clip, title="bench")
+        assert status == 201, body
+        video = body["id"]
+        assert wait_video(server, video)["state"] == "ready"
+        server.wait_for("/live/bench/v0/media.m3u8", timeout=30)
+        time.sleep(5)  # a few segments
+
+        os.chmod(tmp.name, 0o755)  # nginx's workers run as www-data
+        www = os.path.join(tmp.name, "www")
+        os.makedirs(www)
+        live_segment = "/live/bench/v0/" + newest_segment(server, "/live/bench/v0/media.m3u8")
+        vod_dir = os.path.join(server.data_dir, "videos", video)
+        vod_segment = "v0/" + sorted(f for f in os.listdir(os.path.join(vod_dir, "v0")) if f.endswith(".m4s"))[1]
+        objects = {
+            "live playlist": ("/live/bench/v0/media.m3u8", get(server.url("/live/bench/v0/media.m3u8")), ()),
+            "live segment": (live_segment, get(server.url(live_segment)), ()),
+            "vod segment": (f"/vod/{video}/{vod_segment}", open(os.path.join(vod_dir, vod_segment), "rb").read(), ()),
+            "download Range 1 MiB": (f"/vod/{video}/download.mp4",
+                                     open(os.path.join(vod_dir, "download.mp4"), "rb").read(),
+                                     ("Range: bytes=0-1048575",)),
+        }
+        for name, (path, data, _) in objects.items():
+            target = os.path.join(www, path.lstrip("/"))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(data)
+        port = free_port()
+        with open(os.path.join(tmp.name, "nginx.conf"), "w") as f:
+            f.write(NGINX_CONF.format(dir=tmp.name, port=port))
+        nginx = subprocess.Popen(["nginx", "-c", os.path.join(tmp.name, "nginx.conf"), "-p", tmp.name],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+
+        print("\n== serving: Tidecast vs nginx, same bytes, wrk -t2, "
+              f"{seconds} s per cell (req/s; CPU us per request; p50/p99 ms; errors)")
+        print(f"{'row':<22}{'conns':>6} | {'tidecast':>34} | {'nginx':>34} | {'req/s':>6} {'per CPU-s':>9}")
+        for name, (path, data, headers) in objects.items():
+            if rows and name not in rows:
+                continue
+            for n in connections:
+                # Live segments leave the window: take the newest one for each cell.
+                own = "/live/bench/v0/" + newest_segment(server, "/live/bench/v0/media.m3u8") if name == "live segment" else path
+                try:
+                    t = measure(server.url(own), [server.proc.pid], n, seconds, headers)
+                except RuntimeError:
+                    print(f"tidecast exit status {server.proc.poll()}; log tail:\n{server.read_log()[-2500:]}")
+                    raise
+                g = measure(f"http://127.0.0.1:{port}{path}", nginx_pids(nginx.pid), n, seconds, headers)
+                cells = []
+                for r in (t, g):
+                    us = r["cpu"] / max(r["requests"], 1) * 1e6
+                    cells.append(f"{r['rps']:>9.0f} {us:>6.0f}us {r['p50']:>6.1f}/{r['p99']:<6.1f} e{r['errors']:<3}")
+                efficiency = (t["requests"] / max(t["cpu"], 1e-9)) / (g["requests"] / max(g["cpu"], 1e-9))
+                print(f"{name:<22}{n:>6} | {cells[0]:>34} | {cells[1]:>34} | {t['rps'] / g['rps']:>5.2f}x "
+                      f"{efficiency:>8.2f}x", flush=True)
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait()
+        if publisher:
+            publisher.kill()
+            publisher.wait()
+        server.close()
+        shutil.rmtree(tmp.name, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    run(rows=sys.argv[1:] or None)

@@ -1,0 +1,124 @@
+// File responses of Session (declared in session.hpp): on-demand media goes
+// from the page cache to the socket without passing through memory of ours.
+#include <sys/sendfile.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cerrno>
+
+#include "http/session.hpp"
+
+namespace tidecast::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+// Sent before yielding to other connections on this thread (plain).
+constexpr std::uint64_t kSendfileBurst = 512 * 1024;
+// One read and one write of a TLS file response: the memory a TLS viewer costs.
+constexpr std::size_t kTlsFileChunk = 128 * 1024;
+}  // namespace
+
+template <class Stream>
+void Session<Stream>::begin_file_response(bool keep_alive) {
+  file_out_ = response_.body().file;
+  file_sent_ = 0;
+  if constexpr (!kTls) {
+    beast::error_code ignored;
+    socket().native_non_blocking(true, ignored);
+  }
+  serializer_.emplace(response_);
+  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  beast::http::async_write_header(stream_, *serializer_,
+                                  [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                                    self->serializer_.reset();
+                                    if (ec) return self->finish_file(keep_alive, ec);
+                                    self->send_file_part(keep_alive);
+                                  });
+}
+
+template <class Stream>
+void Session<Stream>::send_file_part(bool keep_alive) {
+  const FileSpan& span = *file_out_;
+  if (shared_->stopping) return finish_file(keep_alive, net::error::operation_aborted);
+  if constexpr (kTls) {
+    if (file_sent_ >= span.length) return finish_file(keep_alive, {});
+    file_chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(span.length - file_sent_, kTlsFileChunk)));
+    const ssize_t got =
+        ::pread(span.file->fd(), file_chunk_.data(), file_chunk_.size(), static_cast<off_t>(span.offset + file_sent_));
+    if (got <= 0) return finish_file(keep_alive, net::error::broken_pipe);  // the file shrank or went bad
+    file_chunk_.resize(static_cast<std::size_t>(got));
+    tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+    net::async_write(stream_, net::buffer(file_chunk_),
+                     [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t written) {
+                       if (ec) return self->finish_file(keep_alive, ec);
+                       self->file_sent_ += written;
+                       self->send_file_part(keep_alive);
+                     });
+  } else {
+    std::uint64_t burst = 0;
+    while (file_sent_ < span.length) {
+      if (burst >= kSendfileBurst) {  // let the other connections of this thread have their turn
+        net::post(stream_.get_executor(),
+                  [self = this->shared_from_this(), keep_alive] { self->send_file_part(keep_alive); });
+        return;
+      }
+      auto offset = static_cast<off_t>(span.offset + file_sent_);
+      const auto want = static_cast<std::size_t>(std::min(span.length - file_sent_, kSendfileBurst));
+      const ssize_t sent = ::sendfile(socket().native_handle(), span.file->fd(), &offset, want);
+      if (sent > 0) {
+        file_sent_ += static_cast<std::uint64_t>(sent);
+        burst += static_cast<std::uint64_t>(sent);
+        continue;
+      }
+      if (sent < 0 && errno == EINTR) continue;
+      if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable(keep_alive);
+      // 0: the file is shorter than when it was opened; the length is promised, so close.
+      return finish_file(
+          keep_alive, sent == 0 ? net::error::broken_pipe : beast::error_code(errno, boost::system::system_category()));
+    }
+    finish_file(keep_alive, {});
+  }
+}
+
+template <class Stream>
+void Session<Stream>::wait_writable(bool keep_alive) {
+  if (!file_deadline_) file_deadline_.emplace(stream_.get_executor());
+  file_deadline_->expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  file_deadline_->async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || !self->file_out_) return;
+    self->shared_->log.info("http", "write timeout remote={} limit_seconds={} (file)", self->client_.address,
+                            self->shared_->limits.write_timeout_seconds);
+    if (self->shared_->on_reject) self->shared_->on_reject("write_timeout");
+    self->close();  // the pending wait completes with an error and ends the response
+  });
+  socket().async_wait(net::ip::tcp::socket::wait_write,
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec) {
+                        self->file_deadline_->cancel();
+                        if (ec) return self->finish_file(keep_alive, ec);
+                        self->send_file_part(keep_alive);
+                      });
+}
+
+template <class Stream>
+void Session<Stream>::finish_file(bool keep_alive, beast::error_code ec) {
+  file_out_.reset();
+  std::string().swap(file_chunk_);
+  on_write(ec, keep_alive);
+}
+
+template void Session<core::PlainStream>::begin_file_response(bool);
+template void Session<core::PlainStream>::send_file_part(bool);
+template void Session<core::PlainStream>::wait_writable(bool);
+template void Session<core::PlainStream>::finish_file(bool, boost::beast::error_code);
+template void Session<core::TlsStream>::begin_file_response(bool);
+template void Session<core::TlsStream>::send_file_part(bool);
+template void Session<core::TlsStream>::wait_writable(bool);
+template void Session<core::TlsStream>::finish_file(bool, boost::beast::error_code);
+
+}  // namespace tidecast::http
