@@ -47,8 +47,11 @@ struct RtmpConfig {
   std::size_t max_connections_per_ip = 16;
   std::size_t max_chunk_bytes = 65536;
   // Like http.proxy_protocol, for the RTMP/RTMPS listeners (HAProxy send-proxy-v2
-  // in mode tcp): the trusted set is http.trusted_proxies.
+  // in mode tcp).
   bool proxy_protocol = false;
+  // Who must send that header; empty: http.trusted_proxies. Its own list lets
+  // encoders on a trusted network publish directly while HAProxy sends headers.
+  std::vector<std::string> trusted_proxies;
 };
 
 struct LiveConfig {

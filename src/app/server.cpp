@@ -399,7 +399,10 @@ void Server::start() {
   }
   rtmp::PublishGateway& gateway = s.cluster ? s.cluster->gateway() : static_cast<rtmp::PublishGateway&>(*s.live);
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, gateway, s.rtmp_metrics);
-  if (r.proxy_protocol) s.rtmp->use_proxy_protocol(core::TrustedProxies::from_config(s.config.http.trusted_proxies));
+  if (r.proxy_protocol) {
+    s.rtmp->use_proxy_protocol(core::TrustedProxies::from_config(
+        r.trusted_proxies.empty() ? s.config.http.trusted_proxies : r.trusted_proxies));
+  }
   const auto rtmp_address = *core::parse_host_port(r.listen);
   s.rtmp->listen(rtmp_address.host, rtmp_address.port);
   if (!r.rtmps_listen.empty()) {

@@ -52,6 +52,7 @@ void read_rtmp(core::JsonObjectReader in, RtmpConfig& out) {
   in.read("max_connections_per_ip", out.max_connections_per_ip, 1, 1000000);
   in.read("max_chunk_bytes", out.max_chunk_bytes, 128, 16 * 1024 * 1024);
   in.read("proxy_protocol", out.proxy_protocol);
+  in.read("trusted_proxies", out.trusted_proxies);
   in.finish();
 }
 
@@ -256,13 +257,16 @@ void validate_config(const Config& config) {
       throw ConfigError(fmt::format("{}: needs tls.certificate and tls.private_key", key));
     }
   }
-  for (std::size_t i = 0; i < config.http.trusted_proxies.size(); ++i) {
-    const std::string& entry = config.http.trusted_proxies[i];
-    if (!core::IpNetwork::parse(entry)) {
-      throw ConfigError(fmt::format(
-          "http.trusted_proxies[{}]: expected an IP address or CIDR range such as \"10.0.0.0/8\" or \"::1\" "
-          "(no bits set past the prefix), got \"{}\"",
-          i, entry));
+  for (const auto& [key, list] : {std::pair{"http.trusted_proxies", &config.http.trusted_proxies},
+                                  std::pair{"rtmp.trusted_proxies", &config.rtmp.trusted_proxies}}) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string& entry = (*list)[i];
+      if (!core::IpNetwork::parse(entry)) {
+        throw ConfigError(fmt::format(
+            "{}[{}]: expected an IP address or CIDR range such as \"10.0.0.0/8\" or \"::1\" "
+            "(no bits set past the prefix), got \"{}\"",
+            key, i, entry));
+      }
     }
   }
   if (!core::parse_log_level(config.log_level)) {

@@ -263,3 +263,10 @@ TEST_CASE("rtmp.proxy_protocol and http.proxy_protocol: off by default, booleans
   CHECK(config.http.proxy_protocol);
   CHECK(error_of(R"({"rtmp": {"proxy_protocol": "v2"}})").find("rtmp.proxy_protocol: ") == 0);
 }
+
+TEST_CASE("rtmp.trusted_proxies: empty (http's list) by default, its own list when set, every entry checked") {
+  CHECK(Config().rtmp.trusted_proxies.empty());
+  const Config config = parse_config(R"({"rtmp": {"proxy_protocol": true, "trusted_proxies": ["10.0.0.5"]}})");
+  CHECK(config.rtmp.trusted_proxies == std::vector<std::string>{"10.0.0.5"});
+  CHECK(error_of(R"({"rtmp": {"trusted_proxies": ["10.0.0.0/8", "haproxy"]}})").find("rtmp.trusted_proxies[1]: ") == 0);
+}

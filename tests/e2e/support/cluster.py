@@ -22,10 +22,11 @@ from .tidecast import BIN, Server, poll
 SOURCE_DIR = os.environ.get("TIDECAST_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../../.."))
 HAPROXY_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/haproxy.cfg")
 NGINX_EXAMPLE = os.path.join(SOURCE_DIR, "packaging/examples/nginx-edge.conf")
-# HAProxy connects to the nodes from this address, the only one they trust
-# (http.trusted_proxies): its RTMP connections carry a PROXY header
-# (send-proxy-v2, rtmp.proxy_protocol), while tests publishing straight to a
-# node from 127.0.0.1 send none.
+# HAProxy connects to the nodes from this address, the only one whose RTMP
+# connections must carry a PROXY header (send-proxy-v2, rtmp.proxy_protocol,
+# rtmp.trusted_proxies), while tests publishing straight to a node from
+# 127.0.0.1 send none. HTTP keeps the default trust (loopback), so tests may
+# stand in for a proxy with X-Forwarded-For.
 HAPROXY_SOURCE = "127.0.0.2"
 
 
@@ -60,8 +61,9 @@ class Node(Server):
         self.name = name
         self.fixed_http = free_port()
         self.fixed_rtmp = free_port()
-        cfg = {"http": {"listen": f"127.0.0.1:{self.fixed_http}", "trusted_proxies": [HAPROXY_SOURCE]},
-               "rtmp": {"listen": f"127.0.0.1:{self.fixed_rtmp}", "proxy_protocol": True},
+        cfg = {"http": {"listen": f"127.0.0.1:{self.fixed_http}"},
+               "rtmp": {"listen": f"127.0.0.1:{self.fixed_rtmp}", "proxy_protocol": True,
+                        "trusted_proxies": [HAPROXY_SOURCE]},
                "cluster": dict(cluster_config, node=name)}
         for section, values in (config or {}).items():
             if isinstance(values, dict):
