@@ -15,9 +15,11 @@
 #include "api/events_routes.hpp"
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
+#include "api/storage_routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
 #include "app/cluster_node.hpp"
+#include "app/runner_role.hpp"
 #include "catalog/catalog.hpp"
 #include "cluster/cluster_auth.hpp"
 #include "core/address.hpp"
@@ -34,6 +36,7 @@
 #include "live/live_service.hpp"
 #include "rtmp/server.hpp"
 #include "transcode/av_util.hpp"
+#include "vod/fenced_publish.hpp"
 #include "vod/ladder_converter.hpp"
 #include "vod/vod_service.hpp"
 
@@ -83,6 +86,8 @@ struct Server::Impl {
   std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
   std::unique_ptr<app::ClusterNode> cluster;  // cluster.enabled only
+  http::Router storage_api;                   // cluster role storage: the internal storage routes
+  std::unique_ptr<app::RunnerRole> runner;    // cluster role convert: conversion runners
   std::unique_ptr<vod::VodService> vod;       // outlives the HTTP sessions streaming uploads into it
   std::shared_ptr<core::TlsContext> tls;      // only with an HTTPS or RTMPS listener
   std::unique_ptr<rtmp::Server> rtmp;
@@ -352,6 +357,11 @@ void Server::start() {
   vod_options.max_upload_bytes = s.config.uploads.max_bytes;
   vod_options.upload_expiry = std::chrono::hours(s.config.uploads.expire_hours);
   vod_options.workers = c.has_role("convert") ? j.workers : 0;  // a node without the role converts nothing
+  if (c.enabled) {
+    vod_options.workers = 0;  // a cluster converts through leased runners (app/runner_role.hpp)
+    vod_options.store_node = c.node;
+    s.recordings->store_on(c.node);
+  }
   vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
   vod_options.nice = j.nice;
   vod_options.job_durations = &s.metrics.histogram("tidecast_job_duration_seconds", "Wall time of finished conversions",
@@ -382,6 +392,35 @@ void Server::start() {
                                                      return s.router.handle(request, client);
                                                    });
   }
+  if (s.cluster && s.cluster->stores()) {
+    s.storage_api.set_fallback([](const http::Request&, const http::RouteContext&) {
+      return http::make_json_error(http::Status::not_found, "not_found", "no storage route");
+    });
+    const cluster::ClusterAuth& auth = s.cluster->auth();
+    api::add_storage_routes(s.storage_api, s.router,
+                            {catalog_location, s.config.data_dir,
+                             [&auth](const http::RequestHead& head) {
+                               return auth
+                                   .verify(head[cluster::kClusterHeader], head.method_string(), head.target(),
+                                           core::unix_now_ms() / 1000)
+                                   .error;
+                             },
+                             s.log});
+    s.cluster->serve_storage([&s](const http::Request& request, const http::ClientInfo& client) {
+      return s.storage_api.handle(request, client);
+    });
+    // Attempt directories of runners that died or lost their lease.
+    auto db = std::make_shared<std::optional<catalog::Database>>();
+    s.cluster->every_second("attempt sweep", [&s, tick = 0, db, catalog_location]() mutable {
+      if (++tick % 10 != 0) return;
+      if (!*db) db->emplace(catalog::Database::open_location(catalog_location));
+      if (const auto removed = vod::sweep_attempts(**db, s.config.data_dir / "videos"); removed > 0) {
+        s.log.info("storage", "removed stale attempt directories count={}", removed);
+      }
+    });
+  }
+  if (c.enabled && c.has_role("convert"))
+    s.runner = std::make_unique<app::RunnerRole>(s.config, cluster_secret, s.log, s.metrics);
   rtmp::PublishGateway& gateway = s.cluster ? s.cluster->gateway() : static_cast<rtmp::PublishGateway&>(*s.live);
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, gateway, s.rtmp_metrics);
   const auto rtmp_address = *core::parse_host_port(r.listen);
@@ -407,6 +446,9 @@ void Server::start() {
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
       [&s](const http::RequestHead& head, const http::ClientInfo& client) -> std::optional<http::StreamStart> {
         try {
+          if (s.cluster && !s.cluster->stores() && cluster::is_upload_request(head.method(), head.target())) {
+            return http::StreamStart::refuse(cluster::not_storage_response(s.config.cluster.node));
+          }
           return s.router.stream(head, client);
         } catch (const std::exception& e) {
           auto unavailable = s.catalog_faults.respond(e);
@@ -432,10 +474,10 @@ void Server::start() {
                : fmt::format("http://{}:{}", http_address.host, s.http->port());
     }
     // Privacy set on another node holds here within a second.
-    s.cluster->every_second("channel visibility",
-                            [&s] { s.channel_visibility.load(s.catalog->channels().list()); });
+    s.cluster->every_second("channel visibility", [&s] { s.channel_visibility.load(s.catalog->channels().list()); });
     s.cluster->start(url);
   }
+  if (s.runner) s.runner->start();
   s.http->start();
   s.events->start();
   s.rtmp->start();
@@ -472,6 +514,7 @@ void Server::stop() {
   // Publishers first: their sessions close, then every live presentation
   // ends its playlists and finishes its recording (on the CPU pool).
   s.rtmp->stop();
+  if (s.runner) s.runner->stop();  // interrupts conversions in progress; their jobs are requeued at the next start
   if (s.cluster) s.cluster->stop();
   s.http->stop();
   s.events->stop();

@@ -93,12 +93,13 @@ Video VideoRepository::create(const NewVideo& video) {
   const std::int64_t now = unix_now_ms();
   auto stmt = db_.prepare(
       "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at, source_name, source_bytes, "
-      "owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "owner_id, stored_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   stmt.bind(1, id).bind(2, video.title).bind(3, to_string(video.origin));
   bind_optional(stmt, 4, video.channel_id);
   stmt.bind(5, to_string(video.state)).bind(6, now).bind(7, now).bind(8, video.source_name);
   bind_optional(stmt, 9, video.source_bytes);
   bind_optional(stmt, 10, video.owner_id);
+  bind_optional(stmt, 11, video.stored_on);
   stmt.run();
   return *find(id);
 }

@@ -44,6 +44,7 @@ struct NewVideo {
   std::optional<std::int64_t> source_bytes;
   std::string id;  // empty: a fresh random id
   std::optional<std::int64_t> owner_id;
+  std::optional<std::string> stored_on;  // cluster: the node holding its files
 };
 
 // A page of the catalog: which videos, which slice. Newest first.
