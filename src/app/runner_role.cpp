@@ -1,12 +1,18 @@
 #include "app/runner_role.hpp"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <mutex>
 
 #include "app/catalog_adapters.hpp"
+#include "catalog/catalog.hpp"
 #include "catalog/cluster_node_repository.hpp"
+#include "tidecast/server.hpp"
+#include "transcode/av_util.hpp"
 
 namespace tidecast::app {
 
@@ -118,6 +124,33 @@ void RunnerRole::start() {
 
 void RunnerRole::stop() {
   if (runner_) runner_->stop();
+}
+
+int runner_command(const Config& config) {
+  if (!config.cluster.enabled) {
+    throw std::runtime_error("tidecast runner: needs a cluster config (cluster.enabled, database, secret_file)");
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  core::Logger log(*core::parse_log_level(config.log_level));
+  core::Metrics metrics;
+  transcode::set_libav_log_level(log.level());
+  std::filesystem::create_directories(config.data_dir);
+  // Opening the catalog brings its schema up to date (or refuses a newer one).
+  catalog::Catalog catalog(catalog_location(config));
+  RunnerRole role(config, cluster::load_secret_file(config.cluster.secret_file, "cluster.secret_file"), log, metrics);
+  role.start();
+  std::printf("tidecast %s runner node=%s\n", version(), config.cluster.node.c_str());
+  std::fflush(stdout);
+  int received = 0;
+  sigwait(&signals, &received);
+  log.info("runner", "stopping (conversions in progress are requeued at the next start)");
+  role.stop();
+  return 0;
 }
 
 }  // namespace tidecast::app

@@ -33,4 +33,8 @@ class RunnerRole {
   std::unique_ptr<vod::RemoteJobRunner> runner_;
 };
 
+// `tidecast runner`: only the runners (no HTTP, RTMP or storage), until
+// SIGINT/SIGTERM. Needs cluster.enabled; returns the exit status.
+int runner_command(const Config& config);
+
 }  // namespace tidecast::app

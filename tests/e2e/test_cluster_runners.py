@@ -1,7 +1,8 @@
 """Conversion runners and the storage role of a cluster (issue #13).
 
-One storage node (serve + storage) and three runners (role convert) on a
-throwaway PostgreSQL, HAProxy in front. 20 short uploads go through HAProxy
+One storage node (serve + storage) and three runners on a throwaway
+PostgreSQL, HAProxy in front: two nodes with the convert role and one
+`tidecast runner` process (no HTTP at all). 20 short uploads go through HAProxy
 (its upload ACL sends them to the storage node); one runner is killed with
 SIGKILL in the middle of a job. Every video must end ready with exactly one
 rendition set on the storage node (no attempt directories left), jobs start
@@ -15,6 +16,8 @@ import hmac
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +27,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 
 from support.cluster import Cluster, HAProxy, Node
-from support.tidecast import _request, create_token, make_clip, poll, upload_plain
+from support.tidecast import BIN, _request, create_token, make_clip, poll, upload_plain
 
 UPLOADS = 20
 
@@ -38,6 +41,35 @@ def signed(cluster, method, target, node="s1"):
     return {"X-Tidecast-Cluster": f"{node} {seconds} {mac}"}
 
 
+class StandaloneRunner:
+    """`tidecast runner`: the convert role alone, no listener."""
+
+    def __init__(self, tmp, name, cluster_config, jobs):
+        self.name = name
+        self.data_dir = os.path.join(tmp, name)
+        cfg = {"data_dir": self.data_dir, "log_level": "info", "jobs": jobs,
+               "cluster": dict(cluster_config, node=name, roles=["convert"])}
+        self.config_path = os.path.join(tmp, f"{name}.json")
+        with open(self.config_path, "w") as f:
+            json.dump(cfg, f)
+        self.log_path = os.path.join(tmp, f"{name}.log")
+        self.log = open(self.log_path, "ab", buffering=0)
+        self.proc = subprocess.Popen([BIN, "--config", self.config_path, "runner"], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        if not poll(self.read_log, lambda log: "runner node=" in log, 30):
+            raise RuntimeError("tidecast runner did not start:\n" + self.read_log())
+
+    def read_log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)
+        self.log.close()
+
+
 class ClusterRunnersTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory(prefix="tidecast-runners-")
@@ -49,10 +81,11 @@ class ClusterRunnersTest(unittest.TestCase):
             self.storage = Node("s1", c.cluster_config, {"cluster": {"roles": ["serve", "storage"]}, "jobs": jobs})
             c.nodes.append(self.storage)
             self.runners = []
-            for i in range(3):
+            for i in range(2):
                 runner = Node(f"r{i + 1}", c.cluster_config, {"cluster": {"roles": ["serve", "convert"]}, "jobs": jobs})
                 c.nodes.append(runner)
                 self.runners.append(runner)
+            self.runners.append(StandaloneRunner(self.tmp.name, "r3", c.cluster_config, jobs))
             self.haproxy = HAProxy(c.tmp, c.nodes, storage=[self.storage])
         except BaseException:
             self.tearDown()
@@ -61,6 +94,9 @@ class ClusterRunnersTest(unittest.TestCase):
     def tearDown(self):
         if self.haproxy:
             self.haproxy.close()
+        for runner in getattr(self, "runners", []):
+            if isinstance(runner, StandaloneRunner):
+                runner.close()
         self.cluster.close()
         self.tmp.cleanup()
 
@@ -91,12 +127,25 @@ class ClusterRunnersTest(unittest.TestCase):
             out = self.sql("SELECT id, lease_node, lease_token FROM jobs WHERE state = 'running' "
                            "AND lease_node IN ('r1', 'r3') ORDER BY id LIMIT 1")
             return out.split("|") if out else None
-        victim_job = poll(running, bool, 120, interval=0.05)
-        self.assertTrue(victim_job, "no runner took a job")
-        job_id, victim_name, old_token = victim_job
-        victim = c.node(victim_name)
-        victim.proc.kill()
-        victim.proc.wait()
+        # Short clips convert fast: the runner is frozen (SIGSTOP) first, and
+        # killed only if the job is still its own then.
+        victim = None
+        deadline = time.time() + 120
+        while victim is None and time.time() < deadline:
+            seen = running()
+            if not seen:
+                time.sleep(0.02)
+                continue
+            job_id, victim_name, old_token = seen
+            candidate = next(r for r in self.runners if r.name == victim_name)
+            candidate.proc.send_signal(signal.SIGSTOP)
+            if self.sql(f"SELECT lease_token FROM jobs WHERE id = {job_id} AND state = 'running'") == old_token:
+                victim = candidate
+                victim.proc.kill()
+                victim.proc.wait()
+            else:
+                candidate.proc.send_signal(signal.SIGCONT)
+        self.assertIsNotNone(victim, "no runner was caught in the middle of a job")
 
         # Every video ends ready.
         def states():
@@ -131,6 +180,12 @@ class ClusterRunnersTest(unittest.TestCase):
         for runner in self.runners:
             if runner is not victim:
                 self.assertFalse(os.listdir(os.path.join(runner.data_dir, "runner")), runner.name)
+        # Every runner took part, the standalone one included (the victim before it died).
+        converted = {r.name: r.read_log().count("runner done job=") for r in self.runners}
+        started = {r.name: r.read_log().count("runner start job=") for r in self.runners}
+        print(f"victim={victim_name} job={job_id} started={started} converted={converted}", file=sys.stderr)
+        self.assertTrue(all(started.values()), started)
+        self.assertEqual(sum(converted.values()), UPLOADS, converted)
 
         # The killed runner's completion, replayed with its old token: 409, nothing changes.
         result = {"duration_seconds": 2.0, "width": 320, "height": 240,
