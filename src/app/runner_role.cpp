@@ -40,7 +40,8 @@ class RunnerRole::Storage : public vod::StorageClient {
     const std::string url = holder(video_id);
     const auto result = client_.get_file(url, "/internal/v1/storage/originals/" + video_id, file);
     if (result.status != 200 && result.status != 206) {
-      throw vod::StorageError(fmt::format("GET original from {}: {}", url, describe(result)), retryable(result));
+      throw vod::StorageError(fmt::format("GET original from {}: {}", url, describe(result)), retryable(result),
+                              result.status == 0 || result.status == 503);
     }
   }
 

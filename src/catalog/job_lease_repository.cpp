@@ -97,6 +97,15 @@ FailOutcome JobLeaseRepository::fail(std::int64_t job_id, std::string_view token
   return changed > 0 ? FailOutcome::failed : FailOutcome::gone;
 }
 
+bool JobLeaseRepository::postpone(std::int64_t job_id, std::string_view token, std::string_view reason,
+                                  std::int64_t delay_ms) {
+  return db_.prepare(fmt::format("UPDATE jobs SET {}, attempts = attempts - 1, error = ?, not_before = {} + ? "
+                                 "WHERE id = ? AND lease_token = ? AND state = 'running'",
+                                 kBackToQueue, now_sql()))
+             .bind_all(reason, delay_ms, job_id, token)
+             .run() > 0;
+}
+
 ReapResult JobLeaseRepository::reap(const RetryPolicy& policy) {
   return requeue_where(fmt::format("lease_expires_at < {}", now_sql()), std::nullopt, policy);
 }

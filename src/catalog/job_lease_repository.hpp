@@ -50,6 +50,9 @@ class JobLeaseRepository {
   // for good (as JobRepository::fail); `gone` when the token no longer holds it.
   FailOutcome fail(std::int64_t job_id, std::string_view token, std::string_view error, bool retryable,
                    const RetryPolicy& policy);
+  // Gives the job back without using an attempt (the storage node holding its
+  // original did not answer: the job waits for it); due again after `delay_ms`.
+  bool postpone(std::int64_t job_id, std::string_view token, std::string_view reason, std::int64_t delay_ms);
   // Jobs whose lease expired go back to the queue (keeping their place), or
   // fail when they have used all their attempts.
   ReapResult reap(const RetryPolicy& policy);

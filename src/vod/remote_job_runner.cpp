@@ -155,6 +155,13 @@ void RemoteJobRunner::run(catalog::Database& db, const catalog::JobLease& lease)
       storage_.download_original(id, original);
     } catch (const StorageError& e) {
       remove_dir(dir);
+      if (e.unreachable()) {
+        leases.postpone(lease.job_id, lease.token, e.what(), options_.storage_wait.count());
+        catalog::VideoRepository(db).set_state(id, catalog::VideoState::pending);
+        log_.warn("runner", "storage unreachable job={} video={}: the job waits (no attempt used) error=\"{}\"",
+                  lease.job_id, id, e.what());
+        return;
+      }
       return fail(db, lease, fmt::format("original not available: {}", e.what()), e.retryable());
     }
     if (!keep({})) throw std::runtime_error("lease lost while downloading");

@@ -36,11 +36,15 @@ namespace tidecast::vod {
 // Thrown by a StorageClient; `retryable` false means the request itself is bad.
 class StorageError : public std::runtime_error {
  public:
-  StorageError(const std::string& what, bool retryable) : std::runtime_error(what), retryable_(retryable) {}
+  StorageError(const std::string& what, bool retryable, bool unreachable = false)
+      : std::runtime_error(what), retryable_(retryable), unreachable_(unreachable) {}
   bool retryable() const { return retryable_; }
+  // The storage node did not answer at all: the job waits for it (no attempt used).
+  bool unreachable() const { return unreachable_; }
 
  private:
   bool retryable_;
+  bool unreachable_;
 };
 
 // The storage node as a runner sees it (over the internal HTTP API; adapted
@@ -65,6 +69,7 @@ struct RemoteJobRunnerOptions {
   ProbeLimits probe;
   std::chrono::milliseconds lease{std::chrono::seconds(15)};
   std::chrono::milliseconds poll{std::chrono::seconds(5)};
+  std::chrono::milliseconds storage_wait{std::chrono::seconds(10)};  // a job whose storage node is down waits this long
   core::Histogram* durations = nullptr;
   core::Counter* failures = nullptr;
 };

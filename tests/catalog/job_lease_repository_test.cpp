@@ -121,6 +121,22 @@ TEST_CASE("job leases: attempts are capped; failures go back with their backoff 
   CHECK(leases.fail(other, lease->token, "not media", false, policy) == FailOutcome::failed);
 }
 
+TEST_CASE("job leases: a job whose storage node is down waits without using an attempt") {
+  TempDir dir;
+  Catalog catalog(test_catalog_location(dir));
+  const auto job = catalog.jobs().enqueue(add_video(catalog));
+  JobLeaseRepository leases(catalog.database());
+  const auto lease = leases.claim("r1", 60'000);
+  REQUIRE(lease);
+  CHECK(leases.postpone(job, lease->token, "storage down", 60'000));
+  const auto stored = catalog.jobs().find(job);
+  CHECK(stored->state == JobState::queued);
+  CHECK(stored->attempts == 0);
+  CHECK(stored->error == "storage down");
+  CHECK_FALSE(leases.claim("r1", 60'000));                      // not due yet
+  CHECK_FALSE(leases.postpone(job, lease->token, "again", 0));  // the lease is gone
+}
+
 TEST_CASE("job leases: a runner's start-up releases only its own leases") {
   TempDir dir;
   Catalog catalog(test_catalog_location(dir));
