@@ -149,7 +149,7 @@ int runner_command(const Config& config) {
   std::fflush(stdout);
   int received = 0;
   sigwait(&signals, &received);
-  log.info("runner", "stopping (conversions in progress are requeued at the next start)");
+  log.info("runner", "stopping (conversions in progress go back to the queue)");
   role.stop();
   return 0;
 }

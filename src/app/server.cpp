@@ -514,7 +514,7 @@ void Server::stop() {
   // Publishers first: their sessions close, then every live presentation
   // ends its playlists and finishes its recording (on the CPU pool).
   s.rtmp->stop();
-  if (s.runner) s.runner->stop();  // interrupts conversions in progress; their jobs are requeued at the next start
+  if (s.runner) s.runner->stop();  // interrupts conversions in progress; their jobs go back to the queue
   if (s.cluster) s.cluster->stop();
   s.http->stop();
   s.events->stop();

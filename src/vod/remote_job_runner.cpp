@@ -180,7 +180,14 @@ void RemoteJobRunner::run(catalog::Database& db, const catalog::JobLease& lease)
     } catch (const ConversionError& e) {
       remove_dir(dir);
       if (interrupted) {
-        log_.info("runner", "interrupted job={} video={}: stopping (requeued at the next start)", lease.job_id, id);
+        // Given back at once (no attempt used), so another runner takes it now.
+        try {
+          leases.postpone(lease.job_id, lease.token, "the runner stopped", 0);
+          catalog::VideoRepository(db).set_state(id, catalog::VideoState::pending);
+        } catch (const std::exception&) {
+          // Requeued at this node's next start, or reaped once the lease expires.
+        }
+        log_.info("runner", "interrupted job={} video={}: stopping, job given back", lease.job_id, id);
         return;
       }
       if (lost) {

@@ -83,8 +83,8 @@ class RemoteJobRunner {
 
   // Requeues this node's own leases left from before, then starts the workers.
   void start();
-  // Stops claiming and interrupts conversions in progress (their jobs are
-  // requeued at the next start, or reaped by another node meanwhile).
+  // Stops claiming and interrupts conversions in progress (their jobs go back
+  // to the queue at once, without using an attempt).
   void stop();
 
  private:
