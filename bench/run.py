@@ -9,6 +9,7 @@
   catalog    a durable catalog write (synchronous=FULL) through the API vs a bare sqlite3 commit, FULL and NORMAL
   cluster    3 nodes behind HAProxy: pulled fan-out (internal fetches per segment, segment time on owner vs
              other nodes) and the fail-over gap when the owner is killed (median of --trials)
+  runners    conversion jobs per hour with 1, 2, 3 cluster runners vs in-process conversion
 """
 import argparse
 import os
@@ -20,7 +21,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
-    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "cluster"],
+    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "cluster",
+                                            "runners"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
@@ -28,7 +30,8 @@ def main():
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
-    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "cluster"]
+    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "cluster",
+                             "runners"]
 
     if "live" in selected:
         import live_ingest
@@ -54,6 +57,9 @@ def main():
     if "cluster" in selected:
         import cluster
         cluster.run(trials=args.trials)
+    if "runners" in selected:
+        import runners
+        runners.run(trials=min(args.trials, 3))
 
 
 if __name__ == "__main__":
