@@ -15,11 +15,11 @@
 #include "api/events_routes.hpp"
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
-#include "api/storage_routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
 #include "app/cluster_node.hpp"
 #include "app/runner_role.hpp"
+#include "app/storage_role.hpp"
 #include "catalog/catalog.hpp"
 #include "cluster/cluster_auth.hpp"
 #include "core/address.hpp"
@@ -36,7 +36,6 @@
 #include "live/live_service.hpp"
 #include "rtmp/server.hpp"
 #include "transcode/av_util.hpp"
-#include "vod/fenced_publish.hpp"
 #include "vod/ladder_converter.hpp"
 #include "vod/vod_service.hpp"
 
@@ -393,31 +392,7 @@ void Server::start() {
                                                    });
   }
   if (s.cluster && s.cluster->stores()) {
-    s.storage_api.set_fallback([](const http::Request&, const http::RouteContext&) {
-      return http::make_json_error(http::Status::not_found, "not_found", "no storage route");
-    });
-    const cluster::ClusterAuth& auth = s.cluster->auth();
-    api::add_storage_routes(s.storage_api, s.router,
-                            {catalog_location, s.config.data_dir,
-                             [&auth](const http::RequestHead& head) {
-                               return auth
-                                   .verify(head[cluster::kClusterHeader], head.method_string(), head.target(),
-                                           core::unix_now_ms() / 1000)
-                                   .error;
-                             },
-                             s.log});
-    s.cluster->serve_storage([&s](const http::Request& request, const http::ClientInfo& client) {
-      return s.storage_api.handle(request, client);
-    });
-    // Attempt directories of runners that died or lost their lease.
-    auto db = std::make_shared<std::optional<catalog::Database>>();
-    s.cluster->every_second("attempt sweep", [&s, tick = 0, db, catalog_location]() mutable {
-      if (++tick % 10 != 0) return;
-      if (!*db) db->emplace(catalog::Database::open_location(catalog_location));
-      if (const auto removed = vod::sweep_attempts(**db, s.config.data_dir / "videos"); removed > 0) {
-        s.log.info("storage", "removed stale attempt directories count={}", removed);
-      }
-    });
+    app::add_storage_role(*s.cluster, s.storage_api, s.router, catalog_location, s.config.data_dir, s.log);
   }
   if (c.enabled && c.has_role("convert"))
     s.runner = std::make_unique<app::RunnerRole>(s.config, cluster_secret, s.log, s.metrics);
