@@ -23,6 +23,10 @@ void ClusterNodeRepository::set_stored_on(std::string_view video_id, std::string
   db_.prepare("UPDATE videos SET stored_on = ? WHERE id = ?").bind_all(node, video_id).run();
 }
 
+void ClusterNodeRepository::set_extras(std::string_view video_id, std::string_view extras) {
+  db_.prepare("UPDATE videos SET extras = ? WHERE id = ?").bind_all(extras, video_id).run();
+}
+
 std::optional<StoredOn> ClusterNodeRepository::stored_on(std::string_view video_id) {
   auto stmt = db_.prepare(
       "SELECT v.stored_on, COALESCE(n.internal_url, '') FROM videos v LEFT JOIN cluster_nodes n ON n.name = "

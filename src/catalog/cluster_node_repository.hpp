@@ -24,6 +24,9 @@ class ClusterNodeRepository {
   void upsert(std::string_view node, std::string_view internal_url, std::string_view roles, std::int64_t now_ms);
   std::optional<std::string> internal_url(std::string_view node);
   void set_stored_on(std::string_view video_id, std::string_view node);
+  // Which optional files (poster, storyboard, download) a published video
+  // has, so nodes without its files can link them.
+  void set_extras(std::string_view video_id, std::string_view extras);
   // nullopt: no such video, or its files are not on a named node.
   std::optional<StoredOn> stored_on(std::string_view video_id);
 

@@ -142,8 +142,9 @@ constexpr Migration kMigrations[] = {
       );
     )sql"},
     // Cluster: the nodes (each upserts itself every few seconds), the node
-    // holding a video's files (NULL on a single box), and job leases of
-    // conversion runners (a token fences a runner whose lease ran out).
+    // holding a video's files (NULL on a single box) and which optional files
+    // it has (poster.jpg,storyboard.vtt,download.mp4; NULL: look on disk), and
+    // job leases of conversion runners (a token fences a runner whose lease ran out).
     {8, R"sql(
       CREATE TABLE cluster_nodes (
         name TEXT PRIMARY KEY,
@@ -152,6 +153,7 @@ constexpr Migration kMigrations[] = {
         seen_at INTEGER NOT NULL
       );
       ALTER TABLE videos ADD COLUMN stored_on TEXT;
+      ALTER TABLE videos ADD COLUMN extras TEXT;
       ALTER TABLE jobs ADD COLUMN lease_token TEXT;
       ALTER TABLE jobs ADD COLUMN lease_node TEXT;
       ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
@@ -289,6 +291,7 @@ constexpr Migration kPostgresMigrations[] = {
         seen_at BIGINT NOT NULL
       );
       ALTER TABLE videos ADD COLUMN stored_on TEXT;
+      ALTER TABLE videos ADD COLUMN extras TEXT;
       ALTER TABLE jobs ADD COLUMN lease_token TEXT;
       ALTER TABLE jobs ADD COLUMN lease_node TEXT;
       ALTER TABLE jobs ADD COLUMN lease_expires_at BIGINT;

@@ -33,6 +33,8 @@ struct Video {
   std::string source_name;                   // uploaded file's name, if known
   std::optional<std::int64_t> source_bytes;  // uploaded file's size
   std::optional<std::int64_t> owner_id;      // nullopt: admin-owned (and everything from before accounts)
+  std::optional<std::string> stored_on;      // cluster: the node holding its files
+  std::optional<std::string> extras;         // optional files it has, comma-separated; nullopt: look on disk
 };
 
 struct NewVideo {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "catalog/cluster_node_repository.hpp"
 #include "catalog/job_lease_repository.hpp"
 #include "catalog/job_repository.hpp"
 
@@ -12,6 +13,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kAttemptPrefix = ".attempt-";
+// Optional outputs a node without the files links only when the catalog says they exist.
+constexpr const char* kExtraFiles[] = {"poster.jpg", "storyboard.vtt", "download.mp4"};
 
 void remove_dir(const fs::path& dir) {
   std::error_code ec;
@@ -76,6 +79,13 @@ CommitOutcome commit_attempt(catalog::Database& db, const fs::path& videos_dir, 
     remove_dir(attempt);
     return CommitOutcome::gone;
   }
+  std::string extras;
+  for (const char* name : kExtraFiles) {
+    if (!fs::is_regular_file(attempt / name)) continue;
+    if (!extras.empty()) extras += ',';
+    extras += name;
+  }
+  catalog::ClusterNodeRepository(db).set_extras(job->video_id, extras);
   const fs::path target = videos_dir / job->video_id;
   remove_dir(target);  // a commit that crashed between its rename and the database's commit
   fs::rename(attempt, target);

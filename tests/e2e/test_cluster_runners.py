@@ -217,6 +217,14 @@ class ClusterRunnersTest(unittest.TestCase):
         init = re.search(r'#EXT-X-MAP:URI="([^"]+)"', text).group(1)
         segment = next(l for l in text.splitlines() if l and not l.startswith("#"))
         paths += [f"/vod/{video_id}/{base}/{init}", f"/vod/{video_id}/{base}/{segment}"]
+        # The API on that node links the poster and the download (recorded at the commit), pulled too.
+        status, _, body = _request(puller, "GET", f"/api/v1/videos/{video_id}", {"Authorization": f"Bearer {token}"})
+        self.assertEqual(status, 200, body)
+        doc = json.loads(body)
+        urls = (doc["video"] if "video" in doc else doc)["urls"]
+        self.assertIn("poster", urls)
+        self.assertIn("download", urls)
+        paths += [urls["poster"], urls["download"]]
         originals = {}
         for path in paths:
             status, headers, body = puller.get(path)

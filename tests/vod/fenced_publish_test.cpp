@@ -50,6 +50,8 @@ TEST_CASE("fenced commit: the lease holder publishes one set; a stale token is r
   REQUIRE(now);
   write(vod::attempt_dir(videos_dir, job, now->token) / "v0/init.mp4", "new");
   write(vod::attempt_dir(videos_dir, job, now->token) / "master.m3u8", "#EXTM3U");
+  write(vod::attempt_dir(videos_dir, job, now->token) / "download.mp4", "mp4");
+  write(vod::attempt_dir(videos_dir, job, now->token) / "poster.jpg", "jpg");
 
   CHECK(vod::commit_attempt(catalog.database(), videos_dir, job, now->token, sample_result()) ==
         vod::CommitOutcome::published);
@@ -60,6 +62,7 @@ TEST_CASE("fenced commit: the lease holder publishes one set; a stale token is r
   CHECK(text == "new");
   const auto stored = catalog.videos().find(video);
   CHECK(stored->state == catalog::VideoState::ready);
+  CHECK(stored->extras == "poster.jpg,download.mp4");  // linked by nodes without the files
   CHECK(catalog.videos().renditions(video).size() == 2);
   CHECK(catalog.jobs().find(job)->state == catalog::JobState::done);
 
