@@ -7,6 +7,7 @@
 #include "catalog/database.hpp"
 #include "core/clock.hpp"
 #include "vod/fenced_publish.hpp"
+#include "vod/storage_sweep.hpp"
 
 namespace tidecast::app {
 
@@ -29,11 +30,17 @@ void add_storage_role(ClusterNode& node, http::Router& internal, http::Router& s
     return internal.handle(request, client);
   });
   auto db = std::make_shared<std::optional<catalog::Database>>();
-  node.every_second("attempt sweep", [&log, tick = 0, db, catalog_location, videos = data_dir / "videos"]() mutable {
-    if (++tick % 10 != 0) return;
+  node.every_second("storage sweep", [&log, tick = 0, db, catalog_location, data_dir]() mutable {
+    ++tick;
+    if (tick % 10 != 0) return;
     if (!*db) db->emplace(catalog::Database::open_location(catalog_location));
-    if (const auto removed = vod::sweep_attempts(**db, videos); removed > 0) {
+    if (const auto removed = vod::sweep_attempts(**db, data_dir / "videos"); removed > 0) {
       log.info("storage", "removed stale attempt directories count={}", removed);
+    }
+    // Files of videos deleted through other nodes, every 10 minutes.
+    if (tick % 600 != 0) return;
+    if (const auto orphans = vod::sweep_orphans(**db, data_dir); orphans.videos + orphans.originals > 0) {
+      log.info("storage", "removed files of deleted videos videos={} originals={}", orphans.videos, orphans.originals);
     }
   });
 }

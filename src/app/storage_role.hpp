@@ -1,8 +1,9 @@
 #pragma once
 // The `storage` role of a cluster node: the internal storage routes runners
 // call (api/storage_routes.hpp: originals, attempt uploads, the fenced
-// commit), answered behind the node's cluster front, and a sweep of attempt
-// directories whose lease is gone (a runner died or lost its job), every 10 s.
+// commit), answered behind the node's cluster front, and sweeps: attempt
+// directories whose lease is gone (a runner died or lost its job) every 10 s,
+// files of videos deleted through other nodes every 10 minutes.
 #include <filesystem>
 #include <string>
 

@@ -8,6 +8,7 @@
 #include "catalog/job_lease_repository.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_catalog.hpp"
+#include "vod/storage_sweep.hpp"
 
 using namespace tidecast;
 namespace fs = std::filesystem;
@@ -109,4 +110,28 @@ TEST_CASE("fenced commit: results travel as JSON; malformed ones are refused") {
   CHECK(vod::valid_attempt_token("Ab09"));
   CHECK_FALSE(vod::valid_attempt_token("../x"));
   CHECK_FALSE(vod::valid_attempt_token(""));
+}
+
+TEST_CASE("storage sweep: files of deleted videos go once old enough; live ones and attempts stay") {
+  test::TempDir dir;
+  catalog::Catalog catalog(test::test_catalog_location(dir));
+  catalog::NewVideo row;
+  row.title = "kept";
+  const auto kept = catalog.videos().create(row).id;
+  write(dir.path() / "videos" / kept / "master.m3u8", "#EXTM3U");
+  write(dir.path() / "originals" / kept, "mp4");
+  write(dir.path() / "videos" / "gone1" / "master.m3u8", "#EXTM3U");
+  write(dir.path() / "originals" / "gone1", "mp4");
+  write(dir.path() / "videos" / ".attempt-1-x" / "a", "x");
+  // Just written: could be an upload being accepted right now.
+  auto count = vod::sweep_orphans(catalog.database(), dir.path());
+  CHECK(count.videos + count.originals == 0);
+  count = vod::sweep_orphans(catalog.database(), dir.path(), std::chrono::seconds(-60));
+  CHECK(count.videos == 1);
+  CHECK(count.originals == 1);
+  CHECK_FALSE(fs::exists(dir.path() / "videos" / "gone1"));
+  CHECK_FALSE(fs::exists(dir.path() / "originals" / "gone1"));
+  CHECK(fs::exists(dir.path() / "videos" / kept / "master.m3u8"));
+  CHECK(fs::exists(dir.path() / "originals" / kept));
+  CHECK(fs::exists(dir.path() / "videos" / ".attempt-1-x"));
 }
