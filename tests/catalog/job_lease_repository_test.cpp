@@ -9,6 +9,7 @@
 
 #include "catalog/catalog.hpp"
 #include "catalog/cluster_node_repository.hpp"
+#include "catalog/job_notifications.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_catalog.hpp"
 
@@ -198,4 +199,18 @@ TEST_CASE("cluster nodes: the registry and where a video is stored") {
   recorded.title = "live";
   recorded.stored_on = "i1";
   CHECK(nodes.stored_on(catalog.videos().create(recorded).id)->node == "i1");
+}
+
+TEST_CASE("job notifications: a queued job wakes an idle runner on PostgreSQL; elsewhere it just waits") {
+  TempDir dir;
+  const std::string location = test_catalog_location(dir);
+  Catalog catalog(location);
+  JobNotifications notifications(location);
+  CHECK_FALSE(notifications.wait(std::chrono::milliseconds(50)));  // nothing queued yet
+  CHECK(notifications.listening() == tidecast::test::testing_postgres());
+  catalog.jobs().enqueue(add_video(catalog));
+  const auto started = std::chrono::steady_clock::now();
+  const bool woken = notifications.wait(std::chrono::seconds(tidecast::test::testing_postgres() ? 10 : 0));
+  CHECK(woken == tidecast::test::testing_postgres());
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(9));
 }

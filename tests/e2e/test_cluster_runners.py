@@ -235,6 +235,12 @@ class ClusterRunnersTest(unittest.TestCase):
             self.assertEqual(body, direct, path)
             originals[path] = body
 
+        # HAProxy sends downloads straight to the storage node (they may be larger than a relayed object).
+        status, headers, body = self.haproxy.get(urls["download"])
+        self.assertEqual(status, 200)
+        self.assertEqual(headers.get("x-served-by"), "s1")
+        self.assertEqual(body, originals[urls["download"]])
+
         # The storage node goes away: what the puller cached still plays, the rest is a clear 503.
         self.storage.stop()
         time.sleep(1)  # past the playlists' short lifetime in the pull cache
