@@ -153,7 +153,7 @@ http::Response commit(Shared& s, const http::Request& request, std::string_view 
   auto parsed = parse_json_object(request);
   if (auto* error = std::get_if<http::Response>(&parsed)) return std::move(*error);
   const auto& body = std::get<nlohmann::json>(parsed);
-  const auto token = body.value("token", std::string());
+  const std::string token = body.contains("token") && body["token"].is_string() ? body["token"].get<std::string>() : "";
   if (!job || !vod::valid_attempt_token(token) || !body.contains("result")) {
     return http::make_json_error(Status::bad_request, "bad_commit", "expected {\"token\", \"result\"}");
   }

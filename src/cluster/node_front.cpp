@@ -58,8 +58,11 @@ http::Response NodeFront::handle(const http::Request& request, const http::Clien
     const auto holder = holders_->owner_of(video);
     if (holder && holder->node != d_.auth.node()) {
       if (holder->url.empty()) {
-        return http::make_json_error(http::Status::service_unavailable, "storage_unknown",
-                                     "the node storing this video has not registered its address");
+        http::Response res = http::make_json_error(http::Status::service_unavailable, "storage_unknown",
+                                                   "the node storing this video has not registered its address");
+        res.set(http::beast_http::field::retry_after, "5");
+        res.set("X-Served-By", d_.auth.node());
+        return res;
       }
       // The path goes up whole (a private video's signed segment is checked
       // by the holder, with the key every node shares); the query does not.

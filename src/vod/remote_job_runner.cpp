@@ -133,6 +133,7 @@ void RemoteJobRunner::run(catalog::Database& db, const catalog::JobLease& lease)
   catalog::JobLeaseRepository leases(db);
   std::atomic<bool> lost{false};
   std::atomic<bool> interrupted{false};
+  int heartbeat_errors = 0;  // logged on the first of a run of failures only
   // Renews the lease; false once it is lost (or this runner stops).
   auto keep = [&](const catalog::JobProgress& progress) {
     if (stopping()) {
@@ -141,8 +142,12 @@ void RemoteJobRunner::run(catalog::Database& db, const catalog::JobLease& lease)
     }
     try {
       if (!leases.heartbeat(lease.job_id, lease.token, progress, options_.lease.count())) lost = true;
+      heartbeat_errors = 0;
     } catch (const std::exception& e) {
-      log_.warn("runner", "heartbeat not stored job={} error=\"{}\"", lease.job_id, e.what());
+      if (heartbeat_errors++ == 0) {
+        log_.warn("runner", "heartbeat not stored job={} error=\"{}\" (retried every second, logged once)",
+                  lease.job_id, e.what());
+      }
     }
     return !lost.load();
   };
