@@ -235,6 +235,23 @@ class ClusterRunnersTest(unittest.TestCase):
             self.assertEqual(body, direct, path)
             originals[path] = body
 
+        # A private video through that node: its signed link plays (the storing
+        # node checks the signature, made with the key every node shares), an
+        # unsigned one is refused.
+        private = ids[2]
+        auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        status, _, body = _request(puller, "PATCH", f"/api/v1/videos/{private}", auth,
+                                   json.dumps({"visibility": "private"}).encode())
+        self.assertEqual(status, 200, body)
+        status, _, body = _request(puller, "GET", f"/api/v1/videos/{private}", auth)
+        doc = json.loads(body)
+        signed_hls = (doc["video"] if "video" in doc else doc)["urls"]["hls"]
+        self.assertIn("/~", signed_hls)
+        status, headers, body = puller.get(signed_hls)
+        self.assertEqual(status, 200, body[:200])
+        self.assertEqual(headers.get("X-Served-By"), puller.name)
+        self.assertEqual(puller.get(f"/vod/{private}/master.m3u8")[0], 403)
+
         # HAProxy sends downloads straight to the storage node (they may be larger than a relayed object).
         status, headers, body = self.haproxy.get(urls["download"])
         self.assertEqual(status, 200)
