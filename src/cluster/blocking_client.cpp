@@ -128,7 +128,10 @@ BlockingResult BlockingClient::put_file(const std::string& base_url, const std::
   }
   request.set(bhttp::field::content_type, "application/octet-stream");
   request.prepare_payload();
-  return exchange(*where, request, options_);
+  // A large file gets longer: the deadline assumes at least 10 MB/s.
+  Options file_options = options_;
+  file_options.timeout += std::chrono::milliseconds(request.body().size() / 10'000);
+  return exchange(*where, request, file_options);
 }
 
 BlockingResult BlockingClient::get_file(const std::string& base_url, const std::string& target,

@@ -22,7 +22,7 @@ struct BlockingResult {
 class BlockingClient {
  public:
   struct Options {
-    std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+    std::chrono::milliseconds timeout{std::chrono::seconds(60)};  // per exchange (a PUT: plus 1 s per 10 MB)
     std::size_t max_body_bytes = 16u << 20;  // of an answer
     std::uint64_t piece_bytes = 8u << 20;    // ranged GET size
   };
