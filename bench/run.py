@@ -12,6 +12,7 @@
              other nodes), viewer fan-out through HAProxy over 1 vs 3 nodes (p99 segment time, origin fetches
              per segment per node, CPU-seconds per viewer-minute, capacity ratio; medians of --trials) and the
              fail-over gap when the owner is killed (median of --trials)
+  runners    conversion jobs per hour with 1, 2, 3 cluster runners vs in-process conversion
 """
 import argparse
 import os
@@ -23,7 +24,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
-    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster"],
+    parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving",
+                                            "cluster", "runners"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
@@ -31,7 +33,8 @@ def main():
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
-    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster"]
+    selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster",
+                             "runners"]
 
     if "live" in selected:
         import live_ingest
@@ -60,6 +63,9 @@ def main():
     if "cluster" in selected:
         import cluster
         cluster.run(trials=args.trials)
+    if "runners" in selected:
+        import runners
+        runners.run(trials=min(args.trials, 3))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <system_error>
 
 namespace tidecast::api {
@@ -41,9 +42,20 @@ nlohmann::json MediaLinks::urls(const catalog::Video& video, std::int64_t now_un
   out["dash"] = base + "manifest.mpd";
   const std::filesystem::path dir = videos_dir_ / video.id;
   std::error_code ec;
+  // The catalog's list when it has one (a cluster node may not hold the files), else this disk.
+  const auto listed = [&](std::string_view file) {
+    const std::string_view extras = *video.extras;
+    for (std::size_t start = 0; start <= extras.size();) {
+      const std::size_t comma = std::min(extras.find(',', start), extras.size());
+      if (extras.substr(start, comma - start) == file) return true;
+      start = comma + 1;
+    }
+    return false;
+  };
   for (const auto& [key, file] : {std::pair{"poster", "poster.jpg"}, std::pair{"storyboard", "storyboard.vtt"},
                                   std::pair{"download", "download.mp4"}}) {
-    if (std::filesystem::is_regular_file(dir / file, ec)) out[key] = base + file;
+    const bool present = video.extras ? listed(file) : std::filesystem::is_regular_file(dir / file, ec);
+    if (present) out[key] = base + file;
   }
   return out;
 }

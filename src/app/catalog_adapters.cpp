@@ -42,6 +42,7 @@ std::string CatalogRecordings::begin_recording(const live::ChannelRef& channel) 
   // The recording belongs to whoever owns the channel, and a private channel's is private.
   const auto row = channels_.find_by_name(channel.name);
   if (row) video.owner_id = row->owner_id;
+  if (!node_.empty()) video.stored_on = node_;
   const std::string id = videos_.create(video).id;
   if (row && row->visibility == "private") videos_.update(id, {std::nullopt, std::nullopt, "private"});
   return id;

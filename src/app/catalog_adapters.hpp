@@ -2,7 +2,6 @@
 // The live subsystem's ports (live/ports.hpp) implemented over the catalog.
 #include "catalog/catalog.hpp"
 #include "live/ports.hpp"
-
 #include "tidecast/config.hpp"
 
 namespace tidecast::app {
@@ -23,10 +22,13 @@ class CatalogRecordings : public live::RecordingCatalog {
   std::string begin_recording(const live::ChannelRef& channel) override;
   void finish_recording(const std::string& video_id, const live::RecordingSummary& summary) override;
   void fail_recording(const std::string& video_id, const std::string& reason) override;
+  // Cluster: recordings are stored on this node (the ingest node recording them).
+  void store_on(std::string node) { node_ = std::move(node); }
 
  private:
   catalog::VideoRepository& videos_;
   catalog::ChannelRepository& channels_;
+  std::string node_;
 };
 
 // At start, before any publisher can connect: live recordings still

@@ -12,6 +12,7 @@
 
 #include "app/catalog_adapters.hpp"
 #include "app/maintenance.hpp"
+#include "app/runner_role.hpp"
 #include "catalog/catalog.hpp"
 #include "core/log.hpp"
 #include "core/password.hpp"
@@ -56,6 +57,9 @@ Commands:
                              copy this box's catalog (data_dir/tidecast.db) into an empty
                              PostgreSQL database, every id kept: the first step to a
                              cluster (docs/scaling.md)
+  runner                     a cluster's conversion runner only (role convert, no HTTP):
+                             claims jobs from the shared catalog, converts, publishes
+                             to the storage node (docs/scaling.md)
   transcode INPUT OUTDIR     run the live ladder (config "transcode") on a file as fast as
                              possible; writes CMAF segments, HLS and DASH into OUTDIR
 
@@ -352,6 +356,7 @@ int run_cli(int argc, char** argv) {
       return copy_to_postgres_command(config, options.command[2]);
     }
     if (options.command[0] == "transcode") return transcode_command(config, options);
+    if (options.command[0] == "runner") return runner_command(config);
     throw UsageError(fmt::format("unknown command \"{}\"", options.command[0]));
   } catch (const UsageError& e) {
     std::fprintf(stderr, "tidecast: %s\n\n%s", e.what(), kUsage.data());

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "catalog/cluster_node_repository.hpp"
 #include "catalog/lease_repository.hpp"
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 
 namespace tidecast::app {
@@ -45,7 +47,7 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
                             "Requests for media another node owns, by how they were answered", {{"result", result}});
   };
   cluster::PullCounters counters{pull_counter("fetch"), pull_counter("hit"), pull_counter("coalesced"),
-                                 pull_counter("failed")};
+                                 pull_counter("failed"), pull_counter("stale")};
   pulls_ = std::make_unique<cluster::PullCache>(*pull_client_, log, cluster::PullCacheOptions{config.pull_cache_bytes},
                                                 counters, auth_.node());
   owners_ = std::make_unique<cluster::OwnerDirectory>([this](const std::string& channel) {
@@ -72,6 +74,19 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
       db, auth_.node(), live, [this](const std::string& channel) { return keeper_->owns(channel); });
   front_->set_relay_viewers(&state_sync_->relay_viewers());
   every_second("live channels and viewers", [this] { state_sync_->refresh(); });
+  // /vod/<video>/… of a video stored on another node is pulled from it. Where
+  // a video is stored never changes, so the lookup is kept longer.
+  video_holders_ = std::make_unique<cluster::OwnerDirectory>(
+      [this](const std::string& video) {
+        std::optional<cluster::Owner> holder;
+        if (auto stored = catalog::ClusterNodeRepository(db_).stored_on(video)) {
+          holder = cluster::Owner{stored->node, stored->internal_url, 0};
+        }
+        return holder;
+      },
+      std::chrono::seconds(5));
+  front_->serve_vod_from(*video_holders_);
+  if (!config.has_role("storage")) front_->refuse_uploads();
 }
 
 ClusterNode::~ClusterNode() {
@@ -104,6 +119,16 @@ void ClusterNode::schedule_refresh() {
 
 void ClusterNode::start(const std::string& internal_url) {
   internal_url_ = internal_url;
+  // The registry says where each node is (a video's files are fetched from
+  // the node storing them): this node's row now, then every few seconds.
+  const auto register_node = [this] {
+    catalog::ClusterNodeRepository(db_).upsert(config_.node, internal_url_,
+                                               fmt::format("{}", fmt::join(config_.roles, ",")), core::unix_now_ms());
+  };
+  register_node();
+  every_second("node registry", [register_node, tick = 0]() mutable {
+    if (++tick % 3 == 0) register_node();
+  });
   keeper_->start();
   schedule_refresh();
   log_.info("cluster", "node={} internal_url={} roles={} lease_seconds={}", config_.node, internal_url_,

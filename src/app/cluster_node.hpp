@@ -48,6 +48,11 @@ class ClusterNode {
     return front_->handle(request, client);
   }
   const std::string& internal_url() const { return internal_url_; }
+  const cluster::ClusterAuth& auth() const { return auth_; }
+  // Role `storage`: uploads are accepted here and `api` answers the
+  // storage routes of the internal API (api/storage_routes.hpp).
+  bool stores() const { return config_.has_role("storage"); }
+  void serve_storage(http::RequestHandler api) { front_->set_storage_api(std::move(api)); }
 
  private:
   class Leases;
@@ -63,6 +68,7 @@ class ClusterNode {
   std::unique_ptr<cluster::PullClient> pull_client_;
   std::unique_ptr<cluster::PullCache> pulls_;
   std::unique_ptr<cluster::OwnerDirectory> owners_;
+  std::unique_ptr<cluster::OwnerDirectory> video_holders_;  // which node stores a video's files
   std::unique_ptr<cluster::NodeFront> front_;
   std::unique_ptr<ClusterNumbering> numbering_;
   std::unique_ptr<ClusterStateSync> state_sync_;

@@ -19,6 +19,8 @@
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
 #include "app/cluster_node.hpp"
+#include "app/runner_role.hpp"
+#include "app/storage_role.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/login_attempt_repository.hpp"
 #include "cluster/cluster_auth.hpp"
@@ -85,6 +87,8 @@ struct Server::Impl {
   std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
   std::unique_ptr<app::ClusterNode> cluster;  // cluster.enabled only
+  http::Router storage_api;                   // cluster role storage: the internal storage routes
+  std::unique_ptr<app::RunnerRole> runner;    // cluster role convert: conversion runners
   std::unique_ptr<vod::VodService> vod;       // outlives the HTTP sessions streaming uploads into it
   std::shared_ptr<core::TlsContext> tls;      // only with an HTTPS or RTMPS listener
   std::unique_ptr<rtmp::Server> rtmp;
@@ -367,6 +371,11 @@ void Server::start() {
   vod_options.max_upload_bytes = s.config.uploads.max_bytes;
   vod_options.upload_expiry = std::chrono::hours(s.config.uploads.expire_hours);
   vod_options.workers = c.has_role("convert") ? j.workers : 0;  // a node without the role converts nothing
+  if (c.enabled) {
+    vod_options.workers = 0;  // a cluster converts through leased runners (app/runner_role.hpp)
+    vod_options.store_node = c.node;
+    s.recordings->store_on(c.node);
+  }
   vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
   vod_options.nice = j.nice;
   vod_options.job_durations = &s.metrics.histogram("tidecast_job_duration_seconds", "Wall time of finished conversions",
@@ -397,6 +406,11 @@ void Server::start() {
                                                      return s.router.handle(request, client);
                                                    });
   }
+  if (s.cluster && s.cluster->stores()) {
+    app::add_storage_role(*s.cluster, s.storage_api, s.router, catalog_location, s.config.data_dir, s.log);
+  }
+  if (c.enabled && c.has_role("convert"))
+    s.runner = std::make_unique<app::RunnerRole>(s.config, cluster_secret, s.log, s.metrics);
   rtmp::PublishGateway& gateway = s.cluster ? s.cluster->gateway() : static_cast<rtmp::PublishGateway&>(*s.live);
   s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, gateway, s.rtmp_metrics);
   if (r.proxy_protocol) {
@@ -426,6 +440,9 @@ void Server::start() {
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
       [&s](const http::RequestHead& head, const http::ClientInfo& client) -> std::optional<http::StreamStart> {
         try {
+          if (s.cluster && !s.cluster->stores() && cluster::is_upload_request(head.method(), head.target())) {
+            return http::StreamStart::refuse(cluster::not_storage_response(s.config.cluster.node));
+          }
           return s.router.stream(head, client);
         } catch (const std::exception& e) {
           auto unavailable = s.catalog_faults.respond(e);
@@ -452,10 +469,10 @@ void Server::start() {
                : fmt::format("http://{}:{}", http_address.host, s.http->port());
     }
     // Privacy set on another node holds here within a second.
-    s.cluster->every_second("channel visibility",
-                            [&s] { s.channel_visibility.load(s.catalog->channels().list()); });
+    s.cluster->every_second("channel visibility", [&s] { s.channel_visibility.load(s.catalog->channels().list()); });
     s.cluster->start(url);
   }
+  if (s.runner) s.runner->start();
   s.http->start();
   s.events->start();
   s.rtmp->start();
@@ -496,6 +513,7 @@ void Server::stop() {
   // Publishers first: their sessions close, then every live presentation
   // ends its playlists and finishes its recording (on the CPU pool).
   s.rtmp->stop();
+  if (s.runner) s.runner->stop();  // interrupts conversions in progress; their jobs go back to the queue
   if (s.cluster) s.cluster->stop();
   s.http->stop();
   s.events->stop();

@@ -141,6 +141,23 @@ constexpr Migration kMigrations[] = {
         value TEXT NOT NULL
       );
     )sql"},
+    // Cluster: the nodes (each upserts itself every few seconds), the node
+    // holding a video's files (NULL on a single box) and which optional files
+    // it has (poster.jpg,storyboard.vtt,download.mp4; NULL: look on disk), and
+    // job leases of conversion runners (a token fences a runner whose lease ran out).
+    {8, R"sql(
+      CREATE TABLE cluster_nodes (
+        name TEXT PRIMARY KEY,
+        internal_url TEXT NOT NULL DEFAULT '',
+        roles TEXT NOT NULL DEFAULT '',
+        seen_at INTEGER NOT NULL
+      );
+      ALTER TABLE videos ADD COLUMN stored_on TEXT;
+      ALTER TABLE videos ADD COLUMN extras TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_token TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_node TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER;
+    )sql"},
     // Cluster: a channel's numbering as its owner records it (reserved ahead),
     // so the next owner continues it (catalog/numbering_repository.hpp); each
     // node's viewer counts and the login attempts per client address, shared
@@ -284,6 +301,29 @@ constexpr Migration kPostgresMigrations[] = {
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
       );
+    )sql"},
+    // Same as SQLite's 8; a queued job also wakes idle runners (LISTEN tidecast_jobs).
+    {8, R"sql(
+      CREATE TABLE cluster_nodes (
+        name TEXT PRIMARY KEY,
+        internal_url TEXT NOT NULL DEFAULT '',
+        roles TEXT NOT NULL DEFAULT '',
+        seen_at BIGINT NOT NULL
+      );
+      ALTER TABLE videos ADD COLUMN stored_on TEXT;
+      ALTER TABLE videos ADD COLUMN extras TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_token TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_node TEXT;
+      ALTER TABLE jobs ADD COLUMN lease_expires_at BIGINT;
+      CREATE FUNCTION tidecast_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.state = 'queued' THEN
+          PERFORM pg_notify('tidecast_jobs', NEW.id::text);
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER jobs_queued_notify AFTER INSERT OR UPDATE OF state ON jobs
+        FOR EACH ROW EXECUTE FUNCTION tidecast_jobs_notify();
     )sql"},
     {9, R"sql(
       ALTER TABLE channel_leases ADD COLUMN next_sequence BIGINT NOT NULL DEFAULT 0;

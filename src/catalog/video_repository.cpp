@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, title, description, origin, channel_id, state, failure_reason, duration_ms, width, height, visibility, "
-    "created_at, updated_at, source_name, source_bytes, owner_id";
+    "created_at, updated_at, source_name, source_bytes, owner_id, stored_on, extras";
 constexpr std::size_t kMaxTitleBytes = 200;
 constexpr std::size_t kMaxDescriptionBytes = 5000;
 
@@ -46,6 +46,8 @@ Video read_video(const Statement& row, int first = 0) {
   v.source_name = row.column_text(col(13));
   v.source_bytes = row.column_optional_int(col(14));
   v.owner_id = row.column_optional_int(col(15));
+  if (!row.column_is_null(col(16))) v.stored_on = row.column_text(col(16));
+  if (!row.column_is_null(col(17))) v.extras = row.column_text(col(17));
   return v;
 }
 
@@ -93,12 +95,13 @@ Video VideoRepository::create(const NewVideo& video) {
   const std::int64_t now = unix_now_ms();
   auto stmt = db_.prepare(
       "INSERT INTO videos (id, title, origin, channel_id, state, created_at, updated_at, source_name, source_bytes, "
-      "owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "owner_id, stored_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   stmt.bind(1, id).bind(2, video.title).bind(3, to_string(video.origin));
   bind_optional(stmt, 4, video.channel_id);
   stmt.bind(5, to_string(video.state)).bind(6, now).bind(7, now).bind(8, video.source_name);
   bind_optional(stmt, 9, video.source_bytes);
   bind_optional(stmt, 10, video.owner_id);
+  bind_optional(stmt, 11, video.stored_on);
   stmt.run();
   return *find(id);
 }

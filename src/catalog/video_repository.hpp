@@ -33,6 +33,8 @@ struct Video {
   std::string source_name;                   // uploaded file's name, if known
   std::optional<std::int64_t> source_bytes;  // uploaded file's size
   std::optional<std::int64_t> owner_id;      // nullopt: admin-owned (and everything from before accounts)
+  std::optional<std::string> stored_on;      // cluster: the node holding its files
+  std::optional<std::string> extras;         // optional files it has, comma-separated; nullopt: look on disk
 };
 
 struct NewVideo {
@@ -44,6 +46,7 @@ struct NewVideo {
   std::optional<std::int64_t> source_bytes;
   std::string id;  // empty: a fresh random id
   std::optional<std::int64_t> owner_id;
+  std::optional<std::string> stored_on;  // cluster: the node holding its files
 };
 
 // A page of the catalog: which videos, which slice. Newest first.

@@ -13,6 +13,30 @@ std::string live_channel_of(std::string_view target) {
   return std::string(target.substr(0, slash));
 }
 
+std::string vod_video_of(std::string_view target) {
+  constexpr std::string_view kVod = "/vod/";
+  if (!target.starts_with(kVod)) return {};
+  target.remove_prefix(kVod.size());
+  const std::size_t slash = target.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return {};
+  return std::string(target.substr(0, slash));
+}
+
+bool is_upload_request(http::Verb method, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (path == "/api/v1/uploads" || path.starts_with("/api/v1/uploads/")) return method != http::Verb::options;
+  return path == "/api/v1/videos" && method == http::Verb::post;
+}
+
+http::Response not_storage_response(std::string_view node) {
+  http::Response res = http::make_json_error(
+      http::Status::misdirected_request, "not_storage",
+      "this node does not store uploads; send uploads to a storage node (the load balancer routes /api/v1/uploads "
+      "and POST /api/v1/videos there)");
+  res.set("X-Served-By", node);
+  return res;
+}
+
 http::Response NodeFront::handle(const http::Request& request, const http::ClientInfo& client) {
   const std::string_view target = request.target();
   http::Response response;
@@ -32,6 +56,25 @@ http::Response NodeFront::handle(const http::Request& request, const http::Clien
       return d_.pulls.serve(request, owner->url, std::string(kInternalPrefix) + std::string(path), std::string(path));
     }
     response = d_.next(request, client);
+  } else if (const std::string video = holders_ ? vod_video_of(target) : std::string();
+             !video.empty() && (request.method() == http::Verb::get || request.method() == http::Verb::head)) {
+    const auto holder = holders_->owner_of(video);
+    if (holder && holder->node != d_.auth.node()) {
+      if (holder->url.empty()) {
+        http::Response res = http::make_json_error(http::Status::service_unavailable, "storage_unknown",
+                                                   "the node storing this video has not registered its address");
+        res.set(http::beast_http::field::retry_after, "5");
+        res.set("X-Served-By", d_.auth.node());
+        return res;
+      }
+      // The path goes up whole (a private video's signed segment is checked
+      // by the holder, with the key every node shares); the query does not.
+      const std::string_view path = target.substr(0, target.find('?'));
+      return d_.pulls.serve(request, holder->url, std::string(kInternalPrefix) + std::string(path), std::string(path));
+    }
+    response = d_.next(request, client);
+  } else if (refuse_uploads_ && is_upload_request(request.method(), target)) {
+    response = not_storage_response(d_.auth.node());
   } else {
     response = d_.next(request, client);
   }
@@ -50,6 +93,9 @@ http::Response NodeFront::internal_call(const http::Request& request, const http
     if (d_.refused) d_.refused->inc();
     log_refusal(client, verified.node, verified.error);
     return http::make_json_error(http::Status::forbidden, "cluster_auth", verified.error);
+  }
+  if (storage_api_ && target.starts_with(std::string(kInternalPrefix) + "/storage/")) {
+    return storage_api_(request, client);
   }
   http::Request inner = request;
   inner.target(target.substr(kInternalPrefix.size()));

@@ -27,18 +27,20 @@ http::Response PullCache::serve(const http::Request& request, const std::string&
         count(counters_.hits);
         return answer(request, entry.object);
       }
-      forget_locked(it);  // a stale playlist: fetch it again below
-      it = entries_.end();
+      // A stale playlist: fetched again below; kept meanwhile in case the origin does not answer.
     }
     deferred = std::make_shared<http::DeferredResponse>();
-    if (it != entries_.end()) {
+    if (it != entries_.end() && it->second.fetching) {
       it->second.waiters.push_back({request, deferred});
       count(counters_.coalesced);
       return http::make_deferred_response(std::move(deferred));
     }
-    Entry& entry = entries_[key];
-    entry.lru = lru_.end();
-    entry.waiters.push_back({request, deferred});
+    if (it == entries_.end()) {
+      it = entries_.emplace(key, Entry{}).first;
+      it->second.lru = lru_.end();
+    }
+    it->second.fetching = true;
+    it->second.waiters.push_back({request, deferred});
   }
   count(counters_.fetches);
   client_.get(base_url, upstream_target, [this, key](PullResult result) { on_fetched(key, std::move(result)); });
@@ -56,7 +58,10 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return;
-    waiters = std::move(it->second.waiters);
+    Entry& entry = it->second;
+    waiters = std::move(entry.waiters);
+    entry.waiters.clear();
+    entry.fetching = false;
     if (result.status == 200) {
       auto made = std::make_shared<Object>();
       made->status = 200;
@@ -66,17 +71,25 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
       made->etag = std::move(result.etag);
       made->immutable = made->cache_control.find("immutable") != std::string::npos;
       object = made;
-      Entry& entry = it->second;
+      if (entry.object) {  // replaces a stale copy
+        bytes_ -= entry.object->body->size();
+        lru_.erase(entry.lru);
+      }
       entry.object = object;
-      entry.waiters.clear();
       // Playlists count against the budget too, so no request pattern can grow the cache past it.
       if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
       lru_.push_front(key);
       entry.lru = lru_.begin();
       bytes_ += object->body->size();
       evict_locked();
+    } else if (result.status == 0 && entry.object) {
+      // The origin did not answer: the stale copy serves (like nginx's
+      // proxy_cache_use_stale error) and is asked for again after a while.
+      object = entry.object;
+      entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
+      count(counters_.stale);
     } else {
-      entries_.erase(it);
+      forget_locked(it);
     }
   }
   for (Waiter& waiter : waiters) {
@@ -89,6 +102,12 @@ void PullCache::evict_locked() {
     const auto it = entries_.find(lru_.back());
     if (it == entries_.end()) {
       lru_.pop_back();
+    } else if (it->second.fetching) {
+      // Its refetch has waiters: drop the stale copy, keep the entry.
+      bytes_ -= it->second.object->body->size();
+      lru_.erase(it->second.lru);
+      it->second.lru = lru_.end();
+      it->second.object.reset();
     } else {
       forget_locked(it);
     }
@@ -118,9 +137,12 @@ http::Response PullCache::answer(const http::Request& request, const std::shared
 
 http::Response PullCache::failure(const PullResult& result) const {
   if (result.status == 0) {
-    http::Response res = http::make_json_error(http::Status::bad_gateway, "origin_unreachable",
-                                               "the node that has this stream did not answer");
+    // 503 + Retry-After: the node that has it is down or cut off; clients and edges try again.
+    http::Response res = http::make_json_error(http::Status::service_unavailable, "origin_unreachable",
+                                               "the node that has this media did not answer");
     res.set(field::cache_control, "no-store");
+    res.set(field::retry_after, "2");
+    res.set("X-Served-By", served_by_);
     res.set(field::access_control_allow_origin, "*");
     return res;
   }

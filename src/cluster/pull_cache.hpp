@@ -6,7 +6,9 @@
 // Immutable objects (segments, init segments) stay until the byte budget
 // evicts them (least recently used first); playlists and manifests are kept
 // for a fraction of a second (and count against the same budget). Nothing but a 200 is kept: a segment that is
-// about to exist must not be remembered as missing.
+// about to exist must not be remembered as missing. When the origin does not
+// answer at all, an expired copy is served (an on-demand video keeps playing
+// while its storage node is down); without one the answer is 503.
 #include <chrono>
 #include <list>
 #include <map>
@@ -32,6 +34,7 @@ struct PullCounters {
   core::Counter* hits = nullptr;       // answered from memory
   core::Counter* coalesced = nullptr;  // waited on a fetch another request started
   core::Counter* failures = nullptr;   // fetches without an answer
+  core::Counter* stale = nullptr;      // answered from an expired copy: the origin did not answer
 };
 
 class PullCache {
@@ -63,7 +66,8 @@ class PullCache {
     std::shared_ptr<http::DeferredResponse> deferred;
   };
   struct Entry {
-    std::shared_ptr<const Object> object;  // null while the first fetch is in flight
+    std::shared_ptr<const Object> object;  // null until the first fetch succeeded
+    bool fetching = false;
     std::chrono::steady_clock::time_point expires{};
     std::vector<Waiter> waiters;
     std::list<std::string>::iterator lru;  // valid once `object` is set

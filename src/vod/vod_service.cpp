@@ -125,6 +125,7 @@ catalog::Video VodService::accept(const fs::path& file, const AcceptInfo& info) 
     row.title = title_from(info);
     row.source_name = info.source_name;
     row.source_bytes = size;
+    if (!options_.store_node.empty()) row.stored_on = options_.store_node;
     video = videos_.create(row);
     jobs_.enqueue(id);
     if (info.upload_id) upload_rows_.complete(*info.upload_id, id);

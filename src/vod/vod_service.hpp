@@ -53,6 +53,8 @@ struct VodOptions {
   // The catalog is shared with other nodes (cluster): start-up recovery then
   // touches only this node's files, never jobs or uploads other nodes run.
   bool shared_catalog = false;
+  // Cluster: this node's name, recorded as where an accepted upload is stored.
+  std::string store_node;
 };
 
 struct AcceptInfo {

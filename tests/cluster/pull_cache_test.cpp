@@ -96,9 +96,9 @@ std::string body_of(const http::Response& response) {
 TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlists expire, a 404 is not kept") {
   Origin origin;
   Puller puller;
-  core::Counter fetches, hits, coalesced, failures;
+  core::Counter fetches, hits, coalesced, failures, stale;
   cluster::PullCache cache(puller.client, puller.log, {1 << 20, std::chrono::milliseconds(200)},
-                           {&fetches, &hits, &coalesced, &failures}, "n2");
+                           {&fetches, &hits, &coalesced, &failures, &stale}, "n2");
 
   std::vector<http::Response> pending;
   for (int i = 0; i < 20; ++i)
@@ -134,10 +134,18 @@ TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlist
   CHECK(resolve(cache.serve(get("/m"), origin.url(), "/x/missing", "m")).result() == http::Status::not_found);
   CHECK(origin.missing == 2);
 
-  // An origin that does not answer: a clear 502, counted, nothing kept.
+  // An origin that does not answer: a clear 503 with Retry-After, counted, nothing kept.
   const auto dead = resolve(cache.serve(get("/d"), "http://127.0.0.1:1", "/x/d", "d"));
-  CHECK(dead.result() == http::Status::bad_gateway);
+  CHECK(dead.result() == http::Status::service_unavailable);
+  CHECK(dead[http::beast_http::field::retry_after] == "2");
   CHECK(failures.value() == 1);
+
+  // A playlist it had: served from its expired copy while the origin does not answer.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  const auto served_stale = resolve(cache.serve(get("/p.m3u8"), "http://127.0.0.1:1", "/x/p.m3u8", "p"));
+  CHECK(served_stale.result() == http::Status::ok);
+  CHECK(failures.value() == 2);
+  CHECK(stale.value() == 1);
 }
 
 TEST_CASE("pull cache: the byte budget bounds it, whatever is asked") {

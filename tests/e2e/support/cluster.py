@@ -87,7 +87,8 @@ def _server_options(template, backend):
 
 
 class HAProxy:
-    def __init__(self, tmp, nodes):
+    def __init__(self, tmp, nodes, storage=None):
+        """`storage`: the nodes uploads go to (role storage); all of them by default."""
         self.http_port = free_port()
         self.rtmp_port = free_port()
         with open(HAPROXY_EXAMPLE) as f:
@@ -105,6 +106,10 @@ class HAProxy:
                      cfg)
         cfg = re.sub(r"(backend tidecast_rtmp\n(?:.*\n)*?)(    server .*\n)+", lambda m: m.group(1) + rtmp_servers + "\n",
                      cfg)
+        storage_servers = "\n".join(f"    server {n.name} 127.0.0.1:{n.fixed_http} check inter 500ms fall 2 rise 1"
+                                    for n in (storage if storage is not None else nodes))
+        cfg = re.sub(r"(backend tidecast_storage\n(?:.*\n)*?)(    server .*\n)+",
+                     lambda m: m.group(1) + storage_servers + "\n", cfg)
         self.config_path = os.path.join(tmp, "haproxy.cfg")
         with open(self.config_path, "w") as f:
             f.write(cfg)
