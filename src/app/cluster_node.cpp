@@ -87,6 +87,7 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
       std::chrono::seconds(5));
   front_->serve_vod_from(*video_holders_);
   if (!config.has_role("storage")) front_->refuse_uploads();
+  if (!config.has_role("serve")) front_->refuse_viewers();
 }
 
 ClusterNode::~ClusterNode() {

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <optional>
 
+#include "cluster/node_url.hpp"
 #include "core/clock.hpp"
 
 namespace tidecast::cluster {
@@ -25,26 +26,9 @@ namespace bhttp = beast::http;
 
 namespace {
 
-struct Where {
-  std::string host;
-  std::string port;
-};
-
-std::optional<Where> parse_base(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  while (url.ends_with('/')) url.remove_suffix(1);
-  const std::size_t colon = url.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || url.find('/') != std::string_view::npos) {
-    return Where{std::string(url), "80"};
-  }
-  return Where{std::string(url.substr(0, colon)), std::string(url.substr(colon + 1))};
-}
-
 // Sends `request` and reads the answer, all within `timeout`.
 template <class Body>
-BlockingResult exchange(const Where& where, bhttp::request<Body>& request, const BlockingClient::Options& options,
+BlockingResult exchange(const HostPort& where, bhttp::request<Body>& request, const BlockingClient::Options& options,
                         std::string* content_range = nullptr) {
   BlockingResult result;
   net::io_context ioc;
@@ -86,7 +70,7 @@ BlockingResult exchange(const Where& where, bhttp::request<Body>& request, const
 }
 
 template <class Body>
-void prepare(bhttp::request<Body>& request, const Where& where, const ClusterAuth& auth) {
+void prepare(bhttp::request<Body>& request, const HostPort& where, const ClusterAuth& auth) {
   request.set(bhttp::field::host, fmt::format("{}:{}", where.host, where.port));
   request.set(bhttp::field::connection, "close");
   request.set(kClusterHeader, auth.sign(std::string(request.method_string()), std::string(request.target()),
@@ -103,7 +87,7 @@ BlockingResult bad_url(const std::string& base_url) {
 
 BlockingResult BlockingClient::call(const std::string& method, const std::string& base_url, const std::string& target,
                                     const std::string& body, const std::string& content_type) {
-  const auto where = parse_base(base_url);
+  const auto where = parse_node_url(base_url);
   if (!where) return bad_url(base_url);
   bhttp::request<bhttp::string_body> request{bhttp::string_to_verb(method), target, 11};
   prepare(request, *where, auth_);
@@ -115,7 +99,7 @@ BlockingResult BlockingClient::call(const std::string& method, const std::string
 
 BlockingResult BlockingClient::put_file(const std::string& base_url, const std::string& target,
                                         const std::filesystem::path& file) {
-  const auto where = parse_base(base_url);
+  const auto where = parse_node_url(base_url);
   if (!where) return bad_url(base_url);
   bhttp::request<bhttp::file_body> request{bhttp::verb::put, target, 11};
   prepare(request, *where, auth_);
@@ -136,7 +120,7 @@ BlockingResult BlockingClient::put_file(const std::string& base_url, const std::
 
 BlockingResult BlockingClient::get_file(const std::string& base_url, const std::string& target,
                                         const std::filesystem::path& file) {
-  const auto where = parse_base(base_url);
+  const auto where = parse_node_url(base_url);
   if (!where) return bad_url(base_url);
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   BlockingResult last;

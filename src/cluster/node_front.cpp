@@ -37,11 +37,32 @@ http::Response not_storage_response(std::string_view node) {
   return res;
 }
 
+namespace {
+
+// What a node without the serve role still answers: its load balancer's and
+// its operator's checks.
+bool is_operations_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  return target == "/api/v1/health" || target == "/api/v1/ready" || target == "/metrics";
+}
+
+http::Response not_serving_response(std::string_view node) {
+  http::Response res = http::make_json_error(
+      http::Status::misdirected_request, "not_serving",
+      "this node does not serve viewers (no serve role); reach the cluster through its load balancer");
+  res.set("X-Served-By", node);
+  return res;
+}
+
+}  // namespace
+
 http::Response NodeFront::handle(const http::Request& request, const http::ClientInfo& client) {
   const std::string_view target = request.target();
   http::Response response;
   if (target.starts_with("/internal/")) {
     response = internal_call(request, client);
+  } else if (refuse_viewers_ && !is_operations_path(target)) {
+    return not_serving_response(d_.auth.node());
   } else if (const std::string channel = live_channel_of(target);
              !channel.empty() && (request.method() == http::Verb::get || request.method() == http::Verb::head) &&
              !d_.live_here(channel)) {

@@ -52,6 +52,8 @@ class NodeFront {
   // The storage node's internal routes (/internal/v1/storage/…), after the signature check.
   void set_storage_api(http::RequestHandler api) { storage_api_ = std::move(api); }
   void refuse_uploads() { refuse_uploads_ = true; }
+  // No serve role: only internal calls and health/ready/metrics are answered.
+  void refuse_viewers() { refuse_viewers_ = true; }
 
  private:
   http::Response internal_call(const http::Request& request, const http::ClientInfo& client);
@@ -62,6 +64,7 @@ class NodeFront {
   OwnerDirectory* holders_ = nullptr;
   http::RequestHandler storage_api_;
   bool refuse_uploads_ = false;
+  bool refuse_viewers_ = false;
   std::mutex log_mutex_;
   std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> last_refusal_log_;
 };

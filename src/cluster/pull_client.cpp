@@ -12,6 +12,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "cluster/node_url.hpp"
 #include "core/clock.hpp"
 
 namespace tidecast::cluster {
@@ -21,23 +22,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-
-struct HostPort {
-  std::string host;
-  std::string port;
-};
-
-std::optional<HostPort> parse_base(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  while (url.ends_with('/')) url.remove_suffix(1);
-  const std::size_t colon = url.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || url.find('/') != std::string_view::npos) {
-    return HostPort{std::string(url), "80"};
-  }
-  return HostPort{std::string(url.substr(0, colon)), std::string(url.substr(colon + 1))};
-}
 
 // One fetch: resolve → connect → write → read, on its own strand, with one
 // deadline for the whole exchange.
@@ -112,7 +96,7 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 }  // namespace
 
 void PullClient::get(const std::string& base_url, const std::string& target, std::function<void(PullResult)> done) {
-  const auto where = parse_base(base_url);
+  const auto where = parse_node_url(base_url);
   if (!where) {
     PullResult result;
     result.error = fmt::format("not an http:// URL: \"{}\"", base_url);

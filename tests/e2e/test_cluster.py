@@ -4,7 +4,7 @@ One cluster (3 nodes, 3-s leases) is shared by the checks, in order:
 - channel ids hash to one node each through HAProxy, spread over the nodes;
 - a publish through HAProxy's RTMP port makes one node the owner (its lease);
   every node serves the channel, segments byte-identical, each answer naming
-  the node that served it;
+  the node that served it; hls.js and dash.js play it in Chromium through HAProxy;
 - 50 concurrent requests for a new segment on a non-owner make one internal fetch;
   through the nginx edge (packaging/examples/nginx-edge.conf), one cache miss;
 - a second publisher on another node is refused while the lease lives;
@@ -29,6 +29,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from support.accounts import Browser, create_user, request
+from support.browser import play
 from support.cluster import Cluster
 from support.tidecast import BIN, auth, create_token, media_playlist_segments, poll, publish
 
@@ -106,6 +107,18 @@ class ClusterOfThree(unittest.TestCase):
         # hls through HAProxy lands on one node for this channel, whichever took the publish.
         self.assertEqual(len({self.cluster.haproxy.get(f"/live/{CHANNEL}/master.m3u8")[1]["x-served-by"]
                               for _ in range(5)}), 1)
+
+    def test_2a_hls_js_and_dash_js_play_through_haproxy(self):
+        # The node HAProxy picks for the channel may or may not be its owner;
+        # either way the watch page plays (a non-owner relays the owner's media).
+        proxy = self.cluster.haproxy
+        served_by = proxy.get(f"/live/{CHANNEL}/master.m3u8")[1]["x-served-by"]
+        for engine in ("hls", "dash"):
+            report = play(f"{proxy.base}/watch.html?channel={CHANNEL}&engine={engine}", seconds=8)
+            message = f"{engine} via {served_by} (owner {self.cluster.owner(CHANNEL)}): {report}"
+            self.assertTrue(report.get("started"), message)
+            self.assertGreaterEqual(report["advanced"], 5.0, message)
+            self.assertEqual(report["errors"], [], message)
 
     def test_3_concurrent_requests_make_one_internal_fetch(self):
         owner = self.cluster.owner(CHANNEL)
