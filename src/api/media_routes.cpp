@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "api/routes.hpp"
+#include "api/video_lookup_cache.hpp"
 #include "core/clock.hpp"
 #include "http/mime.hpp"
 #include "http/path.hpp"
@@ -125,12 +126,12 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   return res;
 }
 
-http::Response serve_vod(const http::Request& request, const http::RouteContext& context,
-                         catalog::VideoRepository& videos, const MediaLinks& links, MediaRefusals& refusals) {
+http::Response serve_vod(const http::Request& request, const http::RouteContext& context, VideoLookupCache& videos,
+                         const MediaLinks& links, MediaRefusals& refusals) {
   const std::string id(context.param("id"));
   std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
   const auto signature = take_signature(file, vod_prefix(id), links.signer());
-  std::optional<catalog::Video> video;
+  std::shared_ptr<const catalog::Video> video;
   try {
     video = videos.find(id);
   } catch (const std::exception&) {
@@ -169,9 +170,11 @@ void add_media_routes(http::Router& router, live::LiveService& live, catalog::Vi
              [live_deps](const http::Request& request, const http::RouteContext& context) {
                return serve_live(request, context, *live_deps);
              });
+  // Every segment request asks for its video: from memory (api/video_lookup_cache.hpp).
+  auto vod_videos = std::make_shared<VideoLookupCache>(videos);
   router.add(http::Verb::get, "/vod/{id}/*",
-             [&videos, &links, refusals](const http::Request& request, const http::RouteContext& context) {
-               return serve_vod(request, context, videos, links, *refusals);
+             [vod_videos, &links, refusals](const http::Request& request, const http::RouteContext& context) {
+               return serve_vod(request, context, *vod_videos, links, *refusals);
              });
 }
 

@@ -366,6 +366,7 @@ void Server::start() {
   const auto& j = s.config.jobs;
   vod::VodOptions vod_options;
   vod_options.data_dir = s.config.data_dir;
+  vod_options.video_changes = &s.catalog->video_changes();  // its deletions reach the /vod lookup cache at once
   vod_options.catalog_location = catalog_location;
   vod_options.shared_catalog = c.enabled;
   vod_options.max_upload_bytes = s.config.uploads.max_bytes;

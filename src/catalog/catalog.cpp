@@ -17,7 +17,7 @@ Catalog::Catalog(const std::string& location)
     : location_(location),
       db_(open_migrated(location)),
       channels_(db_),
-      videos_(db_),
+      videos_(db_, &video_changes_),
       tokens_(db_),
       uploads_(db_),
       jobs_(db_),

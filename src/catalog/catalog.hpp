@@ -29,6 +29,9 @@ class Catalog {
   UserRepository& users() { return users_; }
   SessionRepository& sessions() { return sessions_; }
   Database& database() { return db_; }
+  // Bumped by every write to videos made through this process's repositories
+  // (hand it to repositories over other connections too: VodOptions).
+  VideoChanges& video_changes() { return video_changes_; }
   // Threads that need transactions of their own (job workers) open further
   // connections to this location (Database::open_location).
   const std::string& location() const { return location_; }
@@ -42,6 +45,7 @@ class Catalog {
  private:
   std::string location_;
   Database db_;
+  VideoChanges video_changes_;  // before videos_, which points at it
   ChannelRepository channels_;
   VideoRepository videos_;
   TokenRepository tokens_;

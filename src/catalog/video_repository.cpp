@@ -88,9 +88,24 @@ void bind_optional(Statement& stmt, int index, const std::optional<T>& value) {
     stmt.bind(index, std::nullopt);
   }
 }
+// Bumps the generation when a write is over, however it ends: a spurious
+// bump only costs a cache a refetch, a missed one would serve stale rows.
+class ChangeScope {
+ public:
+  explicit ChangeScope(VideoChanges* changes) : changes_(changes) {}
+  ~ChangeScope() {
+    if (changes_) changes_->bump();
+  }
+  ChangeScope(const ChangeScope&) = delete;
+  ChangeScope& operator=(const ChangeScope&) = delete;
+
+ private:
+  VideoChanges* changes_;
+};
 }  // namespace
 
 Video VideoRepository::create(const NewVideo& video) {
+  const ChangeScope change(changes_);
   const std::string id = video.id.empty() ? new_video_id() : video.id;
   const std::int64_t now = unix_now_ms();
   auto stmt = db_.prepare(
@@ -162,6 +177,7 @@ VideoPage VideoRepository::search(const VideoQuery& query) {
 }
 
 bool VideoRepository::update(std::string_view id, const VideoPatch& patch) {
+  const ChangeScope change(changes_);
   if (patch.title && patch.title->size() > kMaxTitleBytes) throw InvalidInput("title is longer than 200 bytes");
   if (patch.description && patch.description->size() > kMaxDescriptionBytes) {
     throw InvalidInput("description is longer than 5000 bytes");
@@ -179,12 +195,14 @@ bool VideoRepository::update(std::string_view id, const VideoPatch& patch) {
 }
 
 void VideoRepository::set_owner(std::string_view id, std::optional<std::int64_t> owner_id) {
+  const ChangeScope change(changes_);
   auto stmt = db_.prepare("UPDATE videos SET owner_id = ? WHERE id = ?");
   bind_optional(stmt, 1, owner_id);
   stmt.bind(2, id).run();
 }
 
 bool VideoRepository::retry_failed_upload(std::string_view id, std::int64_t now_ms) {
+  const ChangeScope change(changes_);
   // No transaction: this connection is shared by the HTTP threads. The job goes
   // in first, so a crash in between leaves a queued job (which converts the
   // video) rather than a pending video that nothing will ever pick up.
@@ -203,6 +221,7 @@ bool VideoRepository::retry_failed_upload(std::string_view id, std::int64_t now_
 }
 
 void VideoRepository::set_state(std::string_view id, VideoState state, std::string_view failure_reason) {
+  const ChangeScope change(changes_);
   auto stmt = db_.prepare("UPDATE videos SET state = ?, failure_reason = ?, updated_at = ? WHERE id = ?");
   stmt.bind(1, to_string(state));
   if (failure_reason.empty()) {
@@ -215,12 +234,14 @@ void VideoRepository::set_state(std::string_view id, VideoState state, std::stri
 
 void VideoRepository::set_media_info(std::string_view id, std::int64_t duration_ms, std::int64_t width,
                                      std::int64_t height) {
+  const ChangeScope change(changes_);
   db_.prepare("UPDATE videos SET duration_ms = ?, width = ?, height = ?, updated_at = ? WHERE id = ?")
       .bind_all(duration_ms, width, height, unix_now_ms(), id)
       .run();
 }
 
 bool VideoRepository::publish(std::string_view id, const MediaInfo& info, const std::vector<Rendition>& renditions) {
+  const ChangeScope change(changes_);
   auto update = db_.prepare(
       "UPDATE videos SET state = 'ready', failure_reason = NULL, duration_ms = ?, width = ?, height = ?, "
       "updated_at = ? WHERE id = ?");
@@ -243,6 +264,7 @@ bool VideoRepository::publish(std::string_view id, const MediaInfo& info, const 
 }
 
 void VideoRepository::set_probed_info(std::string_view id, const MediaInfo& info) {
+  const ChangeScope change(changes_);
   auto update = db_.prepare(
       "UPDATE videos SET duration_ms = ?, width = ?, height = ?, updated_at = ? "
       "WHERE id = ? AND state IN ('pending', 'processing')");
@@ -266,6 +288,7 @@ std::vector<Rendition> VideoRepository::renditions(std::string_view id) {
 }
 
 bool VideoRepository::remove(std::string_view id) {
+  const ChangeScope change(changes_);
   return db_.prepare("DELETE FROM videos WHERE id = ?").bind_all(id).run() > 0;
 }
 

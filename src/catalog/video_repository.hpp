@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "catalog/database.hpp"
+#include "catalog/video_changes.hpp"
 
 namespace tidecast::catalog {
 
@@ -93,7 +94,8 @@ std::string new_video_id();
 
 class VideoRepository {
  public:
-  explicit VideoRepository(Database& db) : db_(db) {}
+  // Every write bumps `changes` when given (even one that changed no row).
+  explicit VideoRepository(Database& db, VideoChanges* changes = nullptr) : db_(db), changes_(changes) {}
 
   Video create(const NewVideo& video);
   std::optional<Video> find(std::string_view id);
@@ -120,8 +122,12 @@ class VideoRepository {
   // Deletes the row; renditions and jobs go with it (foreign keys).
   bool remove(std::string_view id);
 
+  // The counter this repository bumps; null when it has none.
+  const VideoChanges* changes() const { return changes_; }
+
  private:
   Database& db_;
+  VideoChanges* changes_;
 };
 
 }  // namespace tidecast::catalog

@@ -36,7 +36,7 @@ VodService::VodService(core::Logger& log, VodOptions options, std::unique_ptr<Co
       videos_dir_(options_.data_dir / "videos"),
       converter_(std::move(converter)),
       db_(catalog::Database::open_location(options_.catalog_location)),
-      videos_(db_),
+      videos_(db_, options_.video_changes),
       jobs_(db_),
       upload_rows_(db_) {
   fs::create_directories(originals_dir_);

@@ -55,6 +55,9 @@ struct VodOptions {
   bool shared_catalog = false;
   // Cluster: this node's name, recorded as where an accepted upload is stored.
   std::string store_node;
+  // Bumped by this service's writes to videos (deletions above all), so the
+  // /vod lookup cache drops what it holds at once (catalog/video_changes.hpp).
+  catalog::VideoChanges* video_changes = nullptr;
 };
 
 struct AcceptInfo {

@@ -154,6 +154,26 @@ class SignedUrls(unittest.TestCase):
         self.assertEqual(self.get(f"/vod/{vid}/{good}/master.m3u8")[0], 200)
         self.assertEqual(self.get(f"/vod/{vid}/{sign(self.key, vid, 5)}/master.m3u8")[0], 403)
 
+    def test_visibility_changes_and_deletion_apply_at_once(self):
+        # Runs last (it deletes the public video). /vod looks videos up from a
+        # memory cache (api/video_lookup_cache.hpp): a change made on this node
+        # must not wait for the cache's TTL.
+        vid = self.public_id
+        path = f"/vod/{vid}/master.m3u8"
+        for _ in range(3):
+            self.assertEqual(self.get(path)[0], 200)
+            self.assertEqual(self.get(path)[0], 200)  # now from memory
+            status, _, body = self.alice.call("PATCH", f"/api/v1/videos/{vid}", {"visibility": "private"})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.get(path)[0], 403)  # no longer public, at once
+            status, _, body = self.alice.call("PATCH", f"/api/v1/videos/{vid}", {"visibility": "public"})
+            self.assertEqual(status, 200, body)
+        self.assertEqual(self.get(path)[0], 200)
+        status, _, body = self.alice.call("DELETE", f"/api/v1/videos/{vid}")
+        self.assertIn(status, (200, 204), body)
+        status, _, body = self.get(path)
+        self.assertEqual((status, body), (404, b"no such video\n"))  # the row is gone at once, not only the files
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

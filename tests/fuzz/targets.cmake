@@ -26,3 +26,4 @@ tidecast_fuzz_target(config
 tidecast_fuzz_target(url_signer SOURCES core/url_signer.cpp core/crypto.cpp LIBS tidecast_core EXTRA OpenSSL::Crypto)
 tidecast_fuzz_target(client_origin SOURCES http/client_origin.cpp core/ip_network.cpp LIBS tidecast_http EXTRA fmt::fmt)
 tidecast_fuzz_target(proxy_protocol SOURCES core/proxy_protocol.cpp LIBS tidecast_core)
+tidecast_fuzz_target(accept_encoding SOURCES http/content_coding.cpp LIBS tidecast_http)
