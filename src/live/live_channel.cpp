@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.hpp"
+#include "live/dash_timeline.hpp"
 #include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
@@ -472,18 +473,12 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
 }
 
 package::Presentation LiveChannel::dash_presentation() const {
-  // The window's periods from their first segment (see presentation.hpp),
-  // bounded so a long stream's manifest stays small.
-  constexpr std::size_t kMaxTimelineSegments = 3600;
+  // The window's periods from their first segment, bounded (dash_timeline.hpp).
   package::Presentation p = presentation(false);
   for (std::size_t i = 0; i < p.tracks.size(); ++i) {
     auto& window = p.tracks[i].segments;
     if (window.empty()) continue;
-    const std::uint32_t first_period = window.front().period;
-    const auto& all = tracks_[i].all_segments;
-    auto from = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.period == first_period; });
-    if (static_cast<std::size_t>(all.end() - from) > kMaxTimelineSegments) from = all.end() - kMaxTimelineSegments;
-    window.assign(from, all.end());
+    window = dash_timeline(tracks_[i].all_segments, window.front().period);
   }
   // All video Representations share the passthrough's SegmentTimeline, so a
   // rung is listed only while it has every segment of it (a shed rung stays
@@ -575,8 +570,8 @@ std::uint32_t LiveChannel::periods_before(std::uint32_t period) const {
 void LiveChannel::publish_snapshot() {
   auto next = std::make_shared<LiveSnapshot>();
   next->channel = channel_.name;
+  next->updated_ms = unix_now_ms();
   next->presentation = presentation(false);
-  next->dash_presentation = dash_presentation();
   next->files = files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
   bool any_segments = false;
@@ -589,9 +584,9 @@ void LiveChannel::publish_snapshot() {
       // A rung whose window restarted in a later period than the others'.
       package::Presentation own = next->presentation;
       own.discontinuity_sequence = periods_before(first_period);
-      next->media_playlists[track.id] = package::hls_media_playlist(own, i);
+      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(own, i));
     } else {
-      next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);
+      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(next->presentation, i));
     }
   }
   if (any_segments) {
@@ -614,7 +609,8 @@ void LiveChannel::publish_snapshot() {
       if (keep[i]) kept.push_back(std::move(offered.tracks[i]));
     }
     offered.tracks = std::move(kept);
-    next->master_playlist = package::hls_master_playlist(offered);
+    next->master_playlist = render_manifest(package::hls_master_playlist(offered));
+    next->mpd = render_live_mpd(dash_presentation(), options_.dash_utc_timing_url, next->updated_ms);
   }
 
   std::lock_guard lock(snapshot_mutex_);

@@ -237,6 +237,9 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
     // then the time this MPD was made, for players that cannot reach the
     // first (a CDN that does not pass /api/v1/time): without a working source
     // dash.js falls back to an internet time server and, offline, gives up.
+    // A live MPD is made once per update and served until the next, so that
+    // time is a little early when read: a player using it stays behind the
+    // live edge, never ahead of the segments.
     if (!options.utc_timing_url.empty()) {
       out += fmt::format("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"{}\"/>\n",
                          options.utc_timing_url);
