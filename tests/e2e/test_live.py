@@ -118,6 +118,34 @@ class LiveStream(unittest.TestCase):
         self.assertEqual((code, part), (206, body[:100]))
         self.assertEqual(self.server.get("/live/nobody/master.m3u8")[0], 404)
 
+    def test_05b_manifests_are_the_same_bytes_until_the_next_update(self):
+        # Rendered once per update of the window: two requests in a row get the
+        # very same bytes (publishTime is the update's, not the request's), and
+        # the ETag made with them answers If-None-Match with a 304.
+        for path in ("/live/studio/manifest.mpd", "/live/studio/master.m3u8", "/live/studio/v0/media.m3u8",
+                     "/live/studio/a0/media.m3u8"):
+            for _ in range(10):
+                code, h1, first = self.server.get(path)
+                _, h2, second = self.server.get(path)
+                self.assertEqual(code, 200, path)
+                if h1.get("ETag") == h2.get("ETag"):
+                    break
+                time.sleep(0.2)  # a segment completed between the two
+            self.assertTrue(h1.get("ETag", "").startswith('"'), (path, h1))
+            self.assertEqual(h1["ETag"], h2["ETag"], path)
+            self.assertEqual(first, second, path)
+            for _ in range(10):
+                _, h, body = self.server.get(path)
+                code, h304, empty = self.server.get(path, {"If-None-Match": h["ETag"]})
+                if code == 304:
+                    break
+                time.sleep(0.2)
+            self.assertEqual((code, empty), (304, b""), path)
+            self.assertEqual(h304["ETag"], h["ETag"], path)
+            self.assertEqual(h304["Cache-Control"], "public, max-age=1", path)
+        mpd = self.server.get("/live/studio/manifest.mpd")[2].decode()
+        self.assertIn("urn:mpeg:dash:utc:http-iso:2014", mpd)
+
     def test_06_api_lists_the_live_channel(self):
         code, body = self.server.get_json("/api/v1/live")
         self.assertEqual(code, 200)
