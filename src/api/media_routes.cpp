@@ -103,7 +103,12 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
     if (it == snapshot->media_playlists.end()) return not_found("no such track");
     return manifest_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
   }
-  const auto it = snapshot->files.find(file);
+  auto it = snapshot->files.find(file);
+  if (it == snapshot->files.end()) {
+    // The live MPD's $Time$ name of a segment (live/rendered_manifest.hpp).
+    const auto named = snapshot->dash_names.find(file);
+    if (named != snapshot->dash_names.end()) it = snapshot->files.find(named->second);
+  }
   if (it == snapshot->files.end()) {
     counters.segment_misses.inc();
     return not_found("segment not available (expired or not yet produced)");

@@ -473,12 +473,17 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
 }
 
 package::Presentation LiveChannel::dash_presentation() const {
-  // The window's periods from their first segment, bounded (dash_timeline.hpp).
-  package::Presentation p = presentation(false);
+  // The timeline is the playlist window, which is the time-shift window
+  // ($Time$ addressing lets it start anywhere in a period). Which
+  // Representations are listed is decided over the window's periods from
+  // their first segment (dash_timeline.hpp), as players may have fetched
+  // earlier ones.
+  const package::Presentation window = presentation(false);
+  package::Presentation p = window;
   for (std::size_t i = 0; i < p.tracks.size(); ++i) {
-    auto& window = p.tracks[i].segments;
-    if (window.empty()) continue;
-    window = dash_timeline(tracks_[i].all_segments, window.front().period);
+    auto& segments = p.tracks[i].segments;
+    if (segments.empty()) continue;
+    segments = dash_timeline(tracks_[i].all_segments, segments.front().period);
   }
   // All video Representations share the passthrough's SegmentTimeline, so a
   // rung is listed only while it has every segment of it (a shed rung stays
@@ -499,8 +504,8 @@ package::Presentation LiveChannel::dash_presentation() const {
     if (p.tracks[i].id == "v0") keep[i] = offer_passthrough_ || !any_rung;
   }
   std::vector<package::TrackDescription> kept;
-  for (std::size_t i = 0; i < p.tracks.size(); ++i) {
-    if (keep[i]) kept.push_back(std::move(p.tracks[i]));
+  for (std::size_t i = 0; i < window.tracks.size(); ++i) {
+    if (keep[i]) kept.push_back(window.tracks[i]);
   }
   p.tracks = std::move(kept);
   return p;
@@ -610,7 +615,9 @@ void LiveChannel::publish_snapshot() {
     }
     offered.tracks = std::move(kept);
     next->master_playlist = render_manifest(package::hls_master_playlist(offered));
-    next->mpd = render_live_mpd(dash_presentation(), options_.dash_utc_timing_url, next->updated_ms);
+    const package::Presentation dash = dash_presentation();
+    next->mpd = render_live_mpd(dash, options_.dash_utc_timing_url, next->updated_ms);
+    next->dash_names = dash_time_names(dash);
   }
 
   std::lock_guard lock(snapshot_mutex_);

@@ -34,7 +34,39 @@ SharedManifest render_live_mpd(const package::Presentation& dash, std::string_vi
   package::DashOptions options;
   options.utc_timing_url = std::string(utc_timing_url);
   options.now_ms = update_ms;
+  options.time_addressing = true;
   return render_manifest(package::dash_manifest(dash, options));
+}
+
+std::map<std::string, std::string, std::less<>> dash_time_names(const package::Presentation& dash) {
+  std::map<std::string, std::string, std::less<>> names;
+  for (const package::Period& period : dash.periods) {
+    for (const auto kind : {media::TrackKind::video, media::TrackKind::audio}) {
+      // As the MPD: the first track of the kind with segments in the period
+      // gives the timeline every Representation of the kind shares.
+      const package::TrackDescription* timeline = nullptr;
+      for (const auto& track : dash.tracks) {
+        if (track.kind != kind) continue;
+        for (const auto& segment : track.segments) {
+          if (segment.period == period.index) {
+            timeline = &track;
+            break;
+          }
+        }
+        if (timeline) break;
+      }
+      if (!timeline) continue;
+      for (const auto& segment : timeline->segments) {
+        if (segment.period != period.index) continue;
+        const std::string time_name = segment.time_file_name();
+        const std::string file_name = segment.file_name();
+        for (const auto& track : dash.tracks) {
+          if (track.kind == kind) names.emplace(track.id + "/" + time_name, track.id + "/" + file_name);
+        }
+      }
+    }
+  }
+  return names;
 }
 
 }  // namespace tidecast::live

@@ -3,6 +3,7 @@
 // published LiveSnapshot), immutable, with a strong ETag made once, so a
 // request is a pointer copy and an If-None-Match a string compare.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,5 +26,11 @@ SharedManifest render_manifest(std::string text);
 // request until the next update gets the same bytes.
 SharedManifest render_live_mpd(const package::Presentation& dash, std::string_view utc_timing_url,
                                std::int64_t update_ms);
+
+// The live MPD addresses segments by $Time$ (the time-shift window can start
+// anywhere in a period), so its names map to the files': for every listed
+// Representation and segment, "<track>/<period>-t<start>.m4s" (start from the
+// AdaptationSet's shared timeline) -> "<track>/<period>-<index>.m4s".
+std::map<std::string, std::string, std::less<>> dash_time_names(const package::Presentation& dash);
 
 }  // namespace tidecast::live

@@ -23,6 +23,7 @@ struct LiveSnapshot {
   SharedManifest master_playlist;
   SharedManifest mpd;
   std::map<std::string, SharedManifest, std::less<>> media_playlists;  // by track id
+  std::map<std::string, std::string, std::less<>> dash_names;  // the MPD's $Time$ names -> files (dash_time_names)
   std::uint64_t cached_bytes = 0;
 };
 

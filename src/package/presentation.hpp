@@ -31,7 +31,8 @@ struct SegmentEntry {
   // A recorded segment whose file never reached the disk (disk full): HLS
   // marks it EXT-X-GAP, DASH splits the Period around it.
   bool missing = false;
-  std::string file_name() const;  // "<period>-<index>.m4s"
+  std::string file_name() const;       // "<period>-<index>.m4s"
+  std::string time_file_name() const;  // "<period>-t<start>.m4s": the live MPD's name for it ($Time$)
   double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
 };
 

@@ -78,24 +78,35 @@ class LiveStream(unittest.TestCase):
             self.assertAlmostEqual(extinf, TARGET, delta=1.0 / FPS + 1e-6, msg=uri)
 
     def test_04_hls_and_dash_list_the_same_segments(self):
-        # DASH lists the period from its first segment, HLS the sliding window:
-        # the HLS window must be exactly the newest DASH segments, for both tracks.
-        for _ in range(5):
-            video_hls = [u for u, _ in media_playlist_segments(self.server.get("/live/studio/v0/media.m3u8")[2].decode())[1]]
-            audio_hls = [u for u, _ in media_playlist_segments(self.server.get("/live/studio/a0/media.m3u8")[2].decode())[1]]
+        # The MPD's timeline is the HLS window (the time-shift window, not the
+        # whole stream), its segments named by $Time$: the same files in the
+        # same order, for both tracks.
+        def same_segments():
+            hls = {t: [u for u, _ in media_playlist_segments(self.server.get(f"/live/studio/{t}/media.m3u8")[2].decode())[1]]
+                   for t in ("v0", "a0")}
             mpd = self.server.get("/live/studio/manifest.mpd")[2].decode()
-            video_dash, audio_dash = mpd_segment_files(mpd, "video"), mpd_segment_files(mpd, "audio")
-            if video_dash[-len(video_hls):] == video_hls and audio_dash[-len(audio_hls):] == audio_hls:
+            dash = {"v0": mpd_segment_files(mpd, "video"), "a0": mpd_segment_files(mpd, "audio")}
+            for t in ("v0", "a0"):
+                if len(dash[t]) != len(hls[t]):
+                    return False, hls, dash, mpd
+                for d, h in zip(dash[t], hls[t]):
+                    code, _, body = self.server.get(f"/live/studio/{t}/{d}")
+                    if code != 200 or body != self.server.get(f"/live/studio/{t}/{h}")[2]:
+                        return False, hls, dash, mpd
+            return True, hls, dash, mpd
+        for _ in range(5):
+            same, hls, dash, mpd = same_segments()
+            if same:
                 break
             time.sleep(0.3)  # a segment completed between the fetches
-        self.assertGreaterEqual(len(video_hls), 3)
+        self.assertTrue(same, (hls, dash))
+        self.assertGreaterEqual(len(hls["v0"]), 3)
+        self.assertIn("$Time$", mpd)
         # One period: the media sequence is the index of the window's first segment.
         text = self.server.get("/live/studio/v0/media.m3u8")[2].decode()
         sequence, window = media_playlist_segments(text)
         self.assertEqual(sequence, int(window[0][0].split("-")[1].split(".")[0]))
-        self.assertEqual(video_dash[-len(video_hls):], video_hls)
-        self.assertEqual(audio_dash[-len(audio_hls):], audio_hls)
-        self.assertEqual(video_hls, audio_hls)
+        self.assertEqual(hls["v0"], hls["a0"])
         self.assertIn('type="dynamic"', mpd)
         self.assertIn("urn:mpeg:dash:utc:http-iso:2014", mpd)
         self.assertIn("/api/v1/time", mpd)

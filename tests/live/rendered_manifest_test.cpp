@@ -1,6 +1,6 @@
 // The live manifests are rendered once per update of the window: every
 // request until the next update gets the same bytes (and ETag), the MPD says
-// when that update was, and its timeline stays bounded over a long stream.
+// when that update was, and its timeline is the time-shift window.
 #include "live/rendered_manifest.hpp"
 
 #include <doctest/doctest.h>
@@ -12,16 +12,6 @@
 #include "support/temp_dir.hpp"
 
 namespace tidecast::test {
-
-namespace {
-
-std::size_t count_of(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("a snapshot's manifests are rendered once: two reads within one update are the same bytes") {
   TempDir dir;
@@ -75,38 +65,66 @@ TEST_CASE("an ETag names the bytes: equal texts share it, any change makes anoth
   CHECK(a->etag != c->etag);
 }
 
-TEST_CASE("the live MPD's timeline stays bounded over a long stream") {
-  // Ten hours of 2 s segments in one period, audio durations alternating so
-  // that no run collapses into <S r>: the worst case for the MPD's size.
+TEST_CASE("the live MPD's timeline is the time-shift window however long the stream, named by $Time$") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  boost::asio::thread_pool pool(1);
+  auto channel =
+      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
+                                          log.logger(), recordings, pool.get_executor());
+  auto stream = std::make_shared<media::Stream>("studio");
+  channel->attach(stream);
+  REQUIRE(eventually([&] { return channel->status().publishing; }));
+  stream->set_info(h264_aac_stream(true, false));
+  // 30 one-second segments, a window (and timeShiftBufferDepth) of 2; fed
+  // in steps, as the reader's queue holds only a few seconds.
+  for (int step = 0; step < 15; ++step) {
+    for (auto& packet : video_seconds(2, step * 2000)) stream->publish(packet);
+    REQUIRE(eventually([&] { return channel->status().segments >= static_cast<std::uint32_t>(2 * step + 1); }));
+  }
+  const auto snapshot = channel->snapshot();
+  const std::string& mpd = snapshot->mpd->text;
+  CHECK(mpd.find("timeShiftBufferDepth=\"PT2.000S\"") != std::string::npos);
+  // Segments listed: one per <S>, plus its repeats.
+  std::size_t listed = 0;
+  for (auto at = mpd.find("<S "); at != std::string::npos; at = mpd.find("<S ", at + 1)) {
+    ++listed;
+    const auto end = mpd.find("/>", at);
+    const auto r = mpd.find(" r=\"", at);
+    if (r < end) listed += std::stoul(mpd.substr(r + 4));
+  }
+  CHECK(listed == 2);
+  CHECK(mpd.find("$Time$") != std::string::npos);
+  CHECK(mpd.find("startNumber") == std::string::npos);
+  // Each listed $Time$ name leads to the segment file of that time.
+  const auto& window = snapshot->presentation.tracks.front().segments;
+  REQUIRE(window.size() == 2);
+  CHECK(mpd.find(fmt::format("<S t=\"{}\"", window.front().start)) != std::string::npos);  // starts there
+  for (const auto& segment : window) {
+    const auto named = snapshot->dash_names.find("v0/" + segment.time_file_name());
+    REQUIRE(named != snapshot->dash_names.end());
+    CHECK(named->second == "v0/" + segment.file_name());
+    CHECK(snapshot->files.count(named->second) == 1);
+  }
+  stream->end();
+  channel->finish();
+  REQUIRE(eventually([&] { return channel->finished(); }));
+  pool.join();
+}
+
+TEST_CASE("the segments a rung must hold to be listed stay bounded over a long stream") {
   std::vector<package::SegmentEntry> all;
-  std::uint64_t start = 0;
   for (std::uint32_t i = 0; i < 18000; ++i) {
     package::SegmentEntry s;
     s.number = i;
     s.index = i;
     s.period = 7;
-    s.start = start;
-    s.duration = i % 2 ? 96256 : 95232;
-    start += s.duration;
     all.push_back(s);
   }
   const auto timeline = live::dash_timeline(all, 7);
   REQUIRE(timeline.size() == live::kMaxTimelineSegments);
   CHECK(timeline.back().number == all.back().number);  // the newest are kept
-  package::Presentation p;
-  p.live = true;
-  p.availability_start_ms = 1'796'000'000'000;
-  p.periods = {package::Period{.index = 7, .start_seconds = 0}};
-  package::TrackDescription audio;
-  audio.kind = media::TrackKind::audio;
-  audio.id = "a0";
-  audio.timescale = 48000;
-  audio.segments = timeline;
-  p.tracks = {audio};
-  const auto mpd = live::render_live_mpd(p, "/api/v1/time", 1'796'000'000'000);
-  CHECK(count_of(mpd->text, "<S ") <= live::kMaxTimelineSegments);
-
-  // A short stream lists its period from the first segment.
   const std::vector<package::SegmentEntry> few(all.begin(), all.begin() + 10);
   CHECK(live::dash_timeline(few, 7).size() == 10);
   CHECK(live::dash_timeline(few, 8).empty());
