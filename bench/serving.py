@@ -36,7 +36,7 @@ http {{
   tcp_nopush on;
   keepalive_requests 1000000;
   keepalive_timeout 60s;
-  types {{ video/mp4 m4s mp4; application/vnd.apple.mpegurl m3u8; }}
+  types {{ video/mp4 m4s mp4; application/vnd.apple.mpegurl m3u8; application/dash+xml mpd; }}
   server {{
     listen 127.0.0.1:{port};
     root {dir}/www;
@@ -140,6 +140,7 @@ def run(seconds=8, connections=(100, 1000), rows=None):
         vod_segment = "v0/" + sorted(f for f in os.listdir(os.path.join(vod_dir, "v0")) if f.endswith(".m4s"))[1]
         objects = {
             "live playlist": ("/live/bench/v0/media.m3u8", get(server.url("/live/bench/v0/media.m3u8")), ()),
+            "live MPD": ("/live/bench/manifest.mpd", get(server.url("/live/bench/manifest.mpd")), ()),
             "live segment": (live_segment, get(server.url(live_segment)), ()),
             "vod segment": (f"/vod/{video}/{vod_segment}", open(os.path.join(vod_dir, vod_segment), "rb").read(), ()),
             "download Range 1 MiB": (f"/vod/{video}/download.mp4",

@@ -12,7 +12,6 @@
 #include "http/mime.hpp"
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
-#include "package/dash_manifest.hpp"
 
 namespace tidecast::api {
 
@@ -30,21 +29,15 @@ http::Response not_found(std::string_view what) {
   return res;
 }
 
-http::Response text_file(const http::Request& request, std::string text, std::string_view type,
-                         std::string_view cache) {
-  auto body = http::bytes_of(std::move(text));
-  http::ServedBytes served{body, type, "", cache};
-  http::Response res = http::serve_bytes(request, std::move(served));
+// A manifest rendered once per update (live/rendered_manifest.hpp): served
+// from the snapshot's bytes, kept alive by them, with the ETag made with them.
+http::Response manifest_file(const http::Request& request, const live::SharedManifest& manifest, std::string_view type,
+                             std::string_view cache) {
+  http::BytesBody::value_type body{manifest, manifest->text};
+  http::Response res = http::serve_bytes(request, {body, type, manifest->etag, cache});
   res.set(field::access_control_allow_origin, "*");
   return res;
 }
-
-// The MPD's UTCTiming clock. Relative on purpose: players resolve it against
-// the MPD's URL, so a page on any origin asks the host (CDN, proxy, scheme)
-// it got the MPD from. An absolute URL built from the request's Host sent
-// players to the upstream name a proxy uses (nginx's default Host), which a
-// browser cannot reach: dash.js then found no clock and stalled or failed.
-constexpr std::string_view kUtcTimingPath = "/api/v1/time";
 
 using core::unix_now_ms;
 
@@ -97,21 +90,26 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
 
   if (file == "master.m3u8" || file == "manifest.mpd") {
     channel->note_viewer(context.client.address);
-    if (snapshot->master_playlist.empty()) return not_found("the stream has not produced its first segment yet");
-    if (file == "master.m3u8") {
-      return text_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", playlist_cache);
+    if (!snapshot->master_playlist || !snapshot->mpd) {
+      return not_found("the stream has not produced its first segment yet");
     }
-    package::DashOptions options{std::string(kUtcTimingPath), unix_now_ms()};
-    return text_file(request, package::dash_manifest(snapshot->dash_presentation, options), "application/dash+xml",
-                     playlist_cache);
+    if (file == "master.m3u8") {
+      return manifest_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", playlist_cache);
+    }
+    return manifest_file(request, snapshot->mpd, "application/dash+xml", playlist_cache);
   }
   const std::size_t slash = file.find('/');
   if (slash != std::string_view::npos && file.substr(slash + 1) == "media.m3u8") {
     const auto it = snapshot->media_playlists.find(file.substr(0, slash));
     if (it == snapshot->media_playlists.end()) return not_found("no such track");
-    return text_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
+    return manifest_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
   }
-  const auto it = snapshot->files.find(file);
+  auto it = snapshot->files.find(file);
+  if (it == snapshot->files.end()) {
+    // The live MPD's $Time$ name of a segment (live/rendered_manifest.hpp).
+    const auto named = snapshot->dash_names.find(file);
+    if (named != snapshot->dash_names.end()) it = snapshot->files.find(named->second);
+  }
   if (it == snapshot->files.end()) {
     counters.segment_misses.inc();
     return not_found("segment not available (expired or not yet produced)");

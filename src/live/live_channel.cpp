@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.hpp"
+#include "live/dash_timeline.hpp"
 #include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
@@ -472,18 +473,17 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
 }
 
 package::Presentation LiveChannel::dash_presentation() const {
-  // The window's periods from their first segment (see presentation.hpp),
-  // bounded so a long stream's manifest stays small.
-  constexpr std::size_t kMaxTimelineSegments = 3600;
-  package::Presentation p = presentation(false);
+  // The timeline is the playlist window, which is the time-shift window
+  // ($Time$ addressing lets it start anywhere in a period). Which
+  // Representations are listed is decided over the window's periods from
+  // their first segment (dash_timeline.hpp), as players may have fetched
+  // earlier ones.
+  const package::Presentation window = presentation(false);
+  package::Presentation p = window;
   for (std::size_t i = 0; i < p.tracks.size(); ++i) {
-    auto& window = p.tracks[i].segments;
-    if (window.empty()) continue;
-    const std::uint32_t first_period = window.front().period;
-    const auto& all = tracks_[i].all_segments;
-    auto from = std::find_if(all.begin(), all.end(), [&](const auto& s) { return s.period == first_period; });
-    if (static_cast<std::size_t>(all.end() - from) > kMaxTimelineSegments) from = all.end() - kMaxTimelineSegments;
-    window.assign(from, all.end());
+    auto& segments = p.tracks[i].segments;
+    if (segments.empty()) continue;
+    segments = dash_timeline(tracks_[i].all_segments, segments.front().period);
   }
   // All video Representations share the passthrough's SegmentTimeline, so a
   // rung is listed only while it has every segment of it (a shed rung stays
@@ -504,8 +504,8 @@ package::Presentation LiveChannel::dash_presentation() const {
     if (p.tracks[i].id == "v0") keep[i] = offer_passthrough_ || !any_rung;
   }
   std::vector<package::TrackDescription> kept;
-  for (std::size_t i = 0; i < p.tracks.size(); ++i) {
-    if (keep[i]) kept.push_back(std::move(p.tracks[i]));
+  for (std::size_t i = 0; i < window.tracks.size(); ++i) {
+    if (keep[i]) kept.push_back(window.tracks[i]);
   }
   p.tracks = std::move(kept);
   return p;
@@ -575,8 +575,8 @@ std::uint32_t LiveChannel::periods_before(std::uint32_t period) const {
 void LiveChannel::publish_snapshot() {
   auto next = std::make_shared<LiveSnapshot>();
   next->channel = channel_.name;
+  next->updated_ms = unix_now_ms();
   next->presentation = presentation(false);
-  next->dash_presentation = dash_presentation();
   next->files = files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
   bool any_segments = false;
@@ -589,9 +589,9 @@ void LiveChannel::publish_snapshot() {
       // A rung whose window restarted in a later period than the others'.
       package::Presentation own = next->presentation;
       own.discontinuity_sequence = periods_before(first_period);
-      next->media_playlists[track.id] = package::hls_media_playlist(own, i);
+      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(own, i));
     } else {
-      next->media_playlists[track.id] = package::hls_media_playlist(next->presentation, i);
+      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(next->presentation, i));
     }
   }
   if (any_segments) {
@@ -614,7 +614,10 @@ void LiveChannel::publish_snapshot() {
       if (keep[i]) kept.push_back(std::move(offered.tracks[i]));
     }
     offered.tracks = std::move(kept);
-    next->master_playlist = package::hls_master_playlist(offered);
+    next->master_playlist = render_manifest(package::hls_master_playlist(offered));
+    const package::Presentation dash = dash_presentation();
+    next->mpd = render_live_mpd(dash, options_.dash_utc_timing_url, next->updated_ms);
+    next->dash_names = dash_time_names(dash);
   }
 
   std::lock_guard lock(snapshot_mutex_);

@@ -58,6 +58,11 @@ struct LiveOptions {
   std::shared_ptr<PeriodIds> period_ids;
   // Where the numbering starts (a cluster's previous owner); none: from zero.
   std::optional<Numbering> numbering;
+  // The live MPD's http-iso UTCTiming. Relative on purpose: players resolve
+  // it against the MPD's URL, so a page on any origin asks the host (CDN,
+  // proxy, scheme) it got the MPD from; one built from a request's Host sent
+  // players to a proxy's upstream name, and dash.js then stalled.
+  std::string dash_utc_timing_url = "/api/v1/time";
 };
 
 struct LiveStatus {

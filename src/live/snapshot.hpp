@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "live/rendered_manifest.hpp"
 #include "package/presentation.hpp"
 
 namespace tidecast::live {
@@ -15,11 +16,14 @@ using SharedBytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 
 struct LiveSnapshot {
   std::string channel;
-  package::Presentation presentation;       // the playlist window (HLS)
-  package::Presentation dash_presentation;  // the window's periods from their start (DASH)
+  package::Presentation presentation;                     // the playlist window (HLS)
+  std::int64_t updated_ms = 0;                            // unix ms of the update that made this snapshot
   std::map<std::string, SharedBytes, std::less<>> files;  // "v0/init-0.mp4", "v0/17.m4s", ...
-  std::string master_playlist;  // pre-rendered; empty until the first segment
-  std::map<std::string, std::string, std::less<>> media_playlists;  // by track id
+  // Rendered once per update (rendered_manifest.hpp); null until the first segment.
+  SharedManifest master_playlist;
+  SharedManifest mpd;
+  std::map<std::string, SharedManifest, std::less<>> media_playlists;  // by track id
+  std::map<std::string, std::string, std::less<>> dash_names;  // the MPD's $Time$ names -> files (dash_time_names)
   std::uint64_t cached_bytes = 0;
 };
 

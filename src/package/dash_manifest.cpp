@@ -130,7 +130,8 @@ bool has_segments_in(const TrackDescription& track, const Span& span) {
   return false;
 }
 
-void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, const Span& span, unsigned id) {
+void append_adaptation_set(std::string& out, const Presentation& p, TrackKind kind, const Span& span, unsigned id,
+                           bool time_addressing) {
   const TrackDescription* timeline_track = nullptr;
   for (const auto& track : p.tracks) {
     if (track.kind == kind && has_segments_in(track, span)) {
@@ -144,12 +145,15 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
       "    <AdaptationSet id=\"{}\" contentType=\"{}\" mimeType=\"{}\" segmentAlignment=\"true\" "
       "startWithSAP=\"1\"{}>\n",
       id, video ? "video" : "audio", video ? "video/mp4" : "audio/mp4", video ? "" : " lang=\"und\"");
+  const std::string media = time_addressing
+                                ? fmt::format("media=\"$RepresentationID$/{}-t$Time$.m4s\"", span.period)
+                                : fmt::format("media=\"$RepresentationID$/{}-$Number$.m4s\" startNumber=\"{}\"",
+                                              span.period, first_index_in(*timeline_track, span));
   out += fmt::format(
-      "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" "
-      "media=\"$RepresentationID$/{}-$Number$.m4s\" startNumber=\"{}\" presentationTimeOffset=\"{}\">{}"
-      "</SegmentTemplate>\n",
-      timeline_track->timescale, span.period, span.period, first_index_in(*timeline_track, span),
-      std::llround(span.start_seconds * timeline_track->timescale), segment_timeline(*timeline_track, span));
+      "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" {} "
+      "presentationTimeOffset=\"{}\">{}</SegmentTemplate>\n",
+      timeline_track->timescale, span.period, media, std::llround(span.start_seconds * timeline_track->timescale),
+      segment_timeline(*timeline_track, span));
   for (const auto& track : p.tracks) {
     if (track.kind != kind) continue;
     out += fmt::format("      <Representation id=\"{}\" codecs=\"{}\" bandwidth=\"{}\"", track.id, track.codecs,
@@ -228,8 +232,8 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
   out += ">\n";
   for (const Span& span : spans_of(p)) {
     out += fmt::format("  <Period id=\"{}\" start=\"{}\">\n", span.id, iso_duration(span.start_seconds));
-    append_adaptation_set(out, p, TrackKind::video, span, 0);
-    append_adaptation_set(out, p, TrackKind::audio, span, 1);
+    append_adaptation_set(out, p, TrackKind::video, span, 0, options.time_addressing);
+    append_adaptation_set(out, p, TrackKind::audio, span, 1, options.time_addressing);
     out += "  </Period>\n";
   }
   if (dynamic) {
@@ -237,6 +241,9 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
     // then the time this MPD was made, for players that cannot reach the
     // first (a CDN that does not pass /api/v1/time): without a working source
     // dash.js falls back to an internet time server and, offline, gives up.
+    // A live MPD is made once per update and served until the next, so that
+    // time is a little early when read: a player using it stays behind the
+    // live edge, never ahead of the segments.
     if (!options.utc_timing_url.empty()) {
       out += fmt::format("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"{}\"/>\n",
                          options.utc_timing_url);

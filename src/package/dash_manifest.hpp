@@ -14,7 +14,14 @@ struct DashOptions {
   // against the MPD's own URL, e.g. "/api/v1/time", so they ask whichever
   // host served them the MPD (a CDN, a proxy), never one named by Host.
   std::string utc_timing_url;
-  std::int64_t now_ms = 0;  // publishTime, and the direct UTCTiming fallback
+  // When the MPD was made (live: the update's time, not a request's):
+  // publishTime, and the direct UTCTiming fallback.
+  std::int64_t now_ms = 0;
+  // Segments addressed by $Time$ ("<period>-t<start>.m4s", SegmentEntry::
+  // time_file_name) instead of $Number$: a live timeline can then start
+  // anywhere in its period (the time-shift window) and every player,
+  // FFmpeg's DASH demuxer included, still names the right segment.
+  bool time_addressing = false;
 };
 
 std::string dash_manifest(const Presentation& presentation, const DashOptions& options);

@@ -8,6 +8,10 @@ std::string SegmentEntry::file_name() const {
   return fmt::format("{}-{}.m4s", period, index);
 }
 
+std::string SegmentEntry::time_file_name() const {
+  return fmt::format("{}-t{}.m4s", period, start);
+}
+
 double presentation_duration_seconds(const Presentation& presentation) {
   if (presentation.tracks.empty()) return 0;
   const TrackDescription& track = presentation.tracks.front();

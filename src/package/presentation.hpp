@@ -7,10 +7,11 @@
 //   master.m3u8, manifest.mpd, <track>/media.m3u8,
 //   <track>/init-<period>.mp4, <track>/<period>-<index>.m4s
 //
-// Segment files are named by their index within the period: DASH addresses
-// them with $Number$ from startNumber 0 of each Period (players such as
-// FFmpeg's DASH demuxer only follow a live SegmentTimeline correctly when the
-// timeline starts at the period's first segment and numbers equal indices).
+// Segment files are named by their index within the period: a static MPD
+// addresses them with $Number$ from startNumber 0 of each Period. The live
+// MPD lists only the time-shift window and addresses them by $Time$
+// (time_file_name): FFmpeg's DASH demuxer follows a numbered live timeline
+// only when it starts at the period's first segment.
 // HLS uses the presentation-wide `number` as its media sequence.
 #include <cstdint>
 #include <string>
@@ -31,7 +32,8 @@ struct SegmentEntry {
   // A recorded segment whose file never reached the disk (disk full): HLS
   // marks it EXT-X-GAP, DASH splits the Period around it.
   bool missing = false;
-  std::string file_name() const;  // "<period>-<index>.m4s"
+  std::string file_name() const;       // "<period>-<index>.m4s"
+  std::string time_file_name() const;  // "<period>-t<start>.m4s": the live MPD's name for it ($Time$)
   double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
 };
 

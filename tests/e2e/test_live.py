@@ -78,24 +78,35 @@ class LiveStream(unittest.TestCase):
             self.assertAlmostEqual(extinf, TARGET, delta=1.0 / FPS + 1e-6, msg=uri)
 
     def test_04_hls_and_dash_list_the_same_segments(self):
-        # DASH lists the period from its first segment, HLS the sliding window:
-        # the HLS window must be exactly the newest DASH segments, for both tracks.
-        for _ in range(5):
-            video_hls = [u for u, _ in media_playlist_segments(self.server.get("/live/studio/v0/media.m3u8")[2].decode())[1]]
-            audio_hls = [u for u, _ in media_playlist_segments(self.server.get("/live/studio/a0/media.m3u8")[2].decode())[1]]
+        # The MPD's timeline is the HLS window (the time-shift window, not the
+        # whole stream), its segments named by $Time$: the same files in the
+        # same order, for both tracks.
+        def same_segments():
+            hls = {t: [u for u, _ in media_playlist_segments(self.server.get(f"/live/studio/{t}/media.m3u8")[2].decode())[1]]
+                   for t in ("v0", "a0")}
             mpd = self.server.get("/live/studio/manifest.mpd")[2].decode()
-            video_dash, audio_dash = mpd_segment_files(mpd, "video"), mpd_segment_files(mpd, "audio")
-            if video_dash[-len(video_hls):] == video_hls and audio_dash[-len(audio_hls):] == audio_hls:
+            dash = {"v0": mpd_segment_files(mpd, "video"), "a0": mpd_segment_files(mpd, "audio")}
+            for t in ("v0", "a0"):
+                if len(dash[t]) != len(hls[t]):
+                    return False, hls, dash, mpd
+                for d, h in zip(dash[t], hls[t]):
+                    code, _, body = self.server.get(f"/live/studio/{t}/{d}")
+                    if code != 200 or body != self.server.get(f"/live/studio/{t}/{h}")[2]:
+                        return False, hls, dash, mpd
+            return True, hls, dash, mpd
+        for _ in range(5):
+            same, hls, dash, mpd = same_segments()
+            if same:
                 break
             time.sleep(0.3)  # a segment completed between the fetches
-        self.assertGreaterEqual(len(video_hls), 3)
+        self.assertTrue(same, (hls, dash))
+        self.assertGreaterEqual(len(hls["v0"]), 3)
+        self.assertIn("$Time$", mpd)
         # One period: the media sequence is the index of the window's first segment.
         text = self.server.get("/live/studio/v0/media.m3u8")[2].decode()
         sequence, window = media_playlist_segments(text)
         self.assertEqual(sequence, int(window[0][0].split("-")[1].split(".")[0]))
-        self.assertEqual(video_dash[-len(video_hls):], video_hls)
-        self.assertEqual(audio_dash[-len(audio_hls):], audio_hls)
-        self.assertEqual(video_hls, audio_hls)
+        self.assertEqual(hls["v0"], hls["a0"])
         self.assertIn('type="dynamic"', mpd)
         self.assertIn("urn:mpeg:dash:utc:http-iso:2014", mpd)
         self.assertIn("/api/v1/time", mpd)
@@ -117,6 +128,34 @@ class LiveStream(unittest.TestCase):
         code, h, part = self.server.get("/live/studio/v0/" + uri, {"Range": "bytes=0-99"})
         self.assertEqual((code, part), (206, body[:100]))
         self.assertEqual(self.server.get("/live/nobody/master.m3u8")[0], 404)
+
+    def test_05b_manifests_are_the_same_bytes_until_the_next_update(self):
+        # Rendered once per update of the window: two requests in a row get the
+        # very same bytes (publishTime is the update's, not the request's), and
+        # the ETag made with them answers If-None-Match with a 304.
+        for path in ("/live/studio/manifest.mpd", "/live/studio/master.m3u8", "/live/studio/v0/media.m3u8",
+                     "/live/studio/a0/media.m3u8"):
+            for _ in range(10):
+                code, h1, first = self.server.get(path)
+                _, h2, second = self.server.get(path)
+                self.assertEqual(code, 200, path)
+                if h1.get("ETag") == h2.get("ETag"):
+                    break
+                time.sleep(0.2)  # a segment completed between the two
+            self.assertTrue(h1.get("ETag", "").startswith('"'), (path, h1))
+            self.assertEqual(h1["ETag"], h2["ETag"], path)
+            self.assertEqual(first, second, path)
+            for _ in range(10):
+                _, h, body = self.server.get(path)
+                code, h304, empty = self.server.get(path, {"If-None-Match": h["ETag"]})
+                if code == 304:
+                    break
+                time.sleep(0.2)
+            self.assertEqual((code, empty), (304, b""), path)
+            self.assertEqual(h304["ETag"], h["ETag"], path)
+            self.assertEqual(h304["Cache-Control"], "public, max-age=1", path)
+        mpd = self.server.get("/live/studio/manifest.mpd")[2].decode()
+        self.assertIn("urn:mpeg:dash:utc:http-iso:2014", mpd)
 
     def test_06_api_lists_the_live_channel(self):
         code, body = self.server.get_json("/api/v1/live")

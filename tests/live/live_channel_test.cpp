@@ -16,7 +16,7 @@ namespace {
 std::string playlist(const live::LiveChannel& channel) {
   const auto snapshot = channel.snapshot();
   const auto it = snapshot->media_playlists.find("v0");
-  return it == snapshot->media_playlists.end() ? std::string() : it->second;
+  return it == snapshot->media_playlists.end() ? std::string() : it->second->text;
 }
 
 // Publishes `seconds` of video as one publisher connection and waits until

@@ -37,7 +37,7 @@ TEST_CASE("a publish right after a clean unpublish starts a fresh presentation t
     for (auto& packet : video_seconds(3)) decision.publisher->on_packet(packet);
     // Live: the playlist advances (segments cut at the keyframes after 1 s and 2 s).
     REQUIRE(eventually([&] { return channel->status().segments >= 2 && !channel->finished(); }));
-    const auto playlist = channel->snapshot()->media_playlists.at("v0");
+    const auto playlist = channel->snapshot()->media_playlists.at("v0")->text;
     CHECK(playlist.find("#EXT-X-ENDLIST") == std::string::npos);
     for (const auto& [name, bytes] : channel->snapshot()->files) {
       if (name.ends_with(".m4s")) CHECK_MESSAGE(segment_urls.insert(name).second, "segment URL reused: " << name);
@@ -105,7 +105,7 @@ TEST_CASE("a cluster's presentation starts from the claimed numbering; it does n
   };
 
   auto [first, channel] = publish(3);
-  CHECK(channel->snapshot()->media_playlists.at("v0").find("#EXT-X-MEDIA-SEQUENCE:5") != std::string::npos);
+  CHECK(channel->snapshot()->media_playlists.at("v0")->text.find("#EXT-X-MEDIA-SEQUENCE:5") != std::string::npos);
   CHECK(channel->numbering().discontinuity_sequence == 4);
   first.reset();  // dropped without unpublishing: the presentation waits for it
   REQUIRE(eventually([&] { return !channel->status().publishing; }));  // (so the next attach is seen)
@@ -118,7 +118,7 @@ TEST_CASE("a cluster's presentation starts from the claimed numbering; it does n
   auto [third, fresh] = publish(3);
   CHECK(fresh != channel);
   CHECK(fresh->numbering().media_sequence >= 92);
-  CHECK(fresh->snapshot()->media_playlists.at("v0").find("#EXT-X-DISCONTINUITY-SEQUENCE:7") != std::string::npos);
+  CHECK(fresh->snapshot()->media_playlists.at("v0")->text.find("#EXT-X-DISCONTINUITY-SEQUENCE:7") != std::string::npos);
   CHECK(log.count("not resuming channel=studio") == 1);
   third->finish();
   third.reset();

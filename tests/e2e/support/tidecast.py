@@ -214,7 +214,8 @@ def media_playlist_segments(text):
 
 
 def mpd_segment_files(mpd_text, content_type):
-    """Segment file names ("<period>-<n>.m4s") a DASH MPD lists for one content type, over all Periods."""
+    """Segment file names a DASH MPD lists for one content type, over all Periods: "<period>-<n>.m4s"
+    ($Number$: VOD) or "<period>-t<time>.m4s" ($Time$: live)."""
     import xml.etree.ElementTree as ET
     ns = {"d": "urn:mpeg:dash:schema:mpd:2011"}
     root = ET.fromstring(mpd_text)
@@ -226,10 +227,13 @@ def mpd_segment_files(mpd_text, content_type):
             tmpl = aset.find("d:SegmentTemplate", ns)
             media = tmpl.get("media").split("/", 1)[1]
             n = int(tmpl.get("startNumber", "1"))
+            t = 0
             for s in tmpl.find("d:SegmentTimeline", ns).findall("d:S", ns):
+                t = int(s.get("t", t))
                 for _ in range(int(s.get("r", "0")) + 1):
-                    names.append(media.replace("$Number$", str(n)))
+                    names.append(media.replace("$Number$", str(n)).replace("$Time$", str(t)))
                     n += 1
+                    t += int(s.get("d"))
     return names
 
 

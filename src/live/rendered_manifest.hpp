@@ -1,0 +1,36 @@
+#pragma once
+// The live manifests as served: rendered once per update of the window (each
+// published LiveSnapshot), immutable, with a strong ETag made once, so a
+// request is a pointer copy and an If-None-Match a string compare.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "package/presentation.hpp"
+
+namespace tidecast::live {
+
+struct RenderedManifest {
+  std::string text;
+  std::string etag;  // quoted, strong: a hash of `text` plus its size
+};
+
+using SharedManifest = std::shared_ptr<const RenderedManifest>;
+
+SharedManifest render_manifest(std::string text);
+
+// The live MPD as of the update at `update_ms`: publishTime and the direct
+// UTCTiming value are that update's time (never a request's), so every
+// request until the next update gets the same bytes.
+SharedManifest render_live_mpd(const package::Presentation& dash, std::string_view utc_timing_url,
+                               std::int64_t update_ms);
+
+// The live MPD addresses segments by $Time$ (the time-shift window can start
+// anywhere in a period), so its names map to the files': for every listed
+// Representation and segment, "<track>/<period>-t<start>.m4s" (start from the
+// AdaptationSet's shared timeline) -> "<track>/<period>-<index>.m4s".
+std::map<std::string, std::string, std::less<>> dash_time_names(const package::Presentation& dash);
+
+}  // namespace tidecast::live
