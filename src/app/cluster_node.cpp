@@ -48,8 +48,8 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
   };
   cluster::PullCounters counters{pull_counter("fetch"), pull_counter("hit"), pull_counter("coalesced"),
                                  pull_counter("failed"), pull_counter("stale")};
-  pulls_ = std::make_unique<cluster::PullCache>(*pull_client_, log, cluster::PullCacheOptions{config.pull_cache_bytes},
-                                                counters, auth_.node());
+  pulls_ = std::make_unique<cluster::PullCache>(
+      *pull_client_, log, cluster::PullCacheOptions{.max_bytes = config.pull_cache_bytes}, counters, auth_.node());
   owners_ = std::make_unique<cluster::OwnerDirectory>([this](const std::string& channel) {
     std::optional<cluster::Owner> owner;
     catalog::LeaseRepository repo(db_);

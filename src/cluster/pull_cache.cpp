@@ -77,7 +77,7 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
       }
       entry.object = object;
       // Playlists count against the budget too, so no request pattern can grow the cache past it.
-      if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
+      if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + mutable_ttl_of(key);
       lru_.push_front(key);
       entry.lru = lru_.begin();
       bytes_ += object->body->size();
@@ -86,7 +86,7 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
       // The origin did not answer: the stale copy serves (like nginx's
       // proxy_cache_use_stale error) and is asked for again after a while.
       object = entry.object;
-      entry.expires = std::chrono::steady_clock::now() + options_.mutable_ttl;
+      entry.expires = std::chrono::steady_clock::now() + mutable_ttl_of(key);
       count(counters_.stale);
     } else {
       forget_locked(it);

@@ -4,8 +4,9 @@
 // object are coalesced: the first request fetches, the others wait on it, so
 // a node makes one internal fetch per object however many viewers ask.
 // Immutable objects (segments, init segments) stay until the byte budget
-// evicts them (least recently used first); playlists and manifests are kept
-// for a fraction of a second (and count against the same budget). Nothing but a 200 is kept: a segment that is
+// evicts them (least recently used first); on-demand playlists are kept for
+// a fraction of a second, live ones only while their fetch is in flight
+// (both count against the same budget). Nothing but a 200 is kept: a segment that is
 // about to exist must not be remembered as missing. When the origin does not
 // answer at all, an expired copy is served (an on-demand video keeps playing
 // while its storage node is down); without one the answer is 503.
@@ -27,6 +28,11 @@ namespace tidecast::cluster {
 struct PullCacheOptions {
   std::size_t max_bytes = 256u << 20;
   std::chrono::milliseconds mutable_ttl{500};
+  // Live playlists and manifests are not kept at all, only coalesced while a
+  // fetch is in flight: a viewer moved from the owner to this node (a node
+  // died or came back) must never get a playlist older than the one it just
+  // had, or its MEDIA-SEQUENCE would go back.
+  std::chrono::milliseconds live_ttl{0};
 };
 
 struct PullCounters {
@@ -61,6 +67,9 @@ class PullCache {
     std::string etag;
     bool immutable = false;
   };
+  std::chrono::milliseconds mutable_ttl_of(const std::string& key) const {
+    return key.starts_with("/live/") ? options_.live_ttl : options_.mutable_ttl;
+  }
   struct Waiter {
     http::Request request;
     std::shared_ptr<http::DeferredResponse> deferred;

@@ -97,7 +97,8 @@ TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlist
   Origin origin;
   Puller puller;
   core::Counter fetches, hits, coalesced, failures, stale;
-  cluster::PullCache cache(puller.client, puller.log, {1 << 20, std::chrono::milliseconds(200)},
+  cluster::PullCache cache(puller.client, puller.log,
+                           {.max_bytes = 1 << 20, .mutable_ttl = std::chrono::milliseconds(200)},
                            {&fetches, &hits, &coalesced, &failures, &stale}, "n2");
 
   std::vector<http::Response> pending;
@@ -128,6 +129,16 @@ TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlist
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
   CHECK(resolve(cache.serve(get("/p.m3u8"), origin.url(), "/x/p.m3u8", "p")).result() == http::Status::ok);
   CHECK(origin.requests == 3);
+
+  // A live playlist is not kept once fetched (a viewer moved here from the
+  // owner must not get an older one), but concurrent asks still share a fetch.
+  resolve(cache.serve(get("/live/a/v0/media.m3u8"), origin.url(), "/x/live.m3u8", "/live/a/v0/media.m3u8"));
+  CHECK(origin.requests == 4);
+  std::vector<http::Response> live;
+  for (int i = 0; i < 5; ++i)
+    live.push_back(cache.serve(get("/live/a/v0/media.m3u8"), origin.url(), "/x/live.m3u8", "/live/a/v0/media.m3u8"));
+  for (auto& response : live) CHECK(resolve(std::move(response)).result() == http::Status::ok);
+  CHECK(origin.requests == 5);
 
   // A 404 is passed on and asked again next time (the segment is about to exist).
   CHECK(resolve(cache.serve(get("/m"), origin.url(), "/x/missing", "m")).result() == http::Status::not_found);
