@@ -82,9 +82,11 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
       entry.lru = lru_.begin();
       bytes_ += object->body->size();
       evict_locked();
-    } else if (result.status == 0 && entry.object) {
+    } else if (result.status == 0 && entry.object && !is_live_key(key)) {
       // The origin did not answer: the stale copy serves (like nginx's
       // proxy_cache_use_stale error) and is asked for again after a while.
+      // Never for live playlists: an old copy's numbers can be far behind
+      // what a viewer already had (its owner just died), so that is a 503.
       object = entry.object;
       entry.expires = std::chrono::steady_clock::now() + mutable_ttl_of(key);
       count(counters_.stale);

@@ -6,10 +6,11 @@
 // Immutable objects (segments, init segments) stay until the byte budget
 // evicts them (least recently used first); on-demand playlists are kept for
 // a fraction of a second, live ones only while their fetch is in flight
-// (both count against the same budget). Nothing but a 200 is kept: a segment that is
-// about to exist must not be remembered as missing. When the origin does not
-// answer at all, an expired copy is served (an on-demand video keeps playing
-// while its storage node is down); without one the answer is 503.
+// (both count against the same budget). When the origin does not answer, an
+// expired on-demand copy is served (the video keeps playing while its storage
+// node is down), never an old live playlist; without one the answer is 503.
+// Nothing but a 200 is kept: a segment that is about to exist must not be
+// remembered as missing.
 #include <chrono>
 #include <list>
 #include <map>
@@ -67,8 +68,9 @@ class PullCache {
     std::string etag;
     bool immutable = false;
   };
+  static bool is_live_key(const std::string& key) { return key.starts_with("/live/"); }
   std::chrono::milliseconds mutable_ttl_of(const std::string& key) const {
-    return key.starts_with("/live/") ? options_.live_ttl : options_.mutable_ttl;
+    return is_live_key(key) ? options_.live_ttl : options_.mutable_ttl;
   }
   struct Waiter {
     http::Request request;

@@ -157,6 +157,13 @@ TEST_CASE("pull cache: concurrent misses make one fetch; segments stay, playlist
   CHECK(served_stale.result() == http::Status::ok);
   CHECK(failures.value() == 2);
   CHECK(stale.value() == 1);
+
+  // Never an old live playlist: its numbers may be far behind what a viewer
+  // had from the owner that just died.
+  const auto live_dead =
+      resolve(cache.serve(get("/live/a/v0/media.m3u8"), "http://127.0.0.1:1", "/x/live.m3u8", "/live/a/v0/media.m3u8"));
+  CHECK(live_dead.result() == http::Status::service_unavailable);
+  CHECK(stale.value() == 1);
 }
 
 TEST_CASE("pull cache: the byte budget bounds it, whatever is asked") {
