@@ -8,10 +8,8 @@ would have needed 2 GiB per request. Conditional requests are answered from
 the file's metadata: the ETag is stable and If-None-Match gives 304.
 """
 import hashlib
-import http.client
 import os
 import socket
-import ssl
 import struct
 import sys
 import tempfile
@@ -20,8 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from support.tidecast import Server, create_token, make_clip, upload_plain, wait_video
-from support.tls import make_certificate
+from support.tls import connect, tls_server_with_video
 
 MIB = 1 << 20
 FILE_MIB = 2048
@@ -48,16 +45,7 @@ class VodFiles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cert, key = make_certificate(cls.tmp.name, "vod")
-        cls.server = Server({"http": {"https_listen": "127.0.0.1:0"},
-                             "tls": {"certificate": cert, "private_key": key}})
-        token = create_token(cls.server)
-        clip = os.path.join(cls.tmp.name, "clip.mp4")
-        make_clip(clip, seconds=2, size="320x180")
-        status, body = upload_plain(cls.server, token, clip, title="big download")
-        assert status == 201, body
-        cls.video_id = body["id"]
-        assert wait_video(cls.server, cls.video_id)["state"] == "ready"
+        cls.server, cls.video_id = tls_server_with_video(cls.tmp.name, "big download")
         # The 2 GiB file: one random MiB, each copy stamped with its index (so
         # a slice from the wrong place cannot match), renamed into place.
         block = os.urandom(MIB)
@@ -82,12 +70,7 @@ class VodFiles(unittest.TestCase):
         cls.tmp.cleanup()
 
     def connect(self, tls):
-        if not tls:
-            return http.client.HTTPConnection("127.0.0.1", self.server.http_port, timeout=120)
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return http.client.HTTPSConnection("127.0.0.1", self.server.https_port, timeout=120, context=context)
+        return connect(self.server, tls, timeout=120)
 
     def test_1_100_range_readers_get_every_byte_with_bounded_memory(self):
         pid = self.server.proc.pid

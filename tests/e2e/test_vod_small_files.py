@@ -4,17 +4,14 @@ head, then the body; with Nagle's algorithm on, the body waited for the
 client's delayed ACK of the head: 40+ ms per playlist instead of well under
 one (issue 14: "cheap playlists"). The ceiling below is 20x the good case on a
 loaded machine and half the bad one."""
-import http.client
 import os
-import ssl
 import sys
 import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from support.tidecast import Server, create_token, make_clip, upload_plain, wait_video
-from support.tls import make_certificate
+from support.tls import connect, tls_server_with_video
 
 REQUESTS = 40
 CEILING_MS = 20
@@ -24,15 +21,7 @@ class VodSmallFiles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
-        cert, key = make_certificate(cls.tmp.name, "vod")
-        cls.server = Server({"http": {"https_listen": "127.0.0.1:0"},
-                             "tls": {"certificate": cert, "private_key": key}})
-        token = create_token(cls.server)
-        clip = make_clip(os.path.join(cls.tmp.name, "clip.mp4"), seconds=2, size="320x180")
-        status, body = upload_plain(cls.server, token, clip, title="small files")
-        assert status == 201, body
-        cls.video_id = body["id"]
-        assert wait_video(cls.server, cls.video_id)["state"] == "ready"
+        cls.server, cls.video_id = tls_server_with_video(cls.tmp.name, "small files")
 
     @classmethod
     def tearDownClass(cls):
@@ -40,12 +29,7 @@ class VodSmallFiles(unittest.TestCase):
         cls.tmp.cleanup()
 
     def connect(self, tls):
-        if not tls:
-            return http.client.HTTPConnection("127.0.0.1", self.server.http_port, timeout=30)
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return http.client.HTTPSConnection("127.0.0.1", self.server.https_port, timeout=30, context=context)
+        return connect(self.server, tls, timeout=30)
 
     def test_keep_alive_requests_for_small_files_do_not_wait(self):
         for tls in (False, True):
