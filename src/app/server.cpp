@@ -2,13 +2,13 @@
 // together. Nothing else in Tidecast constructs subsystems.
 #include "tidecast/server.hpp"
 
-#include <csignal>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <thread>
 
@@ -27,6 +27,7 @@
 #include "core/address.hpp"
 #include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
+#include "core/io_pool.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/process_stats.hpp"
@@ -92,7 +93,8 @@ struct Server::Impl {
   std::unique_ptr<vod::VodService> vod;       // outlives the HTTP sessions streaming uploads into it
   std::shared_ptr<core::TlsContext> tls;      // only with an HTTPS or RTMPS listener
   std::unique_ptr<rtmp::Server> rtmp;
-  std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
+  std::unique_ptr<api::EventHub> events;     // Server-Sent Events; stopped before the io threads run dry
+  std::unique_ptr<core::IoPool> http_loops;  // runs the HTTP connections; outlives `http`
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -266,6 +268,7 @@ void Server::Impl::count_http_rejection(std::string_view kind) {
 }
 
 void Server::Impl::run_io_threads() {
+  http_loops->start();
   work.emplace(ioc.get_executor());
   io_threads_running = config.threads.io;
   for (unsigned i = 0; i < config.threads.io; ++i) {
@@ -436,8 +439,9 @@ void Server::start() {
   limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   limits.trusted_proxies = core::TrustedProxies::from_config(h.trusted_proxies);  // validated by validate_config
+  s.http_loops = std::make_unique<core::IoPool>(s.log, "http", s.config.threads.io);
   s.http = std::make_unique<http::HttpServer>(
-      s.ioc, s.log, limits,
+      s.ioc, *s.http_loops, s.log, limits,
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
       [&s](const http::RequestHead& head, const http::ClientInfo& client) -> std::optional<http::StreamStart> {
         try {
@@ -523,6 +527,7 @@ void Server::stop() {
   // Let responses in flight finish, then let the io threads run out of work
   // so no handler is left pending when the components are destroyed.
   wait_until([&] { return s.http->active_connections() == 0; }, std::chrono::seconds(3));
+  s.http_loops->join(std::chrono::seconds(3));
   s.work.reset();
   if (!wait_until([&] { return s.io_threads_running.load() == 0; }, std::chrono::seconds(3))) {
     s.log.warn("server", "io threads still busy after 3 s; stopping them");

@@ -105,18 +105,26 @@ bool valid_host(std::string_view host) {
   return port.empty() || (port.front() == ':' && all_digits(port.substr(1), 5));
 }
 
+ClientInfo direct_client(const ip::address& peer, bool tls) {
+  ClientInfo out;
+  out.peer = core::unmapped(peer).to_string();
+  out.address = out.peer;
+  out.secure = tls;
+  return out;
+}
+
 ClientInfo resolve_client(const ip::address& peer, bool tls, const beast_http::fields& headers,
                           const core::TrustedProxies& trusted) {
-  const ip::address direct = core::unmapped(peer);
-  ClientInfo out;
-  out.peer = direct.to_string();
-  out.secure = tls;
+  return resolve_client(direct_client(peer, tls), peer, headers, trusted);
+}
+
+ClientInfo resolve_client(const ClientInfo& direct_info, const ip::address& peer, const beast_http::fields& headers,
+                          const core::TrustedProxies& trusted) {
+  ClientInfo out = direct_info;
   const std::string_view host = trim(headers[beast_http::field::host]);
   if (valid_host(host)) out.host = std::string(host);
-  if (!trusted.trusts(direct)) {
-    out.address = out.peer;
-    return out;
-  }
+  const ip::address direct = core::unmapped(peer);
+  if (!trusted.trusts(direct)) return out;
   out.address = client_address(direct, joined(headers, "X-Forwarded-For"), trusted).to_string();
   const std::string forwarded_proto = joined(headers, "X-Forwarded-Proto");
   const std::string_view proto = last_entry(forwarded_proto);

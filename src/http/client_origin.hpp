@@ -30,6 +30,12 @@ namespace tidecast::http {
 // ignored. The Host header is used only when well-formed (it ends up in URLs).
 ClientInfo resolve_client(const boost::asio::ip::address& peer, bool tls, const beast_http::fields& headers,
                           const core::TrustedProxies& trusted);
+// The peer as a client, before any header is read (sessions keep it: turning
+// an address into text costs more than the rest of a small request).
+ClientInfo direct_client(const boost::asio::ip::address& peer, bool tls);
+// resolve_client() from the session's direct_client(peer, tls).
+ClientInfo resolve_client(const ClientInfo& direct, const boost::asio::ip::address& peer,
+                          const beast_http::fields& headers, const core::TrustedProxies& trusted);
 
 // host[:port] as a URL may carry it: letters, digits, '-', '.', '_', an IPv6
 // literal in brackets, an optional port. Nothing that could break out of a URL

@@ -8,9 +8,10 @@ namespace tidecast::http {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-HttpServer::HttpServer(net::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler,
-                       StreamHandler stream)
+HttpServer::HttpServer(net::io_context& ioc, core::IoPool& loops, core::Logger& log, ServerLimits limits,
+                       RequestHandler handler, StreamHandler stream)
     : ioc_(ioc),
+      loops_(loops),
       shared_(std::make_shared<Shared>(log, limits, std::move(handler), std::move(stream))),
       limiter_(std::make_shared<core::ConnectionLimiter>(
           log, "http", core::ConnectionLimits{limits.max_connections, limits.max_connections_per_ip})) {
@@ -31,14 +32,25 @@ void disable_nagle(boost::asio::ip::tcp::socket& socket) {
   boost::system::error_code ec;
   socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);  // best effort: the peer may be gone already
 }
+
+// The acceptor's socket, moved to a connection loop: from now on every
+// handler of this connection runs on that loop's one thread.
+tcp::socket onto_loop(tcp::socket accepted, net::io_context& loop) {
+  boost::system::error_code ec;
+  const auto protocol = accepted.local_endpoint(ec).protocol();
+  if (ec) return tcp::socket(loop);  // already gone: the session closes at its first read
+  const auto handle = accepted.release(ec);
+  if (ec) return tcp::socket(loop);
+  return tcp::socket(loop, protocol, handle);
+}
 }  // namespace
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "http", limiter_, [shared = shared_](core::AcceptedConnection c) {
+      ioc_, shared_->log, "http", limiter_, [shared = shared_, &loops = loops_](core::AcceptedConnection c) {
         disable_nagle(c.socket);
-        core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(c.socket), c.client,
-                                                  std::move(c.preread), shared, nullptr)
+        core::make_admitted_session<PlainSession>(std::move(c.slot), onto_loop(std::move(c.socket), loops.next()),
+                                                  c.client, std::move(c.preread), shared, nullptr)
             ->run();
       });
   if (proxy_) listener_->use_proxy_protocol(*proxy_);
@@ -47,10 +59,11 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
 
 void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls) {
   tls_listener_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "https", limiter_, [shared = shared_, tls = std::move(tls)](core::AcceptedConnection c) {
+      ioc_, shared_->log, "https", limiter_,
+      [shared = shared_, tls = std::move(tls), &loops = loops_](core::AcceptedConnection c) {
         disable_nagle(c.socket);
-        core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(c.socket), c.client, std::move(c.preread),
-                                                shared, tls->current())
+        core::make_admitted_session<TlsSession>(std::move(c.slot), onto_loop(std::move(c.socket), loops.next()),
+                                                c.client, std::move(c.preread), shared, tls->current())
             ->run();
       });
   if (proxy_) tls_listener_->use_proxy_protocol(*proxy_);
@@ -92,6 +105,8 @@ void HttpServer::stop() {
   for (auto& session : shared_->sessions.alive()) session->request_close();
 }
 
-std::size_t HttpServer::active_connections() const { return shared_->connections.load(); }
+std::size_t HttpServer::active_connections() const {
+  return shared_->connections.load();
+}
 
 }  // namespace tidecast::http

@@ -1,5 +1,6 @@
 #pragma once
-// The HTTP/1.1 listener. Each connection is a Session on its own strand with
+// The HTTP/1.1 listener. Each connection is a Session on one of the IoPool's
+// single-threaded loops (its strand, without a strand's cost) with
 // one request read and one response write in flight at a time (no pipelining
 // backlog can build up), deadlines on every read and write, and head/body
 // size limits. stop() closes the acceptor and every idle connection; busy
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "core/connection_limiter.hpp"
+#include "core/io_pool.hpp"
 #include "core/ip_network.hpp"
 #include "core/log.hpp"
 #include "core/tcp_acceptor.hpp"
@@ -51,8 +53,9 @@ class HttpServer {
  public:
   // `stream` (optional) picks the requests whose bodies are streamed to a
   // BodySink instead of being read into memory (Router::stream).
-  HttpServer(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, RequestHandler handler,
-             StreamHandler stream = {});
+  // `ioc` runs the acceptors; `loops` run the connections.
+  HttpServer(boost::asio::io_context& ioc, core::IoPool& loops, core::Logger& log, ServerLimits limits,
+             RequestHandler handler, StreamHandler stream = {});
   ~HttpServer();
 
   // Binds and listens; throws std::runtime_error naming the address on failure.
@@ -74,6 +77,7 @@ class HttpServer {
 
  private:
   boost::asio::io_context& ioc_;
+  core::IoPool& loops_;
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<core::TcpAcceptor> listener_;

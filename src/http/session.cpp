@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -15,6 +16,7 @@
 
 #include "http/ascii.hpp"
 #include "http/client_origin.hpp"
+#include "http/head_text.hpp"
 
 namespace tidecast::http {
 
@@ -25,6 +27,7 @@ namespace {
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
 constexpr auto kDrainTime = std::chrono::seconds(2);
+constexpr std::size_t kSmallResponseBytes = 64 * 1024;
 }  // namespace
 
 template <class Stream>
@@ -41,7 +44,8 @@ Session<Stream>::Session(net::ip::tcp::socket socket, const net::ip::tcp::endpoi
     net::buffer_copy(room, net::buffer(preread));
     buffer_.commit(preread.size());
   }
-  client_ = resolve_client(peer_, kTls, {}, {});  // no headers: the peer itself
+  direct_ = direct_client(peer_, kTls);
+  client_ = direct_;
   ++shared_->connections;
 }
 
@@ -126,7 +130,7 @@ template <class Stream>
 void Session<Stream>::read_request() {
   const auto& limits = shared_->limits;
   head_parser_.emplace();
-  client_ = resolve_client(peer_, kTls, {}, {});  // the peer until this request's head is in
+  client_ = direct_;  // the peer until this request's head is in
   head_parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   // The body limit depends on the route; it is checked once the head is in.
   head_parser_->body_limit(boost::none);
@@ -165,7 +169,7 @@ void Session<Stream>::on_header(beast::error_code ec) {
   if (handled_read_error(ec)) return;
   const auto& head = head_parser_->get();
   // One resolution per request: the handlers and this request's log lines use it.
-  client_ = resolve_client(peer_, kTls, head, shared_->limits.trusted_proxies);
+  client_ = resolve_client(direct_, peer_, head, shared_->limits.trusted_proxies);
   if (shared_->stream) {
     std::optional<StreamStart> start;
     try {
@@ -221,8 +225,11 @@ void Session<Stream>::on_read(beast::error_code ec) {
     shared_->log.error("http", "handler failed path={} error=\"{}\"", std::string(request.target()), e.what());
     response = make_json_error(Status::internal_server_error, "internal", "internal server error");
   }
-  shared_->log.debug("http", "request remote={} method={} target={} status={}", client_.address,
-                     std::string(request.method_string()), std::string(request.target()), response.result_int());
+  if (shared_->log.enabled(core::LogLevel::debug)) {
+    shared_->log.debug("http", "request remote={} method={} target={} status={}", client_.address,
+                       std::string_view(request.method_string()), std::string_view(request.target()),
+                       response.result_int());
+  }
   if (auto deferred = response.body().deferred) return await_response(std::move(deferred), request);
   response.version(request.version());
   if (auto stream = response.body().stream) {
@@ -270,13 +277,31 @@ void Session<Stream>::write(Response response) {
   writing_ = true;
   response_ = std::move(response);
   const bool keep_alive = response_.keep_alive();
-  // Until the response is written, the write timeout must reset the connection:
-  // a plain close leaves the kernel feeding its send buffer (megabytes) to a
-  // slow reader for as long as that reader keeps reading.
-  beast::error_code ignored;
-  socket().set_option(net::socket_base::linger(true, 0), ignored);
+  // Until a large response is written, the write timeout must reset the
+  // connection: a plain close leaves the kernel feeding its send buffer
+  // (megabytes) to a slow reader for as long as that reader keeps reading. A
+  // small one fits the send buffer: two system calls per request saved.
+  reset_on_close_ =
+      response_.body().file || response_.body().stream || BytesBody::size(response_.body()) > kSmallResponseBytes;
+  if (reset_on_close_) {
+    beast::error_code ignored;
+    socket().set_option(net::socket_base::linger(true, 0), ignored);
+  }
   if (response_.body().file) return begin_file_response(keep_alive);
   tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  if (!kTls && !response_.body().stream && !response_.chunked()) {
+    // Bytes in memory: the head as text plus the body, one gather write
+    // (plain TCP only: TLS costs are in the cipher, and Beast's ssl_stream
+    // stalled on this two-buffer write).
+    head_text_.clear();
+    append_head_text(response_, head_text_);
+    const std::array<net::const_buffer, 2> buffers{
+        net::buffer(head_text_), net::buffer(response_.body().bytes.data(), response_.body().bytes.size())};
+    return net::async_write(stream_, buffers,
+                            [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                              self->on_write(ec, keep_alive);
+                            });
+  }
   beast::http::async_write(stream_, response_,
                            [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                              self->on_write(ec, keep_alive);
@@ -287,9 +312,10 @@ template <class Stream>
 void Session<Stream>::on_write(beast::error_code ec, bool keep_alive) {
   writing_ = false;
   response_ = {};
-  if (!ec) {  // written: a later close is graceful again (the kernel delivers what it holds)
+  if (!ec && reset_on_close_) {  // written: a later close is graceful again (the kernel delivers what it holds)
     beast::error_code ignored;
     socket().set_option(net::socket_base::linger(false, 0), ignored);
+    reset_on_close_ = false;
   }
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,

@@ -129,9 +129,13 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::shared_ptr<HttpServer::Shared> shared_;
   boost::asio::ip::address peer_;  // the TCP peer, or the client named by a trusted PROXY header
   std::string tls_preread_;        // the start of the TLS handshake, read with a PROXY header
+  ClientInfo direct_;              // the peer as a client, computed once
   ClientInfo client_;              // the peer until a request head arrives, then that request's client
   std::uint64_t id_ = 0;
   bool first_request_ = true;
+  bool reset_on_close_ = false;
+  std::string head_text_;  // the response head being written (capacity kept across requests)  // SO_LINGER 0 while a
+                           // large response is written
   bool writing_ = false;
   bool closing_ = false;
   Response response_;  // the one write in flight

@@ -28,12 +28,13 @@ struct Storage {
   std::string file = std::string(2500, 'x') + "end";
   std::string stored;
   std::atomic<int> gets{0};
+  core::IoPool loops{log, "http", 1};  // one loop: the handlers share state
   std::unique_ptr<http::HttpServer> server;
   std::thread thread;
 
   Storage() {
     server = std::make_unique<http::HttpServer>(
-        ioc, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+        ioc, loops, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
           const auto verified = auth.verify(request[cluster::kClusterHeader], request.method_string(), request.target(),
                                             core::unix_now_ms() / 1000);
           if (!verified.ok()) return http::make_text(http::Status::forbidden, verified.error);
@@ -47,12 +48,14 @@ struct Storage {
         });
     server->listen("127.0.0.1", 0);
     server->start();
+    loops.start();
     thread = std::thread([this] { ioc.run(); });
   }
   ~Storage() {
     server->stop();
     ioc.stop();
     thread.join();
+    loops.join(std::chrono::seconds(1));
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
 };

@@ -23,12 +23,13 @@ struct Origin {
   core::Logger log{core::LogLevel::off};
   std::atomic<int> requests{0};
   std::atomic<int> missing{0};
+  core::IoPool loops{log, "http", 1};  // one loop: the handlers share state
   std::unique_ptr<http::HttpServer> server;
   std::thread thread;
 
   Origin() {
     server = std::make_unique<http::HttpServer>(
-        ioc, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+        ioc, loops, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
           ++requests;
           const std::string target(request.target());
           if (target.find("missing") != std::string::npos) {
@@ -48,12 +49,14 @@ struct Origin {
         });
     server->listen("127.0.0.1", 0);
     server->start();
+    loops.start();
     thread = std::thread([this] { ioc.run(); });
   }
   ~Origin() {
     server->stop();
     ioc.stop();
     thread.join();
+    loops.join(std::chrono::seconds(1));
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
 };

@@ -4,7 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/write.hpp>
-
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -35,17 +34,20 @@ class EventServer {
     });
     http::ServerLimits limits;
     limits.write_timeout_seconds = write_timeout;
-    server_ = std::make_unique<http::HttpServer>(
-        ioc_, log_, limits,
-        [this](const http::Request& request, const http::ClientInfo& client) { return router_.handle(request, client); });
+    server_ = std::make_unique<http::HttpServer>(ioc_, loops_, log_, limits,
+                                                 [this](const http::Request& request, const http::ClientInfo& client) {
+                                                   return router_.handle(request, client);
+                                                 });
     server_->listen("127.0.0.1", 0);
     server_->start();
+    loops_.start();
     thread_ = std::thread([this] { ioc_.run(); });
   }
   ~EventServer() {
     stop();
     ioc_.stop();
     thread_.join();
+    loops_.join(std::chrono::seconds(1));
   }
   void stop() { server_->stop(); }
   std::uint16_t port() const { return server_->port(); }
@@ -64,6 +66,7 @@ class EventServer {
  private:
   core::Logger log_{core::LogLevel::off};
   net::io_context ioc_;
+  core::IoPool loops_{log_, "http", 1};
   http::Router router_;
   std::unique_ptr<http::HttpServer> server_;
   std::thread thread_;
@@ -146,7 +149,7 @@ TEST_CASE("a client that goes away releases its stream; server stop closes open 
   EventServer server({});
   {
     HttpClient gone(server.port());
-  open_events(gone);
+    open_events(gone);
     Reader reader{gone.socket()};
     REQUIRE(reader.until("\r\n\r\n"));
   }
@@ -264,8 +267,9 @@ TEST_CASE("the event hub takes its baseline at the first subscription: a change 
   std::vector<catalog::Video> videos(1);
   videos[0].id = "old";
   videos[0].state = catalog::VideoState::ready;
-  api::EventHub hub(ioc, log, {[&] { return videos; }, [] { return std::vector<catalog::Job>{}; },
-                               [] { return std::vector<std::string>{}; }});
+  api::EventHub hub(
+      ioc, log,
+      {[&] { return videos; }, [] { return std::vector<catalog::Job>{}; }, [] { return std::vector<std::string>{}; }});
   auto stream = std::make_shared<http::ResponseStream>();
   hub.subscribe(stream, {});
   catalog::Video quick;  // uploaded and converted before the hub's next look

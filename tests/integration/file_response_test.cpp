@@ -40,18 +40,20 @@ class FileServer {
     });
     http::ServerLimits limits;
     limits.write_timeout_seconds = write_timeout;
-    server_ = std::make_unique<http::HttpServer>(ioc_, log_, limits,
+    server_ = std::make_unique<http::HttpServer>(ioc_, loops_, log_, limits,
                                                  [this](const http::Request& request, const http::ClientInfo& client) {
                                                    return router_.handle(request, client);
                                                  });
     server_->listen("127.0.0.1", 0);
     server_->start();
+    loops_.start();
     thread_ = std::thread([this] { ioc_.run(); });
   }
   ~FileServer() {
     server_->stop();
     ioc_.stop();
     thread_.join();
+    loops_.join(std::chrono::seconds(1));
   }
   std::uint16_t port() const { return server_->port(); }
 
@@ -59,6 +61,7 @@ class FileServer {
   std::filesystem::path dir_;
   core::Logger log_{core::LogLevel::off};
   net::io_context ioc_;
+  core::IoPool loops_{log_, "http", 1};
   http::Router router_;
   std::unique_ptr<http::HttpServer> server_;
   std::thread thread_;

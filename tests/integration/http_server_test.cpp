@@ -3,9 +3,8 @@
 
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "catalog/catalog.hpp"
@@ -87,9 +86,9 @@ TEST_CASE("API errors are JSON") {
       client.request("POST", "/api/v1/channels", R"({"name":"x"})", {{"Content-Type", "application/json"}});
   CHECK(anonymous.status == 401);
   CHECK(json::parse(anonymous.body)["error"]["code"] == "unauthorized");
-  const HttpReply bad = client.request("POST", "/api/v1/channels", "{not json",
-                                       {{"Content-Type", "application/json"},
-                                        {"Authorization", "Bearer " + admin_token(server)}});
+  const HttpReply bad =
+      client.request("POST", "/api/v1/channels", "{not json",
+                     {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + admin_token(server)}});
   CHECK(bad.status == 400);
   CHECK(json::parse(bad.body)["error"]["code"] == "bad_json");
 }
@@ -97,9 +96,10 @@ TEST_CASE("API errors are JSON") {
 TEST_CASE("channels: create shows the key once, list never shows it") {
   TestServer server;
   HttpClient client(server.http_port());
-  const std::map<std::string, std::string> headers = {
-      {"Content-Type", "application/json"}, {"Authorization", "Bearer " + admin_token(server)}};
-  const HttpReply created = client.request("POST", "/api/v1/channels", R"({"name":"studio","title":"Studio"})", headers);
+  const std::map<std::string, std::string> headers = {{"Content-Type", "application/json"},
+                                                      {"Authorization", "Bearer " + admin_token(server)}};
+  const HttpReply created =
+      client.request("POST", "/api/v1/channels", R"({"name":"studio","title":"Studio"})", headers);
   CHECK(created.status == 201);
   const json body = json::parse(created.body);
   const std::string key = body["stream_key"];
@@ -132,8 +132,8 @@ TEST_CASE("an oversized body gets 413 and the server still answers the next clie
   TestServer server([](tidecast::Config& c) { c.http.max_body_bytes = 1024; });
   {
     HttpClient client(server.http_port());
-    const HttpReply reply = client.request("POST", "/api/v1/channels", std::string(5000, 'x'),
-                                           {{"Content-Type", "application/json"}});
+    const HttpReply reply =
+        client.request("POST", "/api/v1/channels", std::string(5000, 'x'), {{"Content-Type", "application/json"}});
     CHECK(reply.status == 413);
   }
   CHECK(http_get(server.http_port(), "/api/v1/health").status == 200);

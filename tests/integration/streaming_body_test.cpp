@@ -76,19 +76,21 @@ class StreamingServer {
     limits.request_timeout_seconds = request_timeout;
     limits.min_stream_bytes_per_second = min_rate;
     server_ = std::make_unique<http::HttpServer>(
-        ioc_, log_, limits,
+        ioc_, loops_, log_, limits,
         [this](const http::Request& request, const http::ClientInfo& client) {
           return router_.handle(request, client);
         },
         [this](const http::RequestHead& head, const http::ClientInfo& client) { return router_.stream(head, client); });
     server_->listen("127.0.0.1", 0);
     server_->start();
+    loops_.start();
     thread_ = std::thread([this] { ioc_.run(); });
   }
   ~StreamingServer() {
     server_->stop();
     ioc_.stop();
     thread_.join();
+    loops_.join(std::chrono::seconds(1));
   }
   std::uint16_t port() const { return server_->port(); }
   Received received;
@@ -96,6 +98,7 @@ class StreamingServer {
  private:
   core::Logger log_{core::LogLevel::off};
   net::io_context ioc_;
+  core::IoPool loops_{log_, "http", 1};
   http::Router router_;
   std::unique_ptr<http::HttpServer> server_;
   std::thread thread_;
