@@ -125,7 +125,8 @@ ClientInfo resolve_client(const ClientInfo& direct_info, const ip::address& peer
   if (valid_host(host)) out.host = std::string(host);
   const ip::address direct = core::unmapped(peer);
   if (!trusted.trusts(direct)) return out;
-  out.address = client_address(direct, joined(headers, "X-Forwarded-For"), trusted).to_string();
+  const std::string forwarded_for = joined(headers, "X-Forwarded-For");
+  if (!forwarded_for.empty()) out.address = client_address(direct, forwarded_for, trusted).to_string();
   const std::string forwarded_proto = joined(headers, "X-Forwarded-Proto");
   const std::string_view proto = last_entry(forwarded_proto);
   if (iequals(proto, "https")) out.secure = true;

@@ -18,12 +18,17 @@ bool is_forbidden_char(char c) { return c == '\\' || static_cast<unsigned char>(
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\0') return std::nullopt;  // a raw NUL, like a decoded one (found by fuzz_http_path)
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    // Runs without escapes (nearly every path) are copied whole.
+    const std::size_t special = text.find_first_of(std::string_view("%\0", 2), i);
+    if (special == std::string_view::npos) {
+      out.append(text.substr(i));
+      break;
     }
+    out.append(text.substr(i, special - i));
+    i = special;
+    if (text[i] == '\0') return std::nullopt;  // a raw NUL, like a decoded one (found by fuzz_http_path)
     if (i + 2 >= text.size()) return std::nullopt;
     const int hi = hex_value(text[i + 1]);
     const int lo = hex_value(text[i + 2]);
@@ -31,7 +36,7 @@ std::optional<std::string> percent_decode(std::string_view text) {
     const char decoded = static_cast<char>(hi * 16 + lo);
     if (decoded == '\0') return std::nullopt;
     out.push_back(decoded);
-    i += 2;
+    i += 3;
   }
   return out;
 }
@@ -42,6 +47,7 @@ std::optional<std::string> normalize_path(std::string_view target) {
   const auto decoded = percent_decode(raw);
   if (!decoded) return std::nullopt;
   std::string out;
+  out.reserve(decoded->size() + 1);
   for (std::string_view segment : split_path(*decoded)) {
     if (segment == ".") continue;
     if (segment == "..") return std::nullopt;
@@ -57,6 +63,7 @@ std::optional<std::string> normalize_path(std::string_view target) {
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> segments;
+  segments.reserve(8);
   std::size_t start = 0;
   while (start <= path.size()) {
     const std::size_t slash = path.find('/', start);
