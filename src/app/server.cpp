@@ -95,6 +95,7 @@ struct Server::Impl {
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<api::EventHub> events;     // Server-Sent Events; stopped before the io threads run dry
   std::unique_ptr<core::IoPool> http_loops;  // runs the HTTP connections; outlives `http`
+  net::thread_pool disk{2};                  // reads file bytes missing from the page cache
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -196,6 +197,11 @@ void Server::Impl::wire_metrics() {
                    "gauge",
                    {},
                    static_cast<double>(http ? http->active_connections() : 0)});
+    out.push_back({"tidecast_http_file_cold_reads_total",
+                   "On-demand file spans read from the disk before sending (not in the page cache)",
+                   "counter",
+                   {},
+                   static_cast<double>(http ? http->cold_file_reads() : 0)});
     out.push_back({"tidecast_rtmp_publishers",
                    "Publishing RTMP sessions",
                    "gauge",
@@ -463,6 +469,7 @@ void Server::start() {
     s.http->listen_tls(address.host, address.port, s.tls);
   }
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
+  s.http->read_files_on(s.disk);
   if (s.cluster) {
     std::string url = c.internal_url;
     if (url.empty()) {
@@ -528,6 +535,7 @@ void Server::stop() {
   // so no handler is left pending when the components are destroyed.
   wait_until([&] { return s.http->active_connections() == 0; }, std::chrono::seconds(3));
   s.http_loops->join(std::chrono::seconds(3));
+  s.disk.join();
   s.work.reset();
   if (!wait_until([&] { return s.io_threads_running.load() == 0; }, std::chrono::seconds(3))) {
     s.log.warn("server", "io threads still busy after 3 s; stopping them");

@@ -93,6 +93,14 @@ void HttpServer::on_reject(RejectionCounter counter) {
   shared_->on_reject = std::move(counter);
 }
 
+void HttpServer::read_files_on(boost::asio::thread_pool& pool) {
+  shared_->disk = &pool;
+}
+
+std::uint64_t HttpServer::cold_file_reads() const {
+  return shared_->cold_file_reads.load();
+}
+
 void HttpServer::start() {
   listener_->start();
   if (tls_listener_) tls_listener_->start();

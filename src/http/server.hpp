@@ -7,6 +7,7 @@
 // ones close right after their current response.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -71,6 +72,11 @@ class HttpServer {
   void stop();
   // Before start(): where refusals are counted (metrics).
   void on_reject(RejectionCounter counter);
+  // Before start(): on-demand file bytes missing from the page cache are read
+  // on `pool` before an I/O thread sends them (http/page_cache.hpp).
+  void read_files_on(boost::asio::thread_pool& pool);
+  // File spans that had to be read from the disk first (metrics).
+  std::uint64_t cold_file_reads() const;
   std::size_t active_connections() const;
 
   struct Shared;

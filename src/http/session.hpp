@@ -5,6 +5,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -33,6 +34,10 @@ struct HttpServer::Shared {
   std::atomic<bool> stopping{false};
   core::SessionRegistry<core::Connection> sessions;
   RejectionCounter on_reject;  // may be empty
+  // File bytes not in the page cache are read here before they are sent
+  // (http/page_cache.hpp); null: the I/O thread reads them itself.
+  boost::asio::thread_pool* disk = nullptr;
+  std::atomic<std::uint64_t> cold_file_reads{0};
 };
 
 // HTTP/1.1 with "Expect: 100-continue": the client waits for a go-ahead before the body.
@@ -110,6 +115,9 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void begin_file_response(bool keep_alive);
   void send_file_part(bool keep_alive);
   void wait_writable(bool keep_alive);
+  // False when the next `length` bytes must come from the disk first: they
+  // are read on the disk pool and send_file_part() runs again after.
+  bool file_bytes_ready(bool keep_alive, std::uint64_t length);
   void finish_file(bool keep_alive, boost::beast::error_code ec);
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
@@ -146,7 +154,8 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   bool stream_finished_ = false;
   std::shared_ptr<const FileSpan> file_out_;  // the file span being sent
   std::uint64_t file_sent_ = 0;
-  std::string file_chunk_;  // TLS: the chunk being written
+  std::uint64_t file_cached_to_ = 0;  // file offset up to which the bytes are known to be cached
+  std::string file_chunk_;            // TLS: the chunk being written
   std::optional<boost::asio::steady_timer> file_deadline_;
 };
 

@@ -9,6 +9,7 @@
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 
+#include "http/page_cache.hpp"
 #include "http/session.hpp"
 
 namespace tidecast::http {
@@ -27,6 +28,7 @@ template <class Stream>
 void Session<Stream>::begin_file_response(bool keep_alive) {
   file_out_ = response_.body().file;
   file_sent_ = 0;
+  file_cached_to_ = 0;
   if constexpr (!kTls) {
     beast::error_code ignored;
     socket().native_non_blocking(true, ignored);
@@ -47,7 +49,9 @@ void Session<Stream>::send_file_part(bool keep_alive) {
   if (shared_->stopping) return finish_file(keep_alive, net::error::operation_aborted);
   if constexpr (kTls) {
     if (file_sent_ >= span.length) return finish_file(keep_alive, {});
-    file_chunk_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(span.length - file_sent_, kTlsFileChunk)));
+    const std::uint64_t chunk = std::min<std::uint64_t>(span.length - file_sent_, kTlsFileChunk);
+    if (!file_bytes_ready(keep_alive, chunk)) return;
+    file_chunk_.resize(static_cast<std::size_t>(chunk));
     const ssize_t got =
         ::pread(span.file->fd(), file_chunk_.data(), file_chunk_.size(), static_cast<off_t>(span.offset + file_sent_));
     if (got <= 0) return finish_file(keep_alive, net::error::broken_pipe);  // the file shrank or went bad
@@ -69,6 +73,7 @@ void Session<Stream>::send_file_part(bool keep_alive) {
       }
       auto offset = static_cast<off_t>(span.offset + file_sent_);
       const auto want = static_cast<std::size_t>(std::min(span.length - file_sent_, kSendfileBurst));
+      if (!file_bytes_ready(keep_alive, want)) return;
       const ssize_t sent = ::sendfile(socket().native_handle(), span.file->fd(), &offset, want);
       if (sent > 0) {
         file_sent_ += static_cast<std::uint64_t>(sent);
@@ -83,6 +88,31 @@ void Session<Stream>::send_file_part(bool keep_alive) {
     }
     finish_file(keep_alive, {});
   }
+}
+
+template <class Stream>
+bool Session<Stream>::file_bytes_ready(bool keep_alive, std::uint64_t length) {
+  const FileSpan& span = *file_out_;
+  const std::uint64_t at = span.offset + file_sent_;
+  if (!shared_->disk || at + length <= file_cached_to_) return true;
+  const int fd = span.file->fd();
+  if (span_cached(fd, static_cast<off_t>(at), static_cast<std::size_t>(length))) {
+    file_cached_to_ = at + length;
+    return true;
+  }
+  ++shared_->cold_file_reads;
+  // The session waits (nothing else is in flight) while a pool thread reads;
+  // `self` moves on to the I/O thread with the continuation, so the last
+  // reference never drops on the pool.
+  net::post(*shared_->disk, [self = this->shared_from_this(), file = span.file, keep_alive, at, length]() mutable {
+    load_span(file->fd(), static_cast<off_t>(at), static_cast<std::size_t>(length));  // failures show in the send
+    auto executor = self->stream_.get_executor();
+    net::post(executor, [self = std::move(self), keep_alive, end = at + length] {
+      self->file_cached_to_ = end;
+      self->send_file_part(keep_alive);
+    });
+  });
+  return false;
 }
 
 template <class Stream>
@@ -116,6 +146,8 @@ template void Session<core::PlainStream>::begin_file_response(bool);
 template void Session<core::PlainStream>::send_file_part(bool);
 template void Session<core::PlainStream>::wait_writable(bool);
 template void Session<core::PlainStream>::finish_file(bool, boost::beast::error_code);
+template bool Session<core::PlainStream>::file_bytes_ready(bool, std::uint64_t);
+template bool Session<core::TlsStream>::file_bytes_ready(bool, std::uint64_t);
 template void Session<core::TlsStream>::begin_file_response(bool);
 template void Session<core::TlsStream>::send_file_part(bool);
 template void Session<core::TlsStream>::wait_writable(bool);

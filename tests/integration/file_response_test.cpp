@@ -3,8 +3,10 @@
 // usable after them, a stalled reader is cut off while others are served,
 // and a file that changes under a response never yields wrong bytes.
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -44,6 +46,7 @@ class FileServer {
                                                  [this](const http::Request& request, const http::ClientInfo& client) {
                                                    return router_.handle(request, client);
                                                  });
+    server_->read_files_on(disk_);
     server_->listen("127.0.0.1", 0);
     server_->start();
     loops_.start();
@@ -56,9 +59,11 @@ class FileServer {
     loops_.join(std::chrono::seconds(1));
   }
   std::uint16_t port() const { return server_->port(); }
+  std::uint64_t cold_reads() const { return server_->cold_file_reads(); }
 
  private:
   std::filesystem::path dir_;
+  boost::asio::thread_pool disk_{1};
   core::Logger log_{core::LogLevel::off};
   net::io_context ioc_;
   core::IoPool loops_{log_, "http", 1};
@@ -76,6 +81,15 @@ std::string random_bytes(std::size_t size) {
 
 void write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// Drops the file's pages from the page cache (written back first: dirty pages stay).
+void evict(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
 }
 
 // Sends a GET and reads nothing yet: the server fills the socket buffers
@@ -172,4 +186,22 @@ TEST_CASE("a file deleted or replaced during a response is sent as it was opened
   const auto mismatch = std::mismatch(body.begin(), body.end(), bytes.begin()).first - body.begin();
   CAPTURE(body.size());
   CHECK(mismatch >= static_cast<std::ptrdiff_t>(std::min(body.size(), kCut)));
+}
+
+TEST_CASE("bytes no longer in the page cache are read on the disk pool first, then sent byte for byte") {
+  TempDir dir;
+  const std::string bytes = random_bytes(8 * 1024 * 1024);
+  write_file(dir.path() / "cold.mp4", bytes);
+  evict(dir.path() / "cold.mp4");
+  FileServer server(dir.path());
+  HttpClient client(server.port());
+
+  const HttpReply whole = client.request("GET", "/files/cold.mp4");
+  CHECK(whole.status == 200);
+  CHECK(whole.body == bytes);
+  CHECK(server.cold_reads() > 0);
+  const std::uint64_t after_first = server.cold_reads();
+  // Now cached: the same bytes go out without the pool.
+  CHECK(client.request("GET", "/files/cold.mp4").body == bytes);
+  CHECK(server.cold_reads() == after_first);
 }
