@@ -10,6 +10,7 @@
 #include "api/video_lookup_cache.hpp"
 #include "core/clock.hpp"
 #include "http/mime.hpp"
+#include "http/open_file_cache.hpp"
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
 
@@ -125,7 +126,7 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
 }
 
 http::Response serve_vod(const http::Request& request, const http::RouteContext& context, VideoLookupCache& videos,
-                         const MediaLinks& links, MediaRefusals& refusals) {
+                         http::OpenFileCache& files, const MediaLinks& links, MediaRefusals& refusals) {
   const std::string id(context.param("id"));
   std::string file(context.param("*"));  // already normalised by the router: no "..", no escapes
   const auto signature = take_signature(file, vod_prefix(id), links.signer());
@@ -144,7 +145,7 @@ http::Response serve_vod(const http::Request& request, const http::RouteContext&
   if (file.empty()) return not_found("no such file");
   // Opened, not read: conditional and Range requests are answered from
   // fstat, and the session sends only the requested bytes from the page cache.
-  auto opened = http::OpenFile::open(links.videos_dir() / id / file);
+  auto opened = files.open(links.videos_dir() / id / file);
   if (!opened) return not_found("no such file");
   const bool playlist = file.ends_with(".m3u8") || file.ends_with(".mpd");
   // Private media must stay out of shared caches.
@@ -170,10 +171,13 @@ void add_media_routes(http::Router& router, live::LiveService& live, catalog::Vi
              });
   // Every segment request asks for its video: from memory (api/video_lookup_cache.hpp).
   auto vod_videos = std::make_shared<VideoLookupCache>(videos);
-  router.add(http::Verb::get, "/vod/{id}/*",
-             [vod_videos, &links, refusals](const http::Request& request, const http::RouteContext& context) {
-               return serve_vod(request, context, *vod_videos, links, *refusals);
-             });
+  // A viewer's next segments and other viewers' same segment reuse the descriptor.
+  auto vod_files = std::make_shared<http::OpenFileCache>(256, std::chrono::seconds(5));
+  router.add(
+      http::Verb::get, "/vod/{id}/*",
+      [vod_videos, vod_files, &links, refusals](const http::Request& request, const http::RouteContext& context) {
+        return serve_vod(request, context, *vod_videos, *vod_files, links, *refusals);
+      });
 }
 
 }  // namespace tidecast::api
