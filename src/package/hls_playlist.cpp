@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <utility>
+#include <vector>
 
 #include "package/dash_manifest.hpp"
 
@@ -35,8 +39,21 @@ std::string hls_master_playlist(const Presentation& p) {
         "CHANNELS=\"{}\",URI=\"{}/media.m3u8\"\n",
         audio->channels > 0 ? audio->channels : 2, audio->id);
   }
+  // Smallest picture first: a player without a bandwidth estimate yet
+  // (Safari and iOS start on the first variant listed) starts low and climbs,
+  // instead of a phone on 3G starting on the source.
+  std::vector<const TrackDescription*> videos;
   for (const auto& track : p.tracks) {
-    if (track.kind != TrackKind::video) continue;
+    if (track.kind == TrackKind::video) videos.push_back(&track);
+  }
+  std::stable_sort(videos.begin(), videos.end(), [](const TrackDescription* a, const TrackDescription* b) {
+    const auto key = [](const TrackDescription* t) {
+      return std::pair(t->height > 0 ? t->height : std::numeric_limits<int>::max(), t->peak_bandwidth);
+    };
+    return key(a) < key(b);
+  });
+  for (const TrackDescription* video : videos) {
+    const TrackDescription& track = *video;
     const std::uint64_t audio_peak = audio ? audio->peak_bandwidth : 0;
     const std::uint64_t audio_avg = audio ? audio->average_bandwidth : 0;
     std::string codecs = track.codecs;
