@@ -87,15 +87,15 @@ struct Server::Impl {
   std::unique_ptr<app::CatalogRecordings> recordings;
   std::shared_ptr<live::SegmentCacheBudget> segment_cache;
   std::unique_ptr<live::LiveService> live;
-  std::unique_ptr<app::ClusterNode> cluster;  // cluster.enabled only
-  http::Router storage_api;                   // cluster role storage: the internal storage routes
-  std::unique_ptr<app::RunnerRole> runner;    // cluster role convert: conversion runners
-  std::unique_ptr<vod::VodService> vod;       // outlives the HTTP sessions streaming uploads into it
-  std::shared_ptr<core::TlsContext> tls;      // only with an HTTPS or RTMPS listener
+  std::unique_ptr<app::ClusterNode> cluster;       // cluster.enabled only
+  http::Router storage_api;                        // cluster role storage: the internal storage routes
+  std::unique_ptr<app::RunnerRole> runner;         // cluster role convert: conversion runners
+  std::unique_ptr<vod::VodService> vod;            // outlives the HTTP sessions streaming uploads into it
+  std::shared_ptr<core::TlsContext> tls;           // only with an HTTPS or RTMPS listener
+  std::unique_ptr<core::IoPool> connection_loops;  // run the HTTP and RTMP connections; outlive `http` and `rtmp`
   std::unique_ptr<rtmp::Server> rtmp;
-  std::unique_ptr<api::EventHub> events;     // Server-Sent Events; stopped before the io threads run dry
-  std::unique_ptr<core::IoPool> http_loops;  // runs the HTTP connections; outlives `http`
-  net::thread_pool disk{2};                  // reads file bytes missing from the page cache
+  std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
+  net::thread_pool disk{2};               // reads file bytes missing from the page cache
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -274,7 +274,7 @@ void Server::Impl::count_http_rejection(std::string_view kind) {
 }
 
 void Server::Impl::run_io_threads() {
-  http_loops->start();
+  connection_loops->start();
   work.emplace(ioc.get_executor());
   io_threads_running = config.threads.io;
   for (unsigned i = 0; i < config.threads.io; ++i) {
@@ -422,7 +422,8 @@ void Server::start() {
   if (c.enabled && c.has_role("convert"))
     s.runner = std::make_unique<app::RunnerRole>(s.config, cluster_secret, s.log, s.metrics);
   rtmp::PublishGateway& gateway = s.cluster ? s.cluster->gateway() : static_cast<rtmp::PublishGateway&>(*s.live);
-  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, s.log, rtmp_limits, gateway, s.rtmp_metrics);
+  s.connection_loops = std::make_unique<core::IoPool>(s.log, "io", s.config.threads.io);
+  s.rtmp = std::make_unique<rtmp::Server>(s.ioc, *s.connection_loops, s.log, rtmp_limits, gateway, s.rtmp_metrics);
   if (r.proxy_protocol) {
     s.rtmp->use_proxy_protocol(core::TrustedProxies::from_config(
         r.trusted_proxies.empty() ? s.config.http.trusted_proxies : r.trusted_proxies));
@@ -445,9 +446,8 @@ void Server::start() {
   limits.max_connections_per_ip = h.max_connections_per_ip;
   limits.min_stream_bytes_per_second = s.config.uploads.min_bytes_per_second;
   limits.trusted_proxies = core::TrustedProxies::from_config(h.trusted_proxies);  // validated by validate_config
-  s.http_loops = std::make_unique<core::IoPool>(s.log, "http", s.config.threads.io);
   s.http = std::make_unique<http::HttpServer>(
-      s.ioc, *s.http_loops, s.log, limits,
+      s.ioc, *s.connection_loops, s.log, limits,
       [&s](const http::Request& request, const http::ClientInfo& client) { return s.handle_http(request, client); },
       [&s](const http::RequestHead& head, const http::ClientInfo& client) -> std::optional<http::StreamStart> {
         try {
@@ -534,7 +534,7 @@ void Server::stop() {
   // Let responses in flight finish, then let the io threads run out of work
   // so no handler is left pending when the components are destroyed.
   wait_until([&] { return s.http->active_connections() == 0; }, std::chrono::seconds(3));
-  s.http_loops->join(std::chrono::seconds(3));
+  s.connection_loops->join(std::chrono::seconds(3));
   s.disk.join();
   s.work.reset();
   if (!wait_until([&] { return s.io_threads_running.load() == 0; }, std::chrono::seconds(3))) {

@@ -30,6 +30,16 @@ boost::asio::io_context& IoPool::next() {
   return loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()]->ioc;
 }
 
+boost::asio::ip::tcp::socket IoPool::adopt(boost::asio::ip::tcp::socket accepted) {
+  boost::asio::io_context& loop = next();
+  boost::system::error_code ec;
+  const auto protocol = accepted.local_endpoint(ec).protocol();
+  if (ec) return boost::asio::ip::tcp::socket(loop);  // already gone: the session ends at its first read
+  const auto handle = accepted.release(ec);
+  if (ec) return boost::asio::ip::tcp::socket(loop);
+  return boost::asio::ip::tcp::socket(loop, protocol, handle);
+}
+
 void IoPool::join(std::chrono::milliseconds grace) {
   for (auto& loop : loops_) loop->work.reset();
   const auto deadline = std::chrono::steady_clock::now() + grace;

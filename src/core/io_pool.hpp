@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -26,6 +27,9 @@ class IoPool {
   void start();
   // The next loop, round-robin (any thread).
   boost::asio::io_context& next();
+  // An accepted socket, moved to the next loop: from then on every handler of
+  // its connection runs on that loop's one thread.
+  boost::asio::ip::tcp::socket adopt(boost::asio::ip::tcp::socket accepted);
   // Lets the loops run out of work, then joins them; loops still busy after
   // `grace` are stopped (their pending handlers are destroyed, not run).
   void join(std::chrono::milliseconds grace);

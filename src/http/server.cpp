@@ -32,25 +32,14 @@ void disable_nagle(boost::asio::ip::tcp::socket& socket) {
   boost::system::error_code ec;
   socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);  // best effort: the peer may be gone already
 }
-
-// The acceptor's socket, moved to a connection loop: from now on every
-// handler of this connection runs on that loop's one thread.
-tcp::socket onto_loop(tcp::socket accepted, net::io_context& loop) {
-  boost::system::error_code ec;
-  const auto protocol = accepted.local_endpoint(ec).protocol();
-  if (ec) return tcp::socket(loop);  // already gone: the session closes at its first read
-  const auto handle = accepted.release(ec);
-  if (ec) return tcp::socket(loop);
-  return tcp::socket(loop, protocol, handle);
-}
 }  // namespace
 
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "http", limiter_, [shared = shared_, &loops = loops_](core::AcceptedConnection c) {
         disable_nagle(c.socket);
-        core::make_admitted_session<PlainSession>(std::move(c.slot), onto_loop(std::move(c.socket), loops.next()),
-                                                  c.client, std::move(c.preread), shared, nullptr)
+        core::make_admitted_session<PlainSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+                                                  std::move(c.preread), shared, nullptr)
             ->run();
       });
   if (proxy_) listener_->use_proxy_protocol(*proxy_);
@@ -62,8 +51,8 @@ void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::sh
       ioc_, shared_->log, "https", limiter_,
       [shared = shared_, tls = std::move(tls), &loops = loops_](core::AcceptedConnection c) {
         disable_nagle(c.socket);
-        core::make_admitted_session<TlsSession>(std::move(c.slot), onto_loop(std::move(c.socket), loops.next()),
-                                                c.client, std::move(c.preread), shared, tls->current())
+        core::make_admitted_session<TlsSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+                                                std::move(c.preread), shared, tls->current())
             ->run();
       });
   if (proxy_) tls_listener_->use_proxy_protocol(*proxy_);

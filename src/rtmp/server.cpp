@@ -7,11 +7,11 @@ namespace tidecast::rtmp {
 
 using tcp = boost::asio::ip::tcp;
 
-
 ServerMetrics::ServerMetrics(core::Metrics& m)
     : connections(m.counter("tidecast_rtmp_connections_total", "RTMP connections accepted")),
       bytes_received(m.counter("tidecast_rtmp_received_bytes_total", "Bytes received from RTMP peers")),
-      protocol_errors(m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "protocol"}})),
+      protocol_errors(
+          m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "protocol"}})),
       timeouts(m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "timeout"}})),
       publish_refused(
           m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "publish_refused"}})),
@@ -24,9 +24,10 @@ ServerMetrics::ServerMetrics(core::Metrics& m)
       proxy_protocol_refused(
           m.counter("tidecast_rtmp_errors_total", "RTMP sessions closed on an error", {{"kind", "proxy_protocol"}})) {}
 
-Server::Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway,
-               ServerMetrics& metrics)
+Server::Server(boost::asio::io_context& ioc, core::IoPool& loops, core::Logger& log, ServerLimits limits,
+               PublishGateway& gateway, ServerMetrics& metrics)
     : ioc_(ioc),
+      loops_(loops),
       shared_(std::make_shared<Shared>(log, limits, gateway, metrics)),
       limiter_(std::make_shared<core::ConnectionLimiter>(
           log, "rtmp", core::ConnectionLimits{limits.max_connections, limits.max_connections_per_ip})) {
@@ -39,8 +40,8 @@ Server::~Server() = default;
 
 void Server::listen(const std::string& host, std::uint16_t port) {
   acceptor_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "rtmp", limiter_, [shared = shared_](core::AcceptedConnection c) {
-        core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(c.socket), c.client,
+      ioc_, shared_->log, "rtmp", limiter_, [shared = shared_, &loops = loops_](core::AcceptedConnection c) {
+        core::make_admitted_session<PlainSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
                                                   std::move(c.preread), shared, nullptr)
             ->start();
       });
@@ -50,9 +51,10 @@ void Server::listen(const std::string& host, std::uint16_t port) {
 
 void Server::listen_tls(const std::string& host, std::uint16_t port, std::shared_ptr<core::TlsContext> tls) {
   tls_acceptor_ = std::make_shared<core::TcpAcceptor>(
-      ioc_, shared_->log, "rtmps", limiter_, [shared = shared_, tls = std::move(tls)](core::AcceptedConnection c) {
-        core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(c.socket), c.client, std::move(c.preread),
-                                                shared, tls->current())
+      ioc_, shared_->log, "rtmps", limiter_,
+      [shared = shared_, tls = std::move(tls), &loops = loops_](core::AcceptedConnection c) {
+        core::make_admitted_session<TlsSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+                                                std::move(c.preread), shared, tls->current())
             ->start();
       });
   if (proxy_) tls_acceptor_->use_proxy_protocol(*proxy_);
@@ -85,7 +87,11 @@ void Server::stop() {
   for (auto& session : shared_->sessions.alive()) session->request_close();
 }
 
-std::size_t Server::active_publishers() const { return shared_->publishers.load(); }
-std::size_t Server::active_connections() const { return shared_->connections.load(); }
+std::size_t Server::active_publishers() const {
+  return shared_->publishers.load();
+}
+std::size_t Server::active_connections() const {
+  return shared_->connections.load();
+}
 
 }  // namespace tidecast::rtmp

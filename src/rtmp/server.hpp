@@ -4,13 +4,13 @@
 // Each connection is a Session on its own strand with one write in flight,
 // a bounded output queue and deadlines (handshake, idle).
 #include <boost/asio/io_context.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "core/connection_limiter.hpp"
+#include "core/io_pool.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/tcp_acceptor.hpp"
@@ -45,8 +45,9 @@ struct ServerMetrics {
 
 class Server {
  public:
-  Server(boost::asio::io_context& ioc, core::Logger& log, ServerLimits limits, PublishGateway& gateway,
-         ServerMetrics& metrics);
+  // `ioc` runs the acceptors; `loops` run the sessions.
+  Server(boost::asio::io_context& ioc, core::IoPool& loops, core::Logger& log, ServerLimits limits,
+         PublishGateway& gateway, ServerMetrics& metrics);
   ~Server();
 
   // Binds and listens; throws std::runtime_error naming the address.
@@ -68,6 +69,7 @@ class Server {
 
  private:
   boost::asio::io_context& ioc_;
+  core::IoPool& loops_;
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<core::ConnectionLimiter> limiter_;
   std::shared_ptr<core::TcpAcceptor> acceptor_;
