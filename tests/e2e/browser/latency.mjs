@@ -8,7 +8,7 @@
 //
 //   node latency.mjs --url MANIFEST_URL [--player hlsjs|dashjs5|dashjs4|shaka]
 //        [--config JSON] [--seconds 20] [--warmup 4] [--start-timeout 40]
-//        [--samples-out FILE]
+//        [--trace FILE]
 //
 // The page is foreign/player.html (a stock player; --config is handed to it as
 // its configuration, e.g. '{"lowLatencyMode":true}' for hls.js), served by this
@@ -27,6 +27,12 @@
 //   player_latency_s   the player's own live-latency estimate, median of 1-s samples (hls.js
 //                      hls.latency, dash.js getCurrentLiveLatency(), Shaka stats liveLatency)
 //   stalls             'waiting' events in the window
+//
+// --trace FILE writes what happened as JSON, from navigation on: every frame
+// ({display_ms, send_ms (null: not decoded), media_time}), the stream's
+// requests ({url, start_ms, end_ms}; wall clock), the player's state once a
+// second (currentTime, buffered end, its latency estimate; hls.js: edge, age,
+// targetLatency, liveSyncPosition), the sampling window and the stalls.
 //   errors, warnings   the page's player errors
 //   http_errors        responses >= 400 as "STATUS URL"
 //   version            the player library's version
@@ -58,13 +64,13 @@ const ARGS = [
 function readOptions() {
   const { values, usage, number } = parseOptions('latency.mjs', 'node latency.mjs --url MANIFEST_URL ' +
     '[--player hlsjs|dashjs5|dashjs4|shaka] [--config JSON] [--seconds N] [--warmup N] [--start-timeout S] ' +
-    '[--samples-out FILE] [--chromium PATH]', {
+    '[--trace FILE] [--chromium PATH]', {
     player: { type: 'string', default: 'hlsjs' },
     config: { type: 'string' },
     seconds: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '4' },
     'start-timeout': { type: 'string', default: '40' },
-    'samples-out': { type: 'string' },
+    trace: { type: 'string' },
   });
   if (!PLAYERS.has(values.player)) usage(`--player must be one of ${[...PLAYERS].join(', ')}`);
   if (values.config !== undefined) {
@@ -81,7 +87,7 @@ function readOptions() {
     seconds: number('seconds', values.seconds),
     warmup: number('warmup', values.warmup),
     startTimeout: number('start-timeout', values['start-timeout']),
-    samplesOut: values['samples-out'],
+    trace: values.trace,
     chromium: values.chromium,
   };
 }
@@ -123,9 +129,10 @@ function installClockReader({ cells, dataBits, stripFraction }) {
   canvas.width = cells * 10;
   canvas.height = 10;
   const context = canvas.getContext('2d', { willReadFrequently: true });
-  const reader = { recording: false, frames: 0, rejected: 0, samples: [], stalls: 0 };
+  // Every displayed frame from the start; the caller picks its window by display time.
+  const reader = { frames: [], stalls: [] };
   window.clockReader = reader;
-  video.addEventListener('waiting', () => { if (reader.recording) reader.stalls += 1; });
+  video.addEventListener('waiting', () => reader.stalls.push(Date.now()));
 
   const cellMeans = () => {
     const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -171,34 +178,47 @@ function installClockReader({ cells, dataBits, stripFraction }) {
   const onFrame = (_, metadata) => {
     // The frame's display time on the wall clock (Date: the system clock FFmpeg stamped with).
     const displayMs = Date.now() + (metadata.expectedDisplayTime - performance.now());
-    if (reader.recording && video.videoWidth && video.videoHeight) {
-      reader.frames += 1;
-      const stripHeight = Math.floor(video.videoHeight / stripFraction);
+    if (video.videoWidth && video.videoHeight) {
+      const stripHeight = Math.max(8, Math.floor(video.videoHeight / stripFraction));
       context.drawImage(video, 0, 0, video.videoWidth, stripHeight, 0, 0, canvas.width, canvas.height);
       const stamp = decodeClock(cellMeans());
-      if (stamp === null) reader.rejected += 1;
-      else {
-        const sendMs = unwrap(stamp, displayMs);
-        reader.samples.push({ display_ms: displayMs, send_ms: sendMs, media_time: metadata.mediaTime });
-      }
+      reader.frames.push({
+        display_ms: displayMs,
+        send_ms: stamp === null ? null : unwrap(stamp, displayMs),
+        media_time: metadata.mediaTime,
+      });
     }
     video.requestVideoFrameCallback(onFrame);
   };
   video.requestVideoFrameCallback(onFrame);
 }
 
-/** Runs in the page: the player's own live-latency estimate in seconds, or null. */
-function playerLatency() {
+/** Runs in the page: the player's state for the trace and its own live-latency estimate (s). */
+function playerState() {
   const player = window.foreignPlayer;
+  const video = document.querySelector('video');
+  const state = {
+    wall_ms: Date.now(),
+    current_time: video?.currentTime ?? null,
+    buffered_end: video?.buffered.length ? video.buffered.end(video.buffered.length - 1) : null,
+    latency_s: null,
+  };
   try {
-    if (!player) return null;
-    if (typeof player.getCurrentLiveLatency === 'function') return player.getCurrentLiveLatency();
-    if (typeof player.getStats === 'function') return player.getStats().liveLatency ?? null;
-    if ('latency' in player) return player.latency;
+    if (!player) return state;
+    if (typeof player.getCurrentLiveLatency === 'function') state.latency_s = player.getCurrentLiveLatency();
+    else if (typeof player.getStats === 'function') state.latency_s = player.getStats().liveLatency ?? null;
+    else if ('latency' in player) {
+      state.latency_s = player.latency;
+      state.target_latency_s = player.targetLatency;
+      state.live_sync_position = player.liveSyncPosition;
+      const details = player.latestLevelDetails;
+      if (details) Object.assign(state, { edge: details.edge, age: details.age, level: player.currentLevel });
+    }
   } catch {
-    return null;
+    // a player between states: report what we have
   }
-  return null;
+  if (typeof state.latency_s !== 'number' || !Number.isFinite(state.latency_s)) state.latency_s = null;
+  return state;
 }
 
 function percentile(sorted, p) {
@@ -209,21 +229,41 @@ function percentile(sorted, p) {
   return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
 }
 
-function summarize(samples, result) {
+/** Fills the result from the frames displayed in [fromMs, toMs). */
+function summarize(frames, stalls, fromMs, toMs, result) {
+  const inWindow = frames.filter((f) => f.display_ms >= fromMs && f.display_ms < toMs);
+  const samples = inWindow.filter((f) => f.send_ms !== null);
   const latencies = samples.map((s) => s.display_ms - s.send_ms).sort((a, b) => a - b);
+  const at = (p) => (latencies.length ? Math.round(percentile(latencies, p)) : null);
   result.samples = latencies.length;
-  result.p50_ms = latencies.length ? Math.round(percentile(latencies, 50)) : null;
-  result.p95_ms = latencies.length ? Math.round(percentile(latencies, 95)) : null;
-  result.min_ms = latencies.length ? Math.round(latencies[0]) : null;
-  result.max_ms = latencies.length ? Math.round(latencies[latencies.length - 1]) : null;
+  result.rejected = inWindow.length - samples.length;
+  result.p50_ms = at(50);
+  result.p95_ms = at(95);
+  result.min_ms = at(0);
+  result.max_ms = at(100);
   result.mean_ms = latencies.length ? Math.round(latencies.reduce((a, b) => a + b, 0) / latencies.length) : null;
   result.backwards = samples.filter((s, i) => i > 0 && s.send_ms <= samples[i - 1].send_ms).length;
   result.first_send_ms = samples.length ? samples[0].send_ms : null;
   result.last_send_ms = samples.length ? samples[samples.length - 1].send_ms : null;
+  result.stalls = stalls.filter((t) => t >= fromMs && t < toMs).length;
+}
+
+function traceNetwork(page, trace) {
+  page.on('requestfinished', (request) => {
+    const timing = request.timing();
+    const url = new URL(request.url());
+    if (url.port === String(trace.pagePort)) return;  // the page and its libraries
+    trace.requests.push({
+      url: `${url.pathname}${url.search}`,
+      start_ms: Math.round(timing.startTime),
+      end_ms: Math.round(timing.startTime + timing.responseEnd),
+    });
+  });
 }
 
 async function measure(options, result) {
   const site = await servePage();
+  const trace = { pagePort: site.address().port, requests: [], states: [] };
   try {
     const query = new URLSearchParams({ player: options.player, src: options.url });
     if (options.config) query.set('config', options.config);
@@ -235,8 +275,10 @@ async function measure(options, result) {
         }
       });
       page.on('pageerror', (error) => result.errors.push(`pageerror: ${error.message}`));
+      if (options.trace) traceNetwork(page, trace);
 
       const navigated = Date.now();
+      trace.navigated_ms = navigated;
       await page.goto(pageUrl, { waitUntil: 'domcontentloaded', timeout: options.startTimeout * 1000 });
       await page.waitForFunction(() => document.querySelector('video'), null, { timeout: 10000 });
       await page.evaluate(installClockReader, { cells: CELLS, dataBits: DATA_BITS, stripFraction: STRIP_FRACTION });
@@ -253,27 +295,26 @@ async function measure(options, result) {
         return;
       }
       result.start_seconds = round((Date.now() - navigated) / 1000);
+      trace.started_ms = Date.now();
 
-      await sleep(options.warmup * 1000);
-      await page.evaluate(() => { window.clockReader.recording = true; });
-      const estimates = [];
-      const begin = Date.now();
-      while (Date.now() - begin < options.seconds * 1000) {
-        await sleep(Math.min(1000, Math.max(0, options.seconds * 1000 - (Date.now() - begin))));
-        const estimate = await page.evaluate(playerLatency);
-        if (typeof estimate === 'number' && Number.isFinite(estimate)) estimates.push(estimate);
+      const end = Date.now() + (options.warmup + options.seconds) * 1000;
+      while (Date.now() < end) {
+        trace.states.push(await page.evaluate(playerState));
+        await sleep(Math.min(1000, Math.max(0, end - Date.now())));
       }
-      const reader = await page.evaluate(() => {
-        window.clockReader.recording = false;
-        return window.clockReader;
-      });
-      summarize(reader.samples, result);
-      result.rejected = reader.rejected;
-      result.stalls = reader.stalls;
-      estimates.sort((a, b) => a - b);
+      const windowFrom = end - options.seconds * 1000;
+      const reader = await page.evaluate(() => window.clockReader);
+      summarize(reader.frames, reader.stalls, windowFrom, end, result);
+      const estimates = trace.states.filter((s) => s.wall_ms >= windowFrom && s.latency_s !== null)
+        .map((s) => s.latency_s).sort((a, b) => a - b);
       result.player_latency_s = estimates.length ? round(percentile(estimates, 50)) : null;
       await readProbe();
-      if (options.samplesOut) await writeFile(options.samplesOut, JSON.stringify(reader.samples));
+      if (options.trace) {
+        trace.window_ms = [windowFrom, end];
+        trace.frames = reader.frames;
+        trace.stalls = reader.stalls;
+        await writeFile(options.trace, JSON.stringify(trace));
+      }
     });
   } finally {
     site.close();

@@ -38,7 +38,7 @@ import time
 
 CELLS = 36
 DATA_BITS = 32
-STRIP_FRACTION = 15  # the strip is the top 1/STRIP_FRACTION of the picture
+STRIP_FRACTION = 15  # the strip is the top 1/STRIP_FRACTION of the picture (at least 8 rows)
 BROWSER_DIR = os.path.join(os.path.dirname(__file__), "..", "browser")
 LATENCY_SCRIPT = os.path.join(BROWSER_DIR, "latency.mjs")
 CHROMIUM = os.environ.get("TIDECAST_CHROMIUM", "/usr/bin/chromium")
@@ -138,6 +138,34 @@ def decode_cells(means: list[float]) -> int | None:
     return value
 
 
+def decode_gray_strip(strip: bytes, width: int, height: int) -> int | None:
+    """The stamp of one frame's clock strip given as 8-bit gray pixels (width x height, the top
+    1/STRIP_FRACTION of the picture), read like latency.mjs reads it: each cell's middle half."""
+    means = []
+    for i in range(CELLS):
+        x0, x1 = _cell_x(i, width), _cell_x(i + 1, width)
+        xs = range(x0 + (x1 - x0) // 4, x1 - (x1 - x0) // 4)
+        values = [strip[y * width + x] for y in range(height // 4, height * 3 // 4) for x in xs]
+        means.append(sum(values) / len(values))
+    return decode_cells(means)
+
+
+def media_send_times(media: bytes, width: int, height: int) -> list[float | None]:
+    """The burned-in send times (epoch ms; None: not decoded) of every video frame of a media file
+    (FLV, TS, or fMP4 init + segment), decoded with FFmpeg."""
+    strip_h = max(8, height // STRIP_FRACTION)
+    done = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-map", "0:v:0",
+                           "-vf", f"crop={width}:{strip_h}:0:0,format=gray", "-f", "rawvideo", "pipe:1"],
+                          input=media, capture_output=True, timeout=60)
+    size = width * strip_h
+    now_ms = time.time() * 1000
+    times = []
+    for offset in range(0, len(done.stdout) - size + 1, size):
+        stamp = decode_gray_strip(done.stdout[offset:offset + size], width, strip_h)
+        times.append(None if stamp is None else unwrap_ms(stamp, now_ms))
+    return times
+
+
 def unwrap_ms(stamp: int, now_ms: float) -> float:
     """The wall-clock millisecond a 32-bit stamp stands for: the one nearest `now_ms`."""
     modulus = 2 ** DATA_BITS
@@ -172,7 +200,7 @@ class LatencyHarnessError(RuntimeError):
 
 
 def measure(url: str, player: str = "hlsjs", seconds: float = 20, warmup: float = 4,
-            start_timeout: float = 40, config: dict | None = None, samples_out: str | None = None) -> dict:
+            start_timeout: float = 40, config: dict | None = None, trace: str | None = None) -> dict:
     """Plays `url` (master playlist or MPD) in headless Chromium with `player` (hlsjs, dashjs5,
     shaka) and returns latency.mjs's report: p50_ms/p95_ms over `seconds` after `warmup`
     seconds of playback, the decoded samples' checks (monotonic, rejected frames); see
@@ -183,8 +211,8 @@ def measure(url: str, player: str = "hlsjs", seconds: float = 20, warmup: float 
                "--warmup", str(warmup), "--start-timeout", str(start_timeout), "--chromium", CHROMIUM]
     if config:
         command += ["--config", json.dumps(config)]
-    if samples_out:
-        command += ["--samples-out", samples_out]
+    if trace:
+        command += ["--trace", trace]
     try:
         done = subprocess.run(command, cwd=BROWSER_DIR, capture_output=True, text=True,
                               timeout=2 * start_timeout + warmup + seconds + 90)
