@@ -30,6 +30,7 @@ player can know it exists.
   python3 bench/run.py --only latency
 """
 import argparse
+import datetime
 import json
 import os
 import re
@@ -44,6 +45,8 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 from support.latency import (measure, media_send_times, percentile, start_publisher,  # noqa: E402
                              stop_publisher)
+
+from support.tidecast import Server  # noqa: E402
 
 from peers import NginxRtmp, Tidecast, http_status  # noqa: E402
 
@@ -87,15 +90,30 @@ def playlist_segments(text):
     return segments, target
 
 
+def program_date_times(text):
+    """{uri: EXT-X-PROGRAM-DATE-TIME in epoch ms} of a media playlist's segments that carry one."""
+    out, pending = {}, None
+    for line in text.splitlines():
+        if line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+            stamp = datetime.datetime.fromisoformat(line.split(":", 1)[1].replace("Z", "+00:00"))
+            pending = stamp.timestamp() * 1000
+        elif line and not line.startswith("#"):
+            if pending is not None:
+                out[line] = pending
+            pending = None
+    return out
+
+
 def availability(playlists, init_urls, seconds, video_of=None):
     """Polls every playlist every 20 ms for `seconds`, fetching each segment as it appears (nginx
-    deletes old ones); returns {label: [listed - end of its last frame, ms]} and the target durations.
-    Segments already listed at the first look are skipped: their listing time is unknown. An audio
+    deletes old ones); returns {label: [listed - end of its last frame, ms]}, the target durations and
+    {label: [PROGRAM-DATE-TIME - send time of the segment's first frame, ms]}. Segments already listed at the first look are skipped: their listing time is unknown. An audio
     playlist (label in `video_of`) is timed against the video segment of the same name."""
     video_of = video_of or {}
     seen = {label: None for label in playlists}
     fetched = {label: [] for label in playlists}
     listed = {label: {} for label in playlists}
+    dated = {label: {} for label in playlists}
     targets = {}
     end = time.time() + seconds
     while time.time() < end:
@@ -105,6 +123,7 @@ def availability(playlists, init_urls, seconds, video_of=None):
                 continue
             now_ms = time.time() * 1000
             segments, targets[label] = playlist_segments(body.decode())
+            dated[label].update(program_date_times(body.decode()))
             if seen[label] is None:
                 seen[label] = {uri for uri, _ in segments}
             for uri, _ in segments:
@@ -115,17 +134,20 @@ def availability(playlists, init_urls, seconds, video_of=None):
                         fetched[label].append((uri, fetch(f"{url.rsplit('/', 1)[0]}/{uri}")))
         time.sleep(0.02)
     ends = {label: {} for label in playlists}
+    clock = {label: [] for label in playlists}
     for label, segments in fetched.items():
         init = fetch(init_urls[label]) if init_urls.get(label) else b""
         for uri, media in segments:
             times = [t for t in frame_send_times(init + media) if t is not None]
             if times:
                 ends[label][uri] = times[-1] + 1000 / FPS
+                if uri in dated[label]:
+                    clock[label].append(dated[label][uri] - times[0])
     waits = {}
     for label in playlists:
         frame_ends = ends[video_of.get(label, label)]
         waits[label] = [listed[label][uri] - frame_ends[uri] for uri in listed[label] if uri in frame_ends]
-    return waits, targets
+    return waits, targets, clock
 
 
 def init_url(playlist_url):
@@ -214,8 +236,17 @@ def print_latency(rows, joins, seconds, warmup):
     return summary
 
 
-def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6):
-    tidecast, nginx = Tidecast(2.0), NginxRtmp(2.0)
+class TidecastDefaultLadder(Tidecast):
+    """Tidecast as shipped: the default live ladder (720p/480p/360p x264 rungs) next to the source."""
+
+    def __init__(self):  # noqa: super().__init__ would start a passthrough-only server
+        self.server = Server({"log_level": "warn", "transcode": {"enabled": True}})
+        self.pid = self.server.proc.pid
+        self.channels = {}
+
+
+def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=False):
+    tidecast, nginx = (TidecastDefaultLadder() if ladder else Tidecast(2.0)), NginxRtmp(2.0)
     publisher = watch = None
     seconds = latency_seconds / joins
     tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-latency-")
@@ -223,7 +254,7 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6):
         publisher, _ = start_publisher([tidecast.publish_url(CHANNEL), nginx.publish_url(CHANNEL)],
                                        seconds=36000, size=f"{SIZE[0]}x{SIZE[1]}", fps=FPS)
         print(f"bench latency: publishing {SIZE[0]}x{SIZE[1]}@{FPS} (x264 veryfast/zerolatency, 2-s GOP, AAC) "
-              "tee'd to tidecast (passthrough) and nginx-rtmp", flush=True)
+              f"tee'd to tidecast ({'default ladder' if ladder else 'passthrough'}) and nginx-rtmp", flush=True)
         tide_media = tidecast.playlist_url(CHANNEL)
         nginx_hls = nginx.playlist_url(CHANNEL)
         # A full window first (Tidecast's live window and nginx's 12-s playlist).
@@ -267,7 +298,7 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6):
             "nginx-rtmp": nginx_hls,
         }
         inits = {label: init_url(url) for label, url in playlists.items() if label != "tidecast a0"}
-        waits, targets = availability(playlists, inits, availability_seconds,
+        waits, targets, clock = availability(playlists, inits, availability_seconds,
                                       video_of={"tidecast a0": "tidecast v0"})
     finally:
         if watch is not None:
@@ -285,6 +316,12 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6):
                   f"{statistics.median(values):.0f} ms, max {max(values):.0f} ms")
         else:
             print(f"{label:14} no segments decoded")
+    for label, values in clock.items():
+        if values:
+            # The MPD's availabilityStartTime is the same anchor: DASH players place the live
+            # edge by it, so a late anchor puts them that much further behind.
+            print(f"{label:14} EXT-X-PROGRAM-DATE-TIME - first frame's send time: median "
+                  f"{statistics.median(values):.0f} ms (the wall-clock anchor of HLS dates and the MPD)")
     return {"latency": summary, "availability": waits}
 
 
@@ -293,12 +330,14 @@ def main():
     parser.add_argument("--latency-seconds", type=float, default=60,
                         help="sampled per row, split over the joins (default 60)")
     parser.add_argument("--joins", type=int, default=3, help="player sessions per row (default 3)")
+    parser.add_argument("--ladder", action="store_true",
+                        help="Tidecast with its default live ladder (as shipped) instead of passthrough")
     parser.add_argument("--availability-seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=6, help="played before sampling, per row")
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "build",
                                                                        "tidecast")))
-    run(args.latency_seconds, args.joins, args.availability_seconds, args.warmup)
+    run(args.latency_seconds, args.joins, args.availability_seconds, args.warmup, args.ladder)
 
 
 if __name__ == "__main__":
