@@ -1,10 +1,13 @@
-"""Glass-to-glass latency (issue #15): ONE clocked encode tee'd to Tidecast and nginx-rtmp.
+"""Glass-to-glass latency (issue #15): one clocked publish, the same bitstream to Tidecast and nginx-rtmp.
 
 The publisher (tests/e2e/support/latency.py) burns each frame's send time into
 the picture; headless Chromium plays each row and reads the clock back from
 every displayed frame (tests/e2e/browser/latency.mjs): latency = display time -
 send time, p50/p95 over --latency-seconds per row, players at their default
-settings, Tidecast in passthrough (nginx-rtmp does not transcode either).
+settings, Tidecast in passthrough (nginx-rtmp does not transcode either). The
+publisher is one FFmpeg with one output per server, identical (deterministic)
+encodes, not the tee muxer (see publisher_command: the tee starts with a burst
+that would date Tidecast's MPD ~0.5 s late).
 
   tidecast HLS    hls.js     /live/<ch>/master.m3u8 (2-s segments)
   nginx-rtmp HLS  hls.js     the peer: nginx-rtmp's own HLS (TS, hls_fragment 2s)
@@ -254,7 +257,7 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
         publisher, _ = start_publisher([tidecast.publish_url(CHANNEL), nginx.publish_url(CHANNEL)],
                                        seconds=36000, size=f"{SIZE[0]}x{SIZE[1]}", fps=FPS)
         print(f"bench latency: publishing {SIZE[0]}x{SIZE[1]}@{FPS} (x264 veryfast/zerolatency, 2-s GOP, AAC) "
-              f"tee'd to tidecast ({'default ladder' if ladder else 'passthrough'}) and nginx-rtmp", flush=True)
+              f"to tidecast ({'default ladder' if ladder else 'passthrough'}) and nginx-rtmp", flush=True)
         tide_media = tidecast.playlist_url(CHANNEL)
         nginx_hls = nginx.playlist_url(CHANNEL)
         # A full window first (Tidecast's live window and nginx's 12-s playlist).

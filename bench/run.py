@@ -14,7 +14,7 @@
              fail-over gap when the owner is killed (median of --trials)
   runners    conversion jobs per hour with 1, 2, 3 cluster runners vs in-process conversion
   latency    glass-to-glass p50/p95 (clock burned into the picture, read back in Chromium): Tidecast HLS
-             (hls.js), DASH (dash.js 5, Shaka) vs nginx-rtmp HLS (hls.js) on one tee'd encode, with each
+             (hls.js), DASH (dash.js 5, Shaka) vs nginx-rtmp HLS (hls.js) on the same publish, with each
              join's phase; segment availability on both
 """
 import argparse

@@ -72,25 +72,29 @@ def clock_filter(width: int, height: int, fps: int) -> str:
 
 def publisher_command(urls: list[str], seconds: float = 600, size: str = "1280x720", fps: int = 30,
                       gop_seconds: float = 2, video_bitrate: str = "2500k") -> list[str]:
-    """FFmpeg publishing the clocked test picture + a tone, encoded ONCE (x264 veryfast/zerolatency,
-    constant GOP, AAC) and sent to every RTMP URL (the tee muxer when there are several)."""
+    """FFmpeg publishing the clocked test picture + a tone (x264 veryfast/zerolatency, constant GOP,
+    AAC) over RTMP to every URL.
+
+    Several URLs get one output each, all fed the same frames by the same encoder settings: x264
+    and FFmpeg's AAC encoder are deterministic, so every server receives the same bitstream. Not
+    the tee muxer: it connects its outputs only once the first frame is encoded, so the stream
+    would start with ~0.5 s of frames sent in a burst, and Tidecast (which anchors the MPD's
+    availabilityStartTime and EXT-X-PROGRAM-DATE-TIME at the first packet's arrival) would date
+    everything that much late; DASH players, which place the live edge by that anchor, would read
+    ~0.5 s high."""
     width, height = (int(v) for v in size.split("x"))
     graph = (f"testsrc2=s={size}:r={fps},{clock_filter(width, height, fps)}[out0];"
              f"sine=frequency=440:sample_rate=48000[out1]")
     gop = str(round(fps * gop_seconds))
     kbps = int(video_bitrate.rstrip("k")) if video_bitrate.endswith("k") else int(video_bitrate) // 1000
-    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", graph,
-           "-t", str(seconds), "-map", "0:v", "-map", "0:a",
-           "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
-           "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.07)}k", "-bufsize", f"{kbps * 2}k",
-           "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
-           "-c:a", "aac", "-b:a", "128k", "-ac", "2"]
-    if len(urls) == 1:
-        return cmd + ["-f", "flv", urls[0]]
-    # One encode, several servers: the tee muxer. Global headers so each FLV
-    # output gets a real sequence header; one server failing leaves the others.
-    outputs = "|".join(f"[f=flv:onfail=ignore]{url}" for url in urls)
-    return cmd + ["-flags", "+global_header", "-f", "tee", outputs]
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i", graph]
+    for url in urls:
+        cmd += ["-t", str(seconds), "-map", "0:v", "-map", "0:a",
+                "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p",
+                "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.07)}k", "-bufsize", f"{kbps * 2}k",
+                "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+                "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "flv", url]
+    return cmd
 
 
 def start_publisher(urls: list[str], seconds: float = 600, **options) -> tuple[subprocess.Popen, float]:
