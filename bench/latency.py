@@ -214,7 +214,7 @@ def fmt(value, unit=" ms"):
 def print_latency(rows, joins, seconds, warmup):
     print(f"\n== glass-to-glass latency (burned-in clock; per row {joins} joins x {seconds:g} s after {warmup:g} s "
           "of playback; players at default settings) ==")
-    print(f"{'row':31} {'p50':>8} {'p95':>8} {'frames':>6} {'rej':>4} {'stalls':>6} {'player says':>11}  "
+    print(f"{'row':31} {'p50':>8} {'p95':>8} {'frames':>6} {'rej':>4} {'stalls':>6} {'rate':>5} {'player says':>11}  "
           "per join: p50 (join phase) [p50 - phase]")
     summary = {}
     for label, runs in rows.items():
@@ -224,6 +224,9 @@ def print_latency(rows, joins, seconds, warmup):
         estimate = f"{statistics.median(estimates):.2f} s" if estimates else "-"
         rejected = sum(r["report"].get("rejected", 0) for r in runs)
         stalls = sum(r["report"].get("stalls", 0) for r in runs)
+        # The slowest join's media seconds per wall second: below ~0.98 the machine starved the player.
+        rates = [r["report"]["playback_rate"] for r in runs if r["report"].get("playback_rate") is not None]
+        rate = f"{min(rates):.2f}" if rates else "-"
         joins_text = []
         for r in runs:
             rep = r["report"]
@@ -233,7 +236,7 @@ def print_latency(rows, joins, seconds, warmup):
                 joins_text.append(fmt(rep["p50_ms"], ""))
             else:
                 joins_text.append(f"{rep['p50_ms']:.0f} ({r['phase']:.0f}) [{rep['p50_ms'] - r['phase']:.0f}]")
-        print(f"{label:31} {fmt(p50):>8} {fmt(p95):>8} {len(latencies):>6} {rejected:>4} {stalls:>6} {estimate:>11}  "
+        print(f"{label:31} {fmt(p50):>8} {fmt(p95):>8} {len(latencies):>6} {rejected:>4} {stalls:>6} {rate:>5} {estimate:>11}  "
               + ", ".join(joins_text))
         summary[label] = {"p50_ms": p50, "p95_ms": p95, "frames": len(latencies), "joins": runs}
     return summary
@@ -300,9 +303,15 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
             "tidecast a0": tidecast.server.url(f"/live/{CHANNEL}/a0/media.m3u8"),
             "nginx-rtmp": nginx_hls,
         }
-        inits = {label: init_url(url) for label, url in playlists.items() if label != "tidecast a0"}
-        waits, targets, clock = availability(playlists, inits, availability_seconds,
-                                      video_of={"tidecast a0": "tidecast v0"})
+        video_of = {"tidecast a0": "tidecast v0"}
+        if ladder:  # the rungs, timed against the passthrough's segment of the same name
+            for rung in (f"v{i}" for i in range(1, 8)):
+                url = tidecast.server.url(f"/live/{CHANNEL}/{rung}/media.m3u8")
+                if http_status(url)[0] == 200:
+                    playlists[f"tidecast {rung}"] = url
+                    video_of[f"tidecast {rung}"] = "tidecast v0"
+        inits = {label: init_url(url) for label, url in playlists.items() if label not in video_of}
+        waits, targets, clock = availability(playlists, inits, availability_seconds, video_of=video_of)
     finally:
         if watch is not None:
             watch.close()
@@ -323,8 +332,13 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
         if values:
             # The MPD's availabilityStartTime is the same anchor: DASH players place the live
             # edge by it, so a late anchor puts them that much further behind.
+            anchor = statistics.median(values)
             print(f"{label:14} EXT-X-PROGRAM-DATE-TIME - first frame's send time: median "
-                  f"{statistics.median(values):.0f} ms (the wall-clock anchor of HLS dates and the MPD)")
+                  f"{anchor:.0f} ms (the wall-clock anchor of HLS dates and the MPD)")
+            if anchor < -500:
+                # Frames sent later than their media time says: the publisher itself fell behind.
+                print("WARNING: the publisher fell behind real time (a starved machine): the latency rows "
+                      "include its lag and are not comparable with other runs")
     return {"latency": summary, "availability": waits}
 
 

@@ -27,6 +27,8 @@
 //   player_latency_s   the player's own live-latency estimate, median of 1-s samples (hls.js
 //                      hls.latency, dash.js getCurrentLiveLatency(), Shaka stats liveLatency)
 //   stalls             'waiting' events in the window
+//   playback_rate      media seconds per wall second over the window (< 1: the player fell
+//                      behind, e.g. on a starved machine; latency grows by the difference)
 //
 // --trace FILE writes what happened as JSON, from navigation on: every frame
 // ({display_ms, send_ms (null: not decoded), media_time}), the stream's
@@ -246,6 +248,12 @@ function summarize(frames, stalls, fromMs, toMs, result) {
   result.first_send_ms = samples.length ? samples[0].send_ms : null;
   result.last_send_ms = samples.length ? samples[samples.length - 1].send_ms : null;
   result.stalls = stalls.filter((t) => t >= fromMs && t < toMs).length;
+  // Media seconds played per wall second over the window: below 1 the player fell behind
+  // (a starved machine slows the media clock without any 'waiting' event).
+  const first = inWindow[0];
+  const last = inWindow[inWindow.length - 1];
+  result.playback_rate = inWindow.length > 1 && last.display_ms > first.display_ms
+    ? round((last.media_time - first.media_time) / ((last.display_ms - first.display_ms) / 1000)) : null;
 }
 
 function traceNetwork(page, trace) {
@@ -342,6 +350,7 @@ const result = {
   last_send_ms: null,
   player_latency_s: null,
   stalls: 0,
+  playback_rate: null,
   errors: [],
   warnings: [],
   http_errors: [],
