@@ -109,9 +109,10 @@ def program_date_times(text):
 
 def availability(playlists, init_urls, seconds, video_of=None):
     """Polls every playlist every 20 ms for `seconds`, fetching each segment as it appears (nginx
-    deletes old ones); returns {label: [listed - end of its last frame, ms]}, the target durations and
-    {label: [PROGRAM-DATE-TIME - send time of the segment's first frame, ms]}. Segments already listed at the first look are skipped: their listing time is unknown. An audio
-    playlist (label in `video_of`) is timed against the video segment of the same name."""
+    deletes old ones). Returns {label: [listed - end of its last frame, ms]}, the target durations
+    and {label: [PROGRAM-DATE-TIME - send time of the segment's first frame, ms]}. Segments already
+    listed at the first look are skipped: their listing time is unknown. An audio playlist or a
+    rung (label in `video_of`) is timed against the video segment of the same name."""
     video_of = video_of or {}
     seen = {label: None for label in playlists}
     fetched = {label: [] for label in playlists}
@@ -236,8 +237,8 @@ def print_latency(rows, joins, seconds, warmup):
                 joins_text.append(fmt(rep["p50_ms"], ""))
             else:
                 joins_text.append(f"{rep['p50_ms']:.0f} ({r['phase']:.0f}) [{rep['p50_ms'] - r['phase']:.0f}]")
-        print(f"{label:31} {fmt(p50):>8} {fmt(p95):>8} {len(latencies):>6} {rejected:>4} {stalls:>6} {rate:>5} {estimate:>11}  "
-              + ", ".join(joins_text))
+        print(f"{label:31} {fmt(p50):>8} {fmt(p95):>8} {len(latencies):>6} {rejected:>4} {stalls:>6} {rate:>5} "
+              f"{estimate:>11}  " + ", ".join(joins_text))
         summary[label] = {"p50_ms": p50, "p95_ms": p95, "frames": len(latencies), "joins": runs}
     return summary
 

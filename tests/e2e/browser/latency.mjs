@@ -276,7 +276,8 @@ async function measure(options, result) {
     const query = new URLSearchParams({ player: options.player, src: options.url });
     if (options.config) query.set('config', options.config);
     const pageUrl = `http://127.0.0.1:${site.address().port}/player.html?${query}`;
-    await withPage({ chromiumPath: options.chromium, args: ARGS, viewport: { width: 800, height: 450 } }, async (page) => {
+    const browser = { chromiumPath: options.chromium, args: ARGS, viewport: { width: 800, height: 450 } };
+    await withPage(browser, async (page) => {
       page.on('response', (response) => {
         if (response.status() >= 400 && result.http_errors.length < 50) {
           result.http_errors.push(`${response.status()} ${response.url()}`);
@@ -359,6 +360,7 @@ const result = {
 };
 
 // runAndReport's deadline counts startTimeout twice plus seconds; the warm-up comes on top.
-await runAndReport({ ...options, seconds: options.seconds + options.warmup }, result, (r) => measure(options, r), (r) => {
+const deadlineOptions = { ...options, seconds: options.seconds + options.warmup };
+await runAndReport(deadlineOptions, result, (r) => measure(options, r), (r) => {
   r.ok = r.started && !r.harness_error && r.errors.length === 0 && r.samples >= r.seconds;
 });
