@@ -13,6 +13,9 @@
              per segment per node, CPU-seconds per viewer-minute, capacity ratio; medians of --trials) and the
              fail-over gap when the owner is killed (median of --trials)
   runners    conversion jobs per hour with 1, 2, 3 cluster runners vs in-process conversion
+  latency    glass-to-glass p50/p95 (clock burned into the picture, read back in Chromium): Tidecast HLS
+             (hls.js), DASH (dash.js 5, Shaka) vs nginx-rtmp HLS (hls.js) on the same publish, with each
+             join's phase; segment availability on both
 """
 import argparse
 import os
@@ -25,16 +28,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving",
-                                            "cluster", "runners"],
+                                            "cluster", "runners", "latency"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--publishers", type=int, default=20)
     parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--latency-seconds", type=float, default=60,
+                        help="latency: sampled per row, split over 3 joins (default 60)")
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
     selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster",
-                             "runners"]
+                             "runners", "latency"]
 
     if "live" in selected:
         import live_ingest
@@ -66,6 +71,9 @@ def main():
     if "runners" in selected:
         import runners
         runners.run(trials=min(args.trials, 3))
+    if "latency" in selected:
+        import latency
+        latency.run(latency_seconds=args.latency_seconds)
 
 
 if __name__ == "__main__":

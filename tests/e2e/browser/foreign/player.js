@@ -31,9 +31,10 @@ function describe(error) {
     .filter((x) => x !== undefined && x !== null && x !== '').join(' ').slice(0, 500) || JSON.stringify(inner).slice(0, 500);
 }
 
-function startDashJs(video, src) {
+function startDashJs(video, src, config) {
   const player = window.dashjs.MediaPlayer().create();
   probe.version = player.getVersion();
+  if (config) player.updateSettings(config);
   player.on(window.dashjs.MediaPlayer.events.ERROR, (e) => probe.errors.push(`dash.js: ${describe(e)}`));
   // An internal event, read only to report the clock offset dash.js settled on.
   player.on('updateTimeSyncOffset', (e) => { probe.clockOffsetMs = e.offset; });
@@ -41,10 +42,11 @@ function startDashJs(video, src) {
   window.foreignPlayer = player;
 }
 
-async function startShaka(video, src) {
+async function startShaka(video, src, config) {
   window.shaka.polyfill.installAll();
   const player = new window.shaka.Player();
   probe.version = window.shaka.Player.version;
+  if (config) player.configure(config);
   player.addEventListener('error', (e) => probe.errors.push(`shaka: ${describe(e.detail)}`));
   await player.attach(video);
   window.foreignPlayer = player;
@@ -52,10 +54,10 @@ async function startShaka(video, src) {
   await video.play().catch(() => {});
 }
 
-function startHlsJs(video, src) {
+function startHlsJs(video, src, config) {
   const Hls = window.Hls;
   if (!Hls.isSupported()) throw new Error('hls.js: not supported here');
-  const hls = new Hls();
+  const hls = new Hls(config ?? {});
   probe.version = Hls.version;
   hls.on(Hls.Events.ERROR, (_, data) => {
     const text = `hls.js: ${data.type} ${data.details}`;
@@ -72,13 +74,16 @@ async function main() {
   const params = new URLSearchParams(location.search);
   const library = params.get('player');
   const src = params.get('src');
+  // Optional: the player's configuration as JSON (a mode, e.g. hls.js lowLatencyMode);
+  // absent, the library runs at its defaults.
+  const config = params.has('config') ? JSON.parse(params.get('config')) : null;
   probe.library = library;
   if (!LIBRARIES[library] || !src) throw new Error('player.html wants ?player=dashjs5|dashjs4|shaka|hlsjs&src=URL');
   await loadScript(LIBRARIES[library]);
   const video = document.getElementById('video');
-  if (library.startsWith('dashjs')) startDashJs(video, src);
-  else if (library === 'shaka') await startShaka(video, src);
-  else startHlsJs(video, src);
+  if (library.startsWith('dashjs')) startDashJs(video, src, config);
+  else if (library === 'shaka') await startShaka(video, src, config);
+  else startHlsJs(video, src, config);
   probe.ready = true;
 }
 
