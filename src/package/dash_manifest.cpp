@@ -181,16 +181,19 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
 }
 
 // MPD@maxSegmentDuration bounds every segment, also the ones still to come:
-// the longest in the window, at least 1.5 x the target (segments are cut at
-// the first keyframe after it, so a regular GOP stays below that).
+// the longest in the window (at least the target) plus a tenth of a second
+// for the next cut's jitter. Shaka puts its live edge that far behind the
+// newest segment, so a generous bound (it was 1.5 x the target) costs every
+// Shaka viewer latency; a longer segment raises it at the next update.
 double max_segment_seconds(const Presentation& p) {
-  double longest = p.target_duration_seconds * 1.5;
+  constexpr double kCutJitterSeconds = 0.1;
+  double longest = p.target_duration_seconds;
   for (const auto& track : p.tracks) {
     for (const auto& segment : track.segments) {
       longest = std::max(longest, segment.duration_seconds(track.timescale));
     }
   }
-  return longest;
+  return longest + kCutJitterSeconds;
 }
 
 }  // namespace
