@@ -74,11 +74,14 @@ def percentile(out, which):
     return to_ms(m.group(1)) if m else float("nan")
 
 
-def wrk(url, connections, seconds, headers=()):
+def wrk(url, connections, seconds, headers=(), script=None, env=None):
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        cmd += ["-s", script]
     for h in headers:
         cmd += ["-H", h]
-    done = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60)
+    done = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=seconds + 60,
+                          env=dict(os.environ, **(env or {})))
     out = done.stdout
     if "requests in" not in out:
         raise RuntimeError(f"wrk failed on {url} (exit {done.returncode}):\n{out}\n{done.stderr}")
@@ -92,9 +95,9 @@ def wrk(url, connections, seconds, headers=()):
             "errors": (sum(int(x) for x in errors.groups()) if errors else 0) + (int(non2xx.group(1)) if non2xx else 0)}
 
 
-def measure(url, pids, connections, seconds, headers=()):
+def measure(url, pids, connections, seconds, headers=(), script=None, env=None):
     before = cpu_seconds(pids)
-    result = wrk(url, connections, seconds, headers)
+    result = wrk(url, connections, seconds, headers, script, env)
     result["cpu"] = cpu_seconds(pids) - before
     return result
 
@@ -110,7 +113,35 @@ def newest_segment(server, playlist_path):
     return uris[-1]
 
 
-def run(seconds=8, connections=(100, 1000), rows=None):
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+VIEWERS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hls_viewers.lua")
+
+
+def simulated_viewers(server, nginx_port, nginx_pids, counts, seconds):
+    """Viewers (bench/hls_viewers.lua: a playlist and the newest segment every 2 s each) on both servers."""
+    print(f"\n== simulated HLS viewers (playlist + newest segment every 2 s each), {seconds} s per cell")
+    print(f"{'viewers':>8} | {'tidecast req/s  p50/p99 ms  CPU%  RSS MiB':>44} | {'nginx req/s  p50/p99 ms  CPU%':>34}")
+    env = {"PLAYLIST": "/live/bench/v0/media.m3u8"}
+    for n in counts:
+        rss_before = rss_mib(server.proc.pid)
+        t = measure(server.url("/"), [server.proc.pid], n, seconds, script=VIEWERS_SCRIPT, env=env)
+        rss_after = rss_mib(server.proc.pid)
+        g = measure(f"http://127.0.0.1:{nginx_port}/", nginx_pids, n, seconds, script=VIEWERS_SCRIPT, env=env)
+        cells = []
+        for r in (t, g):
+            cells.append(f"{r['rps']:>8.0f} {r['p50']:>7.1f}/{r['p99']:<7.1f} {100 * r['cpu'] / seconds:>5.0f}%")
+        print(f"{n:>8} | {cells[0]} {rss_after:>6.0f} (+{rss_after - rss_before:.0f}) e{t['errors']:<4}| "
+              f"{cells[1]} e{g['errors']}", flush=True)
+
+
+def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 2500, 5000)):
     tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-serving-")
     server = Server({"http": {"max_connections": 20000, "max_connections_per_ip": 20000}})
     publisher = None
@@ -152,6 +183,11 @@ def run(seconds=8, connections=(100, 1000), rows=None):
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as f:
                 f.write(data)
+        # nginx also gets the live window as it is now (playlist and segments), for the simulated viewers.
+        window = get(server.url("/live/bench/v0/media.m3u8"))
+        for line in [b"media.m3u8"] + [l for l in window.splitlines() if l and not l.startswith(b"#")]:
+            with open(os.path.join(www, "live/bench/v0", line.decode()), "wb") as f:
+                f.write(window if line == b"media.m3u8" else get(server.url("/live/bench/v0/" + line.decode())))
         port = free_port()
         with open(os.path.join(tmp.name, "nginx.conf"), "w") as f:
             f.write(NGINX_CONF.format(dir=tmp.name, port=port))
@@ -181,6 +217,8 @@ def run(seconds=8, connections=(100, 1000), rows=None):
                 efficiency = (t["requests"] / max(t["cpu"], 1e-9)) / (g["requests"] / max(g["cpu"], 1e-9))
                 print(f"{name:<22}{n:>6} | {cells[0]:>34} | {cells[1]:>34} | {t['rps'] / g['rps']:>5.2f}x "
                       f"{efficiency:>8.2f}x", flush=True)
+        if viewers:
+            simulated_viewers(server, port, nginx_pids(nginx.pid), viewers, max(seconds, 15))
     finally:
         if nginx:
             nginx.terminate()
