@@ -127,7 +127,8 @@ VIEWERS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hls_v
 def simulated_viewers(server, nginx_port, nginx_pids, counts, seconds):
     """Viewers (bench/hls_viewers.lua: a playlist and the newest segment every 2 s each) on both servers."""
     print(f"\n== simulated HLS viewers (playlist + newest segment every 2 s each), {seconds} s per cell")
-    print(f"{'viewers':>8} | {'tidecast req/s  p50/p99 ms  CPU%  RSS MiB':>44} | {'nginx req/s  p50/p99 ms  CPU%':>34}")
+    print(f"{'viewers':>8} | {'tidecast req/s  p50/p99 ms  CPU%  RSS MiB (growth, KiB/viewer)':>62} | "
+          f"{'nginx req/s  p50/p99 ms  CPU%':>34}")
     env = {"PLAYLIST": "/live/bench/v0/media.m3u8"}
     for n in counts:
         rss_before = rss_mib(server.proc.pid)
@@ -137,8 +138,9 @@ def simulated_viewers(server, nginx_port, nginx_pids, counts, seconds):
         cells = []
         for r in (t, g):
             cells.append(f"{r['rps']:>8.0f} {r['p50']:>7.1f}/{r['p99']:<7.1f} {100 * r['cpu'] / seconds:>5.0f}%")
-        print(f"{n:>8} | {cells[0]} {rss_after:>6.0f} (+{rss_after - rss_before:.0f}) e{t['errors']:<4}| "
-              f"{cells[1]} e{g['errors']}", flush=True)
+        per_viewer = max(0.0, rss_after - rss_before) * 1024 / n
+        print(f"{n:>8} | {cells[0]} {rss_after:>6.0f} (+{rss_after - rss_before:.0f}, {per_viewer:.1f}) "
+              f"e{t['errors']:<4}| {cells[1]} e{g['errors']}", flush=True)
 
 
 def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 2500, 5000)):
