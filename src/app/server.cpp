@@ -18,6 +18,7 @@
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
+#include "app/chat_wiring.hpp"
 #include "app/cluster_node.hpp"
 #include "app/runner_role.hpp"
 #include "app/storage_role.hpp"
@@ -93,6 +94,7 @@ struct Server::Impl {
   std::shared_ptr<core::TlsContext> tls;      // only with an HTTPS or RTMPS listener
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
+  std::unique_ptr<app::ChatWiring> chat;  // live chat rooms (src/chat/)
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -142,6 +144,10 @@ void Server::Impl::wire_routes() {
   api::add_media_routes(router, *live, catalog->videos(), channel_visibility, *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
   wire_events();
+  chat = std::make_unique<app::ChatWiring>(ioc, log, *catalog, *live, *auth,
+                                           config.cluster.enabled ? config.cluster.node : std::string());
+  chat->add_routes(router);
+  chat->add_metrics(metrics);
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
@@ -476,6 +482,7 @@ void Server::start() {
   if (s.runner) s.runner->start();
   s.http->start();
   s.events->start();
+  s.chat->start();
   s.rtmp->start();
   s.run_io_threads();
   s.running = true;
@@ -531,6 +538,7 @@ void Server::stop() {
   for (auto& thread : s.io_threads) thread.join();
   s.io_threads.clear();
   s.vod->stop();  // waits for a conversion in progress; an interrupted one would run again at the next start
+  s.chat->stop();  // stores what it accepted
   s.cpu->join();
   try {
     s.catalog->checkpoint();
