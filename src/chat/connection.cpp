@@ -127,15 +127,18 @@ class ChatConnection : public Member,
   void write() {
     writing_ = true;
     write_started_ms_ = core::unix_now_ms();
+    // Held here until the write completes: a drop may clear the queue meanwhile.
+    in_flight_ = queue_.front();
+    queue_.pop();
     ws_.text(true);
-    ws_.async_write(net::buffer(*queue_.front()),
+    ws_.async_write(net::buffer(*in_flight_),
                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(beast::error_code ec) {
     writing_ = false;
+    in_flight_.reset();
     if (ec) return finish();
-    if (!queue_.empty()) queue_.pop();
     if (!queue_.empty() && !closing_) write();
   }
 
@@ -184,6 +187,7 @@ class ChatConnection : public Member,
   std::shared_ptr<void> hold_;
   std::shared_ptr<Room> room_;
   OutboundQueue queue_;
+  Frame in_flight_;  // the frame being written
   beast::flat_buffer in_;
   bool writing_ = false;
   bool closing_ = false;
