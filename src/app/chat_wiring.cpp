@@ -188,6 +188,8 @@ void ChatWiring::add_routes(http::Router& router) {
         }
         return std::nullopt;
       },
+      .sign_internal =
+          [this](std::string_view target) { return signer_ ? signer_(target) : std::map<std::string, std::string>{}; },
   };
   chat::add_chat_routes(router, std::move(deps));
 }

@@ -4,6 +4,8 @@
 // service, accounts from the Authenticator, and where each room lives (this
 // box, or in a cluster the channel's owner / the rendezvous node).
 #include <boost/asio/io_context.hpp>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,6 +28,10 @@ class ChatWiring {
   ~ChatWiring();
 
   void add_routes(http::Router& router);
+  // Cluster: how to sign an internal GET (the relay to a room on another node).
+  void relay_with(std::function<std::map<std::string, std::string>(std::string_view target)> signer) {
+    signer_ = std::move(signer);
+  }
   void add_metrics(core::Metrics& metrics);
   void start();
   void stop();
@@ -41,6 +47,7 @@ class ChatWiring {
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<chat::RoomLocator> locator_;
   std::unique_ptr<chat::ChatService> service_;
+  std::function<std::map<std::string, std::string>(std::string_view target)> signer_;  // set before serving
 };
 
 }  // namespace tidecast::app

@@ -413,6 +413,12 @@ void Server::start() {
                                                      return s.router.handle(request, client);
                                                    });
   }
+  if (s.cluster) {
+    s.chat->relay_with([&s](std::string_view target) {
+      return std::map<std::string, std::string>{
+          {std::string(cluster::kClusterHeader), s.cluster->auth().sign("GET", target, core::unix_now_ms() / 1000)}};
+    });
+  }
   if (s.cluster && s.cluster->stores()) {
     app::add_storage_role(*s.cluster, s.storage_api, s.router, catalog_location, s.config.data_dir, s.log);
   }

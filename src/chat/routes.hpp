@@ -5,6 +5,7 @@
 // Who may do what is decided by the composition root's callbacks (accounts,
 // channel and video visibility live outside chat/).
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,8 @@ struct ChatRouteDeps {
   std::function<std::optional<ChannelRef>(std::string_view name, const std::optional<Viewer>& viewer)> channel;
   // Whether the request may read the video (null response: yes), else the refusal to send.
   std::function<std::optional<http::Response>(const http::Request&, std::string_view video_id)> video_access;
+  // Cluster: the headers that sign an internal GET of `target` (empty: no relay, e.g. a single box).
+  std::function<std::map<std::string, std::string>(std::string_view target)> sign_internal;
 };
 
 void add_chat_routes(http::Router& router, ChatRouteDeps deps);
