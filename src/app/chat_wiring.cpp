@@ -156,6 +156,11 @@ ChatWiring::ChatWiring(boost::asio::io_context& ioc, core::Logger& log, catalog:
         [nodes] { return nodes->nodes(); });
   }
   service_ = std::make_unique<chat::ChatService>(ioc, log, *store_, *clock_);
+  if (!cluster_node.empty()) {
+    // A channel that went live on another node (or whose rendezvous node
+    // changed) moves its room there: members here reconnect and are routed.
+    service_->set_placement([this](const std::string& channel) { return locator_->locate(channel).local; });
+  }
 }
 
 ChatWiring::~ChatWiring() {

@@ -53,6 +53,13 @@ class ChatConnection : public Member,
     });
   }
 
+  // Any thread: the room moved to another node; the client reconnects and is routed there.
+  void evict() override {
+    net::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      self->close_with(websocket::close_code::service_restart, "chat room moved, reconnect");
+    });
+  }
+
   // Any thread: server stop.
   void request_close() override {
     net::post(ws_.get_executor(), [self = this->shared_from_this()] {
@@ -157,9 +164,8 @@ class ChatConnection : public Member,
 
   void close_with(websocket::close_code code, const char* reason) {
     if (closing_) return;
-    closing_ = true;
-    ws_.async_close(websocket::close_reason(code, reason),
-                    [self = this->shared_from_this()](beast::error_code) { self->finish(); });
+    finish();  // out of the room at once, not once the peer answers the close
+    ws_.async_close(websocket::close_reason(code, reason), [self = this->shared_from_this()](beast::error_code) {});
   }
 
   void refused(const char* kind) {

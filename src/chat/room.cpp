@@ -134,4 +134,9 @@ void Room::broadcast(const Frame& frame) {
   for (const auto& member : *snapshot) member->deliver(frame);
 }
 
+void Room::evict_all() {
+  const auto snapshot = members_snapshot();
+  for (const auto& member : *snapshot) member->evict();
+}
+
 }  // namespace tidecast::chat

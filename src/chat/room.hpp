@@ -26,6 +26,8 @@ class Member {
   virtual ~Member() = default;
   // Any thread; must not block (the member queues it on its own strand).
   virtual void deliver(Frame frame) = 0;
+  // Any thread: the room moved to another node; the member closes (1012) so its client reconnects there.
+  virtual void evict() {}
 };
 
 struct PostCheck {
@@ -61,6 +63,8 @@ class Room {
   // The room state frame when the viewers or settings changed since the last call, else null.
   Frame take_state_change();
   void broadcast(const Frame& frame);
+  // Asks every member to go (Member::evict).
+  void evict_all();
 
  private:
   std::shared_ptr<const std::vector<std::shared_ptr<Member>>> members_snapshot();

@@ -45,8 +45,14 @@ void ChatService::tick() {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
+    std::vector<std::shared_ptr<Room>> open;
     for (const auto& [name, room] : rooms_) {
       if (auto frame = room->take_state_change()) room->broadcast(frame);
+      open.push_back(room);
+    }
+    // Every 3 s, off the I/O threads (the answer may need the catalog).
+    if (here_ && ++ticks_ % 3 == 0 && !open.empty()) {
+      net::post(writer_, [this, open = std::move(open)]() mutable { check_placement(std::move(open)); });
     }
   }
   ticker_.expires_after(std::chrono::seconds(1));
@@ -201,6 +207,18 @@ void ChatService::moderate(const std::shared_ptr<Room>& room, const std::shared_
                              ? target->author + " is timed out for " + std::to_string(ban_command.seconds) + " s."
                              : target->author + " is banned."));
   });
+}
+
+void ChatService::check_placement(std::vector<std::shared_ptr<Room>> rooms) {
+  for (const auto& room : rooms) {
+    try {
+      if (here_(room->channel())) continue;
+    } catch (const std::exception&) {
+      continue;  // the catalog is unavailable: keep the room rather than scatter its members
+    }
+    log_.info("chat", "room moved channel={} members={}", room->channel(), room->viewers());
+    room->evict_all();
+  }
 }
 
 void ChatService::write(std::shared_ptr<Member> member, std::function<void()> work) {

@@ -10,11 +10,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "chat/room.hpp"
 #include "chat/store.hpp"
@@ -74,6 +76,10 @@ class ChatService {
   void handle(const std::shared_ptr<Room>& room, const std::shared_ptr<Member>& member, const Participant& who,
               Command command);
 
+  // Cluster: whether a channel's room still belongs on this node (asked every
+  // few seconds on the writer thread); a room that moved evicts its members.
+  void set_placement(std::function<bool(const std::string& channel)> here) { here_ = std::move(here); }
+
   ChatStore& store() { return store_; }
   const ChatLimits& limits() const { return limits_; }
   ChatCounters& counters() { return counters_; }
@@ -91,6 +97,7 @@ class ChatService {
   // Runs `work` on the writer thread; a failure answers the member with `unavailable`.
   void write(std::shared_ptr<Member> member, std::function<void()> work);
   void tick();
+  void check_placement(std::vector<std::shared_ptr<Room>> rooms);
 
   boost::asio::io_context& ioc_;
   core::Logger& log_;
@@ -104,6 +111,8 @@ class ChatService {
   boost::asio::thread_pool writer_{1};
   boost::asio::steady_timer ticker_;
   bool stopped_ = false;
+  std::function<bool(const std::string& channel)> here_;
+  unsigned ticks_ = 0;
 };
 
 // Sends one frame to one member.

@@ -3,8 +3,10 @@
 A channel's room lives on one node (the rendezvous choice while nobody is
 live); a viewer connected to the other node is relayed to it over a signed
 internal WebSocket. Both see each other's messages and the same viewer count,
-the relay passes close codes through (1009 for an oversized frame), and when
-the room's node stops, the relayed viewer is told to reconnect (1012).
+the relay passes close codes through (1009 for an oversized frame). When the
+channel goes live on the other node, the room moves to its owner (members of
+the old room are told to reconnect: 1012) and when the room's node stops, the
+relayed viewer is told to go and the remaining node hosts the room.
 """
 import os
 import sys
@@ -14,7 +16,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from support.accounts import Browser, create_user  # noqa: E402
 from support.cluster import Cluster  # noqa: E402
-from support.tidecast import poll  # noqa: E402
+from support.tidecast import poll, publish  # noqa: E402
 from support.ws import WebSocket  # noqa: E402
 
 CHAT = "/api/v1/channels/studio/chat"
@@ -28,7 +30,9 @@ class ClusterChat(unittest.TestCase):
         password, _ = create_user(n1, "alice", "alice-secret-123")
         cls.alice = Browser(n1)
         assert cls.alice.login("alice", password)[0] == 200
-        assert cls.alice.call("POST", "/api/v1/channels", {"name": "studio", "title": "Studio"})[0] == 201
+        status, _, made = cls.alice.call("POST", "/api/v1/channels", {"name": "studio", "title": "Studio"})
+        assert status == 201, made
+        cls.stream_key = made["stream_key"]
 
     @classmethod
     def tearDownClass(cls):
@@ -70,16 +74,30 @@ class ClusterChat(unittest.TestCase):
         bad.send_frame(0x1, b"x" * 10_000)
         self.assertEqual(bad.wait_closed(), 1009)
 
-        # The room's node stops: viewers relayed to it are told to go (1001, passed
-        # through) or to reconnect (1012, the relay lost it).
         host = n1 if n1.metric("tidecast_chat_rooms") == 1 else n2
         other = n2 if host is n1 else n1
         self.assertEqual(other.metric("tidecast_chat_rooms"), 0)  # never a second room
-        relayed = on_n2 if other is n2 else on_n1
-        host.stop()
+        on_host, on_other = (on_n1, on_n2) if host is n1 else (on_n2, on_n1)
+
+        # The channel goes live on the other node: the room moves to its owner.
+        # Members of the old room are told to reconnect (1012), through the relay too.
+        publisher = publish(other.rtmp_url(self.stream_key), seconds=60, size="320x240", gop_seconds=1, audio=False)
+        self.addCleanup(lambda: publisher.poll() is None and (publisher.kill(), publisher.wait()))
+        self.assertEqual(on_host.wait_closed(), 1012)
+        self.assertEqual(on_other.wait_closed(), 1012)
+        self.assertTrue(poll(lambda: self.greeted(host), bool, timeout=20, interval=0.5))
+        on_owner, hello = self.connect(other)
+        relayed, hello = self.connect(host)
+        self.assertEqual(hello["room"]["viewers"], 2, hello)
+        self.assertEqual((other.metric("tidecast_chat_rooms"), host.metric("tidecast_chat_rooms")), (1, 0))
+        self.assertIn("room moved channel=studio", host.read_log())
+
+        # The room's node stops: a viewer relayed to it is told to go (1001,
+        # passed through) or to reconnect (1012, the relay lost it).
+        other.stop()
         self.assertIn(relayed.wait_closed(), (1001, 1012))
-        # Once the registry forgets the stopped node (15 s), the other one hosts the room.
-        self.assertTrue(poll(lambda: self.greeted(other), bool, timeout=40, interval=1))
+        # Once its lease expired and the registry forgot it, the remaining node hosts the room.
+        self.assertTrue(poll(lambda: self.greeted(host), bool, timeout=40, interval=1))
 
     def greeted(self, node):
         ws = WebSocket(node.http_port, CHAT)
