@@ -13,6 +13,7 @@
              per segment per node, CPU-seconds per viewer-minute, capacity ratio; medians of --trials) and the
              fail-over gap when the owner is killed (median of --trials)
   runners    conversion jobs per hour with 1, 2, 3 cluster runners vs in-process conversion
+  chat       5,000 chat WebSocket viewers of one channel: memory per connection, fan-out p50/p99, CPU per message
 """
 import argparse
 import os
@@ -25,7 +26,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving",
-                                            "cluster", "runners"],
+                                            "cluster", "runners", "chat"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
@@ -34,7 +35,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
     selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster",
-                             "runners"]
+                             "runners", "chat"]
 
     if "live" in selected:
         import live_ingest
@@ -66,6 +67,9 @@ def main():
     if "runners" in selected:
         import runners
         runners.run(trials=min(args.trials, 3))
+    if "chat" in selected:
+        import chat
+        chat.run()
 
 
 if __name__ == "__main__":
