@@ -184,6 +184,28 @@ class Chat(unittest.TestCase):
         status, _, _ = request(self.server, "GET", "/api/v1/videos/nope/chat")
         self.assertEqual(status, 404)
 
+        # In the browser: the recording's page shows each message once playback reaches its time.
+        if not chromium_available():
+            return
+        ensure_installed()
+        out = subprocess.run(
+            ["node", str(BROWSER_DIR / "chat.mjs"), "--base", self.server.base, "--replay", recording["id"],
+             "--expect", "3", "--shots", str(screenshot_dir()), "--chromium", CHROMIUM],
+            cwd=BROWSER_DIR, capture_output=True, text=True, timeout=120)
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        self.assertTrue(report["ok"], report)
+        self.assertEqual(report["heading"], "Chat replay", report)
+        samples = report["samples"]
+        self.assertEqual(samples[-1]["shown"], texts, report)
+        for sample in samples:
+            # Never ahead of playback (a message shows once its stream time is reached), and
+            # not far behind it (the page follows timeupdate events, about 4 a second).
+            due = [m["text"] for m in replay["messages"] if m["stream_ms"] <= sample["t"] * 1000]
+            overdue = [m["text"] for m in replay["messages"] if m["stream_ms"] <= sample["t"] * 1000 - 600]
+            self.assertEqual(sample["shown"], due[:len(sample["shown"])], sample)
+            self.assertGreaterEqual(len(sample["shown"]), len(overdue), sample)
+        self.assertTrue(any(not s["shown"] for s in samples), samples[:3])  # it started empty
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

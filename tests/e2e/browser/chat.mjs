@@ -3,6 +3,8 @@
 // the channel's owner (a moderator) and a viewer. Prints one JSON report.
 //
 //   node chat.mjs --base URL --channel NAME --owner NAME:PASSWORD --viewer NAME:PASSWORD [--shots DIR]
+//   node chat.mjs --base URL --replay VIDEO_ID --expect N [--shots DIR]
+//     (a recording's page: samples of playback time and the messages shown)
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 
@@ -13,6 +15,8 @@ const { values: args } = parseArgs({
     owner: { type: 'string' },
     viewer: { type: 'string' },
     shots: { type: 'string', default: '' },
+    replay: { type: 'string', default: '' },  // a recording's id: watch its chat replay instead
+    expect: { type: 'string', default: '0' },
     chromium: { type: 'string', default: process.env.TIDECAST_CHROMIUM || '/usr/bin/chromium' },
   },
 });
@@ -52,7 +56,33 @@ async function post(page, text) {
   return sentAt;
 }
 
+async function replay() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/watch.html?video=${encodeURIComponent(args.replay)}`, { waitUntil: 'domcontentloaded' });
+  const expect = Number(args.expect);
+  report.samples = [];
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const sample = await page.evaluate(() => ({
+      t: document.querySelector('video').currentTime,
+      shown: window.tidecastChat?.shown().map((m) => m.text) ?? [],
+      times: [...document.querySelectorAll('#chat-list .chat-time')].map((n) => n.textContent),
+    }));
+    report.samples.push(sample);
+    if (sample.shown.length >= expect) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  report.heading = await page.evaluate(() => document.querySelector('#chat h2')?.textContent ?? null);
+  if (args.shots) await page.screenshot({ path: `${args.shots}/chat-replay-1280.png` });
+  report.ok = true;
+}
+
 try {
+  if (args.replay) {
+    await replay();
+    throw null;  // done: straight to the report
+  }
   const owner = await signedInPage(args.owner);
   const viewer = await signedInPage(args.viewer);
   report.owner_you = await owner.evaluate(() => window.tidecastChat.you);
@@ -125,7 +155,7 @@ try {
   report.page_errors = [...owner.errors, ...viewer.errors];
   report.ok = true;
 } catch (error) {
-  report.error = String(error?.stack ?? error);
+  if (error !== null) report.error = String(error?.stack ?? error);
 } finally {
   await browser.close();
   process.stdout.write(`${JSON.stringify(report)}\n`);
