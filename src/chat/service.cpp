@@ -75,7 +75,7 @@ std::pair<std::shared_ptr<Room>, Frame> ChatService::join(const ChannelRef& chan
     room = std::make_shared<Room>(channel.name, channel.id, std::move(moderation),
                                   store_.recent(channel.id, limits_.history), limits_.history);
   }
-  nlohmann::json you{{"name", who.name}, {"signed_in", who.user_id.has_value()}, {"moderator", who.moderator}};
+  nlohmann::json you{{"name", who.name}, {"signed_in", !who.name.empty()}, {"moderator", who.moderator}};
   Frame hello = room->join(member, you);
   return {room, std::move(hello)};
 }
@@ -113,7 +113,7 @@ void ChatService::handle(const std::shared_ptr<Room>& room, const std::shared_pt
 void ChatService::post(const std::shared_ptr<Room>& room, const std::shared_ptr<Member>& member, const Participant& who,
                        PostCommand post) {
   ChatMessage message;
-  if (who.user_id) {
+  if (!who.name.empty()) {  // a user, or a command-line token (admin, no account)
     message.author = who.name;
   } else if (!room->settings().guests) {
     ++counters_.refused;

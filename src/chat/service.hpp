@@ -33,8 +33,8 @@ struct ChannelRef {
 
 // A member as the room sees them, fixed when the connection opens.
 struct Participant {
-  std::optional<std::int64_t> user_id = {};  // nullopt: a guest
-  std::string name = {};                     // user name; empty for guests
+  std::optional<std::int64_t> user_id = {};  // nullopt: a guest (or a command-line token)
+  std::string name = {};                     // user name ("token:<name>" for a command-line token); empty for guests
   bool moderator = false;                    // the channel's owner or an admin
   std::string address = {};                  // the client's address
 };

@@ -172,3 +172,17 @@ TEST_CASE("chat service: a store failure answers the poster, nothing is shown") 
   CHECK(a->of_type("error").back()["code"] == "unavailable");
   CHECK(f.log.count("store failed") == 1);
 }
+
+TEST_CASE("chat service: a command-line token (admin, no account) posts under its name") {
+  Fixture f;
+  ChatService service(f.ioc, f.log.logger(), f.store, f.clock);
+  const Participant token{.user_id = std::nullopt, .name = "token:ci", .moderator = true, .address = "192.0.2.5"};
+  auto t = std::make_shared<FakeMember>();
+  auto [room, hello] = service.join(f.studio, t, token);
+  CHECK(nlohmann::json::parse(*hello)["you"]["signed_in"] == true);
+  service.handle(room, t, token, post("maintenance at noon"));
+  service.stop();
+  REQUIRE(f.store.added.size() == 1);
+  CHECK(f.store.added[0].first.author == "token:ci");
+  CHECK_FALSE(f.store.added[0].first.guest);
+}

@@ -172,6 +172,14 @@ export async function initLiveChat(root, channel) {
   };
   hook.send = (text, extra = {}) => sendJson({ type: 'post', text, nonce: crypto.randomUUID?.() ?? String(Math.random()), ...extra });
 
+  // A channel whose chat this visitor cannot open (private, deleted): no panel, no reconnect loop.
+  const probe = await fetch(`/api/v1/channels/${encodeURIComponent(channel)}/chat`, { credentials: 'same-origin' })
+    .catch(() => null);
+  if (probe && probe.status !== 426) {
+    root.hidden = true;
+    hook.state = 'unavailable';
+    return;
+  }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = input.value.trim();
