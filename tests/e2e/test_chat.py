@@ -4,7 +4,7 @@
   chat: a message appears in the other page quickly (measured, printed), a
   deleted message disappears on both, markup is shown as text and never runs,
   a 2,000-character message is refused, a banned viewer cannot post.
-- Raw WebSocket clients (tests/e2e/support/ws.py): not an upgrade 426,
+- Raw WebSocket clients (tests/e2e/support/ws.py), plain and TLS: not an upgrade 426,
   another site's Origin 403, guests read but may not post (until the owner
   allows it, then with a nickname), an oversized frame closes with 1009,
   invalid UTF-8 with 1007, a binary frame with 1003, a flood with 1008, bad
@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
@@ -25,6 +26,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from support.accounts import Browser, create_user, request  # noqa: E402
 from support.browser import BROWSER_DIR, CHROMIUM, chromium_available, ensure_installed  # noqa: E402
 from support.tidecast import Server, poll, publish  # noqa: E402
+from support.tls import make_certificate  # noqa: E402
 from support.webui import screenshot_dir  # noqa: E402
 from support.ws import WebSocket, WsClosed  # noqa: E402
 
@@ -34,7 +36,10 @@ CHAT = "/api/v1/channels/studio/chat"
 class Chat(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server({"live": {"segment_seconds": 1}})
+        cls.tmp = tempfile.TemporaryDirectory(prefix="tidecast-chat-")
+        cert, key = make_certificate(cls.tmp.name, "chat")
+        cls.server = Server({"live": {"segment_seconds": 1}, "http": {"https_listen": "127.0.0.1:0"},
+                             "tls": {"certificate": cert, "private_key": key}})
         cls.passwords = {}
         for name in ("alice", "bob", "carol"):
             cls.passwords[name], _ = create_user(cls.server, name, f"{name}-secret-123")
@@ -49,6 +54,7 @@ class Chat(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.close()
+        cls.tmp.cleanup()
 
     def connect(self, browser=None, headers=None):
         h = dict(headers or {})
@@ -122,6 +128,15 @@ class Chat(unittest.TestCase):
         # Only moderators moderate.
         guest.send_json({"type": "delete", "id": said["id"]})
         self.assertEqual(guest.wait_for(lambda m: m["type"] == "error")["code"], "forbidden")
+
+        # Over TLS (wss) the same room.
+        secure = WebSocket(self.server.https_port, CHAT, {"Cookie": f"tidecast_session={self.alice.cookie}"},
+                           tls=True)
+        self.addCleanup(secure.close)
+        self.assertEqual(secure.status, 101, secure.head)
+        self.assertTrue(secure.recv_json()["you"]["moderator"])
+        secure.send_json({"type": "post", "text": "over tls"})
+        self.assertEqual(guest.wait_for(lambda m: m.get("type") == "message")["text"], "over tls")
 
         # Bad JSON: an error message, and the connection goes on.
         carol.send_frame(0x1, b"{not json")

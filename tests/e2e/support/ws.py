@@ -5,6 +5,7 @@ import base64
 import json
 import os
 import socket
+import ssl
 import struct
 
 
@@ -16,8 +17,13 @@ class WsClosed(Exception):
 
 
 class WebSocket:
-    def __init__(self, port, path, headers=None, host="127.0.0.1", timeout=10):
+    def __init__(self, port, path, headers=None, host="127.0.0.1", timeout=10, tls=False):
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if tls:  # wss: a test certificate, not checked
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            self.sock = context.wrap_socket(self.sock, server_hostname=host)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Upgrade: websocket", "Connection: Upgrade",
                  f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
