@@ -16,6 +16,7 @@
   latency    glass-to-glass p50/p95 (clock burned into the picture, read back in Chromium): Tidecast HLS
              (hls.js), DASH (dash.js 5, Shaka) vs nginx-rtmp HLS (hls.js) on the same publish, with each
              join's phase; segment availability on both
+  chat       5,000 chat WebSocket viewers of one channel: memory per connection, fan-out p50/p99, CPU per message
 """
 import argparse
 import os
@@ -28,7 +29,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving",
-                                            "cluster", "runners", "latency"],
+                                            "cluster", "runners", "latency", "chat"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
@@ -39,7 +40,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
     selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster",
-                             "runners", "latency"]
+                             "runners", "latency", "chat"]
 
     if "live" in selected:
         import live_ingest
@@ -74,6 +75,9 @@ def main():
     if "latency" in selected:
         import latency
         latency.run(latency_seconds=args.latency_seconds)
+    if "chat" in selected:
+        import chat
+        chat.run()
 
 
 if __name__ == "__main__":

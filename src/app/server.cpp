@@ -18,6 +18,7 @@
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
+#include "app/chat_wiring.hpp"
 #include "app/cluster_node.hpp"
 #include "app/runner_role.hpp"
 #include "app/storage_role.hpp"
@@ -96,6 +97,7 @@ struct Server::Impl {
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
   net::thread_pool disk{2};               // reads file bytes missing from the page cache
+  std::unique_ptr<app::ChatWiring> chat;  // live chat rooms (src/chat/)
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -145,6 +147,10 @@ void Server::Impl::wire_routes() {
   api::add_media_routes(router, *live, catalog->videos(), channel_visibility, *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
   wire_events();
+  chat = std::make_unique<app::ChatWiring>(ioc, log, *catalog, *live, *auth,
+                                           config.cluster.enabled ? config.cluster.node : std::string());
+  chat->add_routes(router);
+  chat->add_metrics(metrics);
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
@@ -416,6 +422,12 @@ void Server::start() {
                                                      return s.router.handle(request, client);
                                                    });
   }
+  if (s.cluster) {
+    s.chat->relay_with([&s](std::string_view target) {
+      return std::map<std::string, std::string>{
+          {std::string(cluster::kClusterHeader), s.cluster->auth().sign("GET", target, core::unix_now_ms() / 1000)}};
+    });
+  }
   if (s.cluster && s.cluster->stores()) {
     app::add_storage_role(*s.cluster, s.storage_api, s.router, catalog_location, s.config.data_dir, s.log);
   }
@@ -487,6 +499,7 @@ void Server::start() {
   if (s.runner) s.runner->start();
   s.http->start();
   s.events->start();
+  s.chat->start();
   s.rtmp->start();
   s.run_io_threads();
   s.running = true;
@@ -544,6 +557,7 @@ void Server::stop() {
   for (auto& thread : s.io_threads) thread.join();
   s.io_threads.clear();
   s.vod->stop();  // waits for a conversion in progress; an interrupted one would run again at the next start
+  s.chat->stop();  // stores what it accepted
   s.cpu->join();
   try {
     s.catalog->checkpoint();

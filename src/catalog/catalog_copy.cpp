@@ -9,9 +9,11 @@ namespace {
 
 // Parents before children (foreign keys); leases and cluster settings are a
 // cluster's own and start empty.
-constexpr std::string_view kTables[] = {"users", "channels",   "videos",  "renditions",
-                                        "jobs",  "api_tokens", "uploads", "sessions"};
-constexpr std::string_view kIdentityTables[] = {"users", "channels", "renditions", "jobs", "api_tokens"};
+constexpr std::string_view kTables[] = {"users",         "channels",   "videos",       "renditions",
+                                        "jobs",          "api_tokens", "uploads",      "sessions",
+                                        "chat_messages", "chat_bans",  "chat_settings"};
+constexpr std::string_view kIdentityTables[] = {"users",      "channels",      "renditions", "jobs",
+                                                "api_tokens", "chat_messages", "chat_bans"};
 
 struct Column {
   std::string name;

@@ -12,6 +12,22 @@ void ClusterNodeRepository::upsert(std::string_view node, std::string_view inter
       .run();
 }
 
+std::vector<std::pair<std::string, std::string>> ClusterNodeRepository::seen_since(std::int64_t since_ms,
+                                                                                   std::string_view role) {
+  auto stmt = db_.prepare("SELECT name, internal_url, roles FROM cluster_nodes WHERE seen_at >= ? ORDER BY name");
+  stmt.bind_all(since_ms);
+  std::vector<std::pair<std::string, std::string>> out;
+  while (stmt.step()) {
+    const std::string roles = stmt.column_text(2);
+    // roles is a comma-separated list
+    const std::string padded = "," + roles + ",";
+    if (padded.find("," + std::string(role) + ",") != std::string::npos) {
+      out.emplace_back(stmt.column_text(0), stmt.column_text(1));
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> ClusterNodeRepository::internal_url(std::string_view node) {
   auto stmt = db_.prepare("SELECT internal_url FROM cluster_nodes WHERE name = ?");
   stmt.bind(1, node);

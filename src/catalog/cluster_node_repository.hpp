@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "catalog/database.hpp"
 
@@ -23,6 +25,8 @@ class ClusterNodeRepository {
 
   void upsert(std::string_view node, std::string_view internal_url, std::string_view roles, std::int64_t now_ms);
   std::optional<std::string> internal_url(std::string_view node);
+  // Nodes seen at or after `since_ms` whose roles include `role`: (name, internal URL), by name.
+  std::vector<std::pair<std::string, std::string>> seen_since(std::int64_t since_ms, std::string_view role);
   void set_stored_on(std::string_view video_id, std::string_view node);
   // Which optional files (poster, storyboard, download) a published video
   // has, so nodes without its files can link them.

@@ -24,6 +24,7 @@ namespace tidecast::http {
 
 class ResponseStream;
 class DeferredResponse;
+class Upgrade;
 
 struct BytesBody {
   struct value_type {
@@ -36,6 +37,8 @@ struct BytesBody {
     std::shared_ptr<DeferredResponse> deferred = {};
     // Set for file responses: `bytes` is unused.
     std::shared_ptr<const FileSpan> file = {};
+    // Set when the connection leaves HTTP (http/upgrade.hpp): nothing is written.
+    std::shared_ptr<Upgrade> upgrade = {};
   };
 
   static std::uint64_t size(const value_type& body) { return body.file ? body.file->length : body.bytes.size(); }

@@ -46,6 +46,7 @@ Session<Stream>::Session(net::ip::tcp::socket socket, const net::ip::tcp::endpoi
   }
   direct_ = direct_client(peer_, kTls);
   client_ = direct_;
+  executor_.emplace(stream_.get_executor());
   ++shared_->connections;
 }
 
@@ -97,7 +98,12 @@ void Session<Stream>::on_handshake(beast::error_code ec) {
 
 template <class Stream>
 void Session<Stream>::request_close() {
-  net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+  // Not stream_'s executor: the stream may have been handed over (hand_over).
+  net::post(*executor_, [self = this->shared_from_this()] {
+    if (self->upgraded_) {  // the connection that took the stream closes itself
+      if (auto connection = self->upgraded_to_.lock()) connection->request_close();
+      return;
+    }
     self->closing_ = true;
     // A long-lived response would never finish by itself: cut it now.
     if (!self->writing_ || self->out_stream_) self->close();
@@ -231,6 +237,7 @@ void Session<Stream>::on_read(beast::error_code ec) {
                        response.result_int());
   }
   if (auto deferred = response.body().deferred) return await_response(std::move(deferred), request);
+  if (auto upgrade = response.body().upgrade) return hand_over(std::move(upgrade), std::move(request));
   response.version(request.version());
   if (auto stream = response.body().stream) {
     if (request.method() != Verb::head && request.version() == 11) return begin_response_stream(std::move(response));
@@ -349,7 +356,16 @@ void Session<Stream>::drain_some() {
 }
 
 template <class Stream>
+void Session<Stream>::hand_over(std::shared_ptr<Upgrade> upgrade, Request request) {
+  // The request deadline no longer applies; the new protocol sets its own.
+  tcp().expires_never();
+  upgraded_ = true;
+  upgraded_to_ = upgrade->start(std::move(stream_), std::move(request), this->shared_from_this());
+}
+
+template <class Stream>
 void Session<Stream>::close() {
+  if (upgraded_) return;
   if (out_stream_) {
     out_stream_->detach();
     if (heartbeat_) heartbeat_->cancel();

@@ -22,6 +22,7 @@
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
+#include "http/upgrade.hpp"
 
 namespace tidecast::http {
 
@@ -119,6 +120,8 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   // are read on the disk pool and send_file_part() runs again after.
   bool file_bytes_ready(bool keep_alive, std::uint64_t length);
   void finish_file(bool keep_alive, boost::beast::error_code ec);
+  // Hands the connection to an Upgrade (http/upgrade.hpp); the session then only holds its slot.
+  void hand_over(std::shared_ptr<Upgrade> upgrade, Request request);
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
   Stream stream_;
@@ -157,6 +160,9 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::uint64_t file_cached_to_ = 0;  // file offset up to which the bytes are known to be cached
   std::string file_chunk_;            // TLS: the chunk being written
   std::optional<boost::asio::steady_timer> file_deadline_;
+  bool upgraded_ = false;                                   // stream_ was handed over: never touch it again
+  std::weak_ptr<core::Connection> upgraded_to_;             // asked to close on server stop
+  std::optional<typename Stream::executor_type> executor_;  // the strand, also after a hand-over
 };
 
 using PlainSession = Session<core::PlainStream>;

@@ -15,10 +15,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from support.accounts import create_user, request
+from support.accounts import Browser, create_user, request
 from support.cluster import Node
 from support.postgres import Postgres
 from support.tidecast import BIN, Server, auth, create_token, make_clip, publish, upload_plain, wait_video
+from support.ws import WebSocket
 
 
 class CopyToPostgres(unittest.TestCase):
@@ -36,6 +37,14 @@ class CopyToPostgres(unittest.TestCase):
             self.assertEqual(status, 201, created)
             video_id = created["video"]["id"] if "video" in created else created["id"]
             self.assertEqual(wait_video(box, video_id)["state"], "ready")
+            alice = Browser(box)
+            self.assertEqual(alice.login("alice", password)[0], 200)
+            chat = WebSocket(box.http_port, "/api/v1/channels/studio/chat",
+                             {"Cookie": f"tidecast_session={alice.cookie}"})
+            chat.recv_json()
+            chat.send_json({"type": "post", "text": "before the move"})
+            self.assertEqual(chat.wait_for(lambda m: m["type"] == "message")["id"], 1)
+            chat.close()
             box.stop()
 
             url = pg.create_database("moved")
@@ -68,6 +77,13 @@ class CopyToPostgres(unittest.TestCase):
             node.wait_for("/live/studio/master.m3u8", timeout=20)
             p.kill()
             p.wait()
+            # The chat's history came along, and its ids continue.
+            chat = WebSocket(node.http_port, "/api/v1/channels/studio/chat",
+                             {"Cookie": f"tidecast_session={alice.cookie}"})
+            self.assertEqual([m["text"] for m in chat.recv_json()["history"]], ["before the move"])
+            chat.send_json({"type": "post", "text": "after the move"})
+            self.assertEqual(chat.wait_for(lambda m: m["type"] == "message")["id"], 2)
+            chat.close()
             # New rows continue after the copied ids.
             status, _, body = request(node, "POST", "/api/v1/channels", {"name": "second"}, headers=auth(token))
             self.assertEqual(status, 201, body)

@@ -27,3 +27,4 @@ tidecast_fuzz_target(url_signer SOURCES core/url_signer.cpp core/crypto.cpp LIBS
 tidecast_fuzz_target(client_origin SOURCES http/client_origin.cpp core/ip_network.cpp LIBS tidecast_http EXTRA fmt::fmt)
 tidecast_fuzz_target(proxy_protocol SOURCES core/proxy_protocol.cpp LIBS tidecast_core)
 tidecast_fuzz_target(accept_encoding SOURCES http/content_coding.cpp LIBS tidecast_http)
+tidecast_fuzz_target(chat_command SOURCES chat/protocol.cpp chat/text.cpp LIBS tidecast_chat EXTRA nlohmann_json::nlohmann_json)

@@ -3,6 +3,7 @@
 import { getVideo, listLive, videoUrls } from './api.js';
 import { copyText } from './busy.js';
 import { initChrome } from './chrome.js';
+import { initLiveChat, initReplayChat } from './chat.js';
 import { byId, el } from './dom.js';
 import { subscribe } from './events.js';
 import { levelLabel, levelName } from './format.js';
@@ -342,6 +343,9 @@ async function start() {
     setStatus(`Playback problem: could not load the ${query.engine} player (${error.message})`);
     return;
   }
+  // The chat does not wait for the player: it works while the channel is offline too.
+  if (source.kind === 'live') initLiveChat(byId('chat'), query.channel);
+  else initReplayChat(byId('chat'), query.video, video);
   if (source.kind === 'live') {
     watchLive(query.channel);
     if (source.live) goLive(source.live);
