@@ -14,6 +14,7 @@ MPD must not send players there. Chromium resolves no host name at all, so a
 player falling back to an internet time source fails as it would offline.
 "Plays" means the playhead advances through well over the first few segments
 without freezing, and dash.js 5 keeps refetching the live MPD."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 import http.client
 import http.server
 import json

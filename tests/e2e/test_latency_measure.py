@@ -7,6 +7,7 @@ the low-latency tests assert their ceilings with:
    displayed frame, send times only go forward, and latency is positive and under a
    generous ceiling; the playlist's PROGRAM-DATE-TIME agrees with the burned-in clock.
 3. The decoder refuses frames whose references or parity do not hold."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 import datetime
 import os
 import subprocess

@@ -1,5 +1,6 @@
 """Headless Chromium plays Tidecast's own watch page: live HLS (hls.js) and
 DASH (dash.js), then the recording once the publisher unpublishes."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 import os
 import sys
 import time

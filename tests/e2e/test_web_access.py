@@ -3,6 +3,7 @@ go-live, upload and manage pages send them to the sign-in page, the APIs
 answer 401, a private video is neither listed nor playable. A session that
 expires while a page is open sends the user to sign in with a message.
 Server-Sent Events stream job progress to an API token holder."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 import http.client
 import os
 import sys

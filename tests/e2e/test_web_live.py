@@ -5,6 +5,7 @@ channel → the watch page plays and switches rung in the quality menu without
 stalling → the go-live page shows the stream's health → the stream ends while
 watched and the page says so. Screenshots of sign-in, go-live, home and watch
 at phone and desktop sizes go to build/artifacts/screenshots/."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 # ctest: run alone (the live ladder must encode in real time)
 import os
 import sys

@@ -3,6 +3,7 @@ the channel's title and "offline" (never a player error, never the previous
 stream), starts playing by itself when the channel goes live, says so when the
 stream ends, and plays again without a reload when the channel comes back.
 Plus /live/<channel>/... of an offline channel: 404 {"error":{"code":"offline"}}."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 import json
 import os
 import signal

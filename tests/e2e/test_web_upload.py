@@ -4,6 +4,7 @@ seen moving) → conversion progress from the server's events → a link to the
 video → the video is on the home page and plays. Wrong-type and too-large
 files are refused on the page in plain words; the manage page edits,
 and deletes. Screenshots of upload and manage at phone and desktop sizes."""
+# ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
 # ctest: run alone (Chromium plays while conversions run; a second test on the two cores starves both)
 import os
 import random
