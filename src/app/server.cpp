@@ -2,13 +2,13 @@
 // together. Nothing else in Tidecast constructs subsystems.
 #include "tidecast/server.hpp"
 
-#include <csignal>
 #include <fmt/format.h>
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <thread>
 
@@ -353,6 +353,7 @@ void Server::start() {
   s.segment_cache = cache;
   live::LiveServiceOptions live_options;
   live_options.channel.segment_seconds = l.segment_seconds;
+  if (l.latency_mode == "low") live_options.channel.part_seconds = l.part_seconds;
   live_options.channel.playlist_segments = l.playlist_segments;
   live_options.channel.record = l.record;
   live_options.channel.videos_dir = s.config.data_dir / "videos";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
@@ -249,6 +250,22 @@ void Session<Stream>::await_response(std::shared_ptr<DeferredResponse> deferred,
       self->write(std::move(response));
     });
   });
+  watch_for_close(std::move(deferred));
+}
+
+template <class Stream>
+void Session<Stream>::watch_for_close(std::shared_ptr<DeferredResponse> deferred) {
+  // A held response (an LL-HLS blocking request) may wait a while: a client
+  // that closes meanwhile cancels it, so the producer forgets it at once.
+  // Data instead of EOF (a pipelined request, TLS records) is left unread.
+  socket().async_wait(net::socket_base::wait_read,
+                      [self = this->shared_from_this(), deferred = std::move(deferred)](beast::error_code ec) {
+                        if (ec) return deferred->cancel();
+                        char byte = 0;
+                        if (::recv(self->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+                          deferred->cancel();
+                        }
+                      });
 }
 
 template <class Stream>

@@ -99,6 +99,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   // the producer pushes them, one write in flight, a heartbeat timer.
   void begin_response_stream(Response response);
   void await_response(std::shared_ptr<DeferredResponse> deferred, const Request& request);
+  void watch_for_close(std::shared_ptr<DeferredResponse> deferred);
   void on_stream_head(boost::beast::error_code ec);
   void arm_heartbeat();
   void pump();
