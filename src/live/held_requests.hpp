@@ -50,7 +50,9 @@ enum class HoldOutcome { ready, timeout, gone, released };
 struct HoldLimits {
   std::size_t max_total = 20000;      // per channel
   std::size_t max_per_address = 200;  // per channel and client address
-  std::chrono::milliseconds timeout{1500};
+  // Held this long at most, then 503 (RFC 8216bis: three target durations;
+  // LiveChannel sets that from its segment length).
+  std::chrono::milliseconds timeout{6000};
 };
 
 class HeldRequests {

@@ -48,7 +48,11 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
   period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(unix_now_ms() / 1000));
   status_.channel = channel_.name;
   status_.title = channel_.title;
-  if (options_.part_seconds > 0) held_ = std::make_shared<HeldRequests>(options_.holds);
+  if (options_.part_seconds > 0) {
+    HoldLimits limits = options_.holds;
+    limits.timeout = std::chrono::milliseconds(std::llround(3000 * options_.segment_seconds));
+    held_ = std::make_shared<HeldRequests>(limits);
+  }
   numbering_ = {next_number_, discontinuity_base_, period_index_ + 1};
 }
 
