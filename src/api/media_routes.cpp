@@ -111,13 +111,17 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
     return manifest_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
   }
   auto it = snapshot->files.find(file);
+  std::string_view stored = file;
   if (it == snapshot->files.end()) {
     // The live MPD's $Time$ name of a segment (live/rendered_manifest.hpp).
     const auto named = snapshot->dash_names.find(file);
-    if (named != snapshot->dash_names.end()) it = snapshot->files.find(named->second);
+    if (named != snapshot->dash_names.end()) {
+      stored = named->second;
+      it = snapshot->files.find(stored);
+    }
   }
   if (it == snapshot->files.end()) {
-    if (auto answer = deps.low_latency->media_file(request, context, channel, *snapshot, file, segment_cache)) {
+    if (auto answer = deps.low_latency->media_file(request, context, channel, *snapshot, stored, segment_cache)) {
       return std::move(*answer);
     }
     counters.segment_misses.inc();

@@ -79,8 +79,10 @@ class LowLatency(unittest.TestCase):
         status, _, middle = self.server.get("/live/ll/v0/" + segment_uri, {"Range": "bytes=100-9999"})
         self.assertEqual(status, 206)
         self.assertEqual(middle, segment[100:10000])
-        # ffmpeg reads the LL stream (master, both tracks) without a decode error.
+        # ffmpeg reads the LL stream (master, both tracks) without a decode error, and
+        # the DASH view of the same segments (held as their parts).
         self.assertEqual(decode_errors(self.server.url("/live/ll/master.m3u8"), seconds=4), [])
+        self.assertEqual(decode_errors(self.server.url("/live/ll/manifest.mpd"), seconds=4), [])
 
     def test_2_blocking_reload_answers_once_the_part_exists(self):
         for _ in range(5):
