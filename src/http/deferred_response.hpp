@@ -26,8 +26,9 @@ class DeferredResponse {
   // away) if the client goes away before the response is complete, so a
   // long hold (an LL-HLS blocking request) can be forgotten early.
   void on_cancel(std::function<void()> cancelled);
-  // Session side: the client closed; nothing will be written. No effect once
-  // a response was completed.
+  // Session side: the client closed, so the producer may forget the request
+  // (a later complete() is still handed to the session, which finds the
+  // socket gone). No effect once a response was completed.
   void cancel();
 
  private:

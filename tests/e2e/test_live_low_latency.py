@@ -31,7 +31,8 @@ def edge(text):
 class LowLatency(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server({"live": {"latency_mode": "low", "part_seconds": 0.4}})
+        # Debug logging: the request lines show what hls.js asked for.
+        cls.server = Server({"live": {"latency_mode": "low", "part_seconds": 0.4}, "log_level": "debug"})
         key = cls.server.create_channel("ll")
         cls.publisher = publish(cls.server.rtmp_url(key), seconds=75, size="640x360", gop_seconds=1)
         cls.server.wait_for("/live/ll/master.m3u8")
@@ -155,11 +156,19 @@ class LowLatency(unittest.TestCase):
         self.assertEqual(poll(self.held, lambda n: n == 0, timeout=1.0, interval=0.05), 0)
 
     def test_6_hls_js_in_low_latency_mode_plays_30_s_without_a_stall(self):
+        log_start = len(self.server.read_log())
         report = play(self.server.url("/watch.html?channel=ll&engine=hls"), seconds=30)
         self.assertTrue(report["started"], report)
         self.assertGreaterEqual(report["advanced"], 24.0, report)
         self.assertEqual(report["stalls"], 0, report)
         self.assertEqual(report["errors"], [], report)
+        # It played the low-latency way: blocking reloads and parts, all answered 200.
+        requests = re.findall(r"target=(\S+) status=(\d+)", self.server.read_log()[log_start:])
+        blocking = [(t, s) for t, s in requests if "_HLS_msn=" in t]
+        parts = [(t, s) for t, s in requests if re.search(r"/v0/\d+-\d+\.\d+\.m4s$", t)]
+        self.assertGreater(len(blocking), 20, requests[-20:])
+        self.assertGreater(len(parts), 20, requests[-20:])
+        self.assertEqual([r for r in blocking + parts if r[1] != "200"], [])
 
 
 if __name__ == "__main__":
