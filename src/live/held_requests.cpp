@@ -81,11 +81,13 @@ HeldRequests::Admitted HeldRequests::hold(HoldTarget target, const std::string& 
   std::lock_guard lock(mutex_);
   Admitted out;
   out.snapshot = latest_;
-  if (!latest_ || released_) {
+  if (released_) {
     out.admission = latest_ ? Admission::ready : Admission::gone;
     return out;
   }
-  switch (check_hold(*latest_, target)) {
+  // No snapshot yet (the caller saw the channel's first one an instant before
+  // it reached us): hold; the update right behind it decides.
+  switch (latest_ ? check_hold(*latest_, target) : HoldCheck::wait) {
     case HoldCheck::ready:
       out.admission = Admission::ready;
       return out;
