@@ -56,11 +56,15 @@ struct RtmpConfig {
 
 struct LiveConfig {
   double segment_seconds = 2.0;
-  unsigned playlist_segments = 6;          // sliding window length
+  unsigned playlist_segments = 6;  // sliding window length
   unsigned reconnect_grace_seconds = 10;
   std::size_t cache_bytes = 512ull * 1024 * 1024;         // in-memory segments, all streams
   std::size_t stream_cache_bytes = 128ull * 1024 * 1024;  // in-memory segments, one stream
   bool record = true;
+  // Low latency (docs/ARCHITECTURE.md "Low latency"): "normal" or "low"
+  // (segments cut into parts of part_seconds, LL-HLS with blocking reload).
+  std::string latency_mode = "normal";
+  double part_seconds = 0.4;
 };
 
 // One rendition of the adaptive-bitrate ladder (see docs/ladder.md).
@@ -111,9 +115,9 @@ struct JobsConfig {
 };
 
 struct AccountsConfig {
-  unsigned session_hours = 168;              // a browser session lasts this long (7 days)
-  unsigned login_attempts_per_minute = 10;   // per client IP; more get 429
-  unsigned signed_url_seconds = 21600;       // lifetime of signed media URLs of private videos (6 h)
+  unsigned session_hours = 168;             // a browser session lasts this long (7 days)
+  unsigned login_attempts_per_minute = 10;  // per client IP; more get 429
+  unsigned signed_url_seconds = 21600;      // lifetime of signed media URLs of private videos (6 h)
 };
 
 struct ThreadsConfig {

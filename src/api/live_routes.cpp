@@ -33,7 +33,8 @@ void add_live_routes(http::Router& router, live::LiveService& live, const Channe
                          {"speed", r.speed},
                          {"queue_seconds", r.queue_seconds}});
       }
-      list.push_back({{"rungs", rungs},{"channel", s.channel},
+      list.push_back({{"rungs", rungs},
+                      {"channel", s.channel},
                       {"title", s.title},
                       {"publishing", s.publishing},
                       {"uptime_seconds", s.uptime_seconds},
@@ -48,6 +49,8 @@ void add_live_routes(http::Router& router, live::LiveService& live, const Channe
                       {"recording_id", s.recording_id},
                       {"keyframe_interval", s.keyframe_interval},
                       {"dropped_frames", s.dropped_frames},
+                      {"latency_mode", channel->part_seconds() > 0 ? "low" : "normal"},
+                      {"held_requests", channel->held_requests() ? channel->held_requests()->size() : 0},
                       {"hls", fmt::format("/live/{}/master.m3u8", s.channel)},
                       {"dash", fmt::format("/live/{}/manifest.mpd", s.channel)}});
     }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "api/low_latency_routes.hpp"
 #include "api/routes.hpp"
 #include "api/video_lookup_cache.hpp"
 #include "core/clock.hpp"
@@ -69,6 +70,7 @@ struct LiveDeps {
   core::Logger& log;
   MediaCounters counters;
   std::shared_ptr<MediaRefusals> refusals;
+  std::shared_ptr<LowLatencyRoutes> low_latency;
 };
 
 http::Response serve_live(const http::Request& request, const http::RouteContext& context, LiveDeps& deps) {
@@ -103,15 +105,26 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   if (slash != std::string_view::npos && file.substr(slash + 1) == "media.m3u8") {
     const auto it = snapshot->media_playlists.find(file.substr(0, slash));
     if (it == snapshot->media_playlists.end()) return not_found("no such track");
+    if (auto blocking =
+            deps.low_latency->media_playlist(request, context, channel, file.substr(0, slash), playlist_cache)) {
+      return std::move(*blocking);
+    }
     return manifest_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
   }
   auto it = snapshot->files.find(file);
+  std::string_view stored = file;
   if (it == snapshot->files.end()) {
     // The live MPD's $Time$ name of a segment (live/rendered_manifest.hpp).
     const auto named = snapshot->dash_names.find(file);
-    if (named != snapshot->dash_names.end()) it = snapshot->files.find(named->second);
+    if (named != snapshot->dash_names.end()) {
+      stored = named->second;
+      it = snapshot->files.find(stored);
+    }
   }
   if (it == snapshot->files.end()) {
+    if (auto answer = deps.low_latency->media_file(request, context, channel, *snapshot, stored, segment_cache)) {
+      return std::move(*answer);
+    }
     counters.segment_misses.inc();
     return not_found("segment not available (expired or not yet produced)");
   }
@@ -164,7 +177,8 @@ void add_media_routes(http::Router& router, live::LiveService& live, catalog::Vi
                       const ChannelVisibility& private_channels, const MediaLinks& links, core::Logger& log,
                       MediaCounters counters) {
   auto refusals = std::make_shared<MediaRefusals>(log, counters.refused);
-  auto live_deps = std::make_shared<LiveDeps>(LiveDeps{live, private_channels, links, log, counters, refusals});
+  auto live_deps = std::make_shared<LiveDeps>(
+      LiveDeps{live, private_channels, links, log, counters, refusals, std::make_shared<LowLatencyRoutes>(log)});
   router.add(http::Verb::get, "/live/{channel}/*",
              [live_deps](const http::Request& request, const http::RouteContext& context) {
                return serve_live(request, context, *live_deps);

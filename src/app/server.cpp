@@ -368,6 +368,7 @@ void Server::start() {
   s.segment_cache = cache;
   live::LiveServiceOptions live_options;
   live_options.channel.segment_seconds = l.segment_seconds;
+  if (l.latency_mode == "low") live_options.channel.part_seconds = l.part_seconds;
   live_options.channel.playlist_segments = l.playlist_segments;
   live_options.channel.record = l.record;
   live_options.channel.videos_dir = s.config.data_dir / "videos";

@@ -73,7 +73,16 @@ void read_live(core::JsonObjectReader in, LiveConfig& out) {
   in.read("cache_bytes", out.cache_bytes, 1024 * 1024, kMaxSize);
   in.read("stream_cache_bytes", out.stream_cache_bytes, 1024 * 1024, kMaxSize);
   in.read("record", out.record);
+  in.read("latency_mode", out.latency_mode);
+  in.read("part_seconds", out.part_seconds, 0.1, 2.0);
   in.finish();
+  if (out.latency_mode != "normal" && out.latency_mode != "low") {
+    throw ConfigError(fmt::format("live.latency_mode: expected normal or low, got \"{}\"", out.latency_mode));
+  }
+  if (out.latency_mode == "low" && out.part_seconds > out.segment_seconds / 2) {
+    throw ConfigError(fmt::format("live.part_seconds: at most half of segment_seconds ({}), got {}",
+                                  out.segment_seconds / 2, out.part_seconds));
+  }
 }
 
 void read_rung(core::JsonObjectReader in, TranscodeRung& out) {
@@ -262,10 +271,10 @@ void validate_config(const Config& config) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       const std::string& entry = (*list)[i];
       if (!core::IpNetwork::parse(entry)) {
-        throw ConfigError(fmt::format(
-            "{}[{}]: expected an IP address or CIDR range such as \"10.0.0.0/8\" or \"::1\" "
-            "(no bits set past the prefix), got \"{}\"",
-            key, i, entry));
+        throw ConfigError(
+            fmt::format("{}[{}]: expected an IP address or CIDR range such as \"10.0.0.0/8\" or \"::1\" "
+                        "(no bits set past the prefix), got \"{}\"",
+                        key, i, entry));
       }
     }
   }

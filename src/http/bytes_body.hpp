@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "http/open_file.hpp"
 
@@ -25,6 +26,15 @@ namespace tidecast::http {
 class ResponseStream;
 class DeferredResponse;
 class Upgrade;
+
+// A byte range over a run of immutable buffers (a low-latency segment held as
+// its parts), sent buffer by buffer without joining them.
+struct PieceSpan {
+  std::shared_ptr<const void> owner;  // keeps `pieces` alive
+  std::vector<std::string_view> pieces;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
 
 struct BytesBody {
   struct value_type {
@@ -39,9 +49,13 @@ struct BytesBody {
     std::shared_ptr<const FileSpan> file = {};
     // Set when the connection leaves HTTP (http/upgrade.hpp): nothing is written.
     std::shared_ptr<Upgrade> upgrade = {};
+    // Set for responses over several buffers: `bytes` is unused.
+    std::shared_ptr<const PieceSpan> pieces = {};
   };
 
-  static std::uint64_t size(const value_type& body) { return body.file ? body.file->length : body.bytes.size(); }
+  static std::uint64_t size(const value_type& body) {
+    return body.file ? body.file->length : body.pieces ? body.pieces->length : body.bytes.size();
+  }
 
   class writer {
    public:
@@ -55,12 +69,30 @@ struct BytesBody {
     boost::optional<std::pair<const_buffers_type, bool>> get(boost::beast::error_code& ec) {
       ec = {};
       if (body_.file) return read_file_chunk(ec);
+      if (body_.pieces) return next_piece();
       if (sent_ || body_.bytes.empty()) return boost::none;
       sent_ = true;
       return std::make_pair(const_buffers_type(body_.bytes.data(), body_.bytes.size()), false);
     }
 
    private:
+    boost::optional<std::pair<const_buffers_type, bool>> next_piece() {
+      const PieceSpan& span = *body_.pieces;
+      // Skip to the piece holding byte offset + done_, hand out the rest of it.
+      std::uint64_t at = span.offset + done_;
+      for (const std::string_view piece : span.pieces) {
+        if (done_ >= span.length) break;
+        if (at >= piece.size()) {
+          at -= piece.size();
+          continue;
+        }
+        const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size() - at, span.length - done_));
+        done_ += take;
+        return std::make_pair(const_buffers_type(piece.data() + at, take), done_ < span.length);
+      }
+      return boost::none;
+    }
+
     boost::optional<std::pair<const_buffers_type, bool>> read_file_chunk(boost::beast::error_code& ec) {
       const FileSpan& span = *body_.file;
       if (done_ >= span.length) return boost::none;

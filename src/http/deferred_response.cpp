@@ -33,6 +33,28 @@ void DeferredResponse::on_complete(std::function<void(Response)> ready) {
   ready(std::move(*done));
 }
 
+void DeferredResponse::on_cancel(std::function<void()> cancelled) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!was_cancelled_) {
+      cancelled_ = std::move(cancelled);
+      return;
+    }
+  }
+  cancelled();
+}
+
+void DeferredResponse::cancel() {
+  std::function<void()> cancelled;
+  {
+    std::lock_guard lock(mutex_);
+    if (was_cancelled_ || delivered_ || response_) return;
+    was_cancelled_ = true;
+    cancelled = std::move(cancelled_);
+  }
+  if (cancelled) cancelled();
+}
+
 Response make_deferred_response(std::shared_ptr<DeferredResponse> deferred) {
   Response response;
   response.result(Status::ok);

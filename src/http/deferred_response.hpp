@@ -22,11 +22,22 @@ class DeferredResponse {
   // already complete), on the completing thread.
   void on_complete(std::function<void(Response)> ready);
 
+  // Producer side: `cancelled` runs once (on the cancelling thread, or right
+  // away) if the client goes away before the response is complete, so a
+  // long hold (an LL-HLS blocking request) can be forgotten early.
+  void on_cancel(std::function<void()> cancelled);
+  // Session side: the client closed, so the producer may forget the request
+  // (a later complete() is still handed to the session, which finds the
+  // socket gone). No effect once a response was completed.
+  void cancel();
+
  private:
   std::mutex mutex_;
   std::optional<Response> response_;
   std::function<void(Response)> ready_;
+  std::function<void()> cancelled_;
   bool delivered_ = false;
+  bool was_cancelled_ = false;
 };
 
 // A placeholder response that carries `deferred` to the session.

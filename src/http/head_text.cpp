@@ -1,5 +1,7 @@
 #include "http/head_text.hpp"
 
+#include <algorithm>
+
 namespace tidecast::http {
 
 void append_head_text(const Response& response, std::string& out) {
@@ -26,6 +28,27 @@ void append_head_text(const Response& response, std::string& out) {
     out += "\r\n";
   }
   out += "\r\n";
+}
+
+void append_body_buffers(const BytesBody::value_type& body, std::vector<boost::asio::const_buffer>& out) {
+  if (!body.pieces) {
+    if (!body.bytes.empty()) out.emplace_back(body.bytes.data(), body.bytes.size());
+    return;
+  }
+  const PieceSpan& span = *body.pieces;
+  std::uint64_t skip = span.offset;
+  std::uint64_t left = span.length;
+  for (const std::string_view piece : span.pieces) {
+    if (left == 0) break;
+    if (skip >= piece.size()) {
+      skip -= piece.size();
+      continue;
+    }
+    const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(piece.size() - skip, left));
+    out.emplace_back(piece.data() + skip, take);
+    left -= take;
+    skip = 0;
+  }
 }
 
 }  // namespace tidecast::http

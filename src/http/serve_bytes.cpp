@@ -87,6 +87,18 @@ Response serve_bytes(const Request& request, ServedBytes bytes) {
                 });
 }
 
+Response serve_pieces(const Request& request, ServedPieces pieces) {
+  std::uint64_t size = 0;
+  for (const auto piece : pieces.pieces) size += piece.size();
+  return answer(request, size, pieces.etag, pieces.content_type, pieces.cache_control,
+                [&](std::uint64_t first, std::uint64_t length) {
+                  BytesBody::value_type body;
+                  body.pieces = std::make_shared<const PieceSpan>(
+                      PieceSpan{.owner = pieces.owner, .pieces = pieces.pieces, .offset = first, .length = length});
+                  return body;
+                });
+}
+
 Response serve_file(const Request& request, ServedFile file) {
   return answer(request, file.file->size(), file.file->etag(), file.content_type, file.cache_control,
                 [&](std::uint64_t first, std::uint64_t length) {

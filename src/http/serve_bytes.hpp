@@ -5,6 +5,7 @@
 // serve_file answers the same for a file on disk before reading any of it.
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "http/message.hpp"
 
@@ -27,6 +28,17 @@ struct ServedFile {
 
 // The body is a FileSpan: only the requested range is ever read, by the session.
 Response serve_file(const Request& request, ServedFile file);
+
+struct ServedPieces {
+  std::shared_ptr<const void> owner;  // keeps the pieces alive
+  std::vector<std::string_view> pieces;
+  std::string_view content_type;
+  std::string_view etag;
+  std::string_view cache_control;
+};
+
+// The concatenation of `pieces`, never joined in memory (Range included).
+Response serve_pieces(const Request& request, ServedPieces pieces);
 
 // Strong ETag for content: quoted hex of a 64-bit FNV-1a hash plus the size.
 std::string etag_for(std::string_view bytes);

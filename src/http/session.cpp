@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -263,6 +264,22 @@ void Session<Stream>::await_response(std::shared_ptr<DeferredResponse> deferred,
       self->write(std::move(response));
     });
   });
+  watch_for_close(std::move(deferred));
+}
+
+template <class Stream>
+void Session<Stream>::watch_for_close(std::shared_ptr<DeferredResponse> deferred) {
+  // A held response (an LL-HLS blocking request) may wait a while: a client
+  // that closes meanwhile cancels it, so the producer forgets it at once.
+  // Data instead of EOF (a pipelined request, TLS records) is left unread.
+  socket().async_wait(net::socket_base::wait_read,
+                      [self = this->shared_from_this(), deferred = std::move(deferred)](beast::error_code ec) {
+                        if (ec) return deferred->cancel();
+                        char byte = 0;
+                        if (::recv(self->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+                          deferred->cancel();
+                        }
+                      });
 }
 
 template <class Stream>
@@ -297,14 +314,15 @@ void Session<Stream>::write(Response response) {
   if (response_.body().file) return begin_file_response(keep_alive);
   tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   if (!kTls && !response_.body().stream && !response_.chunked()) {
-    // Bytes in memory: the head as text plus the body, one gather write
-    // (plain TCP only: TLS costs are in the cipher, and Beast's ssl_stream
-    // stalled on this two-buffer write).
+    // Bytes in memory: the head as text plus the body (or a low-latency
+    // segment's parts), one gather write (plain TCP only: TLS costs are in the
+    // cipher, and Beast's ssl_stream stalled on this several-buffer write).
     head_text_.clear();
     append_head_text(response_, head_text_);
-    const std::array<net::const_buffer, 2> buffers{
-        net::buffer(head_text_), net::buffer(response_.body().bytes.data(), response_.body().bytes.size())};
-    return net::async_write(stream_, buffers,
+    gather_.clear();
+    gather_.push_back(net::buffer(head_text_));
+    append_body_buffers(response_.body(), gather_);
+    return net::async_write(stream_, gather_,
                             [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                               self->on_write(ec, keep_alive);
                             });

@@ -105,6 +105,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   // the producer pushes them, one write in flight, a heartbeat timer.
   void begin_response_stream(Response response);
   void await_response(std::shared_ptr<DeferredResponse> deferred, const Request& request);
+  void watch_for_close(std::shared_ptr<DeferredResponse> deferred);
   void on_stream_head(boost::beast::error_code ec);
   void arm_heartbeat();
   void pump();
@@ -145,8 +146,9 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::uint64_t id_ = 0;
   bool first_request_ = true;
   bool reset_on_close_ = false;
-  std::string head_text_;  // the response head being written (capacity kept across requests)  // SO_LINGER 0 while a
-                           // large response is written
+  std::string head_text_;                          // the response head being written (capacity kept across requests)
+  std::vector<boost::asio::const_buffer> gather_;  // head + body buffers of that write  // SO_LINGER 0 while a
+                                                   // large response is written
   bool writing_ = false;
   bool closing_ = false;
   Response response_;  // the one write in flight

@@ -48,10 +48,16 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
   period_index_ = options_.period_ids->next(static_cast<std::uint32_t>(unix_now_ms() / 1000));
   status_.channel = channel_.name;
   status_.title = channel_.title;
+  if (options_.part_seconds > 0) {
+    HoldLimits limits = options_.holds;
+    limits.timeout = std::chrono::milliseconds(std::llround(3000 * options_.segment_seconds));
+    held_ = std::make_shared<HeldRequests>(limits);
+  }
   numbering_ = {next_number_, discontinuity_base_, period_index_ + 1};
 }
 
 LiveChannel::~LiveChannel() {
+  if (held_) held_->release_all();  // shutdown: nothing stays held
   if (options_.cache) options_.cache->used -= static_cast<std::uint64_t>(memory_bytes_);
 }
 
@@ -74,6 +80,7 @@ void LiveChannel::attach(const std::shared_ptr<media::Stream>& stream, transcode
       self->log_.warn("live", "channel ladder names rungs the config does not have channel={} rungs={} (skipped)",
                       self->channel_.name, fmt::join(unknown, ","));
     }
+    if (self->held_ && !self->hold_timer_) self->start_hold_timer();
     const std::uint64_t generation = ++self->generation_;
     auto guard = [self, generation](auto&& fn) {
       return [self, generation, fn](const auto&... args) {
@@ -83,10 +90,9 @@ void LiveChannel::attach(const std::shared_ptr<media::Stream>& stream, transcode
     media::ReaderCallbacks callbacks{guard(&LiveChannel::on_info), guard(&LiveChannel::on_packet),
                                      guard(&LiveChannel::on_end)};
     const double queue_seconds = std::max(4.0, 3 * self->options_.segment_seconds);
-    self->reader_ = stream->subscribe({"segmenter", queue_seconds}, std::move(callbacks),
-                                      [strand = self->strand_](std::function<void()> task) {
-                                        net::post(strand, std::move(task));
-                                      });
+    self->reader_ =
+        stream->subscribe({"segmenter", queue_seconds}, std::move(callbacks),
+                          [strand = self->strand_](std::function<void()> task) { net::post(strand, std::move(task)); });
     std::lock_guard lock(self->snapshot_mutex_);
     self->status_.publishing = true;
   });
@@ -142,7 +148,7 @@ void LiveChannel::on_packet(const media::PacketPtr& packet) {
   }
   const auto& starts = segmenter_->video_segment_starts();
   const std::optional<std::uint32_t> open = starts.empty() ? std::nullopt : std::optional(starts.back().number);
-  accept_segments(segmenter_->push(*packet));
+  accept_segments(segmenter_->push(*packet), "v0", &*segmenter_);
   if (!ladder_ || packet->kind != TrackKind::video) return;
   // The rungs get their IDRs exactly where the passthrough's segments start.
   const bool segment_start = !starts.empty() && (!open || starts.back().number != *open);
@@ -195,7 +201,11 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
     numbering_ = {next_number_, discontinuity_base_ + static_cast<std::uint32_t>(periods_.size()), period_index_ + 1};
   }
 
-  segmenter_.emplace(info, package::SegmenterOptions{options_.segment_seconds, 0, 1, start});
+  package::SegmenterOptions segmenter_options;
+  segmenter_options.target_duration_seconds = options_.segment_seconds;
+  segmenter_options.timeline_start_seconds = start;
+  segmenter_options.part_seconds = options_.part_seconds;
+  segmenter_.emplace(info, segmenter_options);
   number_base_.reset();
   for (const TrackKind kind : {TrackKind::video, TrackKind::audio}) {
     const bool present = kind == TrackKind::video ? info.video.has_value() : info.audio.has_value();
@@ -222,7 +232,7 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
 
 void LiveChannel::close_period() {
   if (!segmenter_) return;
-  accept_segments(segmenter_->flush());
+  accept_segments(segmenter_->flush(), "v0", &*segmenter_);
   segmenter_.reset();
   stop_ladder();
 }
@@ -293,7 +303,7 @@ void LiveChannel::on_rung_state(std::size_t rung, bool active) {
 void LiveChannel::leave_rung(std::size_t rung) {
   RungState& r = rungs_[rung];
   if (!r.segmenter) return;
-  accept_segments(r.segmenter->flush(), r.track);
+  accept_segments(r.segmenter->flush(), r.track, &*r.segmenter);
   r.segmenter.reset();
 }
 
@@ -326,6 +336,8 @@ bool LiveChannel::join_rung(std::size_t index, const media::Packet& packet) {
   options.first_number = at->number;
   options.timeline_start_seconds = static_cast<double>(start) / timescale;
   options.cut_at_every_keyframe = true;
+  options.part_seconds = options_.part_seconds;
+  options.part_cut_seconds = segmenter_->part_cut_seconds();  // the passthrough's part timeline
   try {
     r.segmenter.emplace(*r.info, options);
   } catch (const std::exception& e) {
@@ -382,11 +394,14 @@ void LiveChannel::on_rung_packet(std::size_t rung, const media::PacketPtr& packe
     ++r.waiting;  // logged when it joins
     return;
   }
-  accept_segments(r.segmenter->push(*packet), r.track);
+  accept_segments(r.segmenter->push(*packet), r.track, &*r.segmenter);
 }
 
-void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track) {
-  if (segments.empty()) return;
+void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track,
+                                  package::Segmenter* from) {
+  const std::vector<package::PartOut> parts = from ? from->take_parts() : std::vector<package::PartOut>{};
+  if (segments.empty() && parts.empty()) return;
+  for (const auto& part : parts) add_part(part, part.kind == TrackKind::video ? video_track : "a0");
   for (auto& segment : segments) add_segment(segment, segment.kind == TrackKind::video ? video_track : "a0");
   publish_snapshot();
 }
@@ -403,7 +418,10 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   if (out.kind == TrackKind::video && track_id != "v0") {
     // A rung that left and rejoined: its playlist restarts after the gap
     // (media sequence numbers must be contiguous); it is offered again now.
-    if (!d.segments.empty() && d.segments.back().number + 1 != number) d.segments.clear();
+    if (!d.segments.empty() && d.segments.back().number + 1 != number) {
+      d.segments.clear();
+      std::erase_if(d.parts, [&](const package::PartEntry& part) { return part.number < number; });
+    }
     state.withdrawn = false;
   }
   package::SegmentEntry entry;
@@ -413,13 +431,13 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   entry.duration = out.duration;
   entry.period = period_index_;
   entry.wallclock_ms = *availability_start_ms_ + static_cast<std::int64_t>(out.start_seconds * 1000.0);
-  entry.bytes = out.bytes.size();
+  entry.bytes = out.size();
 
-  state.total_bytes += out.bytes.size();
+  state.total_bytes += out.size();
   state.total_seconds += out.duration_seconds;
   if (out.duration_seconds >= options_.segment_seconds * 0.5) {
-    d.peak_bandwidth = std::max<std::uint64_t>(d.peak_bandwidth,
-                                               static_cast<std::uint64_t>(out.bytes.size() * 8 / out.duration_seconds));
+    d.peak_bandwidth =
+        std::max<std::uint64_t>(d.peak_bandwidth, static_cast<std::uint64_t>(out.size() * 8 / out.duration_seconds));
   }
   if (state.total_seconds > 0) {
     d.average_bandwidth = static_cast<std::uint64_t>(static_cast<double>(state.total_bytes) * 8 / state.total_seconds);
@@ -432,12 +450,10 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   d.segments.push_back(entry);
   state.all_segments.push_back(entry);
   while (d.segments.size() > options_.playlist_segments) d.segments.erase(d.segments.begin());
+  std::erase_if(d.parts, [&](const package::PartEntry& part) { return part.number < d.segments.front().number; });
 
   const std::string name = d.id + "/" + entry.file_name();
-  auto bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(out.bytes));
-  files_[name] = bytes;
-  file_order_.push_back(name);
-  track_memory(static_cast<std::int64_t>(bytes->size()));
+  store_segment(name, out);
   // Keep a few segments beyond the window for players a little behind; over
   // the shared cache budget or this channel's own, keep only the window itself.
   const bool over_budget =
@@ -451,8 +467,7 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   }
   const std::size_t keep = (options_.playlist_segments + (over_budget ? 0 : kExtraSegments)) * tracks_.size();
   while (file_order_.size() > keep) {
-    track_memory(-static_cast<std::int64_t>(files_[file_order_.front()]->size()));
-    files_.erase(file_order_.front());
+    forget_file(file_order_.front());
     file_order_.pop_front();
   }
 
@@ -469,7 +484,16 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
       log_.error("live", "recording disabled channel={} error=\"{}\"", channel_.name, e.what());
     }
   }
-  if (recording_) recording_->write_file(name, *bytes);
+  if (recording_) {
+    if (const auto it = files_.find(name); it != files_.end()) {
+      recording_->write_file(name, *it->second);
+    } else {
+      std::vector<std::uint8_t> whole;  // the parts, joined for the file only
+      whole.reserve(static_cast<std::size_t>(entry.bytes));
+      for (const auto& part : *pieced_files_.at(name)) whole.insert(whole.end(), part->begin(), part->end());
+      recording_->write_file(name, whole);
+    }
+  }
 }
 
 package::Presentation LiveChannel::dash_presentation() const {
@@ -544,12 +568,16 @@ package::Presentation LiveChannel::presentation(bool whole_recording) const {
   p.live = !whole_recording;
   p.ended = finished_.load();
   p.target_duration_seconds = options_.segment_seconds;
+  p.part_target_seconds = whole_recording ? 0.0 : options_.part_seconds;
   p.availability_start_ms = availability_start_ms_.value_or(0);
   p.time_shift_buffer_seconds = options_.segment_seconds * options_.playlist_segments;
   std::uint32_t first_period = period_index_;
   for (const auto& track : tracks_) {
     package::TrackDescription d = track.description;
-    if (whole_recording) d.segments = track.all_segments;
+    if (whole_recording) {
+      d.segments = track.all_segments;
+      d.parts.clear();
+    }
     // A withdrawn rung's frozen window does not hold the others' periods back.
     if (!d.segments.empty() && (whole_recording || !track.withdrawn)) {
       first_period = std::min(first_period, d.segments.front().period);
@@ -578,6 +606,7 @@ void LiveChannel::publish_snapshot() {
   next->updated_ms = unix_now_ms();
   next->presentation = presentation(false);
   next->files = files_;
+  next->pieced_files = pieced_files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
   bool any_segments = false;
   for (std::size_t i = 0; i < next->presentation.tracks.size(); ++i) {
@@ -620,11 +649,17 @@ void LiveChannel::publish_snapshot() {
     next->dash_names = dash_time_names(dash);
   }
 
+  std::shared_ptr<const LiveSnapshot> published = next;
+  {
+    std::lock_guard lock(snapshot_mutex_);
+    snapshot_ = std::move(next);
+  }
+  if (held_) held_->update(published);  // blocking requests this update answers
   std::lock_guard lock(snapshot_mutex_);
-  snapshot_ = std::move(next);
   numbering_ = {next_number_, discontinuity_base_ + static_cast<std::uint32_t>(periods_.size()), period_index_ + 1};
   status_.segments = 0;
-  for (const auto& track : tracks_) status_.segments = std::max<std::uint32_t>(status_.segments, track.all_segments.size());
+  for (const auto& track : tracks_)
+    status_.segments = std::max<std::uint32_t>(status_.segments, track.all_segments.size());
   status_.recording_id = recording_id_;
   status_.rungs = ladder_ ? ladder_->stats().rungs : std::vector<transcode::RungStats>{};
   status_.keyframe_interval = keyframe_interval_;
@@ -649,6 +684,7 @@ void LiveChannel::finalize_on_strand() {
   if (finished_) return;
   close_period();
   finished_ = true;
+  if (hold_timer_) hold_timer_->cancel();
   ++generation_;  // late events from the old stream are ignored
   reader_.reset();
   publish_snapshot();

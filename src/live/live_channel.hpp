@@ -15,18 +15,19 @@
 // restored, or after any gap in its output) at one of those IDRs, seeded with
 // that segment's number and start time, cutting at every IDR. So segment n of
 // every rung covers the same time as segment n of v0. See docs/ladder.md.
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-
-#include <atomic>
+#include <chrono>
 #include <deque>
 #include <map>
-#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
 
 #include "core/log.hpp"
+#include "live/held_requests.hpp"
 #include "live/numbering.hpp"
 #include "live/period_ids.hpp"
 #include "live/ports.hpp"
@@ -52,8 +53,8 @@ struct LiveOptions {
   bool record = true;
   std::filesystem::path videos_dir;  // recordings go to <videos_dir>/<video id>/
   std::shared_ptr<SegmentCacheBudget> cache;
-  TranscodeConfig ladder;        // rungs below the passthrough (transcode section), before a channel's choice
-  std::size_t cpu_threads = 2;   // size of the CPU pool, shared by every channel's encoders
+  TranscodeConfig ladder;       // rungs below the passthrough (transcode section), before a channel's choice
+  std::size_t cpu_threads = 2;  // size of the CPU pool, shared by every channel's encoders
   // The channel's period ids across presentations (null: this presentation's own).
   std::shared_ptr<PeriodIds> period_ids;
   // Where the numbering starts (a cluster's previous owner); none: from zero.
@@ -63,6 +64,10 @@ struct LiveOptions {
   // proxy, scheme) it got the MPD from; one built from a request's Host sent
   // players to a proxy's upstream name, and dash.js then stalled.
   std::string dash_utc_timing_url = "/api/v1/time";
+  // Low latency (live.latency_mode low): segments are cut into parts of at
+  // most this many seconds and the media playlists are LL-HLS; 0 = normal.
+  double part_seconds = 0;
+  HoldLimits holds;  // blocking playlist requests (held_requests.hpp)
 };
 
 struct LiveStatus {
@@ -79,7 +84,7 @@ struct LiveStatus {
   std::uint32_t segments = 0;
   std::string recording_id;
   std::size_t viewers = 0;
-  double keyframe_interval = 0;     // seconds between the source's last two video keyframes (0: not yet known)
+  double keyframe_interval = 0;      // seconds between the source's last two video keyframes (0: not yet known)
   std::uint64_t dropped_frames = 0;  // source packets the segmenter's reader dropped (whole GOPs, when it fell behind)
   std::vector<transcode::RungStats> rungs;  // the ladder below the passthrough, if any
 };
@@ -88,8 +93,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
  public:
   using Executor = boost::asio::thread_pool::executor_type;
 
-  LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings,
-              Executor cpu);
+  LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& log, RecordingCatalog& recordings, Executor cpu);
   ~LiveChannel();
 
   // A publisher started (first or reconnect): read its stream as a new period,
@@ -108,6 +112,9 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   // What the next presentation (here or on another node) must start above.
   Numbering numbering() const;
   bool finished() const { return finished_.load(); }
+  // LL-HLS blocking requests (low latency only; null otherwise).
+  const std::shared_ptr<HeldRequests>& held_requests() const { return held_; }
+  double part_seconds() const { return options_.part_seconds; }
 
  private:
   struct TrackState {
@@ -123,7 +130,13 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   void on_end();
   void start_period(const media::StreamInfo& info);
   void close_period();
-  void accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track = "v0");
+  // The segments (and with parts, what `from` has completed of its parts).
+  void accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track = "v0",
+                       package::Segmenter* from = nullptr);
+  void add_part(const package::PartOut& part, const std::string& track_id);
+  void store_segment(const std::string& name, package::SegmentOut& out);
+  void forget_file(const std::string& name);
+  void start_hold_timer();
   void add_segment(package::SegmentOut& segment, const std::string& track_id);
   void start_ladder(const media::StreamInfo& info);
   void stop_ladder();
@@ -179,6 +192,12 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::uint32_t discontinuity_base_ = 0;  // periods of earlier presentations (numbering)
   std::map<std::string, SharedBytes, std::less<>> files_;
   std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction
+  // Low latency: segments held as their parts (no second copy), and each
+  // segment's part files (in files_), removed with it.
+  std::map<std::string, SharedPieces, std::less<>> pieced_files_;
+  std::map<std::string, std::vector<std::string>, std::less<>> segment_parts_;
+  std::shared_ptr<HeldRequests> held_;
+  std::unique_ptr<boost::asio::steady_timer> hold_timer_;
   std::optional<Recording> recording_;
   std::string recording_id_;
   bool recording_failed_ = false;

@@ -13,12 +13,15 @@
 namespace tidecast::live {
 
 using SharedBytes = std::shared_ptr<const std::vector<std::uint8_t>>;
+// A low-latency segment: the run of its parts' buffers (served with a gather write).
+using SharedPieces = std::shared_ptr<const std::vector<SharedBytes>>;
 
 struct LiveSnapshot {
   std::string channel;
-  package::Presentation presentation;                     // the playlist window (HLS)
-  std::int64_t updated_ms = 0;                            // unix ms of the update that made this snapshot
-  std::map<std::string, SharedBytes, std::less<>> files;  // "v0/init-0.mp4", "v0/17.m4s", ...
+  package::Presentation presentation;                             // the playlist window (HLS)
+  std::int64_t updated_ms = 0;                                    // unix ms of the update that made this snapshot
+  std::map<std::string, SharedBytes, std::less<>> files;          // "v0/init-0.mp4", "v0/17.m4s", parts "v0/17-3.0.m4s"
+  std::map<std::string, SharedPieces, std::less<>> pieced_files;  // low latency: segments made of parts
   // Rendered once per update (rendered_manifest.hpp); null until the first segment.
   SharedManifest master_playlist;
   SharedManifest mpd;

@@ -261,7 +261,8 @@ std::vector<std::uint8_t> write_init_segment(const TrackSpec& track) {
 }
 
 std::vector<std::uint8_t> write_media_segment(const TrackSpec& track, std::uint32_t sequence_number,
-                                              std::uint64_t base_media_decode_time, std::span<const Sample> samples) {
+                                              std::uint64_t base_media_decode_time, std::span<const Sample> samples,
+                                              bool with_styp) {
   if (samples.empty()) throw std::invalid_argument("fmp4: media segment needs at least one sample");
   std::size_t payload_size = 0;
   for (const Sample& sample : samples) {
@@ -272,12 +273,14 @@ std::vector<std::uint8_t> write_media_segment(const TrackSpec& track, std::uint3
   const bool video = track.video() != nullptr;
 
   BoxWriter w;
-  w.box("styp", [&] {
-    w.fourcc("msdh");
-    w.u32(0);
-    w.fourcc("msdh");
-    w.fourcc("cmfs");
-  });
+  if (with_styp) {
+    w.box("styp", [&] {
+      w.fourcc("msdh");
+      w.u32(0);
+      w.fourcc("msdh");
+      w.fourcc("cmfs");
+    });
+  }
   const std::size_t moof = w.size();
   std::size_t data_offset_field = 0;
   w.box("moof", [&] {

@@ -44,9 +44,12 @@ struct Sample {
 
 std::vector<std::uint8_t> write_init_segment(const TrackSpec& track);
 
-// `samples` must not be empty. `sequence_number` goes into mfhd.
+// `samples` must not be empty. `sequence_number` goes into mfhd. Without
+// `with_styp` the result is a bare fragment (moof + mdat): a CMAF chunk, the
+// part of a low-latency segment after its first.
 std::vector<std::uint8_t> write_media_segment(const TrackSpec& track, std::uint32_t sequence_number,
-                                              std::uint64_t base_media_decode_time, std::span<const Sample> samples);
+                                              std::uint64_t base_media_decode_time, std::span<const Sample> samples,
+                                              bool with_styp = true);
 
 // trun sample_flags values used for sync / non-sync samples.
 constexpr std::uint32_t kSyncSampleFlags = 0x02000000;     // sample_depends_on = 2 (I picture)

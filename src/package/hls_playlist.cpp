@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "package/dash_manifest.hpp"
+#include "package/hls_low_latency.hpp"
 
 namespace tidecast::package {
 
@@ -81,11 +82,14 @@ std::string hls_media_playlist(const Presentation& p, std::size_t track_index) {
   append_header(out);
   // RFC 8216: EXTINF rounded to the nearest integer must not exceed the target.
   out += fmt::format("#EXT-X-TARGETDURATION:{}\n", static_cast<int>(std::lround(longest + 0.0001)));
+  const bool low_latency = p.live && p.part_target_seconds > 0;
+  if (low_latency) append_server_control(out, p);
   if (!p.live) out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
   const std::uint32_t first_number = track.segments.empty() ? 0 : track.segments.front().number;
   out += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", first_number);
   if (p.discontinuity_sequence > 0) out += fmt::format("#EXT-X-DISCONTINUITY-SEQUENCE:{}\n", p.discontinuity_sequence);
 
+  const std::uint32_t parts_from = low_latency ? parts_listed_from(p, track) : 0;
   std::int64_t current_period = -1;
   for (const auto& segment : track.segments) {
     if (static_cast<std::int64_t>(segment.period) != current_period) {
@@ -94,9 +98,11 @@ std::string hls_media_playlist(const Presentation& p, std::size_t track_index) {
       current_period = segment.period;
     }
     if (segment.missing) out += "#EXT-X-GAP\n";
-    out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n#EXTINF:{:.5f},\n{}\n", iso_datetime_ms(segment.wallclock_ms),
-                       segment.duration_seconds(track.timescale), segment.file_name());
+    out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n", iso_datetime_ms(segment.wallclock_ms));
+    if (low_latency) append_segment_parts(out, track, segment.number, parts_from);
+    out += fmt::format("#EXTINF:{:.5f},\n{}\n", segment.duration_seconds(track.timescale), segment.file_name());
   }
+  if (low_latency) append_live_edge(out, p, track_index);
   if (!p.live || p.ended) out += "#EXT-X-ENDLIST\n";
   return out;
 }

@@ -8,6 +8,10 @@ std::string SegmentEntry::file_name() const {
   return fmt::format("{}-{}.m4s", period, index);
 }
 
+std::string PartEntry::file_name() const {
+  return fmt::format("{}-{}.{}.m4s", period, segment_index, index);
+}
+
 std::string SegmentEntry::time_file_name() const {
   return fmt::format("{}-t{}.m4s", period, start);
 }

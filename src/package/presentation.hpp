@@ -37,6 +37,19 @@ struct SegmentEntry {
   double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
 };
 
+// Low latency: one part of a segment (LL-HLS EXT-X-PART).
+struct PartEntry {
+  std::uint32_t number = 0;  // its segment's media sequence number
+  std::uint32_t index = 0;   // within the segment, from 0
+  std::uint32_t period = 0;  // its segment's period and index in it (the file name)
+  std::uint32_t segment_index = 0;
+  std::uint64_t duration = 0;     // track timescale
+  std::int64_t wallclock_ms = 0;  // unix ms at the part's start
+  bool independent = false;
+  std::string file_name() const;  // "<period>-<segment index>.<index>.m4s"
+  double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
+};
+
 struct TrackDescription {
   media::TrackKind kind = media::TrackKind::video;
   std::string id;  // "v0", "a0": the path component and DASH Representation id
@@ -50,6 +63,9 @@ struct TrackDescription {
   int sample_rate = 0;
   int channels = 0;
   std::vector<SegmentEntry> segments;  // the current window, oldest first
+  // Low latency: the parts of the newest segments and of the one in
+  // progress (numbers above the last segment's), oldest first.
+  std::vector<PartEntry> parts;
 };
 
 struct Period {
@@ -65,7 +81,9 @@ struct Presentation {
   double time_shift_buffer_seconds = 12;
   std::uint32_t discontinuity_sequence = 0;  // discontinuities that left the window
   std::vector<Period> periods;               // oldest first; at least one
-  std::vector<TrackDescription> tracks;      // video tracks first, then audio
+  // Low latency: the part target (LL-HLS EXT-X-PART-INF); 0 = no parts.
+  double part_target_seconds = 0;
+  std::vector<TrackDescription> tracks;  // video tracks first, then audio
 };
 
 // Sum of the durations of the first track of `kind` (or of any track), in seconds.

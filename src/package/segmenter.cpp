@@ -7,9 +7,8 @@
 #include <string>
 
 #include "media/aac.hpp"
-#include "media/av1.hpp"
-#include "media/avc.hpp"
-#include "media/hevc.hpp"
+#include "package/ticks.hpp"
+#include "package/track_setup.hpp"
 
 namespace tidecast::package {
 namespace {
@@ -22,62 +21,6 @@ constexpr std::size_t kMaxCuts = 64;      // video cuts waiting for audio
 constexpr double kJumpForwardSeconds = 5.0;
 constexpr double kJumpBackwardSeconds = 1.0;
 constexpr double kAudioAnchorSeconds = 0.5;
-
-std::int64_t clamp_to_int64(__int128 value) {
-  constexpr auto lo = std::numeric_limits<std::int64_t>::min();
-  constexpr auto hi = std::numeric_limits<std::int64_t>::max();
-  return value < lo ? lo : value > hi ? hi : static_cast<std::int64_t>(value);
-}
-
-// value * to / from, rounded to nearest (halves away from zero); from > 0, to > 0.
-std::int64_t rescale(std::int64_t value, std::int64_t from, std::int64_t to) {
-  if (from == to) return value;
-  const __int128 product = static_cast<__int128>(value) * to;
-  const __int128 half = from / 2;
-  return clamp_to_int64(product >= 0 ? (product + half) / from : (product - half) / from);
-}
-
-// ceil(value * to / from) for value >= 0.
-std::int64_t rescale_up(std::int64_t value, std::int64_t from, std::int64_t to) {
-  const __int128 product = static_cast<__int128>(value) * to;
-  return clamp_to_int64((product + from - 1) / from);
-}
-
-std::int64_t seconds_to_ticks(double seconds, std::int64_t timescale) {
-  return static_cast<std::int64_t>(std::llround(seconds * static_cast<double>(timescale)));
-}
-
-media::VideoTrackConfig complete_video_config(const media::VideoTrackConfig& in) {
-  media::VideoTrackConfig parsed;
-  switch (in.codec) {
-    case media::Codec::h264:
-      parsed = media::avc_video_config(in.decoder_config);
-      break;
-    case media::Codec::hevc:
-      parsed = media::hevc_video_config(in.decoder_config);
-      break;
-    case media::Codec::av1:
-      parsed = media::av1_video_config(in.decoder_config);
-      break;
-    case media::Codec::aac:
-      throw std::invalid_argument("segmenter: aac is not a video codec");
-  }
-  media::VideoTrackConfig out = in;
-  // The parameter sets are the truth; FLV metadata may be stale.
-  if (parsed.width > 0 && parsed.height > 0) {
-    out.width = parsed.width;
-    out.height = parsed.height;
-  }
-  out.codecs = parsed.codecs;
-  if (out.frame_rate <= 0) out.frame_rate = parsed.frame_rate;
-  // Packets carry 4-byte NAL unit lengths (media::Packet contract); declare that.
-  if (in.codec == media::Codec::h264 && media::parse_avcc(in.decoder_config).nal_length_size != 4) {
-    out.decoder_config[4] |= 0x03;
-  } else if (in.codec == media::Codec::hevc && media::parse_hvcc(in.decoder_config).nal_length_size != 4) {
-    out.decoder_config[21] |= 0x03;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -114,6 +57,21 @@ Segmenter::Segmenter(const media::StreamInfo& info, SegmenterOptions options) : 
   }
   for (Track* t : {track(media::TrackKind::video), track(media::TrackKind::audio)}) {
     if (t) t->base = t->end = seconds_to_ticks(options_.timeline_start_seconds, t->spec.timescale);
+  }
+  if (options_.part_seconds > 0.0) {
+    if (options_.part_seconds < 0.05 || options_.part_seconds > options_.target_duration_seconds) {
+      throw std::invalid_argument("segmenter: part duration must be in [0.05 s, target duration]");
+    }
+    part_cut_seconds_ = options_.part_cut_seconds;
+    if (!(part_cut_seconds_ > 0.0)) {
+      // One audio frame (and a millisecond of rounding) below the target, so
+      // the audio parts that follow the video's boundaries stay within it.
+      part_cut_seconds_ = options_.part_seconds;
+      if (audio_) part_cut_seconds_ -= static_cast<double>(audio_frame_length_) / audio_->spec.timescale + 0.001;
+    }
+    part_cut_seconds_ = std::clamp(part_cut_seconds_, 0.01, options_.part_seconds);
+    video_part_limit_ = seconds_to_ticks(part_cut_seconds_, kVideoTimescale);
+    if (audio_) audio_part_limit_ = seconds_to_ticks(options_.part_seconds, audio_->spec.timescale);
   }
 }
 
@@ -241,8 +199,8 @@ void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const med
   const auto composition_offset = static_cast<std::int32_t>(std::clamp<std::int64_t>(
       offset, std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()));
 
-  if (!v.pending.empty()) {
-    const std::int64_t elapsed = time - v.pending.front().time;
+  if (segment_open(v)) {
+    const std::int64_t elapsed = time - segment_start(v);
     const std::int64_t half_frame = (time - *v.last_time) / 2;  // tolerance for millisecond rounding
     const bool at_target = packet.keyframe && (options_.cut_at_every_keyframe ||
                                                elapsed + half_frame >=
@@ -251,7 +209,8 @@ void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const med
     if (too_long) ++stats_.forced_cuts;
     if (at_target || too_long) close_video(time, out);
   }
-  if (v.pending.empty()) {
+  if (part_cut_seconds_ > 0.0 && !v.pending.empty()) cut_video_part(time);
+  if (!segment_open(v)) {
     video_starts_.push_back(VideoSegmentStart{next_number_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, time)),
                                               packet.pts, packet.dts, packet.timescale});
     if (video_starts_.size() > kMaxCuts) video_starts_.pop_front();
@@ -281,6 +240,7 @@ void Segmenter::push_audio(std::int64_t input, const media::Packet& packet, std:
       time = expected;
     }
   }
+  if (part_cut_seconds_ > 0.0 && !video_) cut_audio_only_part(time);
   a.pending.push_back(PendingSample{time, 0, true, packet.data});
   a.last_time = time;
   if (video_) {
@@ -296,9 +256,9 @@ void Segmenter::push_audio(std::int64_t input, const media::Packet& packet, std:
 
 void Segmenter::close_video(std::int64_t end, std::vector<SegmentOut>& out) {
   Track& v = *video_;
-  emit(v, next_number_, v.pending.size(), end, out);
+  emit(v, next_number_, v.pending.size(), end, true, out);
   if (audio_) {
-    cuts_.push_back(Cut{next_number_, end});
+    cuts_.push_back(Cut{next_number_, end, true});
     if (cuts_.size() > kMaxCuts) cuts_.pop_front();
   }
   ++next_number_;
@@ -318,65 +278,40 @@ void Segmenter::drain_audio(bool at_end, std::vector<SegmentOut>& out) {
       if (next_audio_boundary_ <= front) next_audio_boundary_ += ((front - next_audio_boundary_) / target + 1) * target;
       const auto it = first_at_or_after(next_audio_boundary_);
       if (it == a.pending.end()) {
-        if (at_end) emit(a, next_number_++, a.pending.size(), a.pending.back().time + audio_frame_length_, out);
+        if (at_end) emit(a, next_number_++, a.pending.size(), a.pending.back().time + audio_frame_length_, true, out);
         return;
       }
-      emit(a, next_number_++, static_cast<std::size_t>(it - a.pending.begin()), it->time, out);
+      emit(a, next_number_++, static_cast<std::size_t>(it - a.pending.begin()), it->time, true, out);
     }
+    if (at_end && !a.open_parts.empty()) emit(a, next_number_++, 0, a.end, true, out);
     return;
   }
 
   while (!a.pending.empty() && !cuts_.empty()) {
     const Cut cut = cuts_.front();
     const std::int64_t cut_time = a.base + rescale(cut.end - video_->base, kVideoTimescale, a.spec.timescale);
-    if (a.pending.front().time >= cut_time) {  // no audio in this span
+    if (a.pending.front().time >= cut_time) {                         // no audio in this span
+      if (cut.segment_end) emit(a, cut.number, 0, a.end, true, out);  // its parts so far, if any
       cuts_.pop_front();
       continue;
     }
     const auto it = first_at_or_after(cut_time);
     if (it == a.pending.end()) {
       if (!at_end) return;  // the audio has not reached the cut yet
-      emit(a, cut.number, a.pending.size(), a.pending.back().time + audio_frame_length_, out);
+      emit(a, cut.number, a.pending.size(), a.pending.back().time + audio_frame_length_, cut.segment_end, out);
     } else {
-      emit(a, cut.number, static_cast<std::size_t>(it - a.pending.begin()), it->time, out);
+      emit(a, cut.number, static_cast<std::size_t>(it - a.pending.begin()), it->time, cut.segment_end, out);
     }
     cuts_.pop_front();
+  }
+  if (at_end && !a.open_parts.empty() && !cuts_.empty()) {
+    // The audio ran out inside the last segment: its parts so far are all of it.
+    emit(a, cuts_.back().number, 0, a.end, true, out);
   }
   if (at_end && !a.pending.empty()) {  // audio past the end of the last video segment
     stats_.dropped_audio += a.pending.size();
     a.pending.clear();
   }
-}
-
-void Segmenter::emit(Track& t, std::uint32_t number, std::size_t count, std::int64_t end,
-                     std::vector<SegmentOut>& out) {
-  std::vector<Sample> samples;
-  samples.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const PendingSample& sample = t.pending[i];
-    const std::int64_t next = i + 1 < count ? t.pending[i + 1].time : end;
-    const auto duration = static_cast<std::uint32_t>(
-        std::clamp<std::int64_t>(next - sample.time, 0, std::numeric_limits<std::uint32_t>::max()));
-    samples.push_back(Sample{duration, sample.composition_offset, sample.sync, sample.data});
-  }
-  const PendingSample& first = t.pending.front();
-  SegmentOut segment;
-  segment.kind = t.spec.kind();
-  segment.number = number;
-  segment.start = static_cast<std::uint64_t>(first.time);
-  segment.duration = static_cast<std::uint64_t>(std::max<std::int64_t>(0, end - first.time));
-  segment.timescale = t.spec.timescale;
-  segment.start_seconds = static_cast<double>(segment.start) / t.spec.timescale;
-  segment.duration_seconds = static_cast<double>(segment.duration) / t.spec.timescale;
-  segment.starts_with_keyframe = first.sync;
-  segment.discontinuity = t.mark_discontinuity;
-  segment.sample_count = static_cast<std::uint32_t>(count);
-  segment.bytes = write_media_segment(t.spec, number, segment.start, samples);
-  t.mark_discontinuity = false;
-  t.end = end;
-  t.pending.erase(t.pending.begin(), t.pending.begin() + static_cast<std::ptrdiff_t>(count));
-  ++stats_.segments;
-  out.push_back(std::move(segment));
 }
 
 void Segmenter::end_period(std::vector<SegmentOut>& out) {
@@ -385,7 +320,9 @@ void Segmenter::end_period(std::vector<SegmentOut>& out) {
     audio_preroll_.clear();
     return;
   }
-  if (video_ && !video_->pending.empty()) {
+  if (video_ && segment_open(*video_) && video_->pending.empty()) {
+    close_video(video_->end, out);  // its parts so far are all of it
+  } else if (video_ && segment_open(*video_)) {
     Track& v = *video_;
     // The last frame lasts as long as the segment's average frame (millisecond
     // input alternates 33/34 ms at 30 fps), else the nominal frame rate.
@@ -413,6 +350,7 @@ void Segmenter::end_period(std::vector<SegmentOut>& out) {
     t->base = rescale_up(longest->end, longest->spec.timescale, t->spec.timescale);
     t->end = t->base;
     t->pending.clear();
+    t->open_parts.clear();
   }
   started_ = false;
   shift_ = 0;

@@ -32,6 +32,17 @@
 //   video segment n therefore cover the same span (± one audio frame) and share
 //   the number; a span with no audio at all has no audio segment (the number is
 //   skipped for audio). Audio-only streams cut every target duration.
+// - Low latency (part_seconds > 0): each segment is also cut into parts
+//   (CMAF chunks: moof + mdat; the first part carries the styp), handed out
+//   by take_parts() as they complete; the finished segment is the run of its
+//   parts (SegmentOut::parts, the same buffers; `bytes` stays empty). A video
+//   part ends where a frame starts, once the next frame would take it past
+//   part_cut_seconds (part_seconds less one AAC frame when there is audio, so
+//   the audio parts, cut at the video part boundaries like the segments, stay
+//   within part_seconds too); a frame longer than foreseen opens the next part
+//   instead. The last part of a segment is whatever remains at the cut. A part
+//   is independent when its first sample is a sync sample (every audio part).
+//   Audio-only streams cut parts on their own frame grid.
 // - discontinuity() (publisher reconnected) closes the open segments like
 //   flush(); the next period starts at the next keyframe, its timeline continues
 //   at the end of the previous one, numbering keeps increasing, and the first
@@ -48,6 +59,7 @@
 // too large for an MP4 box.
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -69,6 +81,26 @@ struct SegmenterOptions {
   // max duration still is). For a stream whose keyframes are exactly the
   // boundaries of another segmenter's segments (a ladder rung).
   bool cut_at_every_keyframe = false;
+  // Low latency: the part target (0 = whole segments only), and where video
+  // parts are cut (0 = part_seconds less one audio frame when there is audio;
+  // a ladder rung passes its passthrough's value so their parts line up).
+  double part_seconds = 0;
+  double part_cut_seconds = 0;
+};
+
+using SharedBytes = std::shared_ptr<const std::vector<std::uint8_t>>;
+
+// One part of a segment in progress (low latency).
+struct PartOut {
+  media::TrackKind kind = media::TrackKind::video;
+  std::uint32_t number = 0;  // of its segment (the SegmentOut that will hold it)
+  std::uint32_t index = 0;   // within its segment, from 0
+  std::uint64_t start = 0;   // tfdt, track timescale
+  std::uint64_t duration = 0;
+  std::uint32_t timescale = 0;
+  bool independent = false;  // begins with a sync sample
+  SharedBytes bytes;         // moof + mdat (the first part of a segment: styp + moof + mdat)
+  double duration_seconds() const { return timescale ? static_cast<double>(duration) / timescale : 0.0; }
 };
 
 // Where a video segment starts: its number, its tfdt, and the input
@@ -93,7 +125,9 @@ struct SegmentOut {
   bool starts_with_keyframe = false;
   bool discontinuity = false;  // first segment of this track after discontinuity()
   std::uint32_t sample_count = 0;
-  std::vector<std::uint8_t> bytes;  // styp + moof + mdat
+  std::vector<std::uint8_t> bytes;  // styp + moof + mdat (empty with parts)
+  std::vector<SharedBytes> parts;   // with part_seconds: the segment is these, concatenated
+  std::uint64_t size() const;
 };
 
 struct SegmenterStats {
@@ -123,6 +157,11 @@ class Segmenter {
   std::vector<SegmentOut> flush();
   // Publisher reconnected: closes the open segments and starts a new period.
   std::vector<SegmentOut> discontinuity();
+  // Low latency: the parts completed since the last call, in completion
+  // order (a segment's parts come out before, or with, the segment).
+  std::vector<PartOut> take_parts();
+  // Where video parts are cut (0 without parts).
+  double part_cut_seconds() const { return part_cut_seconds_; }
 
   const SegmenterStats& stats() const { return stats_; }
   // The most recent video segments' starts, the open segment's included,
@@ -145,12 +184,19 @@ class Segmenter {
     std::optional<std::int64_t> last_input;  // input ticks since the period origin
     std::int64_t last_input_step = 0;
     std::optional<std::int64_t> last_time;  // track ticks
-    std::deque<PendingSample> pending;
+    std::deque<PendingSample> pending;      // of the open segment (with parts: of its open part)
     bool mark_discontinuity = false;
+    // Low latency: the open segment's parts so far.
+    std::vector<SharedBytes> open_parts;
+    std::int64_t segment_start = 0;
+    bool segment_keyframe = false;
+    std::uint32_t segment_samples = 0;
+    std::uint32_t fragments = 0;  // mfhd sequence numbers of parts
   };
   struct Cut {
     std::uint32_t number = 0;
-    std::int64_t end = 0;  // video ticks
+    std::int64_t end = 0;     // video ticks
+    bool segment_end = true;  // false: a part boundary inside segment `number`
   };
 
   Track* track(media::TrackKind kind);
@@ -162,7 +208,19 @@ class Segmenter {
   std::int64_t input_time(Track& track, std::int64_t dts);
   void close_video(std::int64_t end, std::vector<SegmentOut>& out);
   void drain_audio(bool at_end, std::vector<SegmentOut>& out);
-  void emit(Track& track, std::uint32_t number, std::size_t count, std::int64_t end, std::vector<SegmentOut>& out);
+  // The first `count` pending samples (ending at `end`) become the segment,
+  // or with parts the segment's next part; `segment_end` closes the segment
+  // (with parts `count` may be 0: the parts so far are the whole segment).
+  void emit(Track& track, std::uint32_t number, std::size_t count, std::int64_t end, bool segment_end,
+            std::vector<SegmentOut>& out);
+  std::vector<Sample> fragment_samples(const Track& track, std::size_t count, std::int64_t end) const;
+  void emit_part(Track& track, std::uint32_t number, std::size_t count, std::int64_t end);
+  void cut_video_part(std::int64_t time);
+  void cut_audio_only_part(std::int64_t time);
+  bool segment_open(const Track& track) const { return !track.pending.empty() || !track.open_parts.empty(); }
+  std::int64_t segment_start(const Track& track) const {
+    return track.open_parts.empty() ? track.pending.front().time : track.segment_start;
+  }
   void end_period(std::vector<SegmentOut>& out);
   std::int64_t to_track(const Track& track, std::int64_t input) const;
 
@@ -181,6 +239,10 @@ class Segmenter {
   std::deque<Cut> cuts_;                     // video cuts the audio has not reached yet
   std::deque<media::Packet> audio_preroll_;  // audio before the first keyframe
   std::deque<VideoSegmentStart> video_starts_;
+  double part_cut_seconds_ = 0;        // 0: no parts
+  std::int64_t video_part_limit_ = 0;  // video ticks
+  std::int64_t audio_part_limit_ = 0;  // audio ticks (audio-only streams)
+  std::vector<PartOut> parts_;         // completed, not yet taken
 };
 
 }  // namespace tidecast::package

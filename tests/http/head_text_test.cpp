@@ -43,3 +43,34 @@ TEST_CASE("head text: byte for byte what Beast writes") {
   append_head_text(custom, text);
   CHECK(text == "HTTP/1.1 200 Fine\r\n\r\n");
 }
+
+TEST_CASE("body buffers: bytes whole, pieces by the requested span, never joined") {
+  std::vector<boost::asio::const_buffer> out;
+  BytesBody::value_type bytes{nullptr, "0123456789"};
+  append_body_buffers(bytes, out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].size() == 10);
+
+  auto span = std::make_shared<PieceSpan>();
+  span->pieces = {"abcd", "efgh", "ij"};
+  span->offset = 3;
+  span->length = 6;  // "defghi"
+  BytesBody::value_type pieces;
+  pieces.pieces = span;
+  out.clear();
+  append_body_buffers(pieces, out);
+  std::string joined;
+  for (const auto& buffer : out) joined.append(static_cast<const char*>(buffer.data()), buffer.size());
+  CHECK(joined == "defghi");
+  CHECK(out.size() == 3);
+
+  span->offset = 0;
+  span->length = 10;
+  out.clear();
+  append_body_buffers(pieces, out);
+  CHECK(out.size() == 3);
+  BytesBody::value_type empty;
+  out.clear();
+  append_body_buffers(empty, out);
+  CHECK(out.empty());
+}

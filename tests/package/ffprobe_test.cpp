@@ -93,8 +93,15 @@ struct Output {
   std::vector<package::SegmentOut> audio;
 };
 
-Output segment(const tidecast::test::FlvContents& flv, double target) {
-  package::Segmenter segmenter(flv.info, {.target_duration_seconds = target});
+// A segment's bytes; with parts, the run of them as served (one buffer each, no copy kept).
+std::vector<std::uint8_t> bytes_of(const package::SegmentOut& s) {
+  std::vector<std::uint8_t> out = s.bytes;
+  for (const auto& part : s.parts) out.insert(out.end(), part->begin(), part->end());
+  return out;
+}
+
+Output segment(const tidecast::test::FlvContents& flv, double target, double part_seconds) {
+  package::Segmenter segmenter(flv.info, {.target_duration_seconds = target, .part_seconds = part_seconds});
   Output out;
   const auto keep = [&](std::vector<package::SegmentOut> segments) {
     for (auto& s : segments) (s.kind == TrackKind::video ? out.video : out.audio).push_back(std::move(s));
@@ -113,7 +120,7 @@ void check_track(const std::filesystem::path& dir, const std::string& name, cons
                  std::vector<double>& first_dts) {
   // The whole track: init + every segment must decode without a single error.
   std::vector<std::vector<std::uint8_t>> parts = {init};
-  for (const auto& s : segments) parts.push_back(s.bytes);
+  for (const auto& s : segments) parts.push_back(bytes_of(s));
   const auto whole = dir / (name + ".mp4");
   write_file(whole, parts);
   const auto decoded = run("ffmpeg -nostdin -v error -i '" + whole.string() + "' -f null - 2>&1");
@@ -128,7 +135,7 @@ void check_track(const std::filesystem::path& dir, const std::string& name, cons
            << "\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MAP:URI=\"" << name << "-init.mp4\"\n";
   for (const auto& s : segments) {
     const std::string file = name + "-seg-" + std::to_string(s.number) + ".m4s";
-    write_file(dir / file, {s.bytes});
+    write_file(dir / file, {bytes_of(s)});
     playlist << "#EXTINF:" << s.duration_seconds << ",\n" << file << "\n";
   }
   playlist << "#EXT-X-ENDLIST\n";
@@ -140,7 +147,7 @@ void check_track(const std::filesystem::path& dir, const std::string& name, cons
   // Each segment on its own (as a player fetching init + segment n sees it).
   for (const auto& s : segments) {
     const auto file = dir / (name + "-" + std::to_string(s.number) + ".mp4");
-    write_file(file, {init, s.bytes});
+    write_file(file, {init, bytes_of(s)});
     const auto packets = probe_packets(file);
     REQUIRE(!packets.empty());
     CHECK(packets.size() == s.sample_count);
@@ -150,7 +157,7 @@ void check_track(const std::filesystem::path& dir, const std::string& name, cons
   }
 }
 
-void run_pipeline(double target) {
+void run_pipeline(double target, double part_seconds = 0) {
   require_ffmpeg();
   tidecast::test::TempDir dir;
   const auto flv_path = dir.path() / "input.flv";
@@ -181,7 +188,7 @@ void run_pipeline(double target) {
   REQUIRE(first_audio_offset >= 0);
   REQUIRE(first_audio_offset < 0.1);
 
-  const Output out = segment(flv, target);
+  const Output out = segment(flv, target, part_seconds);
   const auto expected_segments = static_cast<std::size_t>(std::llround(8.0 / target));
   REQUIRE(out.video.size() == expected_segments);
   REQUIRE(out.audio.size() == expected_segments);
@@ -225,6 +232,10 @@ TEST_CASE("ffmpeg reads back the CMAF segments of an H.264 + AAC FLV: 1 s target
 
 TEST_CASE("ffmpeg reads back the CMAF segments of an H.264 + AAC FLV: 2 s target") {
   run_pipeline(2.0);
+}
+
+TEST_CASE("ffmpeg reads back the CMAF segments of an H.264 + AAC FLV: 2 s target made of 0.4 s parts") {
+  run_pipeline(2.0, 0.4);
 }
 
 TEST_CASE("ffprobe understands the H.264, HEVC, AV1 and AAC init segments") {

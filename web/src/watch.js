@@ -33,6 +33,7 @@ let ended = false;        // a live page that is not playing a presentation (off
 let sourceTitle = '';
 let engineModule = null;
 let liveGeneration = 0;   // bumped on every live state change; stale async steps check it
+let lowLatency = false;   // the live channel is low-latency (LL-HLS): hls.js lowLatencyMode
 
 /** The test hook; its shape is part of the contract with tests/e2e/browser. */
 const player = {
@@ -233,6 +234,7 @@ async function goLive(entry) {
   const fresh = await liveEntry();
   if (generation !== liveGeneration) return;
   recordingId = fresh?.recording_id || recordingId;
+  lowLatency = (fresh ?? entry)?.latency_mode === 'low';
   byId('offline').hidden = true;
   byId('ended').hidden = true;
   byId('ended-recording').hidden = true;
@@ -290,7 +292,8 @@ function attachPlayer(url) {
   // dash.js, which then misses the 'play' event and never refreshes a live MPD.
   video.muted = true;
   try {
-    adapter = engineModule.attach(video, url, { changed: updateControls, fatal: fail }, { debug: query.debug });
+    adapter = engineModule.attach(video, url, { changed: updateControls, fatal: fail },
+      { debug: query.debug, lowLatency });
   } catch (error) {
     fail(`${query.engine} player failed to start (${error.message})`);
   }

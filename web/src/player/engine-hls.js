@@ -61,8 +61,11 @@ const PLAYLIST_LOAD_POLICY = {
   },
 };
 
-function attachHlsJs(video, url, hooks, debug) {
-  const hls = new Hls({ debug, lowLatencyMode: false, backBufferLength: 30, playlistLoadPolicy: PLAYLIST_LOAD_POLICY });
+function attachHlsJs(video, url, hooks, debug, lowLatency) {
+  // Low latency only for a low-latency channel (LL-HLS: parts, blocking reload).
+  const hls = new Hls({
+    debug, lowLatencyMode: lowLatency, backBufferLength: 30, playlistLoadPolicy: PLAYLIST_LOAD_POLICY,
+  });
   let live = false;
   let mediaRecoveries = 0;
   let destroyed = false;
@@ -115,10 +118,11 @@ function attachHlsJs(video, url, hooks, debug) {
 /**
  * Attaches an HLS source to `video`. `hooks.changed()` is called when levels,
  * the playing level or liveness change; `hooks.fatal(message)` on fatal errors.
- * `options.debug` turns on the library's console log.
+ * `options.debug` turns on the library's console log; `options.lowLatency`
+ * plays a low-latency channel's parts (LL-HLS) close to the live edge.
  */
 export function attach(video, url, hooks, options = {}) {
-  if (Hls.isSupported()) return attachHlsJs(video, url, hooks, Boolean(options.debug));
+  if (Hls.isSupported()) return attachHlsJs(video, url, hooks, Boolean(options.debug), Boolean(options.lowLatency));
   if (video.canPlayType('application/vnd.apple.mpegurl')) return attachNative(video, url, hooks);
   hooks.fatal('hls: this browser supports neither Media Source Extensions nor native HLS');
   return null;

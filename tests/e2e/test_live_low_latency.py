@@ -1,0 +1,175 @@
+"""Low latency (live.latency_mode low): LL-HLS parts, blocking playlist reload,
+preload-hinted parts, the spec's answers to bad requests, and hls.js in
+low-latency mode playing it. One server, one publish with 1-s GOPs."""
+import os
+import re
+import sys
+import socket
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from support.browser import play
+from support.tidecast import Server, decode_errors, poll, probe_segment, publish
+
+PARTS = re.compile(r'#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?')
+
+
+def edge(text):
+    """(msn, part index) of the newest part listed, and the preload hint's URI."""
+    sequence = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
+    msn, part = sequence, -1
+    for line in text.splitlines():
+        if line.startswith("#EXTINF"):
+            msn, part = msn + 1, -1
+        elif line.startswith("#EXT-X-PART:"):
+            part += 1
+    hint = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', text).group(1)
+    return msn, part, hint
+
+
+class LowLatency(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Debug logging: the request lines show what hls.js asked for.
+        cls.server = Server({"live": {"latency_mode": "low", "part_seconds": 0.4}, "log_level": "debug"})
+        key = cls.server.create_channel("ll")
+        cls.publisher = publish(cls.server.rtmp_url(key), seconds=75, size="640x360", gop_seconds=1)
+        cls.server.wait_for("/live/ll/master.m3u8")
+        time.sleep(5)  # a few segments in the window
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.publisher.poll() is None:
+            cls.publisher.kill()
+        cls.server.close()
+
+    def playlist(self, query=""):
+        status, headers, body = self.server.get("/live/ll/v0/media.m3u8" + query)
+        return status, body.decode()
+
+    def test_1_ll_hls_playlist_and_parts_make_the_segments(self):
+        status, text = self.playlist()
+        self.assertEqual(status, 200)
+        self.assertIn("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.200", text)
+        self.assertIn("#EXT-X-PART-INF:PART-TARGET=0.400", text)
+        self.assertIn('#EXT-X-RENDITION-REPORT:URI="../a0/media.m3u8"', text)
+        parts = PARTS.findall(text)
+        self.assertGreater(len(parts), 5, text)
+        for duration, _, _ in parts:
+            self.assertLessEqual(float(duration), 0.4 + 1e-6)
+        # A listed segment whose parts are listed: the segment is its parts, byte for byte.
+        lines = text.splitlines()
+        init_uri = next(l.split('"')[1] for l in lines if l.startswith("#EXT-X-MAP"))
+        init = self.server.get("/live/ll/v0/" + init_uri)[2]
+        for i, line in enumerate(lines):
+            if line.startswith("#EXTINF") and lines[i - 1].startswith("#EXT-X-PART:"):
+                segment_uri = lines[i + 1]
+                break
+        else:
+            self.fail(text)
+        prefix = segment_uri[:-4] + "."
+        part_uris = [uri for _, uri, _ in parts if uri.startswith(prefix)]
+        joined = b"".join(self.server.get("/live/ll/v0/" + uri)[2] for uri in part_uris)
+        status, _, segment = self.server.get("/live/ll/v0/" + segment_uri)
+        self.assertEqual(status, 200)
+        self.assertEqual(segment, joined)
+        packets = probe_segment(init, segment)["packets"]
+        self.assertTrue(packets[0]["flags"].startswith("K"))
+        # A byte range across parts.
+        status, _, middle = self.server.get("/live/ll/v0/" + segment_uri, {"Range": "bytes=100-9999"})
+        self.assertEqual(status, 206)
+        self.assertEqual(middle, segment[100:10000])
+        # ffmpeg reads the LL stream (master, both tracks) without a decode error, and
+        # the DASH view of the same segments (held as their parts).
+        self.assertEqual(decode_errors(self.server.url("/live/ll/master.m3u8"), seconds=4), [])
+        self.assertEqual(decode_errors(self.server.url("/live/ll/manifest.mpd"), seconds=4), [])
+
+    def test_2_blocking_reload_answers_once_the_part_exists(self):
+        for _ in range(5):
+            _, text = self.playlist()
+            msn, part, hint = edge(text)
+            started = time.time()
+            status, answer = self.playlist(f"?_HLS_msn={msn}&_HLS_part={part + 1}")
+            waited = time.time() - started
+            self.assertEqual(status, 200)
+            # Held until the next part (0.4 s of media) exists; generous for a shared CPU.
+            self.assertLess(waited, 2.5)
+            newer_msn, newer_part, _ = edge(answer)
+            self.assertGreaterEqual((newer_msn, newer_part), (msn, part + 1), answer)
+            # The whole next segment.
+            status, answer = self.playlist(f"?_HLS_msn={msn + 1}")
+            self.assertEqual(status, 200)
+            self.assertIn(f"#EXT-X-MEDIA-SEQUENCE:", answer)
+
+    def test_3_a_preload_hinted_part_asked_for_early_is_sent_once_complete(self):
+        _, text = self.playlist()
+        _, _, hint = edge(text)
+        self.assertNotIn(f'URI="{hint}"', text.split("#EXT-X-PRELOAD-HINT")[0])
+        started = time.time()
+        status, headers, body = self.server.get("/live/ll/v0/" + hint)
+        self.assertEqual(status, 200)
+        self.assertLess(time.time() - started, 2.5)
+        self.assertGreater(len(body), 100)
+        self.assertIn(b"moof", body[:64])
+
+    def test_4_bad_blocking_requests_get_the_spec_answers(self):
+        _, text = self.playlist()
+        msn, part, _ = edge(text)
+        for query in ("?_HLS_part=1", "?_HLS_msn=abc", "?_HLS_msn=-1", "?_HLS_msn=1&_HLS_part=x",
+                      f"?_HLS_msn={msn + 50}", f"?_HLS_msn={msn}&_HLS_part={part + 9}",
+                      "?_HLS_msn=99999999999"):
+            with self.subTest(query=query):
+                started = time.time()
+                status, body = self.playlist(query)
+                self.assertEqual(status, 400, body)
+                self.assertIn("bad_blocking_request", body)
+                self.assertLess(time.time() - started, 1.0)  # answered at once, never held
+        self.server.wait_for_log("low-latency request refused")
+        # An old msn is answered at once with the current playlist.
+        status, body = self.playlist("?_HLS_msn=1&_HLS_part=0")
+        self.assertEqual(status, 200)
+        # A part that will never come (far beyond the hint) is a 404 at once.
+        self.assertEqual(self.server.get("/live/ll/v0/1-999.0.m4s")[0], 404)
+
+    def held(self):
+        live = self.server.get_json("/api/v1/live")[1]["live"]
+        return next(c for c in live if c["channel"] == "ll")["held_requests"]
+
+    def test_5_a_client_that_goes_away_frees_its_held_request_at_once(self):
+        # Held requests count against per-address and total caps: a client that
+        # hangs up must stop counting right away, not when its part comes.
+        _, text = self.playlist()
+        msn, _, _ = edge(text)
+        self.assertEqual(self.held(), 0)
+        sockets = []
+        for _ in range(10):
+            s = socket.create_connection(("127.0.0.1", self.server.http_port))
+            s.sendall(f"GET /live/ll/v0/media.m3u8?_HLS_msn={msn + 2}&_HLS_part=0 HTTP/1.1\r\n"
+                      "Host: x\r\n\r\n".encode())
+            sockets.append(s)
+        held = poll(self.held, lambda n: n >= 10, timeout=1.5, interval=0.05)
+        self.assertEqual(held, 10)
+        for s in sockets:
+            s.close()
+        # Part 0 of segment msn + 2 is at least a whole segment (2 s) away.
+        self.assertEqual(poll(self.held, lambda n: n == 0, timeout=1.0, interval=0.05), 0)
+
+    def test_6_hls_js_in_low_latency_mode_plays_30_s_without_a_stall(self):
+        log_start = len(self.server.read_log())
+        report = play(self.server.url("/watch.html?channel=ll&engine=hls"), seconds=30)
+        self.assertTrue(report["started"], report)
+        self.assertGreaterEqual(report["advanced"], 24.0, report)
+        self.assertEqual(report["stalls"], 0, report)
+        self.assertEqual(report["errors"], [], report)
+        # It played the low-latency way: blocking reloads and parts, all answered 200.
+        requests = re.findall(r"target=(\S+) status=(\d+)", self.server.read_log()[log_start:])
+        blocking = [(t, s) for t, s in requests if "_HLS_msn=" in t]
+        parts = [(t, s) for t, s in requests if re.search(r"/v0/\d+-\d+\.\d+\.m4s$", t)]
+        self.assertGreater(len(blocking), 20, requests[-20:])
+        self.assertGreater(len(parts), 20, requests[-20:])
+        self.assertEqual([r for r in blocking + parts if r[1] != "200"], [])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,238 @@
+// Low latency on a live channel: parts in the snapshot and the LL-HLS
+// playlists, and the blocking-request state machine (live/held_requests.hpp).
+#include <doctest/doctest.h>
+
+#include "live/held_requests.hpp"
+#include "live/live_test_support.hpp"
+#include "support/captured_log.hpp"
+#include "support/temp_dir.hpp"
+
+namespace tidecast::test {
+
+namespace {
+
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A snapshot whose track "v0" has complete segments 0..`segments`-1 (4 parts
+// each) and `open_parts` parts of segment `segments`.
+std::shared_ptr<const live::LiveSnapshot> snapshot_with(std::uint32_t segments, std::uint32_t open_parts,
+                                                        bool ended = false) {
+  auto s = std::make_shared<live::LiveSnapshot>();
+  s->presentation.ended = ended;
+  s->presentation.part_target_seconds = 0.5;
+  package::TrackDescription track;
+  track.id = "v0";
+  const auto add_part = [&](std::uint32_t number, std::uint32_t index) {
+    package::PartEntry part;
+    part.number = number;
+    part.index = index;
+    part.period = 7;
+    part.segment_index = number;
+    part.duration = 45000;
+    part.independent = index == 0;
+    track.parts.push_back(part);
+    s->files.emplace("v0/" + part.file_name(), std::make_shared<const std::vector<std::uint8_t>>(10, 0));
+  };
+  for (std::uint32_t n = 0; n < segments; ++n) {
+    package::SegmentEntry segment;
+    segment.number = n;
+    segment.index = n;
+    segment.period = 7;
+    segment.duration = 180000;
+    track.segments.push_back(segment);
+    for (std::uint32_t i = 0; i < 4; ++i) add_part(n, i);
+  }
+  for (std::uint32_t i = 0; i < open_parts; ++i) add_part(segments, i);
+  s->presentation.tracks.push_back(track);
+  s->media_playlists["v0"] = live::render_manifest("#EXTM3U\n");
+  return s;
+}
+
+struct Recorder {
+  std::vector<live::HoldOutcome> outcomes;
+  live::HeldRequests::Callback callback() {
+    return [this](live::HoldOutcome outcome, const std::shared_ptr<const live::LiveSnapshot>&) {
+      outcomes.push_back(outcome);
+    };
+  }
+};
+
+live::HoldTarget playlist(std::uint32_t msn, std::optional<std::uint32_t> part) {
+  live::HoldTarget target;
+  target.track = "v0";
+  target.msn = msn;
+  target.part = part;
+  return target;
+}
+
+}  // namespace
+
+TEST_CASE("blocking reload: ready, held until the part exists, 400 beyond the advance limits") {
+  const auto s = snapshot_with(3, 2);  // newest: segment 3, part 1
+  CHECK(live::check_hold(*s, playlist(2, std::nullopt)) == live::HoldCheck::ready);
+  CHECK(live::check_hold(*s, playlist(3, 1)) == live::HoldCheck::ready);
+  CHECK(live::check_hold(*s, playlist(1, 9)) == live::HoldCheck::ready);  // an old segment, complete
+  CHECK(live::check_hold(*s, playlist(3, 2)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(3, std::nullopt)) == live::HoldCheck::wait);  // the whole segment 3
+  CHECK(live::check_hold(*s, playlist(4, 0)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(5, 0)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(6, 0)) == live::HoldCheck::bad_request);  // more than two segments ahead
+  CHECK(live::check_hold(*s, playlist(3, 4)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(3, 5)) == live::HoldCheck::bad_request);  // more than three parts ahead
+  live::HoldTarget unknown = playlist(1, 0);
+  unknown.track = "v9";
+  CHECK(live::check_hold(*s, unknown) == live::HoldCheck::bad_request);
+  // The stream ended: everything is answered (the playlist has EXT-X-ENDLIST).
+  CHECK(live::check_hold(*snapshot_with(3, 0, true), playlist(5, 0)) == live::HoldCheck::ready);
+}
+
+TEST_CASE("blocking reload: a held request is answered by the update that brings its part, exactly once") {
+  live::HeldRequests held;
+  Recorder r;
+  held.update(snapshot_with(3, 1));
+  const auto admitted = held.hold(playlist(3, 2), "10.0.0.1", r.callback());
+  REQUIRE(admitted.admission == live::HeldRequests::Admission::held);
+  CHECK(held.size() == 1);
+  held.update(snapshot_with(3, 2));  // part 1: not yet
+  CHECK(r.outcomes.empty());
+  held.update(snapshot_with(3, 3));  // part 2
+  REQUIRE(r.outcomes.size() == 1);
+  CHECK(r.outcomes[0] == live::HoldOutcome::ready);
+  CHECK(held.size() == 0);
+  held.update(snapshot_with(4, 0));
+  CHECK(r.outcomes.size() == 1);
+  // Already there: answered now, not held.
+  CHECK(held.hold(playlist(3, 0), "10.0.0.1", r.callback()).admission == live::HeldRequests::Admission::ready);
+  CHECK(held.hold(playlist(9, 0), "10.0.0.1", r.callback()).admission == live::HeldRequests::Admission::bad_request);
+}
+
+TEST_CASE("blocking reload: stale requests time out (503), the end answers all, cancel forgets, shutdown releases") {
+  const auto t0 = live::HeldRequests::Clock::now();
+  live::HeldRequests held(
+      live::HoldLimits{.max_total = 100, .max_per_address = 10, .timeout = std::chrono::milliseconds(1000)});
+  Recorder r;
+  held.update(snapshot_with(3, 1), t0);
+  held.hold(playlist(3, 2), "a", r.callback(), t0);
+  held.expire(t0 + std::chrono::milliseconds(999));
+  CHECK(r.outcomes.empty());
+  held.expire(t0 + std::chrono::milliseconds(1000));
+  REQUIRE(r.outcomes.size() == 1);
+  CHECK(r.outcomes[0] == live::HoldOutcome::timeout);
+
+  held.hold(playlist(4, 0), "a", r.callback(), t0);
+  const auto cancelled = held.hold(playlist(4, 1), "a", r.callback(), t0);
+  CHECK(held.held_from("a") == 2);
+  held.cancel(cancelled.id);
+  CHECK(held.held_from("a") == 1);
+  held.update(snapshot_with(3, 1, true), t0);  // stream ended: EXT-X-ENDLIST
+  REQUIRE(r.outcomes.size() == 2);
+  CHECK(r.outcomes[1] == live::HoldOutcome::ready);
+  CHECK(held.size() == 0);
+
+  held.update(snapshot_with(3, 1), t0);
+  held.hold(playlist(4, 0), "a", r.callback(), t0);
+  held.release_all();
+  REQUIRE(r.outcomes.size() == 3);
+  CHECK(r.outcomes[2] == live::HoldOutcome::released);
+  CHECK(held.hold(playlist(4, 0), "a", r.callback(), t0).admission == live::HeldRequests::Admission::ready);
+}
+
+TEST_CASE("blocking reload: held requests are capped per address and in total") {
+  live::HeldRequests held(live::HoldLimits{.max_total = 5, .max_per_address = 3});
+  Recorder r;
+  held.update(snapshot_with(3, 1));
+  for (int i = 0; i < 3; ++i) {
+    CHECK(held.hold(playlist(3, 2), "a", r.callback()).admission == live::HeldRequests::Admission::held);
+  }
+  CHECK(held.hold(playlist(3, 2), "a", r.callback()).admission == live::HeldRequests::Admission::too_many_from_address);
+  CHECK(held.hold(playlist(3, 2), "b", r.callback()).admission == live::HeldRequests::Admission::held);
+  CHECK(held.hold(playlist(3, 2), "c", r.callback()).admission == live::HeldRequests::Admission::held);
+  CHECK(held.hold(playlist(3, 2), "d", r.callback()).admission == live::HeldRequests::Admission::too_many_total);
+  CHECK(held.size() == 5);
+}
+
+TEST_CASE("preload hint: the next part is held until it exists; a part that cannot come is gone") {
+  live::HeldRequests held;
+  Recorder r;
+  held.update(snapshot_with(3, 1));  // newest part: 7-3.0
+  live::HoldTarget next;
+  next.track = "v0";
+  next.file = "v0/7-3.1.m4s";
+  CHECK(held.hold(next, "a", r.callback()).admission == live::HeldRequests::Admission::held);
+  live::HoldTarget far = next;
+  far.file = "v0/7-3.9.m4s";
+  CHECK(held.hold(far, "a", r.callback()).admission == live::HeldRequests::Admission::gone);
+  live::HoldTarget other_period = next;
+  other_period.file = "v0/8-3.1.m4s";
+  CHECK(held.hold(other_period, "a", r.callback()).admission == live::HeldRequests::Admission::gone);
+  live::HoldTarget garbage = next;
+  garbage.file = "v0/x-y.z.m4s";
+  CHECK(held.hold(garbage, "a", r.callback()).admission == live::HeldRequests::Admission::gone);
+  live::HoldTarget first_of_next = next;
+  first_of_next.file = "v0/7-4.0.m4s";
+  CHECK(held.hold(first_of_next, "a", r.callback()).admission == live::HeldRequests::Admission::held);
+  held.update(snapshot_with(3, 2));
+  REQUIRE(r.outcomes.size() == 1);
+  CHECK(r.outcomes[0] == live::HoldOutcome::ready);
+  // The segment ends with 4 parts and the next begins: 7-4.0 is there.
+  held.update(snapshot_with(4, 1));
+  REQUIRE(r.outcomes.size() == 2);
+  CHECK(r.outcomes[1] == live::HoldOutcome::ready);
+}
+
+TEST_CASE("a low-latency channel lists complete parts, hints the next one and keeps segments as their parts") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  boost::asio::thread_pool pool(1);
+  live::LiveOptions options = small_window(dir.path());
+  options.part_seconds = 0.3;
+  auto channel = std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, options,
+                                                     log.logger(), recordings, pool.get_executor());
+  auto stream = std::make_shared<media::Stream>("studio");
+  channel->attach(stream);
+  REQUIRE(eventually([&] { return channel->status().publishing; }));
+  stream->set_info(h264_aac_stream(true, false));
+  // 10 fps video, 1 s segments: parts of 3 frames (0.3 s), the last one 1 frame.
+  for (auto& packet : video_seconds(3)) stream->publish(packet);
+  REQUIRE(eventually([&] { return channel->status().segments >= 2; }));
+  REQUIRE(eventually([&] { return channel->snapshot()->pieced_files.size() >= 2; }));
+  const auto s = channel->snapshot();
+  const std::string text = s->media_playlists.at("v0")->text;
+  CAPTURE(text);
+  CHECK(count(text, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.900\n") == 1);
+  CHECK(count(text, "#EXT-X-PART-INF:PART-TARGET=0.300\n") == 1);
+  CHECK(count(text, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"") == 1);
+  CHECK(count(text, ",INDEPENDENT=YES") >= 2);
+  const auto& track = s->presentation.tracks.front();
+  REQUIRE(!track.segments.empty());
+  const auto& first = track.segments.front();
+  const std::string name = "v0/" + first.file_name();
+  REQUIRE(s->pieced_files.contains(name));
+  CHECK_FALSE(s->files.contains(name));
+  const auto& pieces = *s->pieced_files.at(name);
+  CHECK(pieces.size() == 4);  // 3 + 3 + 3 + 1 frames
+  std::uint64_t size = 0;
+  for (std::uint32_t i = 0; i < pieces.size(); ++i) {
+    const std::string part = fmt::format("v0/{}-{}.{}.m4s", first.period, first.index, i);
+    REQUIRE(s->files.contains(part));
+    CHECK(s->files.at(part) == pieces[i]);  // one buffer, listed twice
+    CHECK(text.find(part.substr(3)) != std::string::npos);
+    size += pieces[i]->size();
+  }
+  CHECK(size == first.bytes);
+
+  stream->end();
+  channel->finish();
+  REQUIRE(eventually([&] { return channel->finished(); }));
+  pool.join();
+  const auto ended = channel->snapshot()->media_playlists.at("v0")->text;
+  CHECK(count(ended, "#EXT-X-ENDLIST") == 1);
+  CHECK(count(ended, "#EXT-X-PRELOAD-HINT") == 0);
+}
+
+}  // namespace tidecast::test
