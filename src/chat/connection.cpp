@@ -69,11 +69,17 @@ class ChatConnection : public Member,
 
  private:
   void on_accept(beast::error_code ec) {
-    if (ec) return finish();  // not a usable handshake; Beast answered it
-    request_ = {};            // not needed any more
-    auto [room, hello] = service_.join(channel_, this->shared_from_this(), who_);
-    room_ = std::move(room);
-    enqueue(std::move(hello));
+    // Not a usable handshake (Beast answered it), or told to close meanwhile (server stop).
+    if (ec || closing_) return finish();
+    request_ = {};  // not needed any more
+    try {
+      auto [room, hello] = service_.join(channel_, this->shared_from_this(), who_);
+      room_ = std::move(room);
+      enqueue(std::move(hello));
+    } catch (const std::exception&) {  // the catalog is unavailable: this member only, never the loop
+      refused("join_failed");
+      return close_with(websocket::close_code::internal_error, "chat unavailable, try again");
+    }
     read();
   }
 
@@ -88,6 +94,8 @@ class ChatConnection : public Member,
       }
       return finish();  // Beast has sent the close frame for protocol errors
     }
+    // A frame that arrived after our close started: Beast's close reads on by itself.
+    if (closing_ || !room_) return;
     const std::string frame = beast::buffers_to_string(in_.data());
     in_.consume(in_.size());
     if (!take_token()) {

@@ -46,9 +46,11 @@ struct ChatLimits {
   std::size_t queue_bytes = 512 * 1024;
   unsigned frames_per_second = 10;  // per connection, anything it sends; over the burst it is closed
   unsigned frame_burst = 30;
-  std::size_t max_frame_bytes = 4096;  // bigger messages close the connection (1009)
-  unsigned idle_seconds = 60;          // pings keep a quiet but live client
-  unsigned write_stall_seconds = 30;   // a write stuck longer drops the member
+  // Bigger messages close the connection (1009). Room for 500 characters
+  // even when every one is JSON-escaped (an emoji as \ud83d\ude00: 12 bytes).
+  std::size_t max_frame_bytes = 8192;
+  unsigned idle_seconds = 60;         // pings keep a quiet but live client
+  unsigned write_stall_seconds = 30;  // a write stuck longer drops the member
 };
 
 struct ChatCounters {

@@ -16,10 +16,15 @@ void IoPool::start() {
     loop->work = std::make_unique<WorkGuard>(loop->ioc.get_executor());
     ++running_;
     loop->thread = std::thread([this, raw = loop.get()] {
-      try {
-        raw->ioc.run();
-      } catch (const std::exception& e) {
-        log_.error(name_, "io thread stopped error=\"{}\"", e.what());
+      // A handler that throws loses its own connection, never the loop: a
+      // stopped loop would freeze every connection on it and keep getting new ones.
+      for (;;) {
+        try {
+          raw->ioc.run();
+          break;
+        } catch (const std::exception& e) {
+          log_.error(name_, "handler failed on a connection loop error=\"{}\"", e.what());
+        }
       }
       --running_;
     });

@@ -15,8 +15,8 @@ namespace {
 
 constexpr std::size_t kProbeBytes = 1;  // one byte settles one page
 
-// 1: cached, 0: would wait for the disk, -1: RWF_NOWAIT unsupported or the
-// read failed (the caller then reads on the pool, which reports real errors).
+// 1: cached, 0: would wait for the disk, -1: RWF_NOWAIT unsupported (older
+// kernels, some network filesystems) or the read failed.
 int probe(int fd, off_t offset) {
   char byte = 0;
   iovec io{&byte, kProbeBytes};
@@ -29,8 +29,10 @@ int probe(int fd, off_t offset) {
 
 bool span_cached(int fd, off_t offset, std::size_t length) {
   if (length == 0) return true;
-  if (probe(fd, offset) != 1) return false;
-  return length <= 4096 || probe(fd, offset + static_cast<off_t>(length) - 1) == 1;
+  // Only a definite "would wait" sends the span to the disk pool: where the
+  // probe cannot tell, sending at once is what every request did before.
+  if (probe(fd, offset) == 0) return false;
+  return length <= 4096 || probe(fd, offset + static_cast<off_t>(length) - 1) != 0;
 }
 
 bool load_span(int fd, off_t offset, std::size_t length) {

@@ -13,6 +13,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <chrono>
 
 #include "http/ascii.hpp"
@@ -272,14 +273,16 @@ void Session<Stream>::watch_for_close(std::shared_ptr<DeferredResponse> deferred
   // A held response (an LL-HLS blocking request) may wait a while: a client
   // that closes meanwhile cancels it, so the producer forgets it at once.
   // Data instead of EOF (a pipelined request, TLS records) is left unread.
-  socket().async_wait(net::socket_base::wait_read,
-                      [self = this->shared_from_this(), deferred = std::move(deferred)](beast::error_code ec) {
-                        if (ec) return deferred->cancel();
-                        char byte = 0;
-                        if (::recv(self->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
-                          deferred->cancel();
-                        }
-                      });
+  socket().async_wait(net::socket_base::wait_read, [self = this->shared_from_this(),
+                                                    deferred = std::move(deferred)](beast::error_code ec) {
+    if (ec) return deferred->cancel();
+    char byte = 0;
+    const ssize_t peeked = ::recv(self->socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    // End of stream, or reset: the client is gone.
+    if (peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      deferred->cancel();
+    }
+  });
 }
 
 template <class Stream>

@@ -104,10 +104,12 @@ bool Session<Stream>::file_bytes_ready(bool keep_alive, std::uint64_t length) {
   // The session waits (nothing else is in flight) while a pool thread reads;
   // `self` moves on to the I/O thread with the continuation, so the last
   // reference never drops on the pool.
-  net::post(*shared_->disk, [self = this->shared_from_this(), file = span.file, keep_alive, at, length]() mutable {
+  // The work guard keeps the loop running (server stop waits for it) until the continuation is back.
+  net::post(*shared_->disk, [self = this->shared_from_this(), work = net::make_work_guard(*executor_), file = span.file,
+                             keep_alive, at, length]() mutable {
     load_span(file->fd(), static_cast<off_t>(at), static_cast<std::size_t>(length));  // failures show in the send
-    auto executor = self->stream_.get_executor();
-    net::post(executor, [self = std::move(self), keep_alive, end = at + length] {
+    auto executor = *self->executor_;
+    net::post(executor, [self = std::move(self), work = std::move(work), keep_alive, end = at + length] {
       self->file_cached_to_ = end;
       self->send_file_part(keep_alive);
     });

@@ -141,6 +141,7 @@ void LiveChannel::on_info(const media::StreamInfo& info) {
 
 void LiveChannel::on_packet(const media::PacketPtr& packet) {
   if (!segmenter_) return;
+  if (!dated_) date_by_arrival(*packet);
   if (packet->kind == TrackKind::video && packet->keyframe && packet->timescale > 0) {
     const std::int64_t ms = packet->pts * 1000 / packet->timescale;
     if (last_keyframe_ms_ >= 0 && ms > last_keyframe_ms_) keyframe_interval_ = (ms - last_keyframe_ms_) / 1000.0;
@@ -153,6 +154,20 @@ void LiveChannel::on_packet(const media::PacketPtr& packet) {
   // The rungs get their IDRs exactly where the passthrough's segments start.
   const bool segment_start = !starts.empty() && (!open || starts.back().number != *open);
   ladder_->push(packet, segment_start);
+}
+
+// A publisher often starts with a burst: frames encoded before the connection
+// was up arrive at once. Dating the stream by its first packet's arrival put
+// every PROGRAM-DATE-TIME and the MPD's availabilityStartTime late by the
+// burst (0.5 s with FFmpeg's tee muxer), and players that steer by them sat
+// that much further behind. The earliest (arrival - media time) seen before
+// anything is published is when media time 0 was sent.
+void LiveChannel::date_by_arrival(const media::Packet& packet) {
+  if (!availability_start_ms_ || packet.timescale == 0) return;
+  const std::int64_t media_ms = packet.dts * 1000 / packet.timescale;
+  if (!first_media_ms_) first_media_ms_ = media_ms;
+  const std::int64_t origin = unix_now_ms() - (media_ms - *first_media_ms_);
+  availability_start_ms_ = std::min(*availability_start_ms_, origin);
 }
 
 void LiveChannel::on_end() {
@@ -401,6 +416,7 @@ void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments, con
                                   package::Segmenter* from) {
   const std::vector<package::PartOut> parts = from ? from->take_parts() : std::vector<package::PartOut>{};
   if (segments.empty() && parts.empty()) return;
+  dated_ = true;  // published from here on: the origin stays
   for (const auto& part : parts) add_part(part, part.kind == TrackKind::video ? video_track : "a0");
   for (auto& segment : segments) add_segment(segment, segment.kind == TrackKind::video ? video_track : "a0");
   publish_snapshot();

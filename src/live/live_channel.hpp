@@ -152,6 +152,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   void publish_snapshot();
   void track_memory(std::int64_t delta);
   void finalize_on_strand();
+  void date_by_arrival(const media::Packet& packet);
   TrackState& track(const std::string& id, media::TrackKind kind);
   package::Presentation presentation(bool whole_recording) const;
   package::Presentation dash_presentation() const;
@@ -185,6 +186,10 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::vector<TrackState> tracks_;
   std::vector<package::Period> periods_;
   std::optional<std::int64_t> availability_start_ms_;
+  // Until the first output is published, the wall-clock origin moves to the
+  // earliest (arrival - media time) seen (see date_by_arrival).
+  bool dated_ = false;
+  std::optional<std::int64_t> first_media_ms_;
   std::uint32_t period_index_ = 0;
   bool period_open_ = false;
   std::optional<std::int64_t> number_base_;  // maps the period's segmenter numbers to ours

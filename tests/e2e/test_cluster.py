@@ -105,8 +105,11 @@ class ClusterOfThree(unittest.TestCase):
         self.assertEqual(len(set(copies.values())), 1, "a segment must be byte-identical from every node")
         self.assertGreater(len(copies[owner]), 1000)
         # hls through HAProxy lands on one node for this channel, whichever took the publish.
-        self.assertEqual(len({self.cluster.haproxy.get(f"/live/{CHANNEL}/master.m3u8")[1]["x-served-by"]
-                              for _ in range(5)}), 1)
+        served_by = set()
+        for _ in range(5):
+            served_by.add(self.cluster.haproxy.get(f"/live/{CHANNEL}/master.m3u8")[1]["x-served-by"])
+            time.sleep(0.05)  # a connection still closing counts as load (hash-balance-factor, see test_1)
+        self.assertEqual(len(served_by), 1)
 
     def test_2a_hls_js_and_dash_js_play_through_haproxy(self):
         # The node HAProxy picks for the channel may or may not be its owner;

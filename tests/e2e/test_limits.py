@@ -49,6 +49,8 @@ def get_from(port, source, path):
                 break
             data += chunk
         head, _, body = data.partition(b"\r\n\r\n")
+        if not head:  # refused: closed before our request arrived (a FIN, not a reset)
+            raise ConnectionResetError("closed without an answer")
         return int(head.split(b" ", 2)[1]), body
     finally:
         s.close()

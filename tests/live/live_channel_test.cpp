@@ -92,3 +92,39 @@ TEST_CASE("a presentation continues the numbering it is given (a cluster's previ
 }
 
 }  // namespace tidecast::test
+
+namespace tidecast::test {
+
+TEST_CASE("a publisher's opening burst does not date the stream late") {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  boost::asio::thread_pool pool(1);
+  auto channel =
+      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
+                                          log.logger(), recordings, pool.get_executor());
+  auto stream = std::make_shared<media::Stream>("studio");
+  channel->attach(stream);
+  REQUIRE(eventually([&] { return channel->status().publishing; }));
+  stream->set_info(h264_aac_stream(true, false));
+  // 0.5 s of frames at once (encoded before the connection was up), then real time.
+  const auto packets = video_seconds(2);
+  const std::int64_t burst_at = core::unix_now_ms();
+  const auto paced_from = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < 5; ++i) stream->publish(packets[i]);
+  for (std::size_t i = 5; i < packets.size(); ++i) {  // frame i (media i x 100 ms) at burst + (i - 5) x 100 ms
+    std::this_thread::sleep_until(paced_from + std::chrono::milliseconds(100 * (i - 5)));
+    stream->publish(packets[i]);
+  }
+  REQUIRE(eventually([&] { return channel->status().segments >= 1; }));
+  const std::int64_t start = channel->snapshot()->presentation.availability_start_ms;
+  // Media time 0 was sent 0.5 s before the burst arrived (a paced frame can only be later).
+  CHECK(start <= burst_at - 400);
+  CHECK(start >= burst_at - 600);
+  stream->end();
+  channel->finish();
+  REQUIRE(eventually([&] { return channel->finished(); }));
+  pool.join();
+}
+
+}  // namespace tidecast::test
