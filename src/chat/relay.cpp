@@ -80,7 +80,13 @@ class RelayConnection : public core::Connection, public std::enable_shared_from_
   void on_connect(beast::error_code ec) {
     if (ec) return fail_up(ec.message());
     beast::get_lowest_layer(up_).expires_never();
-    up_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    // Pings both ways: a room node that dies without a FIN (power, partition)
+    // is noticed and the viewer reconnects, instead of a silent chat forever.
+    websocket::stream_base::timeout up_timeout{};
+    up_timeout.handshake_timeout = std::chrono::seconds(10);
+    up_timeout.idle_timeout = std::chrono::seconds(service_.limits().idle_seconds);
+    up_timeout.keep_alive_pings = true;
+    up_.set_option(up_timeout);
     up_.set_option(websocket::stream_base::decorator([headers = headers_](websocket::request_type& request) {
       for (const auto& [name, value] : headers) request.set(name, value);
     }));
