@@ -36,13 +36,10 @@ void publish_period(live::LiveChannel& channel, int seconds) {
 }  // namespace
 
 TEST_CASE("the discontinuity sequence counts the periods that left the window, not seconds") {
-  TempDir dir;
-  CapturedLog log;
-  FakeRecordings recordings;
-  boost::asio::thread_pool pool(1);
-  auto channel =
-      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
-                                          log.logger(), recordings, pool.get_executor());
+  StudioChannel studio;
+  auto& channel = studio.channel;
+  auto& recordings = studio.recordings;
+  auto& pool = studio.pool;
   publish_period(*channel, 3);
   CHECK(playlist(*channel).find("#EXT-X-DISCONTINUITY-SEQUENCE") == std::string::npos);
 
@@ -91,18 +88,10 @@ TEST_CASE("a presentation continues the numbering it is given (a cluster's previ
   pool.join();
 }
 
-}  // namespace tidecast::test
-
-namespace tidecast::test {
-
 TEST_CASE("a publisher's opening burst does not date the stream late") {
-  TempDir dir;
-  CapturedLog log;
-  FakeRecordings recordings;
-  boost::asio::thread_pool pool(1);
-  auto channel =
-      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
-                                          log.logger(), recordings, pool.get_executor());
+  StudioChannel studio;
+  auto& channel = studio.channel;
+  auto& pool = studio.pool;
   auto stream = std::make_shared<media::Stream>("studio");
   channel->attach(stream);
   REQUIRE(eventually([&] { return channel->status().publishing; }));

@@ -16,6 +16,8 @@
 #include "live/ports.hpp"
 #include "package/test_streams.hpp"
 #include "rtmp/publish_gateway.hpp"
+#include "support/captured_log.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tidecast::test {
 
@@ -74,6 +76,18 @@ inline std::vector<media::PacketPtr> video_seconds(int seconds, std::int64_t fir
   }
   return out;
 }
+
+// The channel "studio" with small_window options on a one-thread pool, and
+// what it needs (a data dir, a log, recordings). Call pool.join() at the end.
+struct StudioChannel {
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  boost::asio::thread_pool pool{1};
+  std::shared_ptr<live::LiveChannel> channel =
+      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
+                                          log.logger(), recordings, pool.get_executor());
+};
 
 // Polls `done` until it holds or `seconds` pass; returns its last value.
 inline bool eventually(const std::function<bool()>& done, double seconds = 10) {

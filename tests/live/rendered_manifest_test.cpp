@@ -14,13 +14,9 @@
 namespace tidecast::test {
 
 TEST_CASE("a snapshot's manifests are rendered once: two reads within one update are the same bytes") {
-  TempDir dir;
-  CapturedLog log;
-  FakeRecordings recordings;
-  boost::asio::thread_pool pool(1);
-  auto channel =
-      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
-                                          log.logger(), recordings, pool.get_executor());
+  StudioChannel studio;
+  auto& channel = studio.channel;
+  auto& pool = studio.pool;
   auto stream = std::make_shared<media::Stream>("studio");
   channel->attach(stream);
   REQUIRE(eventually([&] { return channel->status().publishing; }));
@@ -66,13 +62,9 @@ TEST_CASE("an ETag names the bytes: equal texts share it, any change makes anoth
 }
 
 TEST_CASE("the live MPD's timeline is the time-shift window however long the stream, named by $Time$") {
-  TempDir dir;
-  CapturedLog log;
-  FakeRecordings recordings;
-  boost::asio::thread_pool pool(1);
-  auto channel =
-      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
-                                          log.logger(), recordings, pool.get_executor());
+  StudioChannel studio;
+  auto& channel = studio.channel;
+  auto& pool = studio.pool;
   auto stream = std::make_shared<media::Stream>("studio");
   channel->attach(stream);
   REQUIRE(eventually([&] { return channel->status().publishing; }));
