@@ -214,6 +214,17 @@ constexpr Migration kMigrations[] = {
         guests INTEGER NOT NULL DEFAULT 0
       );
     )sql"},
+    // Channel pages and the watch page (issue 16): a channel's description,
+    // avatar (a file under the data directory, NULL: none) and the streamer's
+    // "next stream" text; per-channel latency mode (issue 15; NULL: the
+    // server's live.latency_mode); a video's view count.
+    {11, R"sql(
+      ALTER TABLE channels ADD COLUMN description TEXT NOT NULL DEFAULT '';
+      ALTER TABLE channels ADD COLUMN avatar TEXT;
+      ALTER TABLE channels ADD COLUMN next_stream TEXT NOT NULL DEFAULT '';
+      ALTER TABLE channels ADD COLUMN latency_mode TEXT CHECK (latency_mode IN ('normal', 'low'));
+      ALTER TABLE videos ADD COLUMN views INTEGER NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 // PostgreSQL starts at the schema SQLite had reached when clusters arrived
@@ -409,6 +420,13 @@ constexpr Migration kPostgresMigrations[] = {
         links BIGINT NOT NULL DEFAULT 1,
         guests BIGINT NOT NULL DEFAULT 0
       );
+    )sql"},
+    {11, R"sql(
+      ALTER TABLE channels ADD COLUMN description TEXT NOT NULL DEFAULT '';
+      ALTER TABLE channels ADD COLUMN avatar TEXT;
+      ALTER TABLE channels ADD COLUMN next_stream TEXT NOT NULL DEFAULT '';
+      ALTER TABLE channels ADD COLUMN latency_mode TEXT CHECK (latency_mode IN ('normal', 'low'));
+      ALTER TABLE videos ADD COLUMN views BIGINT NOT NULL DEFAULT 0;
     )sql"},
 };
 
