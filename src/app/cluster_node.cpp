@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cmath>
+
 #include "catalog/cluster_node_repository.hpp"
 #include "catalog/lease_repository.hpp"
 #include "core/clock.hpp"
@@ -59,13 +61,20 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
     return owner;
   });
   front_ = std::make_unique<cluster::NodeFront>(cluster::NodeFront::Deps{
-      auth_, *owners_, *pulls_,
-      [this, &live](const std::string& channel) {
-        const auto local = live.find(channel);
-        return local && !local->finished() && keeper_->owns(channel);
-      },
-      std::move(next), log,
-      &metrics.counter("tidecast_cluster_internal_refused_total", "Internal calls refused (bad cluster signature)")});
+      .auth = auth_,
+      .owners = *owners_,
+      .pulls = *pulls_,
+      .live_here =
+          [this, &live](const std::string& channel) {
+            const auto local = live.find(channel);
+            return local && !local->finished() && keeper_->owns(channel);
+          },
+      .next = std::move(next),
+      .log = log,
+      .refused =
+          &metrics.counter("tidecast_cluster_internal_refused_total", "Internal calls refused (bad cluster signature)"),
+      // The owner holds a low-latency request three segment durations at most (live_channel.cpp).
+      .hold_limit = std::chrono::milliseconds(std::llround(3000 * live.options().channel.segment_seconds))});
   // Numbering continues across owners (cluster/numbering.hpp): recorded every second.
   numbering_ = std::make_unique<ClusterNumbering>(db, auth_.node(), *keeper_, live, ttl, log);
   every_second("numbering", [this] { numbering_->record_all(); });

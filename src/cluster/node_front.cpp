@@ -1,5 +1,6 @@
 #include "cluster/node_front.hpp"
 
+#include "cluster/live_pull.hpp"
 #include "core/clock.hpp"
 
 namespace tidecast::cluster {
@@ -68,13 +69,21 @@ http::Response NodeFront::handle(const http::Request& request, const http::Clien
              !d_.live_here(channel)) {
     const auto owner = d_.owners.owner_of(channel);
     if (owner && owner->node != d_.auth.node()) {
-      // The query is left out of the fetch and the key: nothing under /live
-      // reads it yet, and random query strings must not each cost a fetch.
+      // Only the low-latency query goes up (live_pull.hpp): it is part of the
+      // key, and a blocking request may be held by the owner, so its fetch waits longer.
+      const auto pull = live_pull_of(target, d_.hold_limit);
+      if (!pull) {
+        http::Response res = http::make_json_error(http::Status::bad_request, "bad_blocking_request",
+                                                   "_HLS_msn and _HLS_part must be numbers, _HLS_skip YES or v2");
+        res.set("X-Served-By", d_.auth.node());
+        return res;
+      }
       const std::string_view path = target.substr(0, target.find('?'));
       if (relay_viewers_ && (path.ends_with("/master.m3u8") || path.ends_with("/manifest.mpd"))) {
         relay_viewers_->note(channel, client.address);
       }
-      return d_.pulls.serve(request, owner->url, std::string(kInternalPrefix) + std::string(path), std::string(path));
+      return d_.pulls.serve(request, owner->url, std::string(kInternalPrefix) + pull->target, pull->target,
+                            pull->timeout);
     }
     response = d_.next(request, client);
   } else if (const std::string video = holders_ ? vod_video_of(target) : std::string();

@@ -39,6 +39,8 @@ class NodeFront {
     http::RequestHandler next;  // this node's own routes
     core::Logger& log;
     core::Counter* refused = nullptr;  // internal calls refused
+    // How long an owner holds a low-latency request (live::HoldOptions::timeout).
+    std::chrono::milliseconds hold_limit{6000};
   };
 
   explicit NodeFront(Deps deps) : d_(std::move(deps)) {}

@@ -15,7 +15,8 @@ void count(core::Counter* counter) {
 }  // namespace
 
 http::Response PullCache::serve(const http::Request& request, const std::string& base_url,
-                                const std::string& upstream_target, const std::string& key) {
+                                const std::string& upstream_target, const std::string& key,
+                                std::chrono::milliseconds timeout) {
   std::shared_ptr<http::DeferredResponse> deferred;
   {
     std::lock_guard lock(mutex_);
@@ -43,7 +44,8 @@ http::Response PullCache::serve(const http::Request& request, const std::string&
     it->second.waiters.push_back({request, deferred});
   }
   count(counters_.fetches);
-  client_.get(base_url, upstream_target, [this, key](PullResult result) { on_fetched(key, std::move(result)); });
+  client_.get(
+      base_url, upstream_target, [this, key](PullResult result) { on_fetched(key, std::move(result)); }, timeout);
   return http::make_deferred_response(std::move(deferred));
 }
 

@@ -54,8 +54,9 @@ class PullCache {
   // Answers `request` (GET or HEAD, with Range and If-None-Match honoured) with
   // the object at <base_url><upstream_target>, cached under `key`. Returns at
   // once: from memory, or a deferred response completed when the fetch ends.
+  // `timeout` (0: the client's) is passed to the fetch.
   http::Response serve(const http::Request& request, const std::string& base_url, const std::string& upstream_target,
-                       const std::string& key);
+                       const std::string& key, std::chrono::milliseconds timeout = {});
 
   std::size_t bytes() const;
 

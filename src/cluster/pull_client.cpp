@@ -95,7 +95,8 @@ class Fetch : public std::enable_shared_from_this<Fetch> {
 
 }  // namespace
 
-void PullClient::get(const std::string& base_url, const std::string& target, std::function<void(PullResult)> done) {
+void PullClient::get(const std::string& base_url, const std::string& target, std::function<void(PullResult)> done,
+                     std::chrono::milliseconds timeout) {
   const auto where = parse_node_url(base_url);
   if (!where) {
     PullResult result;
@@ -106,7 +107,9 @@ void PullClient::get(const std::string& base_url, const std::string& target, std
   request.set(http::field::host, fmt::format("{}:{}", where->host, where->port));
   request.set(http::field::connection, "close");
   request.set(kClusterHeader, auth_.sign("GET", target, core::unix_now_ms() / 1000));
-  std::make_shared<Fetch>(ioc_, std::move(request), *where, options_, std::move(done))->start();
+  Options options = options_;
+  if (timeout.count() > 0) options.timeout = timeout;
+  std::make_shared<Fetch>(ioc_, std::move(request), *where, options, std::move(done))->start();
 }
 
 }  // namespace tidecast::cluster

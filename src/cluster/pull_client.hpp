@@ -32,8 +32,10 @@ class PullClient {
       : ioc_(ioc), auth_(auth), options_(options) {}
 
   // GET <base_url><target> ("http://host:port" + "/internal/v1/…"); `done`
-  // runs once on an io thread.
-  void get(const std::string& base_url, const std::string& target, std::function<void(PullResult)> done);
+  // runs once on an io thread. `timeout` (0: the client's) bounds the whole
+  // fetch; a request the origin may hold (low latency) needs longer.
+  void get(const std::string& base_url, const std::string& target, std::function<void(PullResult)> done,
+           std::chrono::milliseconds timeout = {});
 
  private:
   boost::asio::io_context& ioc_;
