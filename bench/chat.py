@@ -1,15 +1,15 @@
 """Chat fan-out: N WebSocket viewers in one channel's chat on one server.
 
-N anonymous viewers (raw WebSocket clients in one asyncio process) join the
-room; a few signed-in posters send messages carrying their send time
+N anonymous viewers (bench/tools/fanout_client: one C++ thread reading every
+socket, 150 viewers per loopback address) join the room; a few signed-in posters send messages carrying their send time
 (time.time(), the same machine's clock); every viewer records when each
 message arrived. Prints: the server's resident memory per connection, the
 fan-out time from send to arrival (p50/p99 over every delivery), deliveries
 seen / expected, and the server's CPU-seconds per message.
 
-The clients share the machine's two cores with the server, and one Python
-process reads all N sockets: its own scheduling delay is part of what is
-measured, so the numbers are an upper bound of the server's fan-out time.
+The clients share the machine's two cores with the server: the viewers'
+own reading time is part of what is measured (an upper bound of the
+server's fan-out time), but it is a C++ loop now, not a Python one.
 Owncast's published chat limits were not looked up in this session.
 """
 import asyncio
@@ -17,8 +17,9 @@ import base64
 import json
 import os
 import resource
-import statistics
+import signal
 import struct
+import subprocess
 import sys
 import time
 
@@ -28,6 +29,14 @@ from support.tidecast import Server  # noqa: E402
 
 POSTERS = 5
 MESSAGES_PER_POSTER = 5  # the per-user burst: no rate-limit refusals
+
+
+def client_binary():
+    build = os.path.dirname(os.environ.get("TIDECAST_BIN", "build/tidecast"))
+    path = os.path.join(build, "fanout_client")
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: build the fanout_client target")
+    return path
 
 
 def proc_stats(pid):
@@ -80,29 +89,18 @@ async def read_frames(reader, writer, on_text):
         return
 
 
-async def scenario(server, connections, cookies, interval):
+async def scenario(server, connections, cookies, interval, client):
     port = server.http_port
     path = "/api/v1/channels/bench/chat"
-    arrivals = []  # seconds from send to arrival, per delivery
-    first = {}  # per message: its first delivery (before this process's own reading delay piles up)
-
-    def on_text(payload):
-        at = time.time()
-        i = payload.find(b'"text":"m ')
-        if i < 0:
-            return
-        seq, sent = payload[i + 10:payload.index(b'"', i + 10)].split(b" ")
-        arrivals.append(at - float(sent))
-        first[seq] = min(first.get(seq, 1e9), at - float(sent))
-
     pid = server.proc.pid
     cpu0, rss0 = proc_stats(pid)
     start = time.time()
-    clients = []
-    for batch in range(0, connections, 200):
-        opened = await asyncio.gather(*(open_ws(port, path) for _ in range(batch, min(batch + 200, connections))))
-        for reader, writer in opened:
-            clients.append(asyncio.create_task(read_frames(reader, writer, on_text)))
+    seconds = 3 + 1 + POSTERS * MESSAGES_PER_POSTER * interval + 3
+    viewers = subprocess.Popen([client, "ws", str(port), path, str(connections), str(60 + seconds)],
+                               stdout=subprocess.PIPE, text=True)
+    loop = asyncio.get_running_loop()
+    ready = await loop.run_in_executor(None, viewers.stdout.readline)
+    assert ready.startswith("ready"), ready
     connect_seconds = time.time() - start
     await asyncio.sleep(3)  # hello frames and room states settle
     cpu1, rss1 = proc_stats(pid)
@@ -110,8 +108,6 @@ async def scenario(server, connections, cookies, interval):
     for reader, writer in posters:
         asyncio.create_task(read_frames(reader, writer, lambda p: None))
     await asyncio.sleep(1)
-    arrivals.clear()
-    first.clear()
     cpu2, _ = proc_stats(pid)
     sent = 0
     for round_ in range(MESSAGES_PER_POSTER):
@@ -122,8 +118,9 @@ async def scenario(server, connections, cookies, interval):
             await asyncio.sleep(interval)
     await asyncio.sleep(3)
     cpu3, rss3 = proc_stats(pid)
-    for task in clients:
-        task.cancel()
+    viewers.send_signal(signal.SIGINT)
+    deliveries = json.loads(await loop.run_in_executor(None, viewers.stdout.readline))
+    viewers.wait()
     return {
         "connections": connections,
         "connect_seconds": round(connect_seconds, 1),
@@ -132,12 +129,12 @@ async def scenario(server, connections, cookies, interval):
         "kib_per_connection": round((rss1 - rss0) / connections / 1024, 1),
         "connect_cpu_seconds": round(cpu1 - cpu0, 2),
         "messages": sent,
-        "deliveries": len(arrivals),
+        "deliveries": deliveries["deliveries"],
         "expected": sent * connections,
-        "fanout_p50_ms": round(statistics.median(arrivals) * 1000, 1) if arrivals else None,
-        "fanout_p99_ms": round(statistics.quantiles(arrivals, n=100)[98] * 1000, 1) if len(arrivals) > 100 else None,
-        "first_delivery_p50_ms": round(statistics.median(first.values()) * 1000, 1) if first else None,
-        "fanout_max_ms": round(max(arrivals) * 1000, 1) if arrivals else None,
+        "fanout_p50_ms": deliveries["p50_ms"],
+        "fanout_p99_ms": deliveries["p99_ms"],
+        "first_delivery_p50_ms": deliveries["first_p50_ms"],
+        "fanout_max_ms": deliveries["max_ms"],
         "cpu_ms_per_message": round((cpu3 - cpu2) / max(sent, 1) * 1000, 1),
         "rss_mb_after": round(rss3 / 2**20, 1),
     }
@@ -156,7 +153,7 @@ def run(connections=5000, interval=1.0):
             if i == 0:
                 assert browser.call("POST", "/api/v1/channels", {"name": "bench", "title": "Bench"})[0] == 201
             cookies.append(browser.cookie)
-        result = asyncio.run(scenario(server, connections, cookies, interval))
+        result = asyncio.run(scenario(server, connections, cookies, interval, client_binary()))
     finally:
         server.close()
     print(f"chat fan-out (one channel, one server, a message every {interval} s):")

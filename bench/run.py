@@ -16,6 +16,8 @@
   latency    glass-to-glass p50/p95 (clock burned into the picture, read back in Chromium): Tidecast HLS
              (hls.js), DASH (dash.js 5, Shaka) vs nginx-rtmp HLS (hls.js) on the same publish, with each
              join's phase; segment availability on both
+  held       LL-HLS blocking playlist reload: 1,000 and 5,000 held requests on one channel, time from the part's
+             completion to the p99/last answer, memory and CPU per held request
   chat       5,000 chat WebSocket viewers of one channel: memory per connection, fan-out p50/p99, CPU per message
 """
 import argparse
@@ -29,7 +31,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--only", choices=["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving",
-                                            "cluster", "runners", "latency", "chat"],
+                                            "cluster", "runners", "latency", "held", "chat"],
                         action="append",
                         help="run only these (repeatable)")
     parser.add_argument("--trials", type=int, default=5)
@@ -40,7 +42,7 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(args.build_dir, "tidecast")))
     selected = args.only or ["live", "transcode", "capacity", "uploads", "vod", "abuse", "catalog", "serving", "cluster",
-                             "runners", "latency", "chat"]
+                             "runners", "latency", "held", "chat"]
 
     if "live" in selected:
         import live_ingest
@@ -75,6 +77,9 @@ def main():
     if "latency" in selected:
         import latency
         latency.run(latency_seconds=args.latency_seconds)
+    if "held" in selected:
+        import held_requests
+        held_requests.run(trials=args.trials)
     if "chat" in selected:
         import chat
         chat.run()

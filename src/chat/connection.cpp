@@ -18,6 +18,7 @@ namespace {
 
 template <class Stream>
 class ChatConnection : public Member,
+                       public LoopMember,
                        public core::Connection,
                        public std::enable_shared_from_this<ChatConnection<Stream>> {
  public:
@@ -30,7 +31,8 @@ class ChatConnection : public Member,
         request_(std::move(request)),
         hold_(std::move(hold)),
         queue_(service.limits().queue_frames, service.limits().queue_bytes),
-        tokens_(service.limits().frame_burst) {}
+        tokens_(service.limits().frame_burst),
+        inbox_(service.inboxes().for_loop(ws_.get_executor())) {}
 
   void run() {
     const ChatLimits& limits = service_.limits();
@@ -46,12 +48,9 @@ class ChatConnection : public Member,
     ws_.async_accept(request_, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
-  // Any thread.
-  void deliver(Frame frame) override {
-    net::post(ws_.get_executor(), [self = this->shared_from_this(), frame = std::move(frame)]() mutable {
-      self->enqueue(std::move(frame));
-    });
-  }
+  // Any thread: one post per loop for a whole broadcast (loop_inbox.hpp).
+  void deliver(Frame frame) override { inbox_->add(this->shared_from_this(), std::move(frame)); }
+  void take_on_loop(Frame frame) override { enqueue(std::move(frame)); }
 
   // Any thread: the room moved to another node; the client reconnects and is routed there.
   void evict() override {
@@ -208,6 +207,7 @@ class ChatConnection : public Member,
   std::int64_t write_started_ms_ = 0;
   double tokens_;
   std::int64_t last_refill_ms_ = 0;
+  std::shared_ptr<LoopInbox> inbox_;
 };
 
 template <class Stream>

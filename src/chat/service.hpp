@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "chat/loop_inbox.hpp"
 #include "chat/room.hpp"
 #include "chat/store.hpp"
 #include "core/log.hpp"
@@ -84,6 +85,8 @@ class ChatService {
 
   ChatStore& store() { return store_; }
   const ChatLimits& limits() const { return limits_; }
+  // Batched delivery to the connections of each event loop (loop_inbox.hpp).
+  LoopInboxes& inboxes() { return inboxes_; }
   ChatCounters& counters() { return counters_; }
   core::Logger& log() { return log_; }
   core::LogThrottle& refusal_log() { return refusal_log_; }
@@ -106,6 +109,7 @@ class ChatService {
   ChatStore& store_;
   StreamClock& clock_;
   ChatLimits limits_;
+  LoopInboxes inboxes_;
   ChatCounters counters_;
   core::LogThrottle refusal_log_;
   mutable std::mutex mutex_;

@@ -38,9 +38,12 @@ std::optional<LivePull> live_pull_of(std::string_view target, std::chrono::milli
       const std::size_t eq = pair.find('=');
       const std::string_view name = pair.substr(0, eq);
       const std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-      if (name == "_HLS_msn") msn = value.empty() ? "?" : value;
-      else if (name == "_HLS_part") part = value.empty() ? "?" : value;
-      else if (name == "_HLS_skip") skip = value.empty() ? "?" : value;
+      if (name == "_HLS_msn")
+        msn = value.empty() ? "?" : value;
+      else if (name == "_HLS_part")
+        part = value.empty() ? "?" : value;
+      else if (name == "_HLS_skip")
+        skip = value.empty() ? "?" : value;
     }
   }
   if ((!msn.empty() && !is_number(msn)) || (!part.empty() && !is_number(part)) ||
@@ -49,8 +52,8 @@ std::optional<LivePull> live_pull_of(std::string_view target, std::chrono::milli
   }
   LivePull pull{.target = std::string(path), .timeout = {}};
   char separator = '?';
-  for (const auto& [name, value] : {std::pair{"_HLS_msn", msn}, std::pair{"_HLS_part", part},
-                                    std::pair{"_HLS_skip", skip}}) {
+  for (const auto& [name, value] :
+       {std::pair{"_HLS_msn", msn}, std::pair{"_HLS_part", part}, std::pair{"_HLS_skip", skip}}) {
     if (value.empty()) continue;
     pull.target += separator;
     pull.target += name;
