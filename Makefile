@@ -59,8 +59,11 @@ test: test-deps build
 test-cluster: test-deps build
 	cd $(BUILD_DIR) && ctest --output-on-failure -R "postgres|cluster"
 
-# The whole suite again in a Debug build with AddressSanitizer + UBSan (CI runs
-# it after `make test`). Every sanitizer report goes to a file under
+# The suite again in a Debug build with AddressSanitizer + UBSan (CI runs it
+# after `make test`): every unit, fuzz-replay and e2e test except the
+# page-level browser tests and four long real-time ones (ctest labels
+# `browser` and `long`, tests/CMakeLists.txt), whose server paths the others
+# drive. Every sanitizer report goes to a file under
 # $(ASAN_BUILD_DIR)/sanitizer-logs/ (log_path), so a finding fails this target
 # even when it happens in a server an e2e test kills or whose exit status it
 # ignores; the reports are printed at the end. halt_on_error: the first finding
@@ -80,7 +83,7 @@ test-asan: test-deps web
 	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="$(ASAN_OPT)" -DTIDECAST_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 	@rm -rf $(ASAN_LOGS); mkdir -p $(ASAN_LOGS)
-	@cd $(ASAN_BUILD_DIR) && status=0; $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -LE browser || status=$$?; \
+	@cd $(ASAN_BUILD_DIR) && status=0; $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) -LE "browser|long" || status=$$?; \
 	  if [ -n "$$(ls -A $(ASAN_LOGS))" ]; then \
 	    echo "test-asan: sanitizer reports:"; for f in $(ASAN_LOGS)/*; do echo "== $$f"; cat "$$f"; done; status=1; \
 	  fi; exit $$status

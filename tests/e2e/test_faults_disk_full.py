@@ -8,6 +8,7 @@ gaps (HLS EXT-X-GAP, DASH Periods split around them) and every other
 segment on disk and decodable, and after the stream ends the catalog passes
 `PRAGMA integrity_check` and the server still answers."""
 # ctest: run alone (Chromium plays the recording through its gap; starved beside other browser tests it would time out)
+# ctest: long (a minute of filling a small disk; Chromium plays the result)
 import os
 import re
 import sqlite3

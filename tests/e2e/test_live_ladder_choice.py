@@ -5,6 +5,7 @@
 - `360p --no-source` -> the master offers 360p only (the source is still made: audio and recording ride on it)
 """
 # ctest: run alone (the live ladder must encode in real time)
+# ctest: long (the ladder code it drives is in test_live_ladder; the choice itself has unit tests)
 import os
 import subprocess
 import sys

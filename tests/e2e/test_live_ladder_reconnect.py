@@ -3,6 +3,7 @@ period; the ladder is rebuilt and each rung joins the new period's timeline,
 so rung playlists keep the same segment files and media sequence as the
 source across the discontinuity, and the MPD lists the rung in both Periods."""
 # ctest: run alone (the live ladder must encode in real time)
+# ctest: long (the reconnect path is in test_live_reconnect, the ladder in test_live_ladder)
 import os
 import subprocess
 import sys

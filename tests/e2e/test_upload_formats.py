@@ -15,6 +15,7 @@ and played in headless Chromium.
 - the H.264 upload plays in Chromium through hls.js and dash.js
 """
 # ctest: run alone (Chromium plays while conversions run; a second test on the two cores starves both)
+# ctest: long (conversion paths are in test_transcode_file and test_uploads; this adds formats and Chromium)
 import os
 import re
 import struct
