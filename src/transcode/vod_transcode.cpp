@@ -27,6 +27,7 @@ extern "C" {
 #include "transcode/file_output.hpp"
 #include "transcode/frame_prep.hpp"
 #include "transcode/input_streams.hpp"
+#include "transcode/keyframe_probe.hpp"
 #include "transcode/progressive.hpp"
 #include "transcode/rung_worker.hpp"
 #include "transcode/thumbnails.hpp"
@@ -44,6 +45,10 @@ constexpr std::size_t kMaxPendingKeyframes = 4096;
 // Audio held while no video frame has been decoded: ~40 s of AAC, past that
 // the video never starts.
 constexpr std::size_t kMaxEarlyAudioPackets = 2000;
+// The source is passed through only when its keyframes are at most this many
+// segment durations apart (a 2-s segment: 4 s), so no segment, and above all
+// not the first one a phone downloads, is much longer than the others.
+constexpr double kPassthroughGopSegments = 2.0;
 
 CmafTrackFiles track_files(const fs::path& dir, const package::TrackDescription& d) {
   CmafTrackFiles files;
@@ -274,13 +279,25 @@ void UploadConversion::describe_source(const AVCodecParameters* vpar) {
   summary_.rotation = stream_rotation(video_stream_);
 }
 
-// v0 needs no picture work: H.264 4:2:0, even size, upright (whether its
-// timing is regular enough is only known at the end).
+// v0 needs no picture work: H.264 4:2:0, even size, upright, keyframes at
+// most kPassthroughGopSegments segment durations apart (whether its timing is
+// regular enough is only known at the end).
 void UploadConversion::plan_passthrough(const AVCodecParameters* vpar) {
   const VideoSourceSpec& spec = video_.spec;
   const bool clean_picture = summary_.rotation == 0 && spec.width % 2 == 0 && spec.height % 2 == 0 &&
                              (vpar->format == AV_PIX_FMT_YUV420P || vpar->format == AV_PIX_FMT_YUVJ420P);
   if (options_.ladder.passthrough && clean_picture && vpar->codec_id == AV_CODEC_ID_H264 && !spec.extradata.empty()) {
+    // Passthrough segments can only start at the source's keyframes: a long
+    // GOP would make long (and, first of all, a large first) segments.
+    const double limit = kPassthroughGopSegments * options_.segment_seconds;
+    const auto gop = longest_keyframe_interval(input_.path, input_.video_index);
+    if (!gop || *gop > limit + 1e-3) {
+      if (options_.log) {
+        options_.log->info("transcode", "no passthrough: source keyframes {} (limit {:.1f} s): re-encoded instead",
+                           gop ? fmt::format("up to {:.1f} s apart", *gop) : std::string("not found"), limit);
+      }
+      return;
+    }
     try {
       video_.annexb_input = spec.extradata[0] != 1;
       const Bytes avcc = avcc_from_extradata(spec.extradata);

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "transcode/keyframe_probe.hpp"
+
 using namespace tidecast::transcode;
 namespace fs = std::filesystem;
 
@@ -160,6 +162,42 @@ TEST_CASE("variable frame rate becomes constant and drops the passthrough; no au
   CHECK_FALSE(fs::exists(out / "v0"));
   CHECK(read_text(out / "master.m3u8").find("FRAME-RATE=20.000") != std::string::npos);
   for (const auto& track : summary.tracks) CHECK(track.id != "a0");
+}
+
+TEST_CASE("a source with keyframes far apart is re-encoded, not passed through: segments stay short") {
+  Dir dir("long-gop");
+  const fs::path input = dir.path / "long-gop.mp4";
+  // Keyframes every 3 s: passthrough segments would be 3 s with 1-s segments asked for.
+  REQUIRE(
+      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 7 -c:v libx264 -preset ultrafast -g 75 "
+                         "-pix_fmt yuv420p '{}'",
+                         input.string())));
+  const auto gop = longest_keyframe_interval(input, 0);
+  REQUIRE(gop);
+  CHECK(*gop == doctest::Approx(3.0).epsilon(0.05));
+  const VodTranscodeSummary summary = convert(input, dir.path / "out");
+  CHECK_FALSE(summary.passthrough);
+  CHECK_FALSE(fs::exists(dir.path / "out" / "v0" / "media.m3u8"));
+  std::istringstream playlist(read_text(dir.path / "out" / "v1" / "media.m3u8"));
+  int segments = 0;
+  for (std::string line; std::getline(playlist, line);) {
+    if (!line.starts_with("#EXTINF:")) continue;
+    ++segments;
+    CHECK(std::stod(line.substr(8)) <= 1.05);
+  }
+  CHECK(segments >= 6);
+}
+
+TEST_CASE("keyframe probe: a GOP still open at the end of the window counts, unreadable files give nothing") {
+  Dir dir("probe");
+  const fs::path input = dir.path / "one-gop.mp4";
+  REQUIRE(ffmpeg(fmt::format("-f lavfi -i testsrc2=s=160x120:r=25 -t 4 -c:v libx264 -preset ultrafast -g 1000 '{}'",
+                             input.string())));
+  const auto gop = longest_keyframe_interval(input, 0);
+  REQUIRE(gop);
+  CHECK(*gop > 3.5);  // one keyframe, then 4 s without another
+  CHECK_FALSE(longest_keyframe_interval(dir.path / "missing.mp4", 0));
+  CHECK_FALSE(longest_keyframe_interval(input, 7));
 }
 
 TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources become 8-bit rungs") {
