@@ -120,6 +120,17 @@ struct AccountsConfig {
   unsigned signed_url_seconds = 21600;      // lifetime of signed media URLs of private videos (6 h)
 };
 
+// Live chat (src/chat/): limits of every channel's room. In a cluster every
+// node needs the same values (a relayed viewer's posts are checked by the
+// room's node).
+struct ChatConfig {
+  unsigned history = 50;              // recent messages a joining viewer gets
+  unsigned max_message_chars = 500;   // longer posts are refused (too_long)
+  unsigned messages_burst = 5;        // per poster: this many messages at once,
+  unsigned message_refill_ms = 2000;  // then one more per this long
+  unsigned idle_seconds = 60;         // a connection silent this long (pings unanswered) is closed
+};
+
 struct ThreadsConfig {
   unsigned io = 2;   // threads running the network io_context
   unsigned cpu = 0;  // transcode/package pool; 0 = number of cores
@@ -152,6 +163,7 @@ struct Config {
   UploadsConfig uploads;
   JobsConfig jobs;
   AccountsConfig accounts;
+  ChatConfig chat;
   ThreadsConfig threads;
   ClusterConfig cluster;
 };

@@ -52,6 +52,15 @@ class NodeCache {
   std::chrono::steady_clock::time_point until_{};
 };
 
+chat::ChatLimits limits_from(const ChatConfig& config) {
+  chat::ChatLimits limits;
+  limits.history = config.history;
+  limits.max_message_chars = config.max_message_chars;
+  limits.rate = {.burst = config.messages_burst, .refill_ms = config.message_refill_ms};
+  limits.idle_seconds = config.idle_seconds;
+  return limits;
+}
+
 }  // namespace
 
 class ChatWiring::Store : public chat::ChatStore {
@@ -136,7 +145,8 @@ class ChatWiring::Clock : public chat::StreamClock {
 };
 
 ChatWiring::ChatWiring(boost::asio::io_context& ioc, core::Logger& log, catalog::Catalog& catalog,
-                       live::LiveService& live, const api::Authenticator& auth, const std::string& cluster_node)
+                       live::LiveService& live, const api::Authenticator& auth, const std::string& cluster_node,
+                       const ChatConfig& config)
     : catalog_(catalog),
       auth_(auth),
       db_(catalog::Database::open_location(catalog.location())),
@@ -155,7 +165,7 @@ ChatWiring::ChatWiring(boost::asio::io_context& ioc, core::Logger& log, catalog:
         },
         [nodes] { return nodes->nodes(); });
   }
-  service_ = std::make_unique<chat::ChatService>(ioc, log, *store_, *clock_);
+  service_ = std::make_unique<chat::ChatService>(ioc, log, *store_, *clock_, limits_from(config));
   if (!cluster_node.empty()) {
     // A channel that went live on another node (or whose rendezvous node
     // changed) moves its room there: members here reconnect and are routed.

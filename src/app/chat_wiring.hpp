@@ -17,6 +17,7 @@
 #include "core/metrics.hpp"
 #include "http/router.hpp"
 #include "live/live_service.hpp"
+#include "tidecast/config.hpp"
 
 namespace tidecast::app {
 
@@ -24,7 +25,7 @@ class ChatWiring {
  public:
   // `cluster_node` is this node's name in a cluster, empty on a single box.
   ChatWiring(boost::asio::io_context& ioc, core::Logger& log, catalog::Catalog& catalog, live::LiveService& live,
-             const api::Authenticator& auth, const std::string& cluster_node);
+             const api::Authenticator& auth, const std::string& cluster_node, const ChatConfig& config = {});
   ~ChatWiring();
 
   void add_routes(http::Router& router);

@@ -148,7 +148,7 @@ void Server::Impl::wire_routes() {
   api::add_metrics_route(router, metrics);
   wire_events();
   chat = std::make_unique<app::ChatWiring>(ioc, log, *catalog, *live, *auth,
-                                           config.cluster.enabled ? config.cluster.node : std::string());
+                                           config.cluster.enabled ? config.cluster.node : std::string(), config.chat);
   chat->add_routes(router);
   chat->add_metrics(metrics);
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {

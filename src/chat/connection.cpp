@@ -105,7 +105,7 @@ class ChatConnection : public Member,
       refused("binary");
       return close_with(websocket::close_code::unknown_data, "text messages only");
     }
-    auto parsed = parse_command(frame);
+    auto parsed = parse_command(frame, service_.limits().max_message_chars);
     if (auto* error = std::get_if<ProtocolError>(&parsed)) {
       ++service_.counters().refused;
       enqueue(std::make_shared<const std::string>(serialize_error(error->code, error->message)));

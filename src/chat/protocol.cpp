@@ -40,13 +40,13 @@ std::optional<bool> bool_field(const json& object, const char* name, std::option
   return it->get<bool>();
 }
 
-std::variant<Command, ProtocolError> parse_post(const json& object) {
+std::variant<Command, ProtocolError> parse_post(const json& object, std::size_t max_chars) {
   const auto text = object.find("text");
   if (text == object.end() || !text->is_string()) return bad("bad_text", "text must be a string");
   PostCommand post;
-  const TextProblem problem = check_message_text(text->get_ref<const std::string&>(), post.text);
+  const TextProblem problem = check_message_text(text->get_ref<const std::string&>(), post.text, max_chars);
   if (problem == TextProblem::too_long) {
-    return bad("too_long", "messages are at most " + std::to_string(kMaxMessageChars) + " characters");
+    return bad("too_long", "messages are at most " + std::to_string(max_chars) + " characters");
   }
   if (problem != TextProblem::none) return bad("bad_text", describe(problem));
   if (const auto nick = object.find("nick"); nick != object.end() && !nick->is_null()) {
@@ -66,14 +66,14 @@ std::variant<Command, ProtocolError> parse_post(const json& object) {
 
 }  // namespace
 
-std::variant<Command, ProtocolError> parse_command(std::string_view frame) {
+std::variant<Command, ProtocolError> parse_command(std::string_view frame, std::size_t max_chars) {
   // nlohmann's parser rejects ill-formed UTF-8 in strings; no exceptions.
   json object = json::parse(frame, nullptr, false);
   if (object.is_discarded() || !object.is_object()) return bad("bad_json", "expected one JSON object");
   const auto type = object.find("type");
   if (type == object.end() || !type->is_string()) return bad("bad_type", "type must be a string");
   const std::string& kind = type->get_ref<const std::string&>();
-  if (kind == "post") return parse_post(object);
+  if (kind == "post") return parse_post(object, max_chars);
 
   std::optional<ProtocolError> error;
   if (kind == "settings") {

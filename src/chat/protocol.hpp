@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "chat/text.hpp"
+
 namespace tidecast::chat {
 
 struct PostCommand {
@@ -49,7 +51,7 @@ struct ProtocolError {
 };
 
 // Never throws: any malformed frame is a ProtocolError.
-std::variant<Command, ProtocolError> parse_command(std::string_view frame);
+std::variant<Command, ProtocolError> parse_command(std::string_view frame, std::size_t max_chars = kMaxMessageChars);
 
 inline constexpr std::int64_t kMaxSlowSeconds = 3600;
 inline constexpr std::int64_t kMaxBanSeconds = 365LL * 24 * 3600;

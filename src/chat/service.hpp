@@ -21,6 +21,7 @@
 #include "chat/loop_inbox.hpp"
 #include "chat/room.hpp"
 #include "chat/store.hpp"
+#include "chat/text.hpp"
 #include "core/log.hpp"
 #include "core/log_throttle.hpp"
 
@@ -50,6 +51,7 @@ struct ChatLimits {
   // Bigger messages close the connection (1009). Room for 500 characters
   // even when every one is JSON-escaped (an emoji as \ud83d\ude00: 12 bytes).
   std::size_t max_frame_bytes = 8192;
+  std::size_t max_message_chars = kMaxMessageChars;
   unsigned idle_seconds = 60;         // pings keep a quiet but live client
   unsigned write_stall_seconds = 30;  // a write stuck longer drops the member
 };

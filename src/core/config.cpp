@@ -164,6 +164,16 @@ void read_accounts(core::JsonObjectReader in, AccountsConfig& out) {
   in.finish();
 }
 
+void read_chat(core::JsonObjectReader in, ChatConfig& out) {
+  in.read("history", out.history, 0, 500);
+  // 600 characters fit the 8-KiB frame limit even when each is a JSON-escaped pair (12 bytes).
+  in.read("max_message_chars", out.max_message_chars, 1, 600);
+  in.read("messages_burst", out.messages_burst, 1, 1000);
+  in.read("message_refill_ms", out.message_refill_ms, 0, 3600 * 1000);
+  in.read("idle_seconds", out.idle_seconds, 10, 3600);
+  in.finish();
+}
+
 void read_threads(core::JsonObjectReader in, ThreadsConfig& out) {
   in.read("io", out.io, 1, 256);
   in.read("cpu", out.cpu, 0, 1024);
@@ -236,6 +246,7 @@ Config parse_config(std::string_view json_text) {
   read_uploads(in.section("uploads"), config.uploads);
   read_jobs(in.section("jobs"), config.jobs);
   read_accounts(in.section("accounts"), config.accounts);
+  read_chat(in.section("chat"), config.chat);
   read_threads(in.section("threads"), config.threads);
   read_cluster(in.section("cluster"), config.cluster);
   in.finish();

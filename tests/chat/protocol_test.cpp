@@ -90,3 +90,12 @@ TEST_CASE("chat protocol: what viewers get") {
   CHECK(room["slow_seconds"] == 5);
   CHECK(room["links"] == false);
 }
+
+TEST_CASE("chat protocol: the message length limit is the configured one") {
+  const std::string text = std::string(R"({"type":"post","text":")") + std::string(300, 'x') + "\"}";
+  CHECK(std::holds_alternative<Command>(parse_command(text)));  // the default allows 500
+  const auto refused = parse_command(text, 200);
+  REQUIRE(std::holds_alternative<ProtocolError>(refused));
+  CHECK(std::get<ProtocolError>(refused).code == "too_long");
+  CHECK(std::get<ProtocolError>(refused).message.find("200") != std::string::npos);
+}

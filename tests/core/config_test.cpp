@@ -89,6 +89,11 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.accounts.session_hours == defaults.accounts.session_hours);
   CHECK(from_file.accounts.login_attempts_per_minute == defaults.accounts.login_attempts_per_minute);
   CHECK(from_file.accounts.signed_url_seconds == defaults.accounts.signed_url_seconds);
+  CHECK(from_file.chat.history == defaults.chat.history);
+  CHECK(from_file.chat.max_message_chars == defaults.chat.max_message_chars);
+  CHECK(from_file.chat.messages_burst == defaults.chat.messages_burst);
+  CHECK(from_file.chat.message_refill_ms == defaults.chat.message_refill_ms);
+  CHECK(from_file.chat.idle_seconds == defaults.chat.idle_seconds);
   CHECK(from_file.threads.io == defaults.threads.io);
   CHECK(from_file.threads.cpu == defaults.threads.cpu);
   CHECK(from_file.uploads.max_bytes == defaults.uploads.max_bytes);
@@ -269,4 +274,12 @@ TEST_CASE("rtmp.trusted_proxies: empty (http's list) by default, its own list wh
   const Config config = parse_config(R"({"rtmp": {"proxy_protocol": true, "trusted_proxies": ["10.0.0.5"]}})");
   CHECK(config.rtmp.trusted_proxies == std::vector<std::string>{"10.0.0.5"});
   CHECK(error_of(R"({"rtmp": {"trusted_proxies": ["10.0.0.0/8", "haproxy"]}})").find("rtmp.trusted_proxies[1]: ") == 0);
+}
+
+TEST_CASE("config: chat limits are read and bounded") {
+  const Config config = tidecast::parse_config(R"({"chat": {"max_message_chars": 200, "messages_burst": 3}})");
+  CHECK(config.chat.max_message_chars == 200);
+  CHECK(config.chat.messages_burst == 3);
+  CHECK_THROWS_AS(tidecast::parse_config(R"({"chat": {"max_message_chars": 5000}})"), tidecast::ConfigError);
+  CHECK_THROWS_AS(tidecast::parse_config(R"({"chat": {"nope": 1}})"), tidecast::ConfigError);
 }
