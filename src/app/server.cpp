@@ -14,6 +14,7 @@
 
 #include "api/auth.hpp"
 #include "api/events_routes.hpp"
+#include "api/first_run.hpp"
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
@@ -98,6 +99,7 @@ struct Server::Impl {
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
   net::thread_pool disk{2};               // reads file bytes missing from the page cache
   std::unique_ptr<app::ChatWiring> chat;  // live chat rooms (src/chat/)
+  std::unique_ptr<api::FirstRunSetup> setup;  // the first admin from the browser (no users yet)
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -151,6 +153,16 @@ void Server::Impl::wire_routes() {
                                            config.cluster.enabled ? config.cluster.node : std::string());
   chat->add_routes(router);
   chat->add_metrics(metrics);
+  api::add_channel_page_routes(router, {.channels = catalog->channels(),
+                                        .videos = catalog->videos(),
+                                        .live = *live,
+                                        .auth = *auth,
+                                        .links = *media_links,
+                                        .log = log,
+                                        .avatars_dir = config.data_dir / "avatars",
+                                        .page = assets.bytes("/channel.html")});
+  setup = std::make_unique<api::FirstRunSetup>(catalog->users());
+  api::add_setup_routes(router, *setup, *auth, log, {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
@@ -507,6 +519,15 @@ void Server::start() {
   s.log.info("server", "started version={} http={}:{} rtmp={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
              http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
              s.config.threads.io, s.cpu->size());
+  if (const auto token = s.setup->open()) {
+    // Wildcard listeners: this machine's own name works from its own browser.
+    const bool wildcard = http_address.host == "0.0.0.0" || http_address.host == "::" || http_address.host.empty();
+    const std::string host = wildcard ? "localhost"
+                             : http_address.host.find(':') != std::string::npos ? fmt::format("[{}]", http_address.host)
+                                                                                : http_address.host;
+    s.log.info("accounts", "first run: create the admin account at http://{}:{}/setup.html?token={} (works once)",
+               host, s.http->port(), *token);
+  }
   s.log.info("server", "trusted_proxies={}", limits.trusted_proxies.to_string());
   if (r.proxy_protocol || h.proxy_protocol) {
     s.log.info("server", "proxy_protocol rtmp={} http={} (required from trusted_proxies, refused from others)",
