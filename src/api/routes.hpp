@@ -75,7 +75,7 @@ struct VideoRouteDeps {
   const MediaLinks& links;
   core::Logger& log;
 };
-// GET /api/v1/videos (paged, searchable, ?mine=1), GET/PATCH/DELETE /api/v1/videos/{id},
+// GET /api/v1/videos (paged, searchable, ?mine=1, ?channel=NAME), GET/PATCH/DELETE /api/v1/videos/{id},
 // POST /api/v1/videos/{id}/retry, GET /api/v1/jobs
 void add_video_routes(http::Router& router, VideoRouteDeps deps);
 
