@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "api/channel_avatar.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace tidecast::api;
 
@@ -78,4 +79,21 @@ TEST_CASE("avatar file names: only the shape this server makes") {
   CHECK_FALSE(is_avatar_file_name("1-a.png.part"));
   CHECK_FALSE(is_avatar_file_name("1-a%2F.png"));
   CHECK_FALSE(is_avatar_file_name(""));
+}
+
+TEST_CASE("the avatar store: a fresh name per upload, read back, removed; bad names reach no file") {
+  tidecast::test::TempDir dir;
+  const AvatarStore store(dir.path() / "avatars");
+  const std::string png("\x89PNG\r\n\x1A\n-bytes", 14);
+  const auto first = store.save(7, ImageType::png, png);
+  const auto second = store.save(7, ImageType::png, png);
+  CHECK(first != second);
+  CHECK(is_avatar_file_name(first));
+  CHECK(first.starts_with("7-"));
+  CHECK(first.ends_with(".png"));
+  CHECK(store.read(first) == std::optional<std::string>(png));
+  CHECK_FALSE(store.read("../" + first));
+  store.remove(first);
+  CHECK_FALSE(store.read(first));
+  CHECK(store.read(second));
 }

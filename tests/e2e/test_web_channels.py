@@ -24,6 +24,7 @@ import signal
 import struct
 import subprocess
 import sys
+import time
 import unittest
 import zlib
 
@@ -76,8 +77,9 @@ class WebChannels(unittest.TestCase):
             cmd += ["--page", f"{name}={path}"]
         if cookie:
             cmd += ["--cookie", f"tidecast_session={cookie}"]
+        started = time.monotonic()
         out = subprocess.run(cmd, cwd=BROWSER_DIR, capture_output=True, text=True, timeout=300)
-        print(out.stderr.strip(), file=sys.stderr)
+        print(f"{out.stderr.strip()} ({len(pages)} pages, {time.monotonic() - started:.1f} s)", file=sys.stderr)
         report = json.loads(out.stdout.strip().splitlines()[-1])
         self.assertEqual(report["errors"], [], report)
         self.assertEqual(len(report["shots"]), 2 * len(pages), report)

@@ -102,7 +102,7 @@ function showOffline() {
   player.state = 'offline';
   byId('live-area').hidden = true;
   byId('offline').hidden = false;
-  setStatus(`${displayTitle()} is offline.`);
+  setStatus('');  // the banner says it
 }
 
 function fail(detail) {

@@ -8,7 +8,7 @@
 //
 //   node screenshots.mjs --url http://127.0.0.1:PORT --out DIR \
 //     --page home=/ --page channel=/c/studio [--cookie NAME=VALUE] \
-//     [--sizes 390x844,1920x1080] [--settle-ms 1200] [--chromium PATH]
+//     [--sizes 390x844,1920x1080] [--settle-ms 500] [--chromium PATH]
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -20,7 +20,7 @@ const { values, usage, number } = parseOptions('screenshots.mjs',
     page: { type: 'string', multiple: true },
     cookie: { type: 'string' },
     sizes: { type: 'string', default: '390x844,1920x1080' },
-    'settle-ms': { type: 'string', default: '800' },
+    'settle-ms': { type: 'string', default: '500' },
   });
 if (!values.out) usage('--out is required');
 const pages = (values.page ?? []).map((spec) => {
@@ -42,7 +42,8 @@ const errors = [];
 await mkdir(values.out, { recursive: true });
 const browser = await chromium.launch({ executablePath: values.chromium, headless: true, args: CHROMIUM_ARGS });
 try {
-  for (const size of sizes) {
+  // The sizes side by side (most of the time goes to waiting for pages to settle).
+  await Promise.all(sizes.map(async (size) => {
     const context = await browser.newContext({ viewport: size, isMobile: size.width < 600, hasTouch: size.width < 600 });
     if (values.cookie) {
       const at = values.cookie.indexOf('=');
@@ -54,9 +55,9 @@ try {
       const file = join(values.out, `${name}-${size.width}x${size.height}.png`);
       let status = 0;
       try {
-        const response = await page.goto(base + path, { waitUntil: 'domcontentloaded', timeout: 20000 });
+        const response = await page.goto(base + path, { waitUntil: 'load', timeout: 20000 });
         status = response?.status() ?? 0;
-        await page.waitForLoadState('networkidle', { timeout: 2500 }).catch(() => {});
+        await page.waitForLoadState('networkidle', { timeout: 1500 }).catch(() => {});
         await sleep(settle);
         await page.screenshot({ path: file, fullPage: true });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -66,7 +67,7 @@ try {
       }
     }
     await context.close();
-  }
+  }));
 } finally {
   await browser.close().catch(() => {});
 }
