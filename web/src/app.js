@@ -1,5 +1,5 @@
 // Home page: live channels first, then recent videos (or search results for ?q=).
-import { listLive, listVideos, videoUrls } from './api.js';
+import { getJson, listLive, listVideos, videoUrls } from './api.js';
 import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
 import { formatDuration } from './format.js';
@@ -93,15 +93,20 @@ function initSearch() {
 const counts = { live: null, videos: null };  // null: not loaded (or failed)
 
 /** Nothing live and no videos: the first steps for someone who can take them, else "nothing yet". */
-function showEmptyHome(session) {
+async function showEmptyHome(session) {
   if (query || counts.live !== 0 || counts.videos !== 0) return;
   const user = session?.user;
+  // Someone with a channel already: the next step is going live on it.
+  const mine = user ? await getJson('/api/v1/channels?mine=1').catch(() => null) : null;
+  const hasChannel = Array.isArray(mine?.channels) && mine.channels.length > 0;
   const panel = user
     ? el('section', { id: 'empty-home', class: 'panel empty-home', 'aria-labelledby': 'empty-heading' },
       el('h2', { id: 'empty-heading' }, 'Nothing here yet'),
       el('p', {}, `Welcome, ${user.name}. Next:`),
       el('ol', {},
-        el('li', {}, el('a', { href: '/golive.html' }, 'Create a channel'), ' and go live from OBS or ffmpeg,'),
+        hasChannel
+          ? el('li', {}, el('a', { href: '/golive.html' }, 'Go live'), ': the stream settings for OBS or ffmpeg are there,')
+          : el('li', {}, el('a', { href: '/golive.html' }, 'Create a channel'), ' and go live from OBS or ffmpeg,'),
         el('li', {}, 'or ', el('a', { href: '/upload.html' }, 'upload a video'), '.'),
         user.role === 'admin' ? el('li', {}, el('a', { href: '/manage.html' }, 'Manage'),
           ' videos and API tokens; more accounts: ', el('code', {}, 'tidecast admin create-user NAME')) : null))

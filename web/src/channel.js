@@ -182,7 +182,9 @@ async function start() {
   }
   renderProfile();
   const user = session?.user;
-  byId('manage-channel').hidden = !(user && (user.role === 'admin' || user.name === channel.owner));
+  const manage = byId('manage-channel');
+  manage.href = `/golive.html?channel=${encodeURIComponent(name)}`;
+  manage.hidden = !(user && (user.role === 'admin' || user.name === channel.owner));
   loadRecordings();
   if (channel.live) goLive();
   else showOffline();

@@ -309,7 +309,10 @@ async function start() {
   }
   try {
     const channels = await loadChannels();
-    if (channels.length === 1) select(channels[0]);
+    // ?channel=NAME (the channel page's "Edit channel"), else the only one.
+    const wanted = new URLSearchParams(location.search).get('channel');
+    const chosen = channels.find((c) => c.name === wanted) ?? (channels.length === 1 ? channels[0] : null);
+    if (chosen) select(chosen);
   } catch (e) {
     status(`Couldn't load your channels: ${e.message}.`);
   }
