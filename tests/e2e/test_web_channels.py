@@ -141,6 +141,12 @@ class WebChannels(unittest.TestCase):
         ui = self.ui
         made = ui.call("create_channel", name="studio", title=TITLE)
         type(self).key = made["revealed"]
+        # Not live: "waiting for your stream" with the settings; the new-channel form tucked away on a revisit.
+        ui.call("wait_text", selector="#waiting", contains="Waiting for your stream")
+        self.assertFalse(ui.call("visible", selector="#monitor")["visible"])
+        ui.call("goto", path="/golive.html?channel=studio")
+        ui.call("wait_text", selector="#profile", contains="Channel page")
+        self.assertFalse(ui.call("eval", expr="document.querySelector('#new-channel').open")["value"])
         ui.call("fill", selector="#profile-description", value="Synths and tea, \"live\" <b>weekly</b>.")
         ui.call("fill", selector="#profile-next", value="Fridays at 8 pm")
         ui.call("click", selector="#profile-submit")
