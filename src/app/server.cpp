@@ -79,6 +79,8 @@ struct Server::Impl {
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<core::UrlSigner> url_signer;
   std::unique_ptr<api::MediaLinks> media_links;
+  // The first admin from the browser (while there are no users).
+  std::unique_ptr<api::FirstRunSetup> setup;
   api::ChannelVisibility channel_visibility;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -99,7 +101,6 @@ struct Server::Impl {
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
   net::thread_pool disk{2};               // reads file bytes missing from the page cache
   std::unique_ptr<app::ChatWiring> chat;  // live chat rooms (src/chat/)
-  std::unique_ptr<api::FirstRunSetup> setup;  // the first admin from the browser (no users yet)
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
@@ -162,7 +163,8 @@ void Server::Impl::wire_routes() {
                                         .avatars_dir = config.data_dir / "avatars",
                                         .page = assets.bytes("/channel.html")});
   setup = std::make_unique<api::FirstRunSetup>(catalog->users());
-  api::add_setup_routes(router, *setup, *auth, log, {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
+  api::add_setup_routes(router, *setup, *auth, log,
+                        {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
@@ -522,11 +524,11 @@ void Server::start() {
   if (const auto token = s.setup->open()) {
     // Wildcard listeners: this machine's own name works from its own browser.
     const bool wildcard = http_address.host == "0.0.0.0" || http_address.host == "::" || http_address.host.empty();
-    const std::string host = wildcard ? "localhost"
+    const std::string host = wildcard                                           ? "localhost"
                              : http_address.host.find(':') != std::string::npos ? fmt::format("[{}]", http_address.host)
                                                                                 : http_address.host;
-    s.log.info("accounts", "first run: create the admin account at http://{}:{}/setup.html?token={} (works once)",
-               host, s.http->port(), *token);
+    s.log.info("accounts", "first run: create the admin account at http://{}:{}/setup.html?token={} (works once)", host,
+               s.http->port(), *token);
   }
   s.log.info("server", "trusted_proxies={}", limits.trusted_proxies.to_string());
   if (r.proxy_protocol || h.proxy_protocol) {
