@@ -92,4 +92,15 @@ void AvatarStore::remove(std::string_view file) const {
   std::filesystem::remove(dir_ / std::string(file), ec);
 }
 
+std::size_t AvatarStore::sweep(const std::set<std::string, std::less<>>& keep) const {
+  std::error_code ec;
+  std::size_t removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file(ec) || keep.contains(name)) continue;
+    if (std::filesystem::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
+}
+
 }  // namespace tidecast::api

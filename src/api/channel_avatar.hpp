@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,9 @@ class AvatarStore {
   std::optional<std::string> read(std::string_view file) const;
   // Best effort: a leftover file costs only disk.
   void remove(std::string_view file) const;
+  // Removes every file but `keep` (the avatars channels name): those of
+  // deleted channels and half-written ones. Answers how many went.
+  std::size_t sweep(const std::set<std::string, std::less<>>& keep) const;
 
  private:
   std::filesystem::path dir_;

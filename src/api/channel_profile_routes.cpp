@@ -178,6 +178,18 @@ void add_channel_page_routes(http::Router& router, ChannelPageDeps deps) {
   // Built in place: the throttle (a mutex) cannot move.
   auto state = std::shared_ptr<PageState>(
       new PageState{.d = deps, .avatars = AvatarStore(deps.avatars_dir), .refusals = core::LogThrottle()});
+  // Avatars of channels deleted since (and half-written files) go at start.
+  try {
+    std::set<std::string, std::less<>> keep;
+    for (const auto& channel : deps.channels.list()) {
+      if (channel.avatar) keep.insert(*channel.avatar);
+    }
+    if (const auto removed = state->avatars.sweep(keep); removed > 0) {
+      deps.log.info("channels", "removed unused avatar files count={}", removed);
+    }
+  } catch (const std::exception& e) {
+    deps.log.warn("channels", "avatar sweep skipped error={:?}", e.what());
+  }
   router.add(http::Verb::get, "/c/{channel}", [state](const http::Request& request, const http::RouteContext& context) {
     return channel_page(*state, request, context, context.param("channel"));
   });

@@ -49,3 +49,15 @@ TEST_CASE("the avatar store: a fresh name per upload, read back, removed; bad na
   CHECK_FALSE(store.read(first));
   CHECK(store.read(second));
 }
+
+TEST_CASE("the sweep keeps the named avatars and removes the rest") {
+  tidecast::test::TempDir dir;
+  const AvatarStore store(dir.path() / "avatars");
+  const std::string png("\x89PNG\r\n\x1A\n-bytes", 14);
+  const auto kept = store.save(1, ImageType::png, png);
+  const auto orphan = store.save(2, ImageType::png, png);
+  CHECK(store.sweep({kept}) == 1);
+  CHECK(store.read(kept));
+  CHECK_FALSE(store.read(orphan));
+  CHECK(AvatarStore(dir.path() / "missing").sweep({}) == 0);  // no folder yet: nothing to do
+}
