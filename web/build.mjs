@@ -36,6 +36,8 @@ async function bundle() {
       'engine-hls': 'src/player/engine-hls.js',
       'engine-dash': 'src/player/engine-dash.js',
       style: 'src/style.css',
+      channel: 'src/channel.js',
+      setup: 'src/setup.js',
     },
     outdir: join(dist, 'assets'),
     bundle: true,

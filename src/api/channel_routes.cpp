@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/channel_avatar.hpp"
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -35,6 +36,9 @@ nlohmann::json channel_json(const catalog::Channel& channel, Deps& deps) {
                         {"hls", base + "master.m3u8"},
                         {"dash", base + "manifest.mpd"}};
   if (channel.owner_name) out["owner"] = *channel.owner_name;
+  out["description"] = channel.description;
+  out["next_stream"] = channel.next_stream;
+  out["avatar"] = channel.avatar ? nlohmann::json(avatar_url(*channel.avatar)) : nlohmann::json(nullptr);
   if (const auto running = deps.d.live.find(channel.name)) {
     const auto status = running->status();
     out["live"] = status.publishing;
@@ -96,9 +100,8 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
   try {
     auto created = deps.d.channels.create(*name, *title, principal.user_id);
     deps.d.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
-    nlohmann::json out = with_ingest_urls({{"channel", channel_json(created.channel, deps)},
-                                           {"stream_key", created.stream_key}},
-                                          deps.info);
+    nlohmann::json out = with_ingest_urls(
+        {{"channel", channel_json(created.channel, deps)}, {"stream_key", created.stream_key}}, deps.info);
     http::Response res = http::make_json(Status::created, out);
     res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
     return res;
@@ -132,8 +135,11 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
   const auto& current = std::get<catalog::Channel>(channel);
   const auto title = string_field(body, "title", current.title);
   const auto visibility = string_field(body, "visibility", current.visibility);
-  if (!title || !visibility) {
-    return http::make_json_error(Status::bad_request, "bad_field", "\"title\" and \"visibility\" must be strings");
+  const auto description = string_field(body, "description", current.description);
+  const auto next_stream = string_field(body, "next_stream", current.next_stream);
+  if (!title || !visibility || !description || !next_stream) {
+    return http::make_json_error(Status::bad_request, "bad_field",
+                                 "\"title\", \"visibility\", \"description\" and \"next_stream\" must be strings");
   }
   // "ladder": null restores the configured ladder; an object narrows it
   // (transcode::LadderChoice, e.g. {"enabled": false} or {"rungs": ["720p"]}).
@@ -155,7 +161,7 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
     if (*visibility != "public" && *visibility != "private") {
       throw catalog::InvalidInput("channel visibility must be \"public\" or \"private\"");
     }
-    deps.d.channels.set_title(name, *title);
+    deps.d.channels.set_profile(name, {.title = *title, .description = *description, .next_stream = *next_stream});
     deps.d.channels.set_visibility(name, *visibility);
     if (ladder) deps.d.channels.set_ladder(name, *ladder);
   } catch (const catalog::InvalidInput& e) {
@@ -167,6 +173,21 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
   const auto choice = deps.d.channels.ladder(updated.id);
   out["ladder"] = choice ? nlohmann::json::parse(*choice) : nlohmann::json(nullptr);
   return http::make_json(Status::ok, {{"channel", out}});
+}
+
+// One channel with its profile; someone else's private channel does not exist.
+http::Response get_channel(Deps& deps, const http::Request& request, std::string_view name) {
+  const auto channel = deps.d.channels.find_by_name(name);
+  if (channel && channel->visibility == "private") {
+    const auto principal = deps.d.auth.resolve(request);
+    if (!principal || !principal->may_manage(channel->owner_id)) {
+      return http::make_json_error(Status::not_found, "not_found", "no such channel");
+    }
+  }
+  if (!channel) return http::make_json_error(Status::not_found, "not_found", "no such channel");
+  http::Response res = http::make_json(Status::ok, {{"channel", channel_json(*channel, deps)}});
+  res.set(http::beast_http::field::cache_control, "no-cache");
+  return res;
 }
 
 http::Response delete_channel(Deps& deps, const http::Request& request, std::string_view name) {
@@ -202,6 +223,10 @@ void add_channel_routes(http::Router& router, ChannelRouteDeps d, ServerInfo inf
   router.add(http::Verb::patch, "/api/v1/channels/{name}",
              [deps](const http::Request& request, const http::RouteContext& context) {
                return patch_channel(*deps, request, context.param("name"));
+             });
+  router.add(http::Verb::get, "/api/v1/channels/{name}",
+             [deps](const http::Request& request, const http::RouteContext& context) {
+               return get_channel(*deps, request, context.param("name"));
              });
   router.add(http::Verb::delete_, "/api/v1/channels/{name}",
              [deps](const http::Request& request, const http::RouteContext& context) {

@@ -75,7 +75,7 @@ struct VideoRouteDeps {
   const MediaLinks& links;
   core::Logger& log;
 };
-// GET /api/v1/videos (paged, searchable, ?mine=1), GET/PATCH/DELETE /api/v1/videos/{id},
+// GET /api/v1/videos (paged, searchable, ?mine=1, ?channel=NAME), GET/PATCH/DELETE /api/v1/videos/{id},
 // POST /api/v1/videos/{id}/retry, GET /api/v1/jobs
 void add_video_routes(http::Router& router, VideoRouteDeps deps);
 
@@ -105,5 +105,19 @@ void add_media_routes(http::Router& router, live::LiveService& live, catalog::Vi
                       MediaCounters counters);
 // GET /metrics (Prometheus text format)
 void add_metrics_route(http::Router& router, const core::Metrics& metrics);
+
+// GET /c/{channel} (the channel page: `page` with its head filled in; 404 page
+// when unknown), POST/DELETE /api/v1/channels/{name}/avatar, GET /avatars/{file}
+struct ChannelPageDeps {
+  catalog::ChannelRepository& channels;
+  catalog::VideoRepository& videos;
+  const live::LiveService& live;
+  const Authenticator& auth;
+  const MediaLinks& links;
+  core::Logger& log;
+  std::filesystem::path avatars_dir;
+  std::string_view page;  // channel.html (embedded, static storage)
+};
+void add_channel_page_routes(http::Router& router, ChannelPageDeps deps);
 
 }  // namespace tidecast::api

@@ -68,6 +68,8 @@ http::Response list_videos(VideoRouteDeps& deps, const http::Request& request) {
     }
     q.title_contains = it->second;
   }
+  // A channel's recordings (its page's "past streams").
+  if (const auto it = query.find("channel"); it != query.end()) q.channel_name = it->second;
   std::optional<Principal> principal;
   if (const auto it = query.find("mine"); it != query.end() && it->second == "1") {
     principal = deps.auth.resolve(request);

@@ -14,6 +14,7 @@
 
 #include "api/auth.hpp"
 #include "api/events_routes.hpp"
+#include "api/first_run.hpp"
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
 #include "app/catalog_adapters.hpp"
@@ -78,6 +79,8 @@ struct Server::Impl {
   std::unique_ptr<api::Authenticator> auth;
   std::unique_ptr<core::UrlSigner> url_signer;
   std::unique_ptr<api::MediaLinks> media_links;
+  // The first admin from the browser (while there are no users).
+  std::unique_ptr<api::FirstRunSetup> setup;
   api::ChannelVisibility channel_visibility;
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -151,6 +154,17 @@ void Server::Impl::wire_routes() {
                                            config.cluster.enabled ? config.cluster.node : std::string(), config.chat);
   chat->add_routes(router);
   chat->add_metrics(metrics);
+  api::add_channel_page_routes(router, {.channels = catalog->channels(),
+                                        .videos = catalog->videos(),
+                                        .live = *live,
+                                        .auth = *auth,
+                                        .links = *media_links,
+                                        .log = log,
+                                        .avatars_dir = config.data_dir / "avatars",
+                                        .page = assets.bytes("/channel.html")});
+  setup = std::make_unique<api::FirstRunSetup>(catalog->users());
+  api::add_setup_routes(router, *setup, *auth, log,
+                        {std::int64_t{a.session_hours} * 3600, a.login_attempts_per_minute});
   router.set_fallback([this](const http::Request& request, const http::RouteContext& context) {
     return assets.serve(request, context.path);
   });
@@ -507,6 +521,15 @@ void Server::start() {
   s.log.info("server", "started version={} http={}:{} rtmp={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
              http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
              s.config.threads.io, s.cpu->size());
+  if (const auto token = s.setup->open()) {
+    // Wildcard listeners: this machine's own name works from its own browser.
+    const bool wildcard = http_address.host == "0.0.0.0" || http_address.host == "::" || http_address.host.empty();
+    const std::string host = wildcard                                           ? "localhost"
+                             : http_address.host.find(':') != std::string::npos ? fmt::format("[{}]", http_address.host)
+                                                                                : http_address.host;
+    s.log.info("accounts", "first run: create the admin account at http://{}:{}/setup.html?token={} (works once)", host,
+               s.http->port(), *token);
+  }
   s.log.info("server", "trusted_proxies={}", limits.trusted_proxies.to_string());
   if (r.proxy_protocol || h.proxy_protocol) {
     s.log.info("server", "proxy_protocol rtmp={} http={} (required from trusted_proxies, refused from others)",

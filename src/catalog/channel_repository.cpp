@@ -11,14 +11,22 @@ namespace tidecast::catalog {
 namespace {
 
 constexpr std::string_view kSelect =
-    "SELECT c.id, c.name, c.title, c.created_at, c.owner_id, u.name, c.visibility FROM channels c "
+    "SELECT c.id, c.name, c.title, c.created_at, c.owner_id, u.name, c.visibility, c.description, c.avatar, "
+    "c.next_stream FROM channels c "
     "LEFT JOIN users u ON u.id = c.owner_id";
 
 Channel read_channel(const Statement& row) {
-  Channel channel{row.column_int(0), row.column_text(1),         row.column_text(2),
-                  row.column_int(3), row.column_optional_int(4), std::nullopt};
+  Channel channel;
+  channel.id = row.column_int(0);
+  channel.name = row.column_text(1);
+  channel.title = row.column_text(2);
+  channel.created_at = row.column_int(3);
+  channel.owner_id = row.column_optional_int(4);
   if (!row.column_is_null(5)) channel.owner_name = row.column_text(5);
   channel.visibility = row.column_text(6);
+  channel.description = row.column_text(7);
+  if (!row.column_is_null(8)) channel.avatar = row.column_text(8);
+  channel.next_stream = row.column_text(9);
   return channel;
 }
 
@@ -118,6 +126,32 @@ bool ChannelRepository::set_visibility(std::string_view name, std::string_view v
     throw InvalidInput("channel visibility must be \"public\" or \"private\"");
   }
   return db_.prepare("UPDATE channels SET visibility = ? WHERE name = ?").bind_all(visibility, name).run() > 0;
+}
+
+bool ChannelRepository::set_profile(std::string_view name, const ChannelProfile& profile) {
+  check_title(profile.title);
+  if (profile.description.size() > 2000) throw InvalidInput("channel description is longer than 2000 characters");
+  if (profile.next_stream.size() > 200) throw InvalidInput("next-stream text is longer than 200 characters");
+  return db_.prepare("UPDATE channels SET title = ?, description = ?, next_stream = ? WHERE name = ?")
+             .bind_all(profile.title.empty() ? name : std::string_view(profile.title), profile.description,
+                       profile.next_stream, name)
+             .run() > 0;
+}
+
+std::optional<std::string> ChannelRepository::set_avatar(std::string_view name, std::optional<std::string_view> file,
+                                                         bool& found) {
+  auto current = find_by_name(name);
+  found = current.has_value();
+  if (!current) return std::nullopt;
+  auto stmt = db_.prepare("UPDATE channels SET avatar = ? WHERE name = ?");
+  if (file) {
+    stmt.bind(1, *file);
+  } else {
+    stmt.bind(1, std::nullopt);
+  }
+  stmt.bind(2, name);
+  stmt.run();
+  return current->avatar;
 }
 
 bool ChannelRepository::remove(std::string_view name) {

@@ -20,6 +20,17 @@ struct Channel {
   std::optional<std::int64_t> owner_id;   // nullopt: admin-owned
   std::optional<std::string> owner_name;  // the owner's user name
   std::string visibility = "public";      // public | private (watched only through signed URLs)
+  // The channel page's profile, set by its owner.
+  std::string description;
+  std::optional<std::string> avatar;  // file name under <data_dir>/avatars; nullopt: none
+  std::string next_stream;            // e.g. "Fridays at 8 pm", shown while offline
+};
+
+// A channel page's texts; each bounded (InvalidInput beyond).
+struct ChannelProfile {
+  std::string title;
+  std::string description;  // up to 2000 bytes
+  std::string next_stream;  // up to 200 bytes
 };
 
 struct CreatedChannel {
@@ -57,6 +68,12 @@ class ChannelRepository {
   bool set_title(std::string_view name, std::string_view title);
   // Throws InvalidInput unless "public" or "private"; false when unknown.
   bool set_visibility(std::string_view name, std::string_view visibility);
+  // Title, description and next-stream text at once. Throws InvalidInput for
+  // text over its limit; false when unknown.
+  bool set_profile(std::string_view name, const ChannelProfile& profile);
+  // The avatar's file name (nullopt: none). Answers the previous one (so the
+  // caller can delete its file), or nullopt; false in `found` when unknown.
+  std::optional<std::string> set_avatar(std::string_view name, std::optional<std::string_view> file, bool& found);
   // Its recordings stay, without a channel. False when unknown.
   bool remove(std::string_view name);
   // The channel's ladder choice (JSON text, transcode::LadderChoice), or

@@ -156,6 +156,7 @@ VideoPage VideoRepository::search(const VideoQuery& query) {
   if (query.public_ready_only) where += " AND visibility = 'public' AND state = 'ready'";
   if (query.owner_id) where += " AND owner_id = ?1";
   if (!query.title_contains.empty()) where += " AND lower(title) LIKE lower(?2) ESCAPE '\\'";
+  if (!query.channel_name.empty()) where += " AND channel_id = (SELECT id FROM channels WHERE name = ?5)";
   // One statement: the total comes with every row, and with a single row of
   // NULLs when the page is empty (offset past the end, or no match).
   auto stmt = db_.prepare(
@@ -167,6 +168,7 @@ VideoPage VideoRepository::search(const VideoQuery& query) {
   if (query.owner_id) stmt.bind(1, *query.owner_id);
   if (!query.title_contains.empty()) stmt.bind(2, like_contains(query.title_contains));
   stmt.bind(3, query.limit).bind(4, query.offset);
+  if (!query.channel_name.empty()) stmt.bind(5, query.channel_name);
   VideoPage page;
   while (stmt.step()) {
     page.total = stmt.column_int(0);

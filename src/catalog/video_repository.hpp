@@ -57,6 +57,7 @@ struct VideoQuery {
   std::optional<std::int64_t> owner_id;  // only this owner's videos
   std::int64_t limit = 50;
   std::int64_t offset = 0;
+  std::string channel_name;  // only this channel's recordings; empty: any
 };
 
 struct VideoPage {

@@ -53,6 +53,11 @@ const StaticAssets::Asset* StaticAssets::find(std::string_view path) const {
   return it == files_.end() ? nullptr : &it->second;
 }
 
+std::string_view StaticAssets::bytes(std::string_view path) const {
+  const Asset* asset = find(path);
+  return asset ? asset->identity.bytes : std::string_view{};
+}
+
 Response StaticAssets::serve(const Request& request, std::string_view path) const {
   std::string_view lookup = path == "/" ? "/index.html" : path;
   const Asset* asset = find(lookup);

@@ -21,6 +21,8 @@ class StaticAssets {
   // `path` must already be normalised (see normalize_path).
   Response serve(const Request& request, std::string_view path) const;
   std::size_t size() const { return files_.size(); }
+  // An embedded file's plain bytes (static storage), or empty when there is none.
+  std::string_view bytes(std::string_view path) const;
 
  private:
   // One encoding of a file; each has its own ETag (RFC 9110 §8.8.3: a

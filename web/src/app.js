@@ -1,5 +1,5 @@
 // Home page: live channels first, then recent videos (or search results for ?q=).
-import { listLive, listVideos, videoUrls } from './api.js';
+import { getJson, listLive, listVideos, videoUrls } from './api.js';
 import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
 import { formatDuration } from './format.js';
@@ -12,13 +12,14 @@ function watchUrl(params) {
   return `/watch.html?${new URLSearchParams(params)}`;
 }
 
-function card({ href, title, meta, thumb, badge }) {
+function card({ href, title, meta, thumb, badge, channel }) {
   const heading = href ? el('a', { href, class: 'card-link' }, title) : title;
   return el('li', { class: 'card' },
     thumb,
     el('div', { class: 'card-body' },
       badge ? el('span', { class: `badge badge-${badge.kind}` }, badge.text) : null,
       el('h3', {}, heading),
+      channel ? el('p', { class: 'channel-link' }, el('a', { href: `/c/${encodeURIComponent(channel)}` }, channel)) : null,
       meta ? el('p', { class: 'meta' }, meta) : null));
 }
 
@@ -38,6 +39,7 @@ function liveCard(channel) {
     meta,
     thumb: thumbnail({ poster: channel.poster ?? null, name: channel.channel, label: viewers }),
     badge: publishing ? { kind: 'live', text: 'Live' } : { kind: 'pending', text: 'Reconnecting' },
+    channel: channel.channel,
   });
 }
 
@@ -47,6 +49,8 @@ async function loadLive() {
   try {
     const channels = await listLive();
     render(list, status, channels.map(liveCard), 'No live channels right now.');
+    counts.live = channels.length;
+    if (channels.length) hideEmptyHome();
   } catch (error) {
     render(list, status, [], `Couldn't load live channels: ${error.message}.`);
   }
@@ -71,6 +75,7 @@ async function loadVideos() {
   try {
     const { videos } = await listVideos({ q: query, limit: 48 });
     render(list, status, videos.map(videoCard), query ? `No videos match "${query}".` : 'No videos yet.');
+    counts.videos = videos.length;
   } catch (error) {
     render(list, status, [], `Couldn't load videos: ${error.message}.`);
   }
@@ -85,10 +90,41 @@ function initSearch() {
   }
 }
 
-initChrome();
+const counts = { live: null, videos: null };  // null: not loaded (or failed)
+
+/** Nothing live and no videos: the first steps for someone who can take them, else "nothing yet". */
+async function showEmptyHome(session) {
+  if (query || counts.live !== 0 || counts.videos !== 0) return;
+  const user = session?.user;
+  // Someone with a channel already: the next step is going live on it.
+  const mine = user ? await getJson('/api/v1/channels?mine=1').catch(() => null) : null;
+  const hasChannel = Array.isArray(mine?.channels) && mine.channels.length > 0;
+  const panel = user
+    ? el('section', { id: 'empty-home', class: 'panel empty-home', 'aria-labelledby': 'empty-heading' },
+      el('h2', { id: 'empty-heading' }, 'Nothing here yet'),
+      el('p', {}, `Welcome, ${user.name}. Next:`),
+      el('ol', {},
+        hasChannel
+          ? el('li', {}, el('a', { href: '/golive.html' }, 'Go live'), ': the stream settings for OBS or ffmpeg are there,')
+          : el('li', {}, el('a', { href: '/golive.html' }, 'Create a channel'), ' and go live from OBS or ffmpeg,'),
+        el('li', {}, 'or ', el('a', { href: '/upload.html' }, 'upload a video'), '.'),
+        user.role === 'admin' ? el('li', {}, el('a', { href: '/manage.html' }, 'Manage'),
+          ' videos and API tokens; more accounts: ', el('code', {}, 'tidecast admin create-user NAME')) : null))
+    : el('section', { id: 'empty-home', class: 'panel empty-home', role: 'status' },
+      el('h2', {}, 'Nothing is live yet'),
+      el('p', {}, 'Nobody is streaming and there are no videos yet. Come back a little later.'));
+  for (const id of ['live-list', 'video-list']) byId(id).closest('section').hidden = true;
+  byId('main').querySelector('form.search').after(panel);
+}
+
+function hideEmptyHome() {
+  document.getElementById('empty-home')?.remove();
+  for (const id of ['live-list', 'video-list']) byId(id).closest('section').hidden = false;
+}
+
+const session = initChrome();
 initSearch();
-loadLive();
-loadVideos();
+Promise.all([session, loadLive(), loadVideos()]).then(([s]) => showEmptyHome(s));
 setInterval(() => {
   if (document.visibilityState === 'visible') loadLive();
 }, LIVE_REFRESH_MS);

@@ -11,6 +11,8 @@ export async function initChrome() {
   showServerVersion();
   const account = byId('account');
   const session = await loadSession();
+  // Go live, Upload and Manage need an account: the stylesheet hides them until this says so.
+  document.documentElement.classList.toggle('signed-in', Boolean(session?.user));
   if (session?.user) {
     const button = el('button', { type: 'button', class: 'link', onclick: () => signOut() }, 'Sign out');
     account.replaceChildren(el('span', { class: 'user' }, session.user.name), button);

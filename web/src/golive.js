@@ -6,7 +6,7 @@ import { copyText, whileBusy } from './busy.js';
 import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
 import { formatBitrate } from './format.js';
-import { requireSession } from './session.js';
+import { csrfToken, requireSession } from './session.js';
 
 const HEALTH_REFRESH_MS = 2000;
 // Source bitrates that leave the server's ladder good material to scale down.
@@ -48,6 +48,7 @@ function channelRow(channel) {
       el('span', { class: 'meta' }, ` ${channel.name}`),
       channel.live ? el('span', { class: 'badge badge-live' }, 'Live') : null),
     el('div', { class: 'row-actions' },
+      el('a', { href: `/c/${encodeURIComponent(channel.name)}` }, 'Channel page'),
       el('a', { href: `/watch.html?channel=${encodeURIComponent(channel.name)}` }, 'Watch page'),
       button));
 }
@@ -58,6 +59,14 @@ async function loadChannels() {
   byId('channel-list').replaceChildren(...channels.map(channelRow));
   if (!channels.length) status('You have no channels yet: create one below.');
   else status('');
+  // Once there is a channel, making another is the rare case: tucked away.
+  const list = byId('channel-list');
+  if (!list.dataset.loaded) byId('new-channel').open = channels.length === 0;
+  list.dataset.loaded = '1';
+  if (selected) {
+    const fresh = channels.find((c) => c.name === selected.name);
+    if (fresh) showProfile(fresh);
+  }
   return channels;
 }
 
@@ -83,7 +92,83 @@ function select(channel, urls = null) {
     ? 'Keep the key secret: anyone with it can stream to your channel. It is shown only now; regenerating makes a new one.'
     : 'The key is stored only as a hash and cannot be shown again. Regenerate to get a new one (the old one stops working).');
   byId('setup').scrollIntoView({ block: 'nearest' });
+  showProfile(channel);
   refreshHealth();
+}
+
+/** The channel page's texts and avatar, editable here. */
+function showProfile(channel) {
+  selected = { ...selected, ...channel };
+  const form = byId('profile-form');
+  byId('profile').hidden = false;
+  byId('profile-link').href = `/c/${encodeURIComponent(channel.name)}`;
+  if (!form.contains(document.activeElement)) {
+    form.title.value = channel.title ?? '';
+    form.description.value = channel.description ?? '';
+    form.next_stream.value = channel.next_stream ?? '';
+  }
+  const avatar = byId('profile-avatar');
+  const title = channel.title || channel.name;
+  avatar.replaceChildren(channel.avatar ? el('img', { src: channel.avatar, alt: '' }) : el('span', {}, title.slice(0, 1).toUpperCase()));
+  byId('avatar-remove').hidden = !channel.avatar;
+}
+
+async function saveProfile(form) {
+  if (!selected) return;
+  const note = byId('profile-note');
+  note.textContent = '';
+  try {
+    const body = await send('PATCH', `/api/v1/channels/${encodeURIComponent(selected.name)}`, {
+      title: form.title.value.trim(), description: form.description.value.trim(), next_stream: form.next_stream.value.trim(),
+    });
+    showProfile(body.channel);
+    byId('setup-channel').textContent = body.channel.title || body.channel.name;
+    note.textContent = 'Saved.';
+    await loadChannels();
+  } catch (e) {
+    note.textContent = `Couldn't save: ${e.message}.`;
+  }
+}
+
+const MAX_AVATAR_BYTES = 512 * 1024;
+
+async function uploadAvatar(file) {
+  const note = byId('avatar-note');
+  note.textContent = '';
+  if (!selected || !file) return;
+  if (file.size > MAX_AVATAR_BYTES) {
+    note.textContent = `That image is ${Math.round(file.size / 1024)} KiB; the avatar can be at most 512 KiB.`;
+    return;
+  }
+  let response;
+  try {
+    response = await fetch(`/api/v1/channels/${encodeURIComponent(selected.name)}/avatar`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-CSRF-Token': csrfToken(), Accept: 'application/json' },
+      body: file,
+    });
+  } catch {
+    note.textContent = 'The server is unreachable; try again.';
+    return;
+  }
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    note.textContent = body?.error?.message ? `Not accepted: ${body.error.message}.` : `Upload failed (${response.status}).`;
+    return;
+  }
+  showProfile({ ...selected, avatar: body.avatar });
+  byId('profile-note').textContent = 'Avatar updated.';
+}
+
+async function removeAvatar() {
+  if (!selected) return;
+  try {
+    await send('DELETE', `/api/v1/channels/${encodeURIComponent(selected.name)}/avatar`);
+    showProfile({ ...selected, avatar: null });
+  } catch (e) {
+    byId('avatar-note').textContent = `Couldn't remove the avatar: ${e.message}.`;
+  }
 }
 
 async function createChannel(form) {
@@ -167,6 +252,9 @@ async function refreshHealth() {
     live = null;
   }
   byId('monitor').hidden = !live;
+  byId('monitor-heading').textContent = `Live preview: ${selected.title || selected.name}`;
+  // Not live: "waiting for your stream" above the settings it needs.
+  byId('waiting').hidden = Boolean(live);
   if (!live) {
     stopPreview();
     return;
@@ -204,6 +292,16 @@ async function start() {
     });
   }
   byId('regenerate-key').addEventListener('click', (event) => whileBusy(event.currentTarget, regenerate));
+  const profileForm = byId('profile-form');
+  profileForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    whileBusy(byId('profile-submit'), () => saveProfile(profileForm));
+  });
+  byId('avatar-input').addEventListener('change', (event) => {
+    const file = event.currentTarget.files?.[0];
+    uploadAvatar(file).finally(() => { event.target.value = ''; });
+  });
+  byId('avatar-remove').addEventListener('click', (event) => whileBusy(event.currentTarget, removeAvatar));
   try {
     ingest = await getIngestUrls();
   } catch {
@@ -211,7 +309,10 @@ async function start() {
   }
   try {
     const channels = await loadChannels();
-    if (channels.length === 1) select(channels[0]);
+    // ?channel=NAME (the channel page's "Edit channel"), else the only one.
+    const wanted = new URLSearchParams(location.search).get('channel');
+    const chosen = channels.find((c) => c.name === wanted) ?? (channels.length === 1 ? channels[0] : null);
+    if (chosen) select(chosen);
   } catch (e) {
     status(`Couldn't load your channels: ${e.message}.`);
   }

@@ -114,6 +114,9 @@ const handlers = {
   async create_channel({ name, title }) {
     await goto('/golive.html');
     await page.waitForSelector('#create-form');
+    // Tucked into a <details> once the user has a channel.
+    await page.waitForSelector('#channel-list[data-loaded]', { state: 'attached', timeout: 10000 }).catch(() => {});
+    await page.evaluate(() => document.querySelector('#new-channel')?.setAttribute('open', ''));
     await page.fill('#channel-name', name);
     await page.fill('#channel-title', title ?? name);
     // A double-click must create one channel, not two (nor show a conflict).
@@ -373,6 +376,30 @@ const handlers = {
       }
       return { status: response.status, json };
     }, { path, method, body, csrf });
+  },
+
+  // A user typing into a field / clicking something; `wait_url` waits for a navigation there.
+  async fill({ selector, value }) {
+    await page.fill(selector, value);
+    return {};
+  },
+
+  async click({ selector, wait_url: waitUrl }) {
+    await page.click(selector);
+    if (waitUrl) await page.waitForURL((url) => url.pathname === waitUrl, { timeout: 10000 });
+    return { url: page.url() };
+  },
+
+  // Whether an element is there and visible.
+  async visible({ selector }) {
+    const node = page.locator(selector).first();
+    return { visible: (await node.count()) > 0 && (await node.isVisible()) };
+  },
+
+  // Picks a file in a file input (bytes as base64), as a user choosing it would.
+  async choose_file({ selector, name, mime, base64 }) {
+    await page.setInputFiles(selector, { name, mimeType: mime, buffer: Buffer.from(base64, 'base64') });
+    return {};
   },
 
   // Debugging aid: evaluates an expression in the page.
