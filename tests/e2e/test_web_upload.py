@@ -203,6 +203,7 @@ class WebUpload(unittest.TestCase):
         self.shoot("upload", "/upload.html")
         self.shoot("manage", "/manage.html", wait_selector="#manage-list li")
         self.shoot("watch-video", f"/watch.html?video={self.video_id}", settle_ms=2500)
+        self.shoot("embed", f"/embed.html?video={self.video_id}", settle_ms=2500)
         edited = self.ui.call("edit_video", video_id=self.video_id, title="Beach, edited", visibility="private")
         self.assertIn("Beach, edited", edited["row"])
         # Private now: gone from the public list.
