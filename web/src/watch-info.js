@@ -55,10 +55,11 @@ export function addView() {
 
 /** Replaces the player with a plain "not found" message. */
 export function showNotFound(detail) {
-  for (const id of ['player', 'scrub', 'player-bar', 'share-panel', 'video-meta', 'chat']) {
+  for (const id of ['player', 'scrub', 'player-bar', 'share-panel', 'video-meta', 'chat', 'title', 'description']) {
     const node = document.getElementById(id);
     if (node) node.hidden = true;
   }
+  for (const node of document.querySelectorAll('.shortcuts')) node.hidden = true;
   document.title = 'Not found · Tidecast';
   const title = document.getElementById('title');
   if (title) title.textContent = 'Not found';

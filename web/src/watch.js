@@ -176,6 +176,21 @@ export async function togglePictureInPicture() {
   }
 }
 
+/** The settings menu (HLS/DASH) closes on a click elsewhere or Escape, like any menu. */
+function initSettingsMenu() {
+  const menu = optional('settings');
+  if (!menu) return;
+  document.addEventListener('click', (event) => {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && menu.open) {
+      menu.open = false;
+      menu.querySelector('summary').focus();
+    }
+  });
+}
+
 function initShare() {
   const button = optional('share');
   if (!button) return;
@@ -333,6 +348,7 @@ async function start() {
   unmute = initUnmute(video, byId('unmute'));
   initPictureInPicture();
   initShare();
+  initSettingsMenu();
   if (!embedded) initShortcuts(video, { togglePictureInPicture, setStatus });
   quality?.addEventListener('change', () => player.setLevel(quality.value));
   jumpLive?.addEventListener('click', () => player.jumpToLive());
