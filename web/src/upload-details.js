@@ -17,7 +17,7 @@ export function detailsForm(defaultTitle) {
     el('option', { value: 'public' }, 'Public'),
     el('option', { value: 'unlisted' }, 'Unlisted (only people with the link)'),
     el('option', { value: 'private' }, 'Private (only you)'));
-  const note = el('span', { class: 'hint upload-details-note', 'aria-live': 'polite' }, 'Saved with the video when it is created.');
+  const note = el('span', { class: 'hint upload-details-note', 'aria-live': 'polite' }, 'Applied to the video when the upload finishes; change it any time.');
   const form = el('form', { class: 'upload-details', novalidate: true },
     el('label', { for: title.id }, 'Title'), title,
     el('label', { for: description.id }, 'Description'), description,
