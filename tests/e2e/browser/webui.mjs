@@ -323,17 +323,6 @@ const handlers = {
     return { row: await row.innerText() };
   },
 
-  // Waits on the manage page for the video's conversion to fail, then presses Retry.
-  async retry_video({ video_id: id, timeout = 60 }) {
-    await goto('/manage.html');
-    const row = page.locator(`#manage-list li[data-video="${id}"][data-state="failed"]`);
-    await row.waitFor({ timeout: timeout * 1000 });
-    const reason = await row.locator('.meta').innerText();
-    await row.getByRole('button', { name: 'Retry' }).dblclick();
-    await page.waitForFunction(() => /queued again|Couldn't retry/.test(document.querySelector('#manage-status').textContent), null, { timeout: 10000 });
-    return { reason, status: await page.locator('#manage-status').innerText() };
-  },
-
   async delete_video({ video_id: id }) {
     await goto('/manage.html');
     const row = page.locator(`#manage-list li[data-video="${id}"]`);
