@@ -91,6 +91,9 @@ inline std::vector<TranscodeRung> default_transcode_rungs() {
 struct TranscodeConfig {
   bool enabled = true;      // build the ladder for live streams
   bool passthrough = true;  // offer the source itself as the top rung
+  // Also build a rung as tall as the source while the source itself is offered
+  // (by default skipped: two entries of one height in the quality menu).
+  bool source_height_rung = false;
   std::vector<TranscodeRung> rungs = default_transcode_rungs();
   unsigned audio_bitrate_kbps = 128;          // when audio must be re-encoded (source not AAC)
   unsigned audio_passthrough_max_kbps = 512;  // AAC above this is re-encoded (file mode)

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "vod/failure_kind.hpp"
+
 namespace tidecast::api {
 
 namespace {
@@ -12,8 +14,12 @@ nlohmann::json optional_json(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json rounded(const std::optional<double>& value, double step) {
-  return value ? nlohmann::json(std::round(*value / step) * step) : nlohmann::json(nullptr);
+// To `decimals` places. Dividing by a power of ten (not multiplying by 0.1)
+// gives the double nearest the decimal, so JSON shows 116.8, not 116.80000000000001.
+nlohmann::json rounded(const std::optional<double>& value, int decimals) {
+  if (!value) return nullptr;
+  const double scale = std::pow(10.0, decimals);
+  return std::round(*value * scale) / scale;
 }
 
 }  // namespace
@@ -28,8 +34,15 @@ nlohmann::json video_json(const catalog::Video& video) {
                         {"duration_ms", optional_json(video.duration_ms)},
                         {"width", optional_json(video.width)},
                         {"height", optional_json(video.height)},
-                        {"created_at", video.created_at}};
+                        {"created_at", video.created_at},
+                        {"views", video.views}};
   if (!video.failure_reason.empty()) out["failure_reason"] = video.failure_reason;
+  if (video.state == catalog::VideoState::failed) {
+    // Whether a Retry could ever help (vod/failure_kind.hpp): not for a file that is not media.
+    const vod::FailureKind kind = vod::classify_failure(video.failure_reason);
+    out["failure_code"] = kind.code;
+    out["retryable"] = kind.retryable && video.origin == catalog::VideoOrigin::upload;
+  }
   if (!video.source_name.empty()) out["source_name"] = video.source_name;
   if (video.source_bytes) out["source_bytes"] = *video.source_bytes;
   out["owner_id"] = optional_json(video.owner_id);
@@ -49,8 +62,8 @@ nlohmann::json job_progress_json(const catalog::Job& job) {
   nlohmann::json out = {{"id", job.id},
                         {"state", catalog::to_string(job.state)},
                         {"progress", std::round(job.progress * 10) / 10},
-                        {"fps", rounded(job.fps, 0.1)},
-                        {"eta_seconds", rounded(job.eta_seconds, 1)},
+                        {"fps", rounded(job.fps, 1)},
+                        {"eta_seconds", rounded(job.eta_seconds, 0)},
                         {"attempts", job.attempts}};
   if (!job.error.empty()) out["error"] = job.error;
   if (job.state == catalog::JobState::queued && job.attempts > 0) out["retry_at"] = job.not_before;

@@ -17,6 +17,7 @@
 #include "api/first_run.hpp"
 #include "api/media_links.hpp"
 #include "api/routes.hpp"
+#include "api/view_routes.hpp"
 #include "app/catalog_adapters.hpp"
 #include "app/catalog_faults.hpp"
 #include "app/chat_wiring.hpp"
@@ -104,6 +105,8 @@ struct Server::Impl {
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
   std::atomic<unsigned> io_threads_running{0};
+  // View counts, written in batches (api/view_routes.hpp).
+  std::unique_ptr<api::ViewRecorder> views;
   bool running = false;
 };
 
@@ -149,6 +152,8 @@ void Server::Impl::wire_routes() {
                       "Media requests refused for a bad, expired or missing signature")};
   api::add_media_routes(router, *live, catalog->videos(), channel_visibility, *media_links, log, media_counters);
   api::add_metrics_route(router, metrics);
+  views = std::make_unique<api::ViewRecorder>(ioc, catalog->videos(), log);
+  api::add_view_routes(router, *views, catalog->videos(), *auth, log);
   wire_events();
   chat = std::make_unique<app::ChatWiring>(ioc, log, *catalog, *live, *auth,
                                            config.cluster.enabled ? config.cluster.node : std::string(), config.chat);
@@ -514,6 +519,7 @@ void Server::start() {
   if (s.runner) s.runner->start();
   s.http->start();
   s.events->start();
+  s.views->start();
   s.chat->start();
   s.rtmp->start();
   s.run_io_threads();
@@ -566,6 +572,7 @@ void Server::stop() {
   if (s.cluster) s.cluster->stop();
   s.http->stop();
   s.events->stop();
+  s.views->stop();
   wait_until([&] { return s.rtmp->active_connections() == 0; }, std::chrono::seconds(2));
   s.live->stop();
   // Let responses in flight finish, then let the io threads run out of work

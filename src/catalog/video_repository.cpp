@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, title, description, origin, channel_id, state, failure_reason, duration_ms, width, height, visibility, "
-    "created_at, updated_at, source_name, source_bytes, owner_id, stored_on, extras";
+    "created_at, updated_at, source_name, source_bytes, owner_id, stored_on, extras, views";
 constexpr std::size_t kMaxTitleBytes = 200;
 constexpr std::size_t kMaxDescriptionBytes = 5000;
 
@@ -48,6 +48,7 @@ Video read_video(const Statement& row, int first = 0) {
   v.owner_id = row.column_optional_int(col(15));
   if (!row.column_is_null(col(16))) v.stored_on = row.column_text(col(16));
   if (!row.column_is_null(col(17))) v.extras = row.column_text(col(17));
+  v.views = row.column_int(col(18));
   return v;
 }
 
@@ -220,6 +221,18 @@ bool VideoRepository::retry_failed_upload(std::string_view id, std::int64_t now_
       .bind_all(now_ms, id)
       .run();
   return true;
+}
+
+void VideoRepository::add_views(const std::map<std::string, std::int64_t, std::less<>>& views) {
+  if (views.empty()) return;
+  // No ChangeScope: a view count is no reason to drop the cached rows /vod serves from.
+  Transaction transaction(db_);
+  auto stmt = db_.prepare("UPDATE videos SET views = views + ? WHERE id = ?");
+  for (const auto& [id, count] : views) {
+    stmt.reset();
+    stmt.bind(1, count).bind(2, id).run();
+  }
+  transaction.commit();
 }
 
 void VideoRepository::set_state(std::string_view id, VideoState state, std::string_view failure_reason) {

@@ -1,6 +1,8 @@
 #pragma once
 // Videos: uploads and finished live recordings, with their processing state.
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,7 @@ struct Video {
   std::optional<std::int64_t> owner_id;      // nullopt: admin-owned (and everything from before accounts)
   std::optional<std::string> stored_on;      // cluster: the node holding its files
   std::optional<std::string> extras;         // optional files it has, comma-separated; nullopt: look on disk
+  std::int64_t views = 0;                    // playback starts, once per viewer per 30 min (api/view_counter.hpp)
 };
 
 struct NewVideo {
@@ -111,6 +114,8 @@ class VideoRepository {
   // False (nothing changed) unless the video is a failed upload.
   bool retry_failed_upload(std::string_view id, std::int64_t now_ms);
   void set_state(std::string_view id, VideoState state, std::string_view failure_reason = {});
+  // Adds counted views (video id -> views) in one transaction; unknown ids are skipped.
+  void add_views(const std::map<std::string, std::int64_t, std::less<>>& views);
   void set_media_info(std::string_view id, std::int64_t duration_ms, std::int64_t width, std::int64_t height);
   // The probe's early figures, only while the video is not published yet
   // (publish() records the output's own).

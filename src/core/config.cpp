@@ -121,6 +121,7 @@ void read_rung(core::JsonObjectReader in, TranscodeRung& out) {
 void read_transcode(core::JsonObjectReader in, TranscodeConfig& out) {
   in.read("enabled", out.enabled);
   in.read("passthrough", out.passthrough);
+  in.read("source_height_rung", out.source_height_rung);
   if (auto rungs = in.object_array("rungs")) {
     out.rungs.clear();
     for (auto& rung_in : *rungs) read_rung(std::move(rung_in), out.rungs.emplace_back());

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "http/content_coding.hpp"
+#include "http/frame_policy.hpp"
 #include "http/mime.hpp"
 #include "http/serve_bytes.hpp"
 
@@ -79,6 +80,7 @@ Response StaticAssets::serve(const Request& request, std::string_view path) cons
   served.etag = chosen.etag;
   served.cache_control = "no-cache";
   Response res = serve_bytes(request, std::move(served));
+  set_frame_policy(res, lookup);
   if (asset->gzip || asset->br) {
     // Caches must key on Accept-Encoding for every answer, the identity one included.
     res.set(beast_http::field::vary, "Accept-Encoding");

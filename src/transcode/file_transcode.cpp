@@ -152,7 +152,9 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
       for (auto& segment : out.segmenter->push(*packet)) output.add(out.track, segment);
     });
   };
-  LadderTranscoder ladder(spec, options.ladder, options.segment_seconds, pool.executor(), callbacks, ladder_options);
+  LadderConfig ladder_config = options.ladder;
+  ladder_config.passthrough = passthrough.has_value();  // a rung as tall as v0 only without v0 (plan_ladder)
+  LadderTranscoder ladder(spec, ladder_config, options.segment_seconds, pool.executor(), callbacks, ladder_options);
   for (std::size_t i = 0; i < ladder.rungs().size(); ++i) {
     RungOutput out;
     out.track.description.id = fmt::format("v{}", i + 1);

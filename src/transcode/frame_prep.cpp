@@ -120,6 +120,7 @@ std::vector<RungPlan> plan_upload_ladder(const LadderConfig& config, int width, 
   }
   LadderConfig one = config;
   one.enabled = true;
+  one.source_height_rung = true;  // this rung is the source's size by design
   one.rungs = {config.rungs[smallest]};
   const int short_side = portrait ? width : height;
   one.rungs[0].height = std::max(2, short_side & ~1);
@@ -185,10 +186,14 @@ FramePtr PictureFilter::filter(const AVFrame& frame, std::uint32_t timescale) {
 
 std::string rotation_filter(int clockwise_degrees) {
   switch (clockwise_degrees) {
-    case 90: return "transpose=clock";
-    case 180: return "hflip,vflip";
-    case 270: return "transpose=cclock";
-    default: return "";
+    case 90:
+      return "transpose=clock";
+    case 180:
+      return "hflip,vflip";
+    case 270:
+      return "transpose=cclock";
+    default:
+      return "";
   }
 }
 

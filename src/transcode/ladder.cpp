@@ -23,10 +23,12 @@ std::vector<RungPlan> plan_ladder(const LadderConfig& config, int source_width, 
                                   std::size_t cpu_threads, int sar_num, int sar_den) {
   std::vector<RungPlan> plans;
   if (!config.enabled || source_width <= 0 || source_height <= 0) return plans;
+  const bool skip_source_height = config.passthrough && !config.source_height_rung;
   for (std::size_t i = 0; i < config.rungs.size(); ++i) {
     const Rung& rung = config.rungs[i];
     if (rung.height > source_height || rung.height <= 0) continue;
     const Size size = rung_size(source_width, source_height, rung.height, sar_num, sar_den);
+    if (skip_source_height && size.height >= (source_height & ~1)) continue;  // the source is this tall already
     RungPlan plan{rung, i, size.width, size.height, 1, static_cast<double>(size.width) * size.height};
     if (plan.rung.maxrate_kbps <= 0) plan.rung.maxrate_kbps = (rung.video_bitrate_kbps * 107 + 50) / 100;
     if (plan.rung.bufsize_kbps <= 0) plan.rung.bufsize_kbps = (rung.video_bitrate_kbps * 3 + 1) / 2;

@@ -6,7 +6,9 @@
 //
 // Rules
 // - A rung taller than the source is skipped: never upscale. A rung as tall as
-//   the source is kept (a re-encode at a lower bitrate is still useful).
+//   the source is skipped too while the source itself is offered
+//   (config.passthrough: the caller sets it to whether v0 really is), so no
+//   height is listed twice; config.source_height_rung keeps it.
 // - Output height is the rung's height rounded down to even; width keeps the
 //   source's display aspect ratio (sample aspect ratio applied, so anamorphic
 //   sources come out square-pixel) and is rounded to the nearest even number.

@@ -202,6 +202,7 @@ class UploadConversion {
   void drain();
   void finish_tracks();
   void keep_or_drop_v0();
+  bool duplicates_source(const TrackOutput& rung) const;
   const TrackOutput* write_manifests();
   void write_extras(const TrackOutput* top_video);
   void log_summary() const;
@@ -317,9 +318,14 @@ void UploadConversion::plan_rungs(const AVCodecParameters* vpar) {
   const std::size_t cpu_threads =
       options_.cpu_threads > 0 ? options_.cpu_threads : std::max(1u, std::thread::hardware_concurrency());
   const bool turned = summary_.rotation == 90 || summary_.rotation == 270;
+  // Whether v0 survives is only known at the end (irregular timing drops
+  // it), so a rung as tall as the source is built as its fallback and left
+  // out of the manifests when v0 stays (write_manifests).
+  LadderConfig ladder = options_.ladder;
+  ladder.passthrough = false;
   video_.plans =
-      plan_upload_ladder(options_.ladder, turned ? spec.height : spec.width, turned ? spec.width : spec.height,
-                         cpu_threads, turned ? spec.sar_den : spec.sar_num, turned ? spec.sar_num : spec.sar_den);
+      plan_upload_ladder(ladder, turned ? spec.height : spec.width, turned ? spec.width : spec.height, cpu_threads,
+                         turned ? spec.sar_den : spec.sar_num, turned ? spec.sar_num : spec.sar_den);
   if (!video_.passthrough && video_.plans.empty()) {
     throw TranscodeError(fmt::format("transcode input {}: nothing to output ({} {}x{}: no rung fits)",
                                      input_.path.string(), avcodec_get_name(vpar->codec_id), vpar->width,
@@ -628,6 +634,13 @@ void UploadConversion::keep_or_drop_v0() {
   }
 }
 
+// A rung as tall as the source while the source itself is offered: the
+// quality menu would list that height twice (transcode.source_height_rung keeps it).
+bool UploadConversion::duplicates_source(const TrackOutput& rung) const {
+  return summary_.passthrough && !options_.ladder.source_height_rung &&
+         rung.description.height == main_.v0.description.height;
+}
+
 // master.m3u8, the media playlists and manifest.mpd; returns the top video track.
 const TrackOutput* UploadConversion::write_manifests() {
   package::Presentation presentation;
@@ -637,7 +650,14 @@ const TrackOutput* UploadConversion::write_manifests() {
   presentation.periods.push_back({0, 0.0});
   std::vector<const TrackOutput*> tracks;
   if (summary_.passthrough) tracks.push_back(&main_.v0);
-  for (const auto& rung : fanout_.rungs) tracks.push_back(&rung->track());
+  for (const auto& rung : fanout_.rungs) {
+    if (duplicates_source(rung->track())) {
+      std::error_code ec;
+      fs::remove_all(output_dir_ / rung->track().description.id, ec);
+      continue;
+    }
+    tracks.push_back(&rung->track());
+  }
   if (main_.audio_config) tracks.push_back(&main_.a0);
   const TrackOutput* top_video = nullptr;
   for (const TrackOutput* track : tracks) {

@@ -70,3 +70,17 @@ TEST_CASE("publishing stores media info and renditions in one go; removing takes
   CHECK(videos.renditions(video.id).empty());
   CHECK_FALSE(videos.publish(video.id, {1, 2, 3}, renditions));
 }
+
+TEST_CASE("view counts are added in one batch and read back with the video") {
+  TempDir dir;
+  Catalog catalog(test_catalog_location(dir));
+  const Video a = catalog.videos().create(new_video("a"));
+  const Video b = catalog.videos().create(new_video("b"));
+  CHECK(a.views == 0);
+  catalog.videos().add_views({{a.id, 3}, {b.id, 1}, {"no-such-video", 5}});
+  catalog.videos().add_views({{a.id, 2}});
+  catalog.videos().add_views({});
+  CHECK(catalog.videos().find(a.id)->views == 5);
+  CHECK(catalog.videos().find(b.id)->views == 1);
+  CHECK(catalog.videos().list().front().views >= 1);
+}

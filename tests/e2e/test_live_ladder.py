@@ -29,7 +29,9 @@ class LiveLadder(unittest.TestCase):
                         "testsrc2=s=1280x720:r=30", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-t", "75",
                         "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "3M", "-g", "60", "-keyint_min", "60",
                         "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", source], check=True)
-        cls.server = Server({"transcode": {"enabled": True}})
+        # source_height_rung: with the 720p re-encode of the 720p source, the heaviest
+        # ladder this source can get (the default leaves that rung out beside the source).
+        cls.server = Server({"transcode": {"enabled": True, "source_height_rung": True}})
         key = cls.server.create_channel("abr")
         cls.publisher = subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", source,
                                           "-c", "copy", "-f", "flv", cls.server.rtmp_url(key)])

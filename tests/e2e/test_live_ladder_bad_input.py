@@ -39,7 +39,7 @@ class BadInput(unittest.TestCase):
             source = os.path.join(tmp, "source.flv")
             subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-fflags", "+genpts", "-f", "h264",
                             "-framerate", "30", "-i", joined, "-c", "copy", "-f", "flv", source], check=True)
-            server = Server({"transcode": {"enabled": True}})
+            server = Server({"transcode": {"enabled": True, "source_height_rung": True}})  # 720p rung too
             try:
                 key = server.create_channel("bad")
                 # The jump is made on the way out, so -re paces on the clean input clock.

@@ -95,6 +95,16 @@ class LadderChoice(unittest.TestCase):
         self.assertIn('channel ladder channel=plain choice={"enabled":false}', log)
         self.assertNotIn("ladder stream=plain", log)  # the transcoder was never built
 
+    def test_5_default_lists_no_height_twice(self):
+        # A 720p source with the default 720p/480p/360p ladder: the source is the
+        # 720p entry; a 720p re-encode beside it would list 720p twice.
+        key = self.server.create_channel("plainly")
+        master, live, _ = self.publish_and_read_master("plainly", key, 3)
+        self.assertEqual(master.count("#EXT-X-STREAM-INF"), 3, master)
+        for size in ("1280x720", "854x480", "640x360"):
+            self.assertEqual(master.count(f"RESOLUTION={size}"), 1, master)
+        self.assertEqual([r["name"] for r in live["rungs"]], ["480p", "360p"])
+
     def test_4_no_source(self):
         key = self.server.create_channel("small")
         self.assertEqual(cli(self.server, "channel", "set-ladder", "small", "360p", "--no-source").returncode, 0)

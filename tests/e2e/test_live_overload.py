@@ -24,7 +24,9 @@ class Overload(unittest.TestCase):
             heavy = [{"name": "720p", "height": 720, "video_bitrate_kbps": 3000, "preset": "slow"},
                      {"name": "480p", "height": 480, "video_bitrate_kbps": 1200, "preset": "medium"},
                      {"name": "360p", "height": 360, "video_bitrate_kbps": 700, "preset": "veryfast"}]
-            server = Server({"transcode": {"enabled": True, "rungs": heavy, "shed_queue_seconds": 2.0},
+            # source_height_rung: the 720p re-encode of the 720p source too (the load this test needs).
+            server = Server({"transcode": {"enabled": True, "rungs": heavy, "shed_queue_seconds": 2.0,
+                                           "source_height_rung": True},
                              "threads": {"cpu": 1}})
             try:
                 key = server.create_channel("hot")

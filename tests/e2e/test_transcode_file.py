@@ -87,7 +87,7 @@ class LadderFile(unittest.TestCase):
                         "-g", str(FPS), "-keyint_min", str(FPS), "-sc_threshold", "0", "-pix_fmt", "yuv420p",
                         "-c:a", "aac", "-b:a", "128k", cls.source], check=True, timeout=300)
         cls.out = os.path.join(cls.dir, "out")
-        config = write_config(cls.dir, RUNGS)
+        config = write_config(cls.dir, RUNGS, source_height_rung=True)  # the 720p rung beside the 720p source too
         cls.code, cls.stdout, cls.stderr = run_transcode(config, cls.source, cls.out)
         cls.rungs = {f"v{i}": rung for i, rung in enumerate([r for r in RUNGS if r[1] <= 720], start=1)}
 

@@ -99,6 +99,14 @@ class WebLive(unittest.TestCase):
                      wait_selector="#live-list li", color_scheme="dark")
         self.ui.call("viewport", size="1280x800")
         self.shoot("watch-live", "/watch.html?channel=studio", wait_selector="#live-badge:not([hidden])", settle_ms=3000)
+        # Live: the tap-to-unmute button over the muted picture, the channel (a link to its page) under it.
+        self.ui.call("goto", path="/watch.html?channel=studio")
+        self.ui.call("wait_text", selector="#unmute", contains="unmute", timeout=20)
+        link = self.ui.call("eval", expr="document.querySelector('#channel-link')?.getAttribute('href') ?? null")
+        self.assertEqual(link["value"], "/c/studio")
+        # The channel's embed page plays too (the button shows once the muted picture moves).
+        self.ui.call("goto", path="/embed.html?channel=studio")
+        self.ui.call("wait_text", selector="#unmute", contains="unmute", timeout=20)
 
     def test_3_stream_end_while_watching(self):
         self.assertIsNone(self.publisher.poll(), "the publisher should still be live")

@@ -37,7 +37,8 @@ TEST_CASE("rung sizes keep the aspect ratio and are even") {
 }
 
 TEST_CASE("rungs above the source are skipped, never upscaled; order is top first") {
-  const LadderConfig config = ladder({rung("360p", 360, 700), rung("1080p", 1080, 5000), rung("720p", 720, 2500)});
+  LadderConfig config = ladder({rung("360p", 360, 700), rung("1080p", 1080, 5000), rung("720p", 720, 2500)});
+  config.passthrough = false;  // no source on offer: a rung as tall as it is the top quality
   const auto plans = plan_ladder(config, 1280, 720, 2);
   REQUIRE(plans.size() == 2);
   CHECK(plans[0].rung.name == "720p");
@@ -121,4 +122,27 @@ TEST_CASE("a channel's ladder choice: words, JSON round trip, applied to the con
   REQUIRE(stale.rungs.size() == 1);
   CHECK(stale.rungs[0].name == "480p");
   CHECK(unknown == std::vector<std::string>{"240p"});
+}
+
+TEST_CASE("a rung as tall as the source is skipped while the source is offered, unless configured") {
+  LadderConfig config = ladder({rung("720p", 720, 2500), rung("480p", 480, 1200), rung("360p", 360, 700)});
+  REQUIRE(config.passthrough);  // the default: the source is the top rung
+  auto plans = plan_ladder(config, 1280, 720, 2);
+  REQUIRE(plans.size() == 2);  // 720p would list "720p" twice beside the 720p source
+  CHECK(plans[0].rung.name == "480p");
+  CHECK(plans[1].rung.name == "360p");
+  CHECK(plan_ladder(config, 1280, 721, 2).size() == 2);  // odd height: 720 is as tall as it gets
+  CHECK(plan_ladder(config, 1920, 1080, 2).size() == 3);
+  config.source_height_rung = true;
+  plans = plan_ladder(config, 1280, 720, 2);
+  REQUIRE(plans.size() == 3);
+  CHECK(plans[0].rung.name == "720p");
+  config.source_height_rung = false;
+  config.passthrough = false;
+  CHECK(plan_ladder(config, 1280, 720, 2).size() == 3);
+  // A channel that turns the source off gets the 720p re-encode back.
+  config.passthrough = true;
+  LadderChoice no_source;
+  no_source.passthrough = false;
+  CHECK(plan_ladder(apply_choice(config, no_source), 1280, 720, 2).size() == 3);
 }

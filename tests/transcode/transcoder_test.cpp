@@ -77,6 +77,7 @@ Source make_source(int frames, int gop, int cts_ms = 0) {
 
 LadderConfig two_rungs() {
   LadderConfig config;
+  config.source_height_rung = true;  // the 240p rung of these 240p sources: two rungs to align
   config.rungs.clear();
   for (auto [name, height, kbps] : {std::tuple{"240p", 240, 600}, std::tuple{"120p", 120, 200}}) {
     Rung rung;

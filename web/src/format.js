@@ -44,3 +44,10 @@ export function formatSeconds(seconds) {
   if (s >= 60) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${s} s`;
 }
+
+/** Frames per second for people: at most 2 decimals, no float noise ("116.8 fps", "29.97 fps"). */
+export function formatFps(fps) {
+  const n = Number(fps);
+  if (!Number.isFinite(n) || n <= 0) return '';
+  return `${Math.round(n * 100) / 100} fps`;
+}

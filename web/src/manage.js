@@ -38,7 +38,8 @@ function row(video) {
   const urls = videoUrls(video);
   const actions = [
     el('button', { type: 'button', onclick: () => openEditor(video.id) }, 'Edit'),
-    video.state === 'failed'
+    // No Retry for a file that can never convert (not media, unsupported: the server's `retryable`).
+    video.state === 'failed' && video.retryable !== false
       ? el('button', { type: 'button', onclick: (e) => whileBusy(e.currentTarget, () => retry(video.id)) }, 'Retry')
       : null,
     el('button', { type: 'button', class: 'danger', onclick: (e) => whileBusy(e.currentTarget, () => remove(video.id)) }, 'Delete'),

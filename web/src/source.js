@@ -1,9 +1,22 @@
 // Works out what the watch page should play from its query string:
 // ?channel=<name> or ?video=<id>, plus &engine=hls|dash (default hls) and
 // &debug=1 for the player library's verbose console log.
-import { getVideo, listChannels, listLive, videoUrls } from './api.js';
+import { getJson, getVideo, listChannels, listLive, videoUrls } from './api.js';
 
 export const ENGINES = ['hls', 'dash'];
+
+/** Nothing by that name (a deleted video, a mistyped channel): the page says "not found". */
+export class NotFound extends Error {}
+
+/** The caller's own channels (private ones included); [] when not signed in. */
+async function ownChannels() {
+  try {
+    const body = await getJson('/api/v1/channels?mine=1');
+    return Array.isArray(body?.channels) ? body.channels : [];
+  } catch {
+    return [];
+  }
+}
 
 export function readQuery(search = location.search) {
   const params = new URLSearchParams(search);
@@ -32,12 +45,22 @@ export async function resolveSource({ channel, video, engine }) {
     }
     // Not live: the channel list still has its title.
     let title = entry?.title;
-    if (!title) title = (await listChannels().catch(() => [])).find((c) => c.name === channel)?.title;
+    if (!entry) {
+      let channels = await listChannels().catch(() => null);
+      let known = channels?.find((c) => c.name === channel);
+      if (!known && channels) {
+        channels = await ownChannels();  // a private channel of the viewer's own
+        known = channels.find((c) => c.name === channel);
+      }
+      // Only when the server answered: an unreachable list is no proof of absence.
+      if (!known && channels) throw new NotFound(`There is no channel called "${channel}".`);
+      title = known?.title;
+    }
     return { kind: 'live', title: title || channel, url: entry?.[engine] || defaultLiveUrl(channel, engine), live: entry };
   }
   if (video) {
     const info = await getVideo(video);
-    if (!info) throw new Error(`there is no video "${video}" (it may be private or deleted)`);
+    if (!info) throw new NotFound('This video does not exist: it may have been deleted or made private.');
     const urls = videoUrls(info);
     const url = urls[engine];
     if (!url) {

@@ -3,11 +3,14 @@
 // offset), a progress bar with speed and ETA, then the conversion's progress
 // from the server's events, then a link to the video.
 import * as tus from 'tus-js-client';
+import { getVideo, send } from './api.js';
+import { whileBusy } from './busy.js';
 import { initChrome } from './chrome.js';
 import { byId, el } from './dom.js';
 import { subscribe } from './events.js';
-import { formatBytes, formatSeconds } from './format.js';
+import { formatBytes, formatDuration, formatFps } from './format.js';
 import { csrfToken, requireSession, sessionExpired } from './session.js';
+import { detailsForm } from './upload-details.js';
 
 const VIDEO_EXTENSIONS = ['mp4', 'm4v', 'mov', 'mkv', 'webm', 'ts', 'mts', 'm2ts', 'avi', 'flv', 'mpg', 'mpeg', 'wmv', '3gp', 'ogv'];
 let maxBytes = 0;  // from Tus-Max-Size; 0 = unknown
@@ -56,6 +59,12 @@ function uploadRow(file) {
   return { row, bar, detail, phase, actions };
 }
 
+/** "3:05 left" (h:mm:ss past an hour); '' when unknown. */
+function timeLeft(seconds) {
+  const text = formatDuration(seconds * 1000);
+  return text ? `${text} left` : '';
+}
+
 function describeError(error) {
   const response = error?.originalResponse;
   const status = response?.getStatus?.() ?? 0;
@@ -84,6 +93,10 @@ function startUpload(file) {
     return;
   }
   let videoId = null;
+  // Title, description and visibility while the file uploads: sent as soon
+  // as the video exists (the upload's first answer names it), then on every change.
+  const details = detailsForm(titleOf(file.name));
+  ui.row.insertBefore(details.form, ui.bar);
   let lastBytes = 0;
   let lastTime = performance.now();
   let speed = 0;  // bytes/s, smoothed
@@ -110,6 +123,10 @@ function startUpload(file) {
     storeFingerprintForResuming: true,
     onAfterResponse(_request, response) {
       videoId = response.getHeader('Tidecast-Video-Id') || videoId;
+      if (videoId) {
+        ui.row.dataset.video = videoId;
+        details.attach(videoId);
+      }
     },
     onProgress(sent, total) {
       const now = performance.now();
@@ -124,7 +141,7 @@ function startUpload(file) {
       ui.bar.value = percent;
       const eta = speed > 0 ? (total - sent) / speed : NaN;
       ui.detail.textContent = `${percent.toFixed(0)} % · ${formatBytes(sent)} of ${formatBytes(total)}`
-        + (speed > 0 ? ` · ${formatBytes(speed)}/s · ${formatSeconds(eta)} left` : '');
+        + (speed > 0 ? ` · ${formatBytes(speed)}/s · ${timeLeft(eta)}` : '');
     },
     onError(error) {
       if (error?.originalResponse?.getStatus?.() === 401) sessionExpired();
@@ -169,24 +186,26 @@ function conversionView(videoId, ui) {
       if (event.kind === 'video' && event.state === 'failed') {
         ui.phase.textContent = 'Failed';
         ui.phase.className = 'badge badge-failed';
-        ui.detail.replaceChildren('The conversion failed. ', el('a', { href: '/manage.html' }, 'See why on the Manage page'));
+        showFailure(videoId, ui);
         return;
       }
       if (event.kind === 'job') {
         if (ui.phase.textContent === 'Ready') return;
-        if (event.state === 'failed' || (event.error && event.state === 'queued')) {
-          ui.detail.textContent = event.state === 'failed' ? `The conversion failed: ${event.error}` : `Conversion attempt failed (${event.error}); retrying soon.`;
-          if (event.state === 'failed') {
-            ui.phase.textContent = 'Failed';
-            ui.phase.className = 'badge badge-failed';
-          }
+        if (event.state === 'failed') {
+          ui.phase.textContent = 'Failed';
+          ui.phase.className = 'badge badge-failed';
+          showFailure(videoId, ui);
+          return;
+        }
+        if (event.error && event.state === 'queued') {
+          ui.detail.textContent = `Conversion attempt failed (${event.error}); retrying soon.`;
           return;
         }
         if (event.state === 'running') {
           ui.bar.value = event.progress ?? 0;
           const parts = [`Converting: ${Math.round(event.progress ?? 0)} %`];
-          if (event.fps) parts.push(`${event.fps} fps`);
-          if (event.eta_seconds != null) parts.push(`${formatSeconds(event.eta_seconds)} left`);
+          if (event.fps) parts.push(formatFps(event.fps));
+          if (event.eta_seconds != null) parts.push(timeLeft(event.eta_seconds));
           ui.detail.textContent = parts.join(' · ');
         } else if (event.state === 'queued') {
           ui.detail.textContent = 'Uploaded. Waiting for a free converter…';
@@ -194,6 +213,40 @@ function conversionView(videoId, ui) {
       }
     },
   };
+}
+
+/**
+ * Why the conversion failed, from the video itself; a Retry button only when
+ * running it again could help (the server's `retryable`: not for a file that
+ * is not media or is unsupported).
+ */
+async function showFailure(videoId, ui) {
+  ui.detail.textContent = 'The conversion failed.';
+  const video = await getVideo(videoId).catch(() => null);
+  if (!video || video.state !== 'failed') return;
+  const reason = video.failure_reason || 'no reason recorded';
+  ui.row.dataset.failure = video.failure_code ?? '';
+  if (video.retryable === false) {
+    ui.detail.textContent = `This file cannot be converted: ${reason}. Upload a different video file.`;
+    ui.actions.replaceChildren();
+    return;
+  }
+  ui.detail.textContent = `The conversion failed: ${reason}.`;
+  const retry = el('button', {
+    type: 'button',
+    onclick: (e) => whileBusy(e.currentTarget, async () => {
+      try {
+        await send('POST', `/api/v1/videos/${encodeURIComponent(videoId)}/retry`);
+        ui.actions.replaceChildren();
+        ui.phase.textContent = 'Converting';
+        ui.phase.className = 'badge badge-pending';
+        ui.detail.textContent = 'Conversion queued again.';
+      } catch (error) {
+        ui.detail.textContent = `Couldn't retry: ${error.message}.`;
+      }
+    }),
+  }, 'Retry');
+  ui.actions.replaceChildren(retry);
 }
 
 // Events may arrive before the upload's last response names the video.

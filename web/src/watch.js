@@ -1,13 +1,18 @@
 // Watch page: plays a live channel or a video with hls.js or dash.js, and
-// exposes window.tidecastPlayer for the browser end-to-end tests.
+// exposes window.tidecastPlayer for the browser end-to-end tests. The embed
+// page (embed.html, <body class="embed">) runs this same script with just the
+// player: no site chrome, chat, share panel or player bar.
 import { getVideo, listLive, videoUrls } from './api.js';
-import { copyText } from './busy.js';
 import { initChrome } from './chrome.js';
 import { initLiveChat, initReplayChat } from './chat.js';
 import { byId, el } from './dom.js';
 import { subscribe } from './events.js';
 import { levelLabel, levelName } from './format.js';
-import { ENGINES, readQuery, resolveSource } from './source.js';
+import { initSharePanel } from './share.js';
+import { ENGINES, NotFound, readQuery, resolveSource } from './source.js';
+import { initUnmute } from './unmute.js';
+import { sendView } from './views.js';
+import { addView, showInfo, showNotFound } from './watch-info.js';
 import { initShortcuts } from './watch-keys.js';
 import { initStoryboard } from './storyboard.js';
 
@@ -18,13 +23,17 @@ const loadEngine = {
 };
 const LIVE_CHECK_MS = 5000;
 
+const embedded = document.body.classList.contains('embed');
+// The player bar's controls; the embed page has none of them (null).
+const optional = (id) => document.getElementById(id);
 const video = byId('video');
 const status = byId('status');
-const quality = byId('quality');
-const liveBadge = byId('live-badge');
-const latency = byId('latency');
-const jumpLive = byId('jump-live');
+const quality = optional('quality');
+const liveBadge = optional('live-badge');
+const latency = optional('latency');
+const jumpLive = optional('jump-live');
 const query = readQuery();
+let unmute = null;
 
 let adapter = null;
 let requestedLevel = -1;  // what the menu shows: -1 = auto
@@ -59,6 +68,10 @@ const player = {
   isLive: () => Boolean(adapter?.isLive()),
   latency: () => adapter?.latency?.() ?? null,
   jumpToLive: () => adapter?.seekToLive(),
+  embedded,
+  notFound: false,
+  viewCounted: null,  // after the first 'playing' of a video: whether the server counted the view
+  unmuteOverlay: () => unmute?.state() ?? null,
 };
 window.tidecastPlayer = player;
 
@@ -85,6 +98,7 @@ function fail(detail) {
 }
 
 function renderQualityMenu() {
+  if (!quality) return;
   const levels = player.levels();
   const current = player.currentLevel();
   const auto = requestedLevel < 0;
@@ -100,6 +114,7 @@ function renderQualityMenu() {
 
 function updateControls() {
   renderQualityMenu();
+  if (!liveBadge) return;  // the embed page: the video's own controls only
   const live = player.isLive() && !ended;
   liveBadge.hidden = !live;
   jumpLive.hidden = !live;
@@ -114,7 +129,8 @@ function updateControls() {
 
 function renderEngineLinks() {
   for (const engine of ENGINES) {
-    const link = byId(`engine-${engine}`);
+    const link = optional(`engine-${engine}`);
+    if (!link) continue;
     const params = new URLSearchParams(location.search);
     params.set('engine', engine);
     link.href = `?${params}`;
@@ -126,14 +142,26 @@ function watchPlayback() {
   video.addEventListener('playing', () => {
     if (!player.started) setStatus('');
     player.started = true;
+    countView();
   });
   video.addEventListener('waiting', () => {
     if (player.started) player.stalls += 1;
   });
 }
 
+/** Once per page, when a video on demand really plays (views.js). */
+let viewSent = false;
+async function countView() {
+  if (sourceKind !== 'video' || viewSent) return;
+  viewSent = true;
+  const counted = await sendView(query.video);
+  player.viewCounted = counted;
+  if (counted) addView();
+}
+
 function initPictureInPicture() {
-  const button = byId('pip');
+  const button = optional('pip');
+  if (!button) return;
   if (!document.pictureInPictureEnabled || video.disablePictureInPicture) return;
   button.hidden = false;
   button.addEventListener('click', () => togglePictureInPicture());
@@ -148,13 +176,25 @@ export async function togglePictureInPicture() {
   }
 }
 
-function initShare() {
-  byId('share').addEventListener('click', async () => {
-    const url = new URL(location.href);
-    url.searchParams.delete('debug');
-    const ok = await copyText(url.href);
-    setStatus(ok ? 'Link copied.' : `Copy this link: ${url.href}`);
+/** The settings menu (HLS/DASH) closes on a click elsewhere or Escape, like any menu. */
+function initSettingsMenu() {
+  const menu = optional('settings');
+  if (!menu) return;
+  document.addEventListener('click', (event) => {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
   });
+  menu.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && menu.open) {
+      menu.open = false;
+      menu.querySelector('summary').focus();
+    }
+  });
+}
+
+function initShare() {
+  const button = optional('share');
+  if (!button) return;
+  initSharePanel(button, byId('share-panel'), { query, title: () => sourceTitle || document.title, setStatus });
 }
 
 /** Stops the live player: its presentation is over (or never began). */
@@ -305,17 +345,25 @@ function attachPlayer(url) {
 async function start() {
   renderEngineLinks();
   watchPlayback();
+  unmute = initUnmute(video, byId('unmute'));
   initPictureInPicture();
   initShare();
-  initShortcuts(video, { togglePictureInPicture, setStatus });
-  quality.addEventListener('change', () => player.setLevel(quality.value));
-  jumpLive.addEventListener('click', () => player.jumpToLive());
+  initSettingsMenu();
+  if (!embedded) initShortcuts(video, { togglePictureInPicture, setStatus });
+  quality?.addEventListener('change', () => player.setLevel(quality.value));
+  jumpLive?.addEventListener('click', () => player.jumpToLive());
   setInterval(() => adapter && updateControls(), 1000);
 
   let source;
   try {
     source = await resolveSource(query);
   } catch (error) {
+    if (error instanceof NotFound) {
+      player.notFound = true;
+      player.state = 'not-found';
+      showNotFound(error.message);
+      return;
+    }
     byId('title').textContent = 'Nothing to play';
     fail(error.message);
     return;
@@ -326,16 +374,19 @@ async function start() {
   document.title = `${source.title} · Tidecast`;
   byId('title').textContent = source.title;
   video.setAttribute('aria-label', `${source.kind === 'live' ? 'Live: ' : ''}${source.title}`);
+  if (!embedded) {
+    showInfo(source.kind === 'video' ? { video: source.video } : { channel: { name: query.channel, title: source.title } });
+  }
   if (source.kind === 'video') {
-    byId('description').textContent = source.video.description ?? '';
+    const description = optional('description');
+    if (description) description.textContent = source.video.description ?? '';
     if (source.urls.poster) video.poster = source.urls.poster;
-    if (source.urls.download) {
-      const download = byId('download');
+    const download = optional('download');
+    if (source.urls.download && download) {
       download.href = source.urls.download;
       download.hidden = false;
     }
-    if (source.urls.storyboard) initStoryboard(video, source.urls.storyboard);
-    else initStoryboard(video, null);
+    if (!embedded) initStoryboard(video, source.urls.storyboard || null);
   }
   setStatus('Loading…');
 
@@ -347,8 +398,13 @@ async function start() {
     return;
   }
   // The chat does not wait for the player: it works while the channel is offline too.
-  if (source.kind === 'live') initLiveChat(byId('chat'), query.channel);
-  else initReplayChat(byId('chat'), query.video, video);
+  if (embedded) {
+    // no chat in the embedded player
+  } else if (source.kind === 'live') {
+    initLiveChat(byId('chat'), query.channel);
+  } else {
+    initReplayChat(byId('chat'), query.video, video);
+  }
   if (source.kind === 'live') {
     watchLive(query.channel);
     if (source.live) goLive(source.live);
@@ -359,4 +415,4 @@ async function start() {
 }
 
 start();
-initChrome();
+if (!embedded) initChrome();

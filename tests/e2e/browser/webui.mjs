@@ -9,7 +9,8 @@
 //   node webui.mjs --base http://127.0.0.1:PORT [--chromium PATH]
 //
 // Commands (field "cmd"): context, goto, signin, create_channel, wait_home_live,
-// play, wait_live_state, upload, screenshot, fetch, text, console_errors, quit.
+// play, wait_live_state, upload, screenshot, fetch, text, watch_page,
+// embed_foreign, console_errors, quit.
 // See `handlers`.
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -241,7 +242,8 @@ const handlers = {
   // Uploads `file` through the upload page; reports the progress bar's values
   // while uploading, the conversion text seen, and the link at the end.
   // With drop_after_ms, the network goes away for drop_ms in the middle of it.
-  async upload({ file, timeout = 180, throttle_bytes_per_second: throttle = 0, drop_after_ms: dropAfter = 0, drop_ms: dropFor = 3000, chunk_kb: chunkKb = 0 }) {
+  async upload({ file, timeout = 180, throttle_bytes_per_second: throttle = 0, drop_after_ms: dropAfter = 0, drop_ms: dropFor = 3000, chunk_kb: chunkKb = 0, details = null }) {
+    let detailsTyped = null;
     await goto(chunkKb ? `/upload.html?chunk_kb=${chunkKb}` : '/upload.html');
     await page.waitForSelector('#drop');
     const cdp = await context.newCDPSession(page);
@@ -269,9 +271,22 @@ const handlers = {
       }).observe(list, { subtree: true, attributes: true, childList: true, characterData: true });
     });
     await page.setInputFiles('#file-input', file);
+    if (details) {
+      // Typed while the file is still on its way.
+      const row = page.locator('#uploads .upload').first();
+      if (details.title !== undefined) await row.locator('.upload-title').fill(details.title);
+      if (details.description !== undefined) await row.locator('.upload-description').fill(details.description);
+      if (details.visibility !== undefined) await row.locator('.upload-visibility').selectOption(details.visibility);
+      await row.locator('.upload-title').press('Tab');  // the last edit's change event
+      detailsTyped = await row.locator('progress').evaluate((bar) => Number(bar.value) < 100).catch(() => null);
+    }
     const done = await page.waitForSelector('#uploads .upload a.watch-link, #uploads .badge-failed', { timeout: timeout * 1000 })
       .then(() => true).catch(() => false);
     await drop;  // the network is back before anything else happens
+    // A failure's reason (and whether it may be retried) comes from the video: wait for it.
+    if (await page.locator('#uploads .upload').first().locator('.badge-failed').count()) {
+      await page.locator('#uploads .upload[data-failure]').first().waitFor({ timeout: 10000 }).catch(() => {});
+    }
     const seen = await page.evaluate(() => window.__seen);
     const link = await page.locator('#uploads a.watch-link').first().getAttribute('href').catch(() => null);
     return {
@@ -284,6 +299,9 @@ const handlers = {
       details: seen.details,
       final_text: await page.locator('#uploads .upload').first().innerText(),
       retries: Number(await page.locator('#uploads .upload').first().getAttribute('data-retries')) || 0,
+      details_typed_while_uploading: detailsTyped,
+      retry_buttons: await page.locator('#uploads .upload').first().getByRole('button', { name: 'Retry' }).count(),
+      failure_code: await page.locator('#uploads .upload').first().getAttribute('data-failure'),
     };
   },
 
@@ -306,17 +324,6 @@ const handlers = {
     await page.dblclick('#edit-save');
     await page.waitForFunction(() => !document.querySelector('#edit-dialog').open, null, { timeout: 10000 });
     return { row: await row.innerText() };
-  },
-
-  // Waits on the manage page for the video's conversion to fail, then presses Retry.
-  async retry_video({ video_id: id, timeout = 60 }) {
-    await goto('/manage.html');
-    const row = page.locator(`#manage-list li[data-video="${id}"][data-state="failed"]`);
-    await row.waitFor({ timeout: timeout * 1000 });
-    const reason = await row.locator('.meta').innerText();
-    await row.getByRole('button', { name: 'Retry' }).dblclick();
-    await page.waitForFunction(() => /queued again|Couldn't retry/.test(document.querySelector('#manage-status').textContent), null, { timeout: 10000 });
-    return { reason, status: await page.locator('#manage-status').innerText() };
   },
 
   async delete_video({ video_id: id }) {
@@ -453,6 +460,77 @@ const handlers = {
       throw new Error(`the watch page never reached "${state}"${advance ? ` and played ${advance} s` : ''} ` +
         `(last: ${JSON.stringify(result)})`);
     }
+    return result;
+  },
+
+  // The watch page of a video once it plays: the tap-to-unmute overlay
+  // (shown while muted, one click unmutes and hides it), the quality menu,
+  // the info under the player, and the Share / Embed panel.
+  async watch_page({ path, timeout = 20 }) {
+    await goto(path);
+    const started = await page.waitForFunction(() => {
+      const video = document.querySelector('#video');
+      return video && !video.paused && video.currentTime > 0.3 && window.tidecastPlayer?.levels().length > 0;
+    }, null, { polling: 100, timeout: timeout * 1000 }).then(() => true).catch(() => false);
+    const overlay = () => page.evaluate(() => {
+      const button = document.querySelector('#unmute');
+      const video = document.querySelector('#video');
+      const box = button.getBoundingClientRect();
+      const player = document.querySelector('#player').getBoundingClientRect();
+      return { shown: !button.hidden && box.width > 0, muted: video.muted, text: button.innerText,
+        width_share: Math.round((box.width / player.width) * 100) / 100 };
+    });
+    const before = await overlay();
+    if (before.shown) await page.click('#unmute');
+    await sleep(300);
+    const after = await overlay();
+    await page.waitForFunction(() => window.tidecastPlayer.viewCounted !== null, null, { timeout: 10000 }).catch(() => {});
+    const info = await page.evaluate(() => ({
+      quality_options: [...document.querySelectorAll('#quality option')].map((o) => o.textContent),
+      levels: window.tidecastPlayer.levels().map((l) => l.height),
+      meta: document.querySelector('#video-meta').innerText,
+      views_text: document.querySelector('#views')?.textContent ?? null,
+      view_counted: window.tidecastPlayer.viewCounted,
+      description: document.querySelector('#description').innerText,
+      engines_visible: document.querySelector('#engine-dash').checkVisibility(),
+    }));
+    await page.click('#share');
+    const embedCode = await page.inputValue('#share-embed').catch(() => null);
+    const link = await page.inputValue('#share-link').catch(() => null);
+    await page.click('#settings summary');
+    const enginesAfterOpen = await page.locator('#engine-dash').isVisible();
+    return { started, before, after, ...info, embed_code: embedCode, link, engines_visible_in_settings: enginesAfterOpen };
+  },
+
+  // A page on another origin (`url`) with the embed page in an <iframe>: does
+  // it play there, with the unmute overlay, and does one click unmute it?
+  async embed_foreign({ url, timeout = 20 }) {
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 20000 });
+    const deadline = Date.now() + timeout * 1000;
+    let state = null;
+    let frame = null;
+    while (Date.now() < deadline) {
+      frame = page.frames().find((f) => f.url().includes('/embed.html'));
+      state = frame ? await frame.evaluate(() => {
+        const video = document.querySelector('#video');
+        return video ? { time: video.currentTime, paused: video.paused, muted: video.muted,
+          overlay: !document.querySelector('#unmute').hidden, errors: window.tidecastPlayer?.errors ?? [] } : null;
+      }).catch(() => null) : null;
+      if (state && state.time > 1 && !state.paused) break;
+      await sleep(250);
+    }
+    const result = { frame_url: frame?.url() ?? null, before: state, played: Boolean(state && state.time > 1) };
+    if (result.played && state.overlay) {
+      await frame.click('#unmute');
+      await sleep(300);
+      result.after = await frame.evaluate(() => ({ muted: document.querySelector('#video').muted,
+        overlay: !document.querySelector('#unmute').hidden }));
+    }
+    // The other frames on the page (pages that must not be framed) and what they show.
+    result.frames = await Promise.all(page.frames().filter((f) => f !== page.mainFrame()).map(async (f) => ({
+      url: f.url(),
+      has_video: await f.evaluate(() => Boolean(document.querySelector('#video'))).catch(() => false),
+    })));
     return result;
   },
 
