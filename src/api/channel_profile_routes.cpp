@@ -7,6 +7,7 @@
 
 #include "api/channel_avatar.hpp"
 #include "api/channel_page.hpp"
+#include "http/frame_policy.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "core/log_throttle.hpp"
@@ -56,6 +57,7 @@ http::Response html(Status status, std::string body) {
   http::Response res = http::make_text(status, std::move(body), "text/html; charset=utf-8");
   // The head says whether the channel is live: never stored for long.
   res.set(field::cache_control, "no-cache");
+  http::set_frame_policy(res, "/channel.html");  // framed only by our own pages, like every page but embed
   return res;
 }
 

@@ -185,6 +185,8 @@ class WebChannels(unittest.TestCase):
         code, headers, html = self.page_html("/c/studio")
         self.assertEqual(code, 200)
         self.assertTrue(headers["Content-Type"].startswith("text/html"))
+        # Framed by our own pages only, like every page but the embed page.
+        self.assertEqual(headers.get("X-Frame-Options"), "SAMEORIGIN")
         head = html.split("</head>")[0]
         self.assertNotIn("<script>alert", html)
         self.assertIn(f"<title>{TITLE_ESCAPED} · Tidecast</title>", head)
