@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/json_body.hpp"
+#include "api/live_thumbnail_route.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "http/path.hpp"
@@ -39,6 +40,9 @@ nlohmann::json channel_json(const catalog::Channel& channel, Deps& deps) {
     const auto status = running->status();
     out["live"] = status.publishing;
     out["viewers"] = deps.d.live.viewers(channel.name, status.viewers);
+    if (auto thumbnail = live_thumbnail_link(*running, base); thumbnail && status.publishing) {
+      out["thumbnail"] = *thumbnail;
+    }
   }
   if (!out["live"].get<bool>()) {
     // In a cluster, live on another node.
@@ -96,9 +100,8 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
   try {
     auto created = deps.d.channels.create(*name, *title, principal.user_id);
     deps.d.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
-    nlohmann::json out = with_ingest_urls({{"channel", channel_json(created.channel, deps)},
-                                           {"stream_key", created.stream_key}},
-                                          deps.info);
+    nlohmann::json out = with_ingest_urls(
+        {{"channel", channel_json(created.channel, deps)}, {"stream_key", created.stream_key}}, deps.info);
     http::Response res = http::make_json(Status::created, out);
     res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
     return res;

@@ -371,6 +371,7 @@ void Server::start() {
   if (l.latency_mode == "low") live_options.channel.part_seconds = l.part_seconds;
   live_options.channel.playlist_segments = l.playlist_segments;
   live_options.channel.record = l.record;
+  live_options.channel.thumbnail_seconds = l.thumbnail_seconds;
   live_options.channel.videos_dir = s.config.data_dir / "videos";
   live_options.channel.cache = cache;
   live_options.channel.ladder = s.config.transcode;
