@@ -62,6 +62,8 @@ ChannelThumbnails::ChannelThumbnails(Executor executor, double interval_seconds,
     if (std::exchange(*first, false)) {
       log.info("live", "thumbnail channel={} size={}x{} bytes={} encode_us={:.0f}", name, picture.width, picture.height,
                bytes, picture.encode_microseconds);
+    } else {
+      log.debug("live", "thumbnail channel={} bytes={} encode_us={:.0f}", name, bytes, picture.encode_microseconds);
     }
   };
   thumbnailer_ = std::make_shared<transcode::LiveThumbnailer>(executor, std::move(options), std::move(sink));
