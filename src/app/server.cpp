@@ -392,7 +392,7 @@ void Server::start() {
   if (c.enabled) {
     vod_options.workers = 0;  // a cluster converts through leased runners (app/runner_role.hpp)
     vod_options.store_node = c.node;
-    s.recordings->store_on(c.node);
+    s.recordings->store_on(c.node, &s.catalog->database());
   }
   vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
   vod_options.nice = j.nice;

@@ -748,7 +748,8 @@ void LiveChannel::finalize_on_strand() {
   }
   try {
     if (stored > 0 && recording_->finalize(whole)) {
-      thumbnails_.write_recording(recording_->directory(), static_cast<double>(summary.duration_ms) / 1000.0);
+      summary.extras =
+          thumbnails_.write_recording(recording_->directory(), static_cast<double>(summary.duration_ms) / 1000.0);
       recordings_.finish_recording(recording_id_, summary);
       log_.info("live", "recording ready channel={} video={} duration_ms={} missing_segments={}", channel_.name,
                 recording_id_, summary.duration_ms, missing);

@@ -82,8 +82,8 @@ std::function<void(const transcode::SharedFrame&)> ChannelThumbnails::frame_hook
   return [thumbnailer = thumbnailer_](const transcode::SharedFrame& frame) { thumbnailer->offer_frame(frame); };
 }
 
-void ChannelThumbnails::write_recording(const std::filesystem::path& dir, double duration_seconds) {
-  if (!thumbnailer_) return;
+std::string ChannelThumbnails::write_recording(const std::filesystem::path& dir, double duration_seconds) {
+  if (!thumbnailer_) return {};
   try {
     if (thumbnailer_->write_recording_pictures(dir, duration_seconds)) {
       log_.info("live", "recording poster channel={} dir={}", channel_, dir.string());
@@ -91,6 +91,14 @@ void ChannelThumbnails::write_recording(const std::filesystem::path& dir, double
   } catch (const std::exception& e) {
     log_.warn("live", "recording poster failed channel={} error=\"{}\"", channel_, e.what());
   }
+  std::string written;
+  std::error_code ec;
+  for (const char* file : {"poster.jpg", "storyboard.vtt"}) {
+    if (!std::filesystem::is_regular_file(dir / file, ec)) continue;
+    if (!written.empty()) written += ',';
+    written += file;
+  }
+  return written;
 }
 
 }  // namespace tidecast::live

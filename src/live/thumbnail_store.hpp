@@ -54,8 +54,9 @@ class ChannelThumbnails {
   void on_packet(const media::PacketPtr& packet, bool ladder_decodes);
   // For LadderCallbacks::on_source_frame; empty when off.
   std::function<void(const transcode::SharedFrame&)> frame_hook() const;
-  // poster.jpg and the storyboard of the finished recording; logs a failure.
-  void write_recording(const std::filesystem::path& dir, double duration_seconds);
+  // poster.jpg and the storyboard of the finished recording; logs a
+  // failure. Returns the files written, comma-separated (RecordingSummary::extras).
+  std::string write_recording(const std::filesystem::path& dir, double duration_seconds);
   std::shared_ptr<const LiveThumbnail> latest() const { return store_->latest(); }
 
  private:
