@@ -100,8 +100,9 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
   try {
     auto created = deps.d.channels.create(*name, *title, principal.user_id);
     deps.d.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
-    nlohmann::json out = with_ingest_urls(
-        {{"channel", channel_json(created.channel, deps)}, {"stream_key", created.stream_key}}, deps.info);
+    nlohmann::json out = with_ingest_urls({{"channel", channel_json(created.channel, deps)},
+                                           {"stream_key", created.stream_key}},
+                                          deps.info);
     http::Response res = http::make_json(Status::created, out);
     res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
     return res;

@@ -68,8 +68,9 @@ struct LiveOptions {
   // Low latency (live.latency_mode low): segments are cut into parts of at
   // most this many seconds and the media playlists are LL-HLS; 0 = normal.
   double part_seconds = 0;
-  HoldLimits holds;              // blocking playlist requests (held_requests.hpp)
-  double thumbnail_seconds = 5;  // a live thumbnail every this many seconds; 0 = none (thumbnail_store.hpp)
+  HoldLimits holds;  // blocking playlist requests (held_requests.hpp)
+  // A live thumbnail every this many seconds; 0 = none (thumbnail_store.hpp).
+  double thumbnail_seconds = 5;
 };
 
 struct LiveStatus {
