@@ -65,6 +65,9 @@ struct LiveConfig {
   // (segments cut into parts of part_seconds, LL-HLS with blocking reload).
   std::string latency_mode = "normal";
   double part_seconds = 0.4;
+  // A JPEG of a recent frame per live channel every this many seconds
+  // (/live/<channel>/thumbnail.jpg); 0 = none.
+  double thumbnail_seconds = 5;
 };
 
 // One rendition of the adaptive-bitrate ladder (see docs/ladder.md).

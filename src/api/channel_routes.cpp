@@ -6,6 +6,7 @@
 
 #include "api/channel_avatar.hpp"
 #include "api/json_body.hpp"
+#include "api/live_thumbnail_route.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "http/path.hpp"
@@ -43,6 +44,9 @@ nlohmann::json channel_json(const catalog::Channel& channel, Deps& deps) {
     const auto status = running->status();
     out["live"] = status.publishing;
     out["viewers"] = deps.d.live.viewers(channel.name, status.viewers);
+    if (auto thumbnail = live_thumbnail_link(*running, base); thumbnail && status.publishing) {
+      out["thumbnail"] = *thumbnail;
+    }
   }
   if (!out["live"].get<bool>()) {
     // In a cluster, live on another node.

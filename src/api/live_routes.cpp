@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/live_thumbnail_route.hpp"
+#include "api/media_links.hpp"
 #include "api/routes.hpp"
 
 namespace tidecast::api {
@@ -53,6 +55,7 @@ void add_live_routes(http::Router& router, live::LiveService& live, const Channe
                       {"held_requests", channel->held_requests() ? channel->held_requests()->size() : 0},
                       {"hls", fmt::format("/live/{}/master.m3u8", s.channel)},
                       {"dash", fmt::format("/live/{}/manifest.mpd", s.channel)}});
+      if (auto thumbnail = live_thumbnail_link(*channel, live_prefix(s.channel))) list.back()["thumbnail"] = *thumbnail;
     }
     // A cluster's channels live on other nodes (their owners have the details).
     for (const auto& remote : live.live_elsewhere()) {

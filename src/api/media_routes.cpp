@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "api/live_thumbnail_route.hpp"
 #include "api/low_latency_routes.hpp"
 #include "api/routes.hpp"
 #include "api/video_lookup_cache.hpp"
@@ -84,6 +85,7 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   if (is_private && !signature) return refused(*deps.refusals, context, "channel", name, "unsigned");
   const auto channel = deps.service.playable(name);
   if (!channel) return live_offline(name);
+  if (rest == "thumbnail.jpg") return serve_live_thumbnail(request, *channel, name, is_private);
   const auto snapshot = channel->snapshot();
   const std::string_view file = rest;
   const MediaCounters& counters = deps.counters;

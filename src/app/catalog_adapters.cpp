@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "catalog/cluster_node_repository.hpp"
 #include "core/clock.hpp"
 
 namespace tidecast::app {
@@ -50,6 +51,7 @@ std::string CatalogRecordings::begin_recording(const live::ChannelRef& channel) 
 
 void CatalogRecordings::finish_recording(const std::string& video_id, const live::RecordingSummary& summary) {
   videos_.set_media_info(video_id, summary.duration_ms, summary.width, summary.height);
+  if (!node_.empty() && db_) catalog::ClusterNodeRepository(*db_).set_extras(video_id, summary.extras);
   videos_.set_state(video_id, catalog::VideoState::ready);
 }
 

@@ -22,13 +22,19 @@ class CatalogRecordings : public live::RecordingCatalog {
   std::string begin_recording(const live::ChannelRef& channel) override;
   void finish_recording(const std::string& video_id, const live::RecordingSummary& summary) override;
   void fail_recording(const std::string& video_id, const std::string& reason) override;
-  // Cluster: recordings are stored on this node (the ingest node recording them).
-  void store_on(std::string node) { node_ = std::move(node); }
+  // Cluster: recordings are stored on this node (the ingest node recording
+  // them); with `db` (the shared catalog), their optional files (poster,
+  // storyboard) are listed, so other nodes link them without the files.
+  void store_on(std::string node, catalog::Database* db = nullptr) {
+    node_ = std::move(node);
+    db_ = db;
+  }
 
  private:
   catalog::VideoRepository& videos_;
   catalog::ChannelRepository& channels_;
   std::string node_;
+  catalog::Database* db_ = nullptr;
 };
 
 // At start, before any publisher can connect: live recordings still

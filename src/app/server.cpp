@@ -390,6 +390,7 @@ void Server::start() {
   if (l.latency_mode == "low") live_options.channel.part_seconds = l.part_seconds;
   live_options.channel.playlist_segments = l.playlist_segments;
   live_options.channel.record = l.record;
+  live_options.channel.thumbnail_seconds = l.thumbnail_seconds;
   live_options.channel.videos_dir = s.config.data_dir / "videos";
   live_options.channel.cache = cache;
   live_options.channel.ladder = s.config.transcode;
@@ -410,7 +411,7 @@ void Server::start() {
   if (c.enabled) {
     vod_options.workers = 0;  // a cluster converts through leased runners (app/runner_role.hpp)
     vod_options.store_node = c.node;
-    s.recordings->store_on(c.node);
+    s.recordings->store_on(c.node, &s.catalog->database());
   }
   vod_options.retry = {static_cast<int>(j.max_attempts), std::int64_t{j.retry_delay_seconds} * 1000, 3'600'000};
   vod_options.nice = j.nice;

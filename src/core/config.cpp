@@ -75,6 +75,7 @@ void read_live(core::JsonObjectReader in, LiveConfig& out) {
   in.read("record", out.record);
   in.read("latency_mode", out.latency_mode);
   in.read("part_seconds", out.part_seconds, 0.1, 2.0);
+  in.read("thumbnail_seconds", out.thumbnail_seconds, 0.0, 3600.0);
   in.finish();
   if (out.latency_mode != "normal" && out.latency_mode != "low") {
     throw ConfigError(fmt::format("live.latency_mode: expected normal or low, got \"{}\"", out.latency_mode));

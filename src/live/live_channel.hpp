@@ -33,6 +33,7 @@
 #include "live/ports.hpp"
 #include "live/recording.hpp"
 #include "live/snapshot.hpp"
+#include "live/thumbnail_store.hpp"
 #include "media/stream.hpp"
 #include "package/segmenter.hpp"
 #include "transcode/live_transcoder.hpp"
@@ -68,6 +69,8 @@ struct LiveOptions {
   // most this many seconds and the media playlists are LL-HLS; 0 = normal.
   double part_seconds = 0;
   HoldLimits holds;  // blocking playlist requests (held_requests.hpp)
+  // A live thumbnail every this many seconds; 0 = none (thumbnail_store.hpp).
+  double thumbnail_seconds = 5;
 };
 
 struct LiveStatus {
@@ -115,6 +118,8 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   // LL-HLS blocking requests (low latency only; null otherwise).
   const std::shared_ptr<HeldRequests>& held_requests() const { return held_; }
   double part_seconds() const { return options_.part_seconds; }
+  // The latest live thumbnail (null: none yet, or thumbnails off).
+  std::shared_ptr<const LiveThumbnail> thumbnail() const { return thumbnails_.latest(); }
 
  private:
   struct TrackState {
@@ -203,6 +208,7 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::map<std::string, std::vector<std::string>, std::less<>> segment_parts_;
   std::shared_ptr<HeldRequests> held_;
   std::unique_ptr<boost::asio::steady_timer> hold_timer_;
+  ChannelThumbnails thumbnails_;
   std::optional<Recording> recording_;
   std::string recording_id_;
   bool recording_failed_ = false;

@@ -28,6 +28,9 @@ struct RecordingSummary {
   std::int64_t duration_ms = 0;
   int width = 0;
   int height = 0;
+  // The optional files written beside the media, comma-separated
+  // ("poster.jpg,storyboard.vtt"), for a catalog other nodes read.
+  std::string extras;
 };
 
 // Finished live streams become on-demand videos.

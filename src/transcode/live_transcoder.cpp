@@ -411,6 +411,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     const auto [encoder_pts, force] = timing_.next(pts, source_key, caller_cut);
 
     SharedFrame frame(std::move(decoded));
+    if (callbacks_.on_source_frame) notify([&] { callbacks_.on_source_frame(frame); });
     std::lock_guard lock(mutex_);
     ++decoded_frames_;
     for (std::size_t i = 0; i < rungs_.size(); ++i) {

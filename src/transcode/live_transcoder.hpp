@@ -69,6 +69,9 @@ struct LadderCallbacks {
   std::function<void(std::size_t rung, media::PacketPtr packet)> on_rung_packet;
   // active=false: shed (after its last packet); true: restored (before its next one).
   std::function<void(std::size_t rung, bool active)> on_rung_state;
+  // Every decoded source frame, on the decode task (keep it short: e.g. live
+  // thumbnails take one now and then and do their work elsewhere).
+  std::function<void(const SharedFrame& frame)> on_source_frame;
 };
 
 struct LadderOptions {

@@ -12,24 +12,10 @@ namespace tidecast::transcode {
 
 namespace {
 
-constexpr double kDarkLuma = 24;  // mean luma (0-255) below this: too dark for a poster
 constexpr double kPosterRetrySeconds = 0.5;
 
 int even(double value) {
   return std::max(2, static_cast<int>(std::lround(value / 2.0)) * 2);
-}
-
-double mean_luma(const AVFrame& picture) {
-  double sum = 0;
-  std::size_t count = 0;
-  for (int y = 0; y < picture.height; y += 4) {
-    const std::uint8_t* row = picture.data[0] + static_cast<std::ptrdiff_t>(y) * picture.linesize[0];
-    for (int x = 0; x < picture.width; x += 4) {
-      sum += row[x];
-      ++count;
-    }
-  }
-  return count ? sum / static_cast<double>(count) : 0;
 }
 
 FramePtr blank_picture(int width, int height) {
@@ -59,6 +45,19 @@ void copy_tile(const AVFrame& tile, AVFrame& sprite, int x, int y) {
 }
 
 }  // namespace
+
+double mean_luma(const AVFrame& picture) {
+  double sum = 0;
+  std::size_t count = 0;
+  for (int y = 0; y < picture.height; y += 4) {
+    const std::uint8_t* row = picture.data[0] + static_cast<std::ptrdiff_t>(y) * picture.linesize[0];
+    for (int x = 0; x < picture.width; x += 4) {
+      sum += row[x];
+      ++count;
+    }
+  }
+  return count ? sum / static_cast<double>(count) : 0;
+}
 
 double storyboard_interval(double duration_seconds) {
   if (!(duration_seconds > 0)) return 5;
@@ -139,13 +138,13 @@ Thumbnailer::Thumbnailer(double duration_seconds, PictureSize poster)
       poster_at_(duration_ > 0 ? duration_ * 0.1 : 1.0),
       poster_until_(duration_ > 0 ? std::max(duration_ * 0.3, poster_at_ + 10.0) : 11.0) {}
 
-FramePtr Thumbnailer::scale(const AVFrame& frame, int width, int height) {
+FramePtr PictureScaler::scale(const AVFrame& frame, int width, int height) {
   const int key[5] = {frame.width, frame.height, frame.format, width, height};
-  if (!sws_ || !std::equal(std::begin(key), std::end(key), std::begin(sws_key_))) {
+  if (!sws_ || !std::equal(std::begin(key), std::end(key), std::begin(key_))) {
     sws_.reset(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format), width, height,
                               AV_PIX_FMT_YUVJ420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
     if (!sws_) throw TranscodeError("transcode thumbnails: cannot scale this picture format");
-    std::copy(std::begin(key), std::end(key), std::begin(sws_key_));
+    std::copy(std::begin(key), std::end(key), std::begin(key_));
   }
   FramePtr out = make_frame();
   out->format = AV_PIX_FMT_YUVJ420P;
@@ -164,14 +163,14 @@ void Thumbnailer::offer(const AVFrame& frame, double seconds) {
   }
   // Tiles: the first frame at or after each multiple of the interval.
   if (seconds >= next_tile_ && static_cast<int>(tiles_.size()) < kStoryboardMaxTiles) {
-    tiles_.push_back(scale(frame, tile_.width, tile_.height));
+    tiles_.push_back(scaler_.scale(frame, tile_.width, tile_.height));
     next_tile_ = static_cast<double>(tiles_.size()) * interval_;
   }
   // Poster: the first frame as a fallback, then the first bright frame from ~10 %.
   if (poster_done_) return;
   if (poster_size_.width <= 0) poster_size_ = poster_size(frame.width, frame.height);
   if (poster_ && seconds < poster_at_) return;
-  FramePtr candidate = scale(frame, poster_size_.width, poster_size_.height);
+  FramePtr candidate = scaler_.scale(frame, poster_size_.width, poster_size_.height);
   const double luma = mean_luma(*candidate);
   if (!poster_ || luma > poster_luma_ || (seconds >= poster_at_ && luma >= kDarkLuma)) {
     poster_ = std::move(candidate);
@@ -185,12 +184,17 @@ void Thumbnailer::offer(const AVFrame& frame, double seconds) {
 void Thumbnailer::write(const std::filesystem::path& dir, double duration_seconds) {
   if (!poster_) return;
   write_output_file(dir / "poster.jpg", encode_jpeg(*poster_));
-  const int count = static_cast<int>(tiles_.size());
+  write_storyboard(dir, tiles_, interval_, duration_seconds);
+}
+
+void write_storyboard(const std::filesystem::path& dir, const std::vector<FramePtr>& tiles, double interval_seconds,
+                      double duration_seconds) {
+  const int count = static_cast<int>(tiles.size());
   if (count == 0) return;
-  StoryboardLayout exact = storyboard_layout(count, interval_, tile_.width, tile_.height);
+  StoryboardLayout exact = storyboard_layout(count, interval_seconds, tiles[0]->width, tiles[0]->height);
   FramePtr sprite = blank_picture(exact.columns * exact.tile_width, exact.rows * exact.tile_height);
   for (int i = 0; i < count; ++i) {
-    copy_tile(*tiles_[i], *sprite, (i % exact.columns) * exact.tile_width, (i / exact.columns) * exact.tile_height);
+    copy_tile(*tiles[i], *sprite, (i % exact.columns) * exact.tile_width, (i / exact.columns) * exact.tile_height);
   }
   write_output_file(dir / "storyboard.jpg", encode_jpeg(*sprite));
   write_output_text(dir / "storyboard.vtt", storyboard_vtt(exact, count, duration_seconds));

@@ -53,6 +53,27 @@ struct PictureSize {
 };
 PictureSize poster_size(int width, int height);
 
+// Scales decoded frames of any size/format into yuvj420p pictures for JPEG;
+// keeps one swscale context for as long as the sizes stay the same.
+class PictureScaler {
+ public:
+  FramePtr scale(const AVFrame& frame, int width, int height);
+
+ private:
+  SwsPtr sws_;
+  int key_[5] = {0, 0, -1, 0, 0};
+};
+
+// Mean luma (0-255) of a yuvj420p picture, sampled every 4th pixel and row.
+double mean_luma(const AVFrame& picture);
+// Below this mean luma a picture is too dark for a poster (fades, title cards).
+constexpr double kDarkLuma = 24;
+
+// storyboard.jpg (the tiles row by row, `interval_seconds` apart) and
+// storyboard.vtt into `dir`; nothing when there are no tiles. Tiles share one size.
+void write_storyboard(const std::filesystem::path& dir, const std::vector<FramePtr>& tiles, double interval_seconds,
+                      double duration_seconds);
+
 class Thumbnailer {
  public:
   // duration_seconds: expected (0 = unknown); poster: output size.
@@ -65,8 +86,6 @@ class Thumbnailer {
   void write(const std::filesystem::path& dir, double duration_seconds);
 
  private:
-  FramePtr scale(const AVFrame& frame, int width, int height);
-
   double duration_;
   PictureSize poster_size_;
   double interval_;
@@ -78,8 +97,7 @@ class Thumbnailer {
   double next_tile_ = 0;
   PictureSize tile_{};
   std::vector<FramePtr> tiles_;
-  SwsPtr sws_;
-  int sws_key_[5] = {0, 0, -1, 0, 0};
+  PictureScaler scaler_;
 };
 
 // One picture (yuvj420p) as a JPEG.

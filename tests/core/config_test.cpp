@@ -65,6 +65,7 @@ TEST_CASE("config/tidecast.json documents exactly the embedded defaults") {
   CHECK(from_file.live.cache_bytes == defaults.live.cache_bytes);
   CHECK(from_file.live.stream_cache_bytes == defaults.live.stream_cache_bytes);
   CHECK(from_file.live.record == defaults.live.record);
+  CHECK(from_file.live.thumbnail_seconds == defaults.live.thumbnail_seconds);
   CHECK(from_file.transcode.enabled == defaults.transcode.enabled);
   CHECK(from_file.transcode.passthrough == defaults.transcode.passthrough);
   CHECK(from_file.transcode.audio_bitrate_kbps == defaults.transcode.audio_bitrate_kbps);

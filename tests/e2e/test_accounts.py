@@ -238,6 +238,16 @@ class Accounts(unittest.TestCase):
             code, data, err = ffprobe_json(self.server.url(hls), "-show_streams")
             self.assertEqual(code, 0, err)
             self.assertTrue(data["streams"])
+            # Its live thumbnail: linked signed in the owner's channel JSON, refused unsigned, kept out of shared caches.
+            self.assertEqual(self.server.get("/live/alice-private/thumbnail.jpg")[0], 403)
+            from support.tidecast import poll
+            mine = poll(lambda: {c["name"]: c for c in self.alice.call("GET", "/api/v1/channels?mine=1")[2]["channels"]},
+                        lambda m: "thumbnail" in m["alice-private"], timeout=20)
+            thumbnail = mine["alice-private"].get("thumbnail", "")
+            self.assertRegex(thumbnail, r"^/live/alice-private/~\d+-[A-Za-z0-9_-]{43}/thumbnail\.jpg\?t=[0-9a-f]{16}$")
+            status, headers, _ = self.server.get(thumbnail)
+            self.assertEqual((status, headers["Content-Type"], headers["Cache-Control"]),
+                             (200, "image/jpeg", "private, max-age=5"))
             # Its recording is private too, and the owner's.
             live = [v for v in self.alice.call("GET", "/api/v1/videos?mine=1")[2]["videos"] if v["origin"] == "live"
                     and v["visibility"] == "private"]

@@ -20,6 +20,21 @@ VIEWPORTS = {"phone": "390x844", "desktop": "1920x1080"}
 LADDER = {"enabled": True, "rungs": [
     {"name": "240p", "height": 240, "video_bitrate_kbps": 300, "profile": "main", "preset": "ultrafast"}]}
 
+# The studio card's picture once it has loaded (and its src is not `other_than`).
+CARD_PICTURE = """(async () => {
+  const deadline = Date.now() + %(seconds)s * 1000;
+  for (;;) {
+    const card = document.querySelector('#live-list a[href="/watch.html?channel=studio"]')?.closest('li');
+    const img = card?.querySelector('.thumb img');
+    const src = img ? img.getAttribute('src') : null;
+    if (img && src !== %(other_than)s && img.complete && img.naturalWidth > 0) {
+      return { src, width: img.naturalWidth, height: img.naturalHeight };
+    }
+    if (Date.now() > deadline) return { src, width: 0, height: 0 };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+})()"""
+
 
 class WebLive(unittest.TestCase):
     @classmethod
@@ -107,6 +122,17 @@ class WebLive(unittest.TestCase):
         # The channel's embed page plays too (the button shows once the muted picture moves).
         self.ui.call("goto", path="/embed.html?channel=studio")
         self.ui.call("wait_text", selector="#unmute", contains="unmute", timeout=20)
+
+    def test_2_home_card_shows_the_live_thumbnail(self):
+        # The live card's picture is the channel's live thumbnail, and the
+        # page's own 10-s refresh brings a newer one (no reload).
+        self.ui.call("goto", path="/")
+        first = self.ui.call("eval", expr=CARD_PICTURE % {"other_than": "null", "seconds": 20})["value"]
+        self.assertIn("/live/studio/thumbnail.jpg?t=", first["src"] or "", first)
+        self.assertEqual((first["width"], first["height"]), (640, 360), first)
+        later = self.ui.call("eval", expr=CARD_PICTURE % {"other_than": repr(first["src"]), "seconds": 25})["value"]
+        self.assertNotEqual(later["src"], first["src"], later)
+        self.assertEqual(later["width"], 640, later)
 
     def test_3_stream_end_while_watching(self):
         self.assertIsNone(self.publisher.poll(), "the publisher should still be live")

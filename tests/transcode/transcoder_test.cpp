@@ -3,6 +3,7 @@
 // decoded once and re-encoded into two rungs on a real CPU pool.
 #include <doctest/doctest.h>
 
+#include <condition_variable>
 #include <cstring>
 #include <future>
 #include <map>
@@ -11,6 +12,7 @@
 
 #include "core/cpu_pool.hpp"
 #include "media/avc.hpp"
+#include "transcode/live_thumbnail.hpp"
 #include "transcode/live_transcoder.hpp"
 
 using namespace tidecast;
@@ -310,4 +312,59 @@ TEST_CASE("caller_cuts: IDRs exactly on the packets the caller marked, keyframes
     CHECK(got.packets.at(rung).size() == source.packets.size());
     CHECK(got.keyframe_pts(rung) == marked);
   }
+}
+
+TEST_CASE("every decoded source frame reaches on_source_frame (live thumbnails take theirs there)") {
+  const Source source = make_source(30, 15);
+  core::CpuPool pool(2);
+  Collected got;
+  std::mutex mutex;
+  std::vector<std::int64_t> seen;
+  LadderCallbacks callbacks = got.callbacks();
+  callbacks.on_source_frame = [&](const SharedFrame& frame) {
+    std::lock_guard lock(mutex);
+    CHECK(frame->width == 320);
+    seen.push_back(frame->pts);
+  };
+  LadderOptions options;
+  options.allow_shedding = false;
+  LadderTranscoder ladder(source.info, 1000, two_rungs(), 1.0, pool.executor(), std::move(callbacks), options);
+  for (const auto& packet : source.packets) ladder.push(packet);
+  flush_and_wait(ladder);
+  std::lock_guard lock(mutex);
+  REQUIRE(seen.size() == 30);
+  CHECK(seen.front() == frame_ms(0));
+  CHECK(seen.back() == frame_ms(29));
+}
+
+TEST_CASE("without the ladder a live thumbnail comes from one keyframe, decoded alone") {
+  const Source source = make_source(45, 15);
+  core::CpuPool pool(2);
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<LivePicture> pictures;
+  LiveThumbnailOptions options;
+  options.interval_seconds = 3600;  // one picture in this test
+  LiveThumbnailer thumbnailer(pool.executor(), options, [&](LivePicture picture) {
+    std::lock_guard lock(mutex);
+    pictures.push_back(std::move(picture));
+    cv.notify_all();
+  });
+  thumbnailer.set_source(source.info);
+  // Joining mid-GOP: the frames before the next keyframe cannot be decoded alone and are passed over.
+  for (std::size_t i = 1; i < source.packets.size(); ++i) {
+    auto packet = std::make_shared<media::Packet>(*source.packets[i]);
+    packet->kind = media::TrackKind::video;
+    packet->timescale = 1000;
+    thumbnailer.offer_packet(packet);
+  }
+  std::unique_lock lock(mutex);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return !pictures.empty(); }));
+  CHECK(pictures[0].width == 320);
+  CHECK(pictures[0].height == 240);
+  REQUIRE(pictures[0].jpeg);
+  CHECK(pictures[0].jpeg->size() > 500);
+  lock.unlock();
+  pool.join();
+  CHECK(pictures.size() == 1);  // one per interval
 }

@@ -37,10 +37,22 @@ function liveCard(channel) {
     href: watchUrl({ channel: channel.channel }),
     title: channel.title || channel.channel,
     meta,
-    thumb: thumbnail({ poster: channel.poster ?? null, name: channel.channel, label: viewers }),
+    // The live thumbnail's URL changes with the picture (?t=), so each refresh shows the latest.
+    thumb: thumbnail({ poster: channel.thumbnail ?? channel.poster ?? null, name: channel.channel, label: viewers }),
     badge: publishing ? { kind: 'live', text: 'Live' } : { kind: 'pending', text: 'Reconnecting' },
     channel: channel.channel,
   });
+}
+
+// New thumbnails are fetched and decoded before the cards are replaced, so a
+// refresh swaps pictures without a blank frame (at most 2 s; a failure just shows the card).
+function preloadThumbnails(channels) {
+  const loads = channels.filter((c) => c.thumbnail).map((c) => {
+    const img = new Image();
+    img.src = c.thumbnail;
+    return img.decode().catch(() => {});
+  });
+  return Promise.race([Promise.all(loads), new Promise((resolve) => setTimeout(resolve, 2000))]);
 }
 
 async function loadLive() {
@@ -48,6 +60,7 @@ async function loadLive() {
   const status = byId('live-status');
   try {
     const channels = await listLive();
+    await preloadThumbnails(channels);
     render(list, status, channels.map(liveCard), 'No live channels right now.');
     counts.live = channels.length;
     if (channels.length) hideEmptyHome();

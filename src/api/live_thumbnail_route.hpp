@@ -1,0 +1,24 @@
+#pragma once
+// GET /live/<channel>/thumbnail.jpg: the channel's latest live thumbnail
+// (live/thumbnail_store.hpp) from memory, on the node that has it live (the
+// load balancer's hash on the channel sends it there; an edge may cache it
+// for max-age). 404 with the offline JSON when the channel is not live or has
+// no picture yet. Signature and privacy rules are serve_live's, checked first.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/message.hpp"
+#include "live/live_channel.hpp"
+
+namespace tidecast::api {
+
+http::Response serve_live_thumbnail(const http::Request& request, const live::LiveChannel& channel,
+                                    std::string_view name, bool is_private);
+
+// "<base>thumbnail.jpg?t=<version>" while the channel is live and has a
+// picture (`base`: MediaLinks::live_base, signed for a private channel); the
+// version changes with the picture, so a page refresh loads the new one.
+std::optional<std::string> live_thumbnail_link(const live::LiveChannel& channel, const std::string& base);
+
+}  // namespace tidecast::api
