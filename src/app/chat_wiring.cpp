@@ -109,17 +109,31 @@ class ChatWiring::Store : public chat::ChatStore {
   std::vector<chat::Ban> bans(std::int64_t channel_id, std::int64_t now_ms) override {
     std::vector<chat::Ban> out;
     for (auto& row : repo_.bans(channel_id, now_ms)) {
-      out.push_back({.user_id = row.user_id, .address = std::move(row.address), .until_ms = row.until_ms});
+      out.push_back({.user_id = row.user_id,
+                     .address = std::move(row.address),
+                     .until_ms = row.until_ms,
+                     .id = row.id,
+                     .author = std::move(row.author)});
     }
     return out;
   }
   void add_ban(std::int64_t channel_id, const chat::Ban& ban) override {
-    repo_.add_ban(channel_id, {.user_id = ban.user_id, .address = ban.address, .until_ms = ban.until_ms},
+    repo_.add_ban(channel_id,
+                  {.user_id = ban.user_id, .address = ban.address, .until_ms = ban.until_ms, .id = 0, .author = {}},
                   core::unix_now_ms());
   }
   void lift_bans(std::int64_t channel_id, const std::optional<std::int64_t>& user_id,
                  const std::string& address) override {
     repo_.lift_bans(channel_id, user_id, address);
+  }
+  std::optional<chat::Ban> lift_ban(std::int64_t channel_id, std::int64_t ban_id) override {
+    auto row = repo_.lift_ban(channel_id, ban_id);
+    if (!row) return std::nullopt;
+    return chat::Ban{.user_id = row->user_id,
+                     .address = std::move(row->address),
+                     .until_ms = row->until_ms,
+                     .id = row->id,
+                     .author = std::move(row->author)};
   }
 
  private:

@@ -11,6 +11,21 @@ namespace {
 constexpr std::string_view kColumns =
     "id, channel_id, video_id, user_id, author, guest, address, body, created_at, stream_ms, nonce, deleted";
 
+// A ban with its author's name resolved (see ChatBanRow).
+constexpr std::string_view kBanSelect =
+    "SELECT b.id, b.user_id, b.address, b.until_ms, COALESCE(u.name, (SELECT m.author FROM chat_messages m "
+    "WHERE m.channel_id = b.channel_id AND m.created_at <= b.created_at AND ((b.user_id IS NOT NULL AND "
+    "m.user_id = b.user_id) OR (b.user_id IS NULL AND m.address = b.address)) ORDER BY m.id DESC LIMIT 1), '') "
+    "FROM chat_bans b LEFT JOIN users u ON u.id = b.user_id WHERE b.channel_id = ?";
+
+ChatBanRow read_ban(const Statement& row) {
+  return {.user_id = row.column_optional_int(1),
+          .address = row.column_text(2),
+          .until_ms = row.column_int(3),
+          .id = row.column_int(0),
+          .author = row.column_text(4)};
+}
+
 ChatRow read_row(const Statement& row) {
   ChatRow out;
   out.id = row.column_int(0);
@@ -100,13 +115,10 @@ std::vector<ChatBanRow> ChatRepository::bans(std::int64_t channel_id, std::int64
   db_.prepare("DELETE FROM chat_bans WHERE channel_id = ? AND until_ms <> 0 AND until_ms <= ?")
       .bind_all(channel_id, now_ms)
       .run();
-  auto stmt = db_.prepare("SELECT user_id, address, until_ms FROM chat_bans WHERE channel_id = ? ORDER BY id");
+  auto stmt = db_.prepare(fmt::format("{} ORDER BY b.id", kBanSelect));
   stmt.bind_all(channel_id);
   std::vector<ChatBanRow> out;
-  while (stmt.step()) {
-    out.push_back(
-        {.user_id = stmt.column_optional_int(0), .address = stmt.column_text(1), .until_ms = stmt.column_int(2)});
-  }
+  while (stmt.step()) out.push_back(read_ban(stmt));
   return out;
 }
 
@@ -124,6 +136,17 @@ void ChatRepository::lift_bans(std::int64_t channel_id, const std::optional<std:
   if (!address.empty()) {
     db_.prepare("DELETE FROM chat_bans WHERE channel_id = ? AND address = ?").bind_all(channel_id, address).run();
   }
+}
+
+std::optional<ChatBanRow> ChatRepository::lift_ban(std::int64_t channel_id, std::int64_t ban_id) {
+  std::optional<ChatBanRow> ban;
+  {
+    auto stmt = db_.prepare(fmt::format("{} AND b.id = ?", kBanSelect));
+    stmt.bind_all(channel_id, ban_id);
+    if (stmt.step()) ban = read_ban(stmt);
+  }
+  if (ban) db_.prepare("DELETE FROM chat_bans WHERE channel_id = ? AND id = ?").bind_all(channel_id, ban_id).run();
+  return ban;
 }
 
 }  // namespace tidecast::catalog

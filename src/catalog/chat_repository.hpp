@@ -32,6 +32,11 @@ struct ChatBanRow {
   std::optional<std::int64_t> user_id = {};
   std::string address = {};
   std::int64_t until_ms = 0;  // 0: until lifted
+  // Read back only (add_ban ignores them). chat_bans keeps no name: the
+  // author is the user's name for a user ban, else the author of the last
+  // message from that address in the channel before the ban ("" if none).
+  std::int64_t id = 0;
+  std::string author = {};
 };
 
 struct ChatSettingsRow {
@@ -62,6 +67,8 @@ class ChatRepository {
   void add_ban(std::int64_t channel_id, const ChatBanRow& ban, std::int64_t now_ms);
   // Lifts every ban of the channel on that user or that address.
   void lift_bans(std::int64_t channel_id, const std::optional<std::int64_t>& user_id, std::string_view address);
+  // Lifts one ban of the channel; returns it, or nullopt when there is no such ban.
+  std::optional<ChatBanRow> lift_ban(std::int64_t channel_id, std::int64_t ban_id);
 
  private:
   Database& db_;

@@ -102,6 +102,13 @@ void Moderation::lift(const std::optional<std::int64_t>& user_id, std::string_vi
   std::erase_if(bans_, [&](const Ban& ban) { return matches(ban, user_id, address); });
 }
 
+void Moderation::lift_one(const Ban& ban) {
+  const auto it = std::find_if(bans_.begin(), bans_.end(), [&](const Ban& b) {
+    return b.user_id == ban.user_id && b.address == ban.address && b.until_ms == ban.until_ms;
+  });
+  if (it != bans_.end()) bans_.erase(it);
+}
+
 void Moderation::prune(std::int64_t now_ms) {
   // A poster whose bucket is full again and whose slow-mode wait is over has no state worth keeping.
   const std::int64_t full_after = static_cast<std::int64_t>(limits_.burst) * limits_.refill_ms;

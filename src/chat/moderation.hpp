@@ -28,6 +28,9 @@ struct Ban {
   std::optional<std::int64_t> user_id = {};
   std::string address = {};   // empty: by user only
   std::int64_t until_ms = 0;  // 0: until lifted; else a timeout ending then (unix ms)
+  // For a moderator's ban list (from the store): its id, and the name the author had in chat.
+  std::int64_t id = 0;
+  std::string author = {};
 };
 
 enum class Refusal { none, banned, timed_out, rate_limited, slow_mode, links };
@@ -57,6 +60,8 @@ class Moderation {
   void add_ban(Ban ban);
   // Lifts every ban on that user or that address.
   void lift(const std::optional<std::int64_t>& user_id, std::string_view address);
+  // Lifts one ban: the first with the same user, address and end.
+  void lift_one(const Ban& ban);
   const std::vector<Ban>& bans() const { return bans_; }
 
   const RoomSettings& settings() const { return settings_; }

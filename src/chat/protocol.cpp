@@ -84,12 +84,19 @@ std::variant<Command, ProtocolError> parse_command(std::string_view frame, std::
     if (error) return *error;
     return Command{settings};
   }
+  if (kind == "bans") return Command{BansCommand{}};
+  if (kind == "unban" && object.contains("ban")) {
+    const auto ban_id = int_field(object, "ban", 1, INT64_MAX, error);
+    if (error) return *error;
+    if (object.contains("id")) return bad("bad_field", "unban takes a message id or a ban id, not both");
+    return Command{UnbanCommand{.id = 0, .ban_id = *ban_id}};
+  }
   if (kind != "delete" && kind != "unban" && kind != "ban") return bad("bad_type", "unknown message type");
   const auto id = int_field(object, "id", 1, INT64_MAX, error);
   if (error) return *error;
   if (!id) return bad("bad_field", "id (a message id) is required");
   if (kind == "delete") return Command{DeleteCommand{.id = *id}};
-  if (kind == "unban") return Command{UnbanCommand{.id = *id}};
+  if (kind == "unban") return Command{UnbanCommand{.id = *id, .ban_id = 0}};
   if (kind == "ban") {
     BanCommand ban{.id = *id};
     ban.seconds = int_field(object, "seconds", 0, kMaxBanSeconds, error).value_or(0);
@@ -132,6 +139,18 @@ std::string serialize_deleted(const std::vector<std::int64_t>& ids) {
 
 std::string serialize_room(const RoomSettings& settings, std::size_t viewers) {
   return dump(settings_json(settings, viewers));
+}
+
+std::string serialize_bans(const std::vector<BanEntry>& bans) {
+  json list = json::array();
+  for (const BanEntry& ban : bans) {
+    list.push_back({{"id", ban.id},
+                    {"author", ban.author},
+                    {"kind", ban.until_ms == 0 ? "ban" : "timeout"},
+                    {"by", ban.by_address ? "address" : "user"},
+                    {"until", ban.until_ms == 0 ? json(nullptr) : json(ban.until_ms)}});
+  }
+  return dump(json{{"type", "bans"}, {"bans", std::move(list)}});
 }
 
 std::string serialize_error(std::string_view code, std::string_view message, std::int64_t retry_after_ms,

@@ -8,8 +8,11 @@
 //   ban      {"id", "seconds"? (0/absent: until lifted), "by"? "user"|"address"}
 //            bans the author of message "id"; with seconds, a timeout
 //   unban    {"id"}                         lifts the bans on that author
+//            {"ban"}                        lifts that one ban (an id from "bans")
+//   bans     {}                             the channel's bans and timeouts (moderators)
 //   settings {"slow_seconds"?, "links"?, "guests"?}
-// Server → client: hello, message, deleted, room, error (serialize_* below).
+// Server → client: hello, message, deleted, room, error, and to a moderator
+// who asked, bans (serialize_* below).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -36,14 +39,16 @@ struct BanCommand {
   bool by_address = false;
 };
 struct UnbanCommand {
-  std::int64_t id = 0;
+  std::int64_t id = 0;      // a message: lifts every ban on its author
+  std::int64_t ban_id = 0;  // or one ban by its id (id is then 0)
 };
+struct BansCommand {};
 struct SettingsCommand {
   std::optional<std::int64_t> slow_seconds = {};
   std::optional<bool> links = {};
   std::optional<bool> guests = {};
 };
-using Command = std::variant<PostCommand, DeleteCommand, BanCommand, UnbanCommand, SettingsCommand>;
+using Command = std::variant<PostCommand, DeleteCommand, BanCommand, UnbanCommand, SettingsCommand, BansCommand>;
 
 struct ProtocolError {
   std::string code = {};  // bad_json, bad_type, bad_text, too_long, bad_nick, bad_field
@@ -82,6 +87,14 @@ nlohmann::json settings_json(const RoomSettings& settings, std::size_t viewers);
 std::string serialize_message(const ChatMessage& message);
 std::string serialize_deleted(const std::vector<std::int64_t>& ids);
 std::string serialize_room(const RoomSettings& settings, std::size_t viewers);
+// A ban as a moderator's ban list shows it.
+struct BanEntry {
+  std::int64_t id = 0;
+  std::string author = {};  // the name the banned author had in chat ("" when unknown)
+  bool by_address = false;
+  std::int64_t until_ms = 0;  // 0: a ban until lifted; else a timeout
+};
+std::string serialize_bans(const std::vector<BanEntry>& bans);
 std::string serialize_error(std::string_view code, std::string_view message, std::int64_t retry_after_ms = 0,
                             std::string_view nonce = {});
 

@@ -173,6 +173,19 @@ void ChatService::moderate(const std::shared_ptr<Room>& room, const std::shared_
       room->retract({id});
     });
   }
+  if (std::holds_alternative<BansCommand>(command)) {
+    return write(member, [this, member, channel_id] { send_bans(*member, channel_id); });
+  }
+  if (const auto* unban = std::get_if<UnbanCommand>(&command); unban && unban->ban_id != 0) {
+    return write(member, [this, room, member, channel_id, ban_id = unban->ban_id, by = who.name] {
+      const std::optional<Ban> lifted = store_.lift_ban(channel_id, ban_id);
+      if (!lifted) return tell(*member, serialize_error("not_found", "no such ban"));
+      room->moderate([&](Moderation& m) { m.lift_one(*lifted); });
+      log_.info("chat", "unbanned channel={} ban={} author={} by={}", room->channel(), ban_id, lifted->author, by);
+      tell(*member, notice(lifted->author.empty() ? "Lifted the ban." : "Lifted the ban on " + lifted->author + "."));
+      send_bans(*member, channel_id);  // the list the moderator is looking at, without the lifted ban
+    });
+  }
   // ban / unban name a message; its author is the target.
   const std::int64_t id = std::holds_alternative<BanCommand>(command) ? std::get<BanCommand>(command).id
                                                                       : std::get<UnbanCommand>(command).id;
@@ -207,6 +220,15 @@ void ChatService::moderate(const std::shared_ptr<Room>& room, const std::shared_
                              ? target->author + " is timed out for " + std::to_string(ban_command.seconds) + " s."
                              : target->author + " is banned."));
   });
+}
+
+void ChatService::send_bans(Member& member, std::int64_t channel_id) {
+  std::vector<BanEntry> entries;
+  for (Ban& ban : store_.bans(channel_id, core::unix_now_ms())) {
+    entries.push_back(
+        {.id = ban.id, .author = std::move(ban.author), .by_address = !ban.user_id, .until_ms = ban.until_ms});
+  }
+  tell(member, serialize_bans(entries));
 }
 
 void ChatService::check_placement(std::vector<std::shared_ptr<Room>> rooms) {

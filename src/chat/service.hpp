@@ -101,6 +101,8 @@ class ChatService {
             PostCommand post);
   void moderate(const std::shared_ptr<Room>& room, const std::shared_ptr<Member>& member, const Participant& who,
                 const Command& command);
+  // The channel's bans to one moderator (on the writer thread: reads the store).
+  void send_bans(Member& member, std::int64_t channel_id);
   // Runs `work` on the writer thread; a failure answers the member with `unavailable`.
   void write(std::shared_ptr<Member> member, std::function<void()> work);
   void tick();

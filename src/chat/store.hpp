@@ -26,11 +26,13 @@ class ChatStore {
   virtual std::vector<ChatMessage> replay(const std::string& video_id) = 0;
   virtual RoomSettings settings(std::int64_t channel_id) = 0;
   virtual void save_settings(std::int64_t channel_id, const RoomSettings& settings) = 0;
-  // Bans still in force at now_ms.
+  // Bans still in force at now_ms, with their ids and the authors' names.
   virtual std::vector<Ban> bans(std::int64_t channel_id, std::int64_t now_ms) = 0;
   virtual void add_ban(std::int64_t channel_id, const Ban& ban) = 0;
   virtual void lift_bans(std::int64_t channel_id, const std::optional<std::int64_t>& user_id,
                          const std::string& address) = 0;
+  // Lifts one ban of the channel by its id; returns it, or nullopt when there is none.
+  virtual std::optional<Ban> lift_ban(std::int64_t channel_id, std::int64_t ban_id) = 0;
 };
 
 struct StreamPosition {

@@ -112,3 +112,39 @@ TEST_CASE("chat repository: settings and bans") {
   chat.lift_bans(studio.id, 5, "");
   CHECK(chat.bans(studio.id, 60'000).empty());
 }
+
+TEST_CASE("chat repository: a ban list names the authors; one ban is lifted by its id") {
+  TempDir dir;
+  Catalog catalog(test_catalog_location(dir));
+  const auto studio = catalog.channels().create("studio", "").channel;
+  const auto ann = catalog.users().create("ann", "x", Role::artist);
+  ChatRepository chat(catalog.database());
+  // chat_bans stores no name: a user ban is named by the account, an
+  // address ban by the last message from that address before the ban.
+  auto visitor = row(studio.id, "hi");
+  visitor.guest = true;
+  visitor.author = "visitor";
+  visitor.address = "192.0.2.9";
+  chat.add(visitor);
+  chat.add_ban(studio.id, {.user_id = ann.id, .address = "", .until_ms = 0}, 2000);
+  chat.add_ban(studio.id, {.user_id = std::nullopt, .address = "192.0.2.9", .until_ms = 60'000}, 2000);
+  chat.add_ban(studio.id, {.user_id = std::nullopt, .address = "192.0.2.77", .until_ms = 0}, 2000);
+  auto later = row(studio.id, "a later guest at that address");
+  later.author = "someone_else";
+  later.address = "192.0.2.9";
+  later.created_ms = 3000;
+  chat.add(later);
+  const auto bans = chat.bans(studio.id, 2500);
+  REQUIRE(bans.size() == 3);
+  CHECK(bans[0].author == "ann");
+  CHECK(bans[1].author == "visitor");
+  CHECK(bans[1].until_ms == 60'000);
+  CHECK(bans[2].author.empty());                          // never wrote here: no name to show
+  CHECK_FALSE(chat.lift_ban(studio.id + 1, bans[1].id));  // another channel's id space
+  const auto lifted = chat.lift_ban(studio.id, bans[1].id);
+  REQUIRE(lifted);
+  CHECK(lifted->address == "192.0.2.9");
+  CHECK(lifted->author == "visitor");
+  CHECK_FALSE(chat.lift_ban(studio.id, bans[1].id));  // gone
+  CHECK(chat.bans(studio.id, 2500).size() == 2);
+}

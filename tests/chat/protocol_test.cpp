@@ -61,6 +61,17 @@ TEST_CASE("chat protocol: moderation commands") {
   CHECK(ban.seconds == 0);
   CHECK_FALSE(ban.by_address);
   CHECK(command_of<UnbanCommand>(R"({"type":"unban","id":3})").id == 3);
+  const auto by_ban = command_of<UnbanCommand>(R"({"type":"unban","ban":4})");
+  CHECK(by_ban.ban_id == 4);
+  CHECK(by_ban.id == 0);
+  (void)command_of<BansCommand>(R"({"type":"bans"})");
+  for (const char* bad : {R"({"type":"unban","ban":0})", R"({"type":"unban","ban":"4"})",
+                          R"({"type":"unban","ban":4,"id":3})", R"({"type":"unban"})"}) {
+    CAPTURE(bad);
+    const auto parsed = parse_command(bad);
+    REQUIRE(std::holds_alternative<ProtocolError>(parsed));
+    CHECK(std::get<ProtocolError>(parsed).code == "bad_field");
+  }
   const auto settings = command_of<SettingsCommand>(R"({"type":"settings","slow_seconds":10,"links":false})");
   CHECK(settings.slow_seconds == 10);
   CHECK(settings.links == false);

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <mutex>
 
@@ -41,8 +42,20 @@ struct FakeStore : ChatStore {
   RoomSettings settings(std::int64_t) override { return saved; }
   void save_settings(std::int64_t, const RoomSettings& settings) override { saved = settings; }
   std::vector<Ban> bans(std::int64_t, std::int64_t) override { return banned; }
-  void add_ban(std::int64_t, const Ban& ban) override { banned.push_back(ban); }
+  void add_ban(std::int64_t, const Ban& ban) override {
+    banned.push_back(ban);
+    banned.back().id = ++last_ban_id;
+    banned.back().author = "ann";  // the catalog resolves it (chat_repository_test)
+  }
   void lift_bans(std::int64_t, const std::optional<std::int64_t>&, const std::string&) override { banned.clear(); }
+  std::optional<Ban> lift_ban(std::int64_t, std::int64_t ban_id) override {
+    const auto it = std::find_if(banned.begin(), banned.end(), [&](const Ban& b) { return b.id == ban_id; });
+    if (it == banned.end()) return std::nullopt;
+    Ban lifted = *it;
+    banned.erase(it);
+    return lifted;
+  }
+  std::int64_t last_ban_id = 0;
 };
 
 struct FakeClock : StreamClock {
@@ -185,4 +198,42 @@ TEST_CASE("chat service: a command-line token (admin, no account) posts under it
   REQUIRE(f.store.added.size() == 1);
   CHECK(f.store.added[0].first.author == "token:ci");
   CHECK_FALSE(f.store.added[0].first.guest);
+}
+
+TEST_CASE("chat service: moderators list the bans and lift one by its id; others may not") {
+  Fixture f;
+  ChatService service(f.ioc, f.log.logger(), f.store, f.clock);
+  auto a = std::make_shared<FakeMember>();
+  auto g = std::make_shared<FakeMember>();
+  auto mod = std::make_shared<FakeMember>();
+  auto [room, hello] = service.join(f.studio, a, f.ann);
+  service.join(f.studio, g, f.guest);
+  service.join(f.studio, mod, f.owner);
+  service.handle(room, a, f.ann, post("first"));
+  service.handle(room, mod, f.owner, BanCommand{.id = 1, .seconds = 600, .by_address = false});
+  service.handle(room, a, f.ann, BansCommand{});  // not a moderator
+  service.handle(room, g, f.guest, BansCommand{});
+  service.handle(room, mod, f.owner, BansCommand{});
+  service.handle(room, mod, f.owner, UnbanCommand{.id = 0, .ban_id = 99});
+  service.handle(room, mod, f.owner, UnbanCommand{.id = 0, .ban_id = 1});
+  service.stop();
+  CHECK(a->of_type("error").back()["code"] == "forbidden");
+  CHECK(g->of_type("error").back()["code"] == "forbidden");
+  CHECK(a->of_type("bans").empty());
+  CHECK(g->of_type("bans").empty());
+  const auto lists = mod->of_type("bans");
+  REQUIRE(lists.size() == 2);  // asked for, and again after the lift
+  REQUIRE(lists[0]["bans"].size() == 1);
+  const auto& ban = lists[0]["bans"][0];
+  CHECK(ban["id"] == 1);
+  CHECK(ban["author"] == "ann");
+  CHECK(ban["kind"] == "timeout");
+  CHECK(ban["by"] == "user");
+  CHECK(ban["until"].get<std::int64_t>() > 0);
+  CHECK(lists[1]["bans"].empty());
+  CHECK(mod->of_type("error").back()["code"] == "not_found");  // ban 99
+  CHECK(mod->of_type("notice").back()["text"] == "Lifted the ban on ann.");
+  CHECK(f.store.banned.empty());
+  // The room lifted it too: nothing holds ann back.
+  room->moderate([](Moderation& m) { CHECK(m.bans().empty()); });
 }

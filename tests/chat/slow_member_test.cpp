@@ -27,6 +27,7 @@ struct NullStore : ChatStore {
   std::vector<Ban> bans(std::int64_t, std::int64_t) override { return {}; }
   void add_ban(std::int64_t, const Ban&) override {}
   void lift_bans(std::int64_t, const std::optional<std::int64_t>&, const std::string&) override {}
+  std::optional<Ban> lift_ban(std::int64_t, std::int64_t) override { return std::nullopt; }
 };
 struct NoClock : StreamClock {
   std::optional<StreamPosition> position(const std::string&) override { return std::nullopt; }

@@ -91,6 +91,11 @@ class Chat(unittest.TestCase):
         self.assertFalse(report["long_shown"], report)
         self.assertFalse(report["banned_shown"], report)
         self.assertIn("banned", report["banned_notice"], report)
+        # The owner's moderation panel (390 px wide): the ban list, Lift, the settings form.
+        self.assertTrue(any(entry.startswith("bob") and "banned" in entry for entry in report["ban_list"]), report)
+        self.assertTrue(report["unbanned_shown"], report)
+        self.assertFalse(report["mod_overflow"], report)
+        self.assertEqual(report["slow_applied"], 5, report)
         self.assertEqual(report["page_errors"], [], report)
 
     def test_2_refusals(self):
@@ -220,6 +225,51 @@ class Chat(unittest.TestCase):
             self.assertEqual(sample["shown"], due[:len(sample["shown"])], sample)
             self.assertGreaterEqual(len(sample["shown"]), len(overdue), sample)
         self.assertTrue(any(not s["shown"] for s in samples), samples[:3])  # it started empty
+
+    def test_4_ban_list(self):
+        """Moderators list bans and timeouts (who, what, until when) and lift one by its id."""
+        alice, _ = self.connect(self.alice)
+        carol, _ = self.connect(self.carol)
+        carol.send_json({"type": "post", "text": "carol before the timeout"})
+        said = alice.wait_for(lambda m: m.get("type") == "message" and m["text"] == "carol before the timeout")
+        alice.send_json({"type": "ban", "id": said["id"], "seconds": 600})
+        alice.wait_for(lambda m: m["type"] == "notice" and "timed out" in m["text"])
+        carol.send_json({"type": "post", "text": "can I?"})
+        self.assertEqual(carol.wait_for(lambda m: m["type"] == "error")["code"], "timed_out")
+
+        # Only moderators see the list: carol is refused, and so is a guest.
+        carol.send_json({"type": "bans"})
+        self.assertEqual(carol.wait_for(lambda m: m["type"] in ("error", "bans"))["code"], "forbidden")
+        guest, _ = self.connect()
+        guest.send_json({"type": "bans"})
+        self.assertEqual(guest.wait_for(lambda m: m["type"] in ("error", "bans"))["code"], "forbidden")
+        guest.send_json({"type": "unban", "ban": 1})
+        self.assertEqual(guest.wait_for(lambda m: m["type"] == "error")["code"], "forbidden")
+
+        alice.send_json({"type": "bans"})
+        bans = alice.wait_for(lambda m: m["type"] == "bans")["bans"]
+        mine = [b for b in bans if b["author"] == "carol"]
+        self.assertEqual(len(mine), 1, bans)
+        ban = mine[0]
+        self.assertEqual((ban["kind"], ban["by"]), ("timeout", "user"), ban)
+        now_ms = time.time() * 1000
+        self.assertTrue(now_ms + 500_000 < ban["until"] < now_ms + 700_000, ban)
+
+        alice.send_json({"type": "unban", "ban": 999_999})
+        self.assertEqual(alice.wait_for(lambda m: m["type"] == "error")["code"], "not_found")
+        alice.send_json({"type": "unban", "ban": ban["id"]})
+        alice.wait_for(lambda m: m["type"] == "notice" and m["text"] == "Lifted the ban on carol.")
+        after = alice.wait_for(lambda m: m["type"] == "bans")["bans"]
+        self.assertNotIn(ban["id"], [b["id"] for b in after], after)
+        carol.send_json({"type": "post", "text": "carol is back"})
+        alice.wait_for(lambda m: m.get("type") == "message" and m["text"] == "carol is back")
+        # The old way, unban by a message id, still works.
+        alice.send_json({"type": "ban", "id": said["id"]})
+        alice.wait_for(lambda m: m["type"] == "notice" and "banned" in m["text"])
+        alice.send_json({"type": "unban", "id": said["id"]})
+        alice.wait_for(lambda m: m["type"] == "notice" and "Lifted" in m["text"])
+        carol.send_json({"type": "post", "text": "carol again"})
+        alice.wait_for(lambda m: m.get("type") == "message" and m["text"] == "carol again")
 
 
 if __name__ == "__main__":

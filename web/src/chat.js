@@ -2,6 +2,7 @@
 // recording's replay (its messages shown as playback reaches their time in
 // the stream). Every message is rendered with textContent, never as HTML.
 // window.tidecastChat is the hook the browser end-to-end tests use.
+import { moderationPanel } from './chat_moderation.js';
 import { el } from './dom.js';
 
 const MAX_SHOWN = 300;
@@ -12,6 +13,7 @@ const hook = {
   room: null,
   received: {},     // message id → Date.now() when it arrived (latency measurement)
   errors: [],       // error messages from the server
+  bans: null,       // moderators: the last ban list received
   closes: [],       // close codes seen
   shown: () => [...document.querySelectorAll('#chat-list .chat-msg')].map((n) => ({
     id: Number(n.dataset.id), author: n.querySelector('.chat-author').textContent,
@@ -75,11 +77,16 @@ export async function initLiveChat(root, channel) {
   let retry = 1000;
   let you = null;
   let room = null;
+  let panel = null;  // moderators: chat_moderation.js, made at the first hello that says so
   const say = (text) => { notice.textContent = text; };
 
   const moderatorActions = (message) => {
     const act = (label, command) => el('button', {
-      type: 'button', class: 'chat-act', title: label, onclick: () => sendJson({ ...command, id: message.id }),
+      type: 'button', class: 'chat-act', title: label,
+      onclick: () => {
+        sendJson({ ...command, id: message.id });
+        if (command.type === 'ban') panel?.refresh();  // an open ban list shows the new ban
+      },
     }, label);
     return el('span', { class: 'chat-acts' }, act('Delete', { type: 'delete' }),
       act('Time out', { type: 'ban', seconds: 600 }), act('Ban', { type: 'ban' }));
@@ -99,6 +106,7 @@ export async function initLiveChat(root, channel) {
     send.disabled = input.disabled;
     input.placeholder = canPost ? 'Say something…' : 'Sign in to chat';
     viewers.textContent = room ? `${room.viewers} watching` : '';
+    panel?.showRoom(room);
     const rules = [];
     if (room?.slow_seconds) rules.push(`slow mode: one message every ${room.slow_seconds} s`);
     if (room && !room.links) rules.push('no links');
@@ -121,6 +129,11 @@ export async function initLiveChat(root, channel) {
       room = data.room;
       hook.you = you;
       hook.room = room;
+      if (you.moderator && !panel) {
+        panel = moderationPanel(sendJson);
+        form.before(panel.node);
+      }
+      panel?.refresh();  // after a reconnect, an open list is fetched again
       list.replaceChildren();
       for (const message of data.history) add(message);
       say('');
@@ -137,6 +150,9 @@ export async function initLiveChat(root, channel) {
       say(`${data.message}${wait}`);
     } else if (data.type === 'notice') {
       say(data.text);
+    } else if (data.type === 'bans' && panel) {
+      hook.bans = data.bans;
+      panel.showBans(data.bans);
     }
     updateForm();
   };

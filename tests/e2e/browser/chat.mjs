@@ -147,6 +147,35 @@ try {
   await waitShown(viewer, 'the owner carries on');
   step('ban', { notice: report.banned_notice });
 
+  // The owner's moderation panel, on a phone-sized page: the ban list names
+  // the viewer, Lift lets them post again; the settings form changes the room.
+  const viewerName = args.viewer.split(':')[0];
+  await owner.setViewportSize({ width: 390, height: 844 });
+  await owner.click('#chat-mod summary');
+  await owner.waitForFunction((name) => [...document.querySelectorAll('#chat-bans .chat-ban-who')]
+    .some((n) => n.textContent === name), viewerName, { timeout: 5000 });
+  report.ban_list = await owner.evaluate(() => [...document.querySelectorAll('#chat-bans .chat-ban')]
+    .map((n) => n.textContent));
+  report.mod_overflow = await owner.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  if (args.shots) await owner.screenshot({ path: `${args.shots}/chat-moderation-390.png`, fullPage: true });
+  await owner.click(`#chat-bans .chat-ban:has(.chat-ban-who:text-is("${viewerName}")) .chat-ban-lift`);
+  await owner.waitForFunction((name) => ![...document.querySelectorAll('#chat-bans .chat-ban-who')]
+    .some((n) => n.textContent === name), viewerName, { timeout: 5000 });
+  await post(viewer, 'back after the ban');
+  await waitShown(owner, 'back after the ban');
+  report.unbanned_shown = true;
+  step('ban list', { list: report.ban_list });
+  const setSlow = async (seconds) => {
+    await owner.fill('#chat-slow', String(seconds));
+    await owner.click('#chat-settings-save');
+    await viewer.waitForFunction((n) => window.tidecastChat.room?.slow_seconds === n, seconds, { timeout: 5000 });
+  };
+  await setSlow(5);
+  report.slow_applied = await viewer.evaluate(() => window.tidecastChat.room.slow_seconds);
+  await setSlow(0);  // the other tests share this room
+  await owner.setViewportSize({ width: 1280, height: 900 });
+  step('settings', { slow: report.slow_applied });
+
   if (args.shots) {
     await owner.screenshot({ path: `${args.shots}/chat-owner-1280.png` });
     await viewer.setViewportSize({ width: 390, height: 844 });
