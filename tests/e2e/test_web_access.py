@@ -63,7 +63,7 @@ class WebAccess(unittest.TestCase):
         listed = self.ui.call("fetch", path="/api/v1/videos")["json"]
         self.assertNotIn(video_id, [v["id"] for v in listed["videos"]])
         self.ui.call("goto", path=f"/watch.html?video={video_id}")
-        said = self.ui.call("wait_text", selector="#status", contains="no video")
+        said = self.ui.call("wait_text", selector="#not-found", contains="does not exist")
         self.assertIn("private", said["text"])
 
     def test_4_expired_session_sends_to_sign_in_with_a_message(self):
