@@ -177,7 +177,8 @@ std::optional<http::Response> LowLatencyRoutes::hold(const http::Request& reques
                       : std::nullopt;
     case Admission::bad_request:
       return refuse(context, http::Status::bad_request, "bad_blocking_request",
-                    "_HLS_msn/_HLS_part ask for more than two segments or three parts ahead of the stream", name);
+                    "_HLS_msn/_HLS_part ask for more than two segments or three seconds of parts ahead of the stream",
+                    name);
     case Admission::too_many_from_address:
       return refuse(context, http::Status::too_many_requests, "too_many_held",
                     "too many held requests from this address", name);

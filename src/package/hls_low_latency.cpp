@@ -32,7 +32,17 @@ void append_part(std::string& out, const TrackDescription& track, const PartEntr
 
 std::optional<PartPosition> last_position(const TrackDescription& track) {
   const SegmentEntry* segment = track.segments.empty() ? nullptr : &track.segments.back();
-  const PartEntry* part = track.parts.empty() ? nullptr : &track.parts.back();
+  // Parts past the open segment (a rung that rejoined after a gap, before its
+  // first new segment completes) are not in the playlist, so they are not
+  // its position: counting them answered every blocking reload at once with
+  // a playlist that never changed, and players asked again in a loop.
+  const PartEntry* part = nullptr;
+  for (auto it = track.parts.rbegin(); it != track.parts.rend(); ++it) {
+    if (!segment || it->number <= segment->number + 1) {
+      part = &*it;
+      break;
+    }
+  }
   if (part && (!segment || part->number >= segment->number)) {
     return PartPosition{
         .msn = part->number, .part = part->index, .segment_complete = segment && segment->number == part->number};
@@ -53,17 +63,20 @@ void append_server_control(std::string& out, const Presentation& p) {
 std::uint32_t parts_listed_from(const Presentation& p, const TrackDescription& track) {
   // RFC 8216bis 4.4.4.9: parts older than three target durations from the
   // end of the playlist are not listed.
+  // A segment is listed when any of its parts is inside that window, i.e.
+  // when it ends less than three target durations from the end (the one
+  // that straddles the window's start included).
   const double window = 3 * p.target_duration_seconds;
-  double span = 0;
+  double span = 0;  // from the end of the segment looked at to the end of the playlist
+  const std::uint32_t open = track.segments.empty() ? 0 : track.segments.back().number + 1;
   for (const auto& part : track.parts) {
-    if (track.segments.empty() || part.number > track.segments.back().number)
-      span += part.duration_seconds(track.timescale);
+    if (track.segments.empty() || part.number == open) span += part.duration_seconds(track.timescale);
   }
-  std::uint32_t from = track.segments.empty() ? 0 : track.segments.back().number + 1;
+  std::uint32_t from = open;
   for (auto it = track.segments.rbegin(); it != track.segments.rend(); ++it) {
-    span += it->duration_seconds(track.timescale);
-    if (span > window) break;
+    if (span >= window) break;
     from = it->number;
+    span += it->duration_seconds(track.timescale);
   }
   return from;
 }

@@ -4,6 +4,7 @@
 
 #include "live/held_requests.hpp"
 #include "live/live_test_support.hpp"
+#include "package/hls_low_latency.hpp"
 #include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
@@ -81,13 +82,54 @@ TEST_CASE("blocking reload: ready, held until the part exists, 400 beyond the ad
   CHECK(live::check_hold(*s, playlist(4, 0)) == live::HoldCheck::wait);
   CHECK(live::check_hold(*s, playlist(5, 0)) == live::HoldCheck::wait);
   CHECK(live::check_hold(*s, playlist(6, 0)) == live::HoldCheck::bad_request);  // more than two segments ahead
-  CHECK(live::check_hold(*s, playlist(3, 4)) == live::HoldCheck::wait);
-  CHECK(live::check_hold(*s, playlist(3, 5)) == live::HoldCheck::bad_request);  // more than three parts ahead
+  // The advance part limit: 3 s of 0.5 s parts.
+  CHECK(live::check_hold(*s, playlist(3, 7)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(3, 8)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(4, 5)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(4, 6)) == live::HoldCheck::bad_request);  // at least 7 parts ahead
   live::HoldTarget unknown = playlist(1, 0);
   unknown.track = "v9";
   CHECK(live::check_hold(*s, unknown) == live::HoldCheck::bad_request);
   // The stream ended: everything is answered (the playlist has EXT-X-ENDLIST).
   CHECK(live::check_hold(*snapshot_with(3, 0, true), playlist(5, 0)) == live::HoldCheck::ready);
+}
+
+TEST_CASE("blocking reload: a part far beyond the open segment's parts is a 400, not held until 503") {
+  // Segment 3 complete with its 4 parts, nothing of segment 4 yet.
+  const auto s = snapshot_with(4, 0);
+  CHECK(live::check_hold(*s, playlist(4, 0)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(4, 5)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(4, 6)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(4, 1000000)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(5, 1000)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(3, 1000)) == live::HoldCheck::ready);  // complete: the playlist answers it
+  live::HeldRequests held;
+  Recorder r;
+  held.update(s);
+  CHECK(held.hold(playlist(4, 4000), "a", r.callback()).admission == live::HeldRequests::Admission::bad_request);
+  CHECK(held.size() == 0);
+}
+
+TEST_CASE("blocking reload: parts of a rung that rejoined past its open segment do not answer the next part") {
+  // Segments 0..2, then the rung was shed and rejoined: parts of segment 6
+  // arrive before its first new segment completes. The playlist lists
+  // segment 2 last and hints 7-3.0; asking for 3.0 must wait, not be answered
+  // at once with the same playlist (a request loop).
+  auto s = std::make_shared<live::LiveSnapshot>(*snapshot_with(3, 0));
+  auto& track = s->presentation.tracks.front();
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    track.parts.push_back({.number = 6, .index = i, .period = 7, .segment_index = 6, .duration = 45000});
+  }
+  const auto position = package::last_position(track);
+  REQUIRE(position);
+  CHECK(position->msn == 2);
+  CHECK(position->segment_complete);
+  CHECK(live::check_hold(*s, playlist(3, 0)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(3, std::nullopt)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(2, std::nullopt)) == live::HoldCheck::ready);
+  // Its first new segment completes: answered.
+  track.segments.push_back({.number = 6, .index = 6, .duration = 180000, .period = 7});
+  CHECK(live::check_hold(*s, playlist(3, 0)) == live::HoldCheck::ready);
 }
 
 TEST_CASE("blocking reload: a held request is answered by the update that brings its part, exactly once") {

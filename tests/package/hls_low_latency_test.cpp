@@ -56,8 +56,10 @@ TEST_CASE("LL-HLS: server control, part target, parts of the last three target d
   CHECK(count(text, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.500\n") == 1);
   CHECK(count(text, "#EXT-X-PART-INF:PART-TARGET=0.500\n") == 1);
   // 6 s from the end: the open segment's 1 s, then segments 15 and 14 (5 s);
-  // segment 13 would make 7 s, so its parts are not listed.
-  CHECK(count(text, "URI=\"5-3.") == 0);
+  // segment 13 ends 5 s from the end, so its last parts are inside the
+  // window and it is listed; segment 12 ends 7 s from the end.
+  CHECK(count(text, "URI=\"5-2.") == 0);
+  CHECK(count(text, "URI=\"5-3.") == 4);
   CHECK(count(text, "URI=\"5-4.") == 4);
   CHECK(count(text, "URI=\"5-5.") == 4);
   CHECK(count(text, "#EXT-X-PART:DURATION=0.50000,URI=\"5-6.0.m4s\",INDEPENDENT=YES\n") == 1);
