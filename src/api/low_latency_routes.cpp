@@ -31,11 +31,8 @@ http::Response with_cors(http::Response res) {
 
 http::Response playlist_of(const http::Request& request, const live::LiveSnapshot& snapshot, std::string_view track,
                            std::string_view cache_control) {
-  const auto it = snapshot.media_playlists.find(track);
-  if (it == snapshot.media_playlists.end()) {
-    return with_cors(http::make_json_error(http::Status::not_found, "no_such_track", "no such track"));
-  }
-  const live::SharedManifest& manifest = it->second;
+  const live::SharedManifest manifest = media_playlist_for(request, snapshot, track);
+  if (!manifest) return with_cors(http::make_json_error(http::Status::not_found, "no_such_track", "no such track"));
   http::BytesBody::value_type body{manifest, manifest->text};
   return with_cors(http::serve_bytes(request, {body, "application/vnd.apple.mpegurl", manifest->etag, cache_control}));
 }
@@ -61,6 +58,23 @@ http::Response unavailable(std::string_view code, std::string_view message) {
 }
 
 }  // namespace
+
+live::SharedManifest media_playlist_for(const http::Request& request, const live::LiveSnapshot& snapshot,
+                                        std::string_view track) {
+  const auto it = snapshot.media_playlists.find(track);
+  if (it == snapshot.media_playlists.end()) return nullptr;
+  const auto delta = snapshot.delta_playlists.find(track);
+  if (delta == snapshot.delta_playlists.end() || request.target().find("_HLS_skip=") == std::string_view::npos) {
+    return it->second;
+  }
+  // Other values ask for nothing the spec defines: the full playlist.
+  const auto query = http::parse_query(request.target());
+  const auto skip = query.find("_HLS_skip");
+  if (skip == query.end()) return it->second;
+  if (skip->second == "YES") return delta->second[0];
+  if (skip->second == "v2") return delta->second[1];
+  return it->second;
+}
 
 http::Response LowLatencyRoutes::refuse(const http::RouteContext& context, http::Status status, std::string_view code,
                                         std::string_view message, std::string_view channel) {

@@ -634,9 +634,9 @@ void LiveChannel::publish_snapshot() {
       // A rung whose window restarted in a later period than the others'.
       package::Presentation own = next->presentation;
       own.discontinuity_sequence = periods_before(first_period);
-      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(own, i));
+      render_media_playlist(*next, own, i);
     } else {
-      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(next->presentation, i));
+      render_media_playlist(*next, next->presentation, i);
     }
   }
   if (any_segments) {

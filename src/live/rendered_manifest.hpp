@@ -21,6 +21,12 @@ using SharedManifest = std::shared_ptr<const RenderedManifest>;
 
 SharedManifest render_manifest(std::string text);
 
+struct LiveSnapshot;
+// The media playlist of presentation.tracks[track_index] into
+// snapshot.media_playlists, and with low latency its delta updates into
+// snapshot.delta_playlists (package::HlsSkip).
+void render_media_playlist(LiveSnapshot& snapshot, const package::Presentation& presentation, std::size_t track_index);
+
 // The live MPD as of the update at `update_ms`: publishTime and the direct
 // UTCTiming value are that update's time (never a request's), so every
 // request until the next update gets the same bytes.

@@ -55,9 +55,34 @@ double part_hold_back_seconds(const Presentation& p) {
   return 3 * p.part_target_seconds;
 }
 
-void append_server_control(std::string& out, const Presentation& p) {
-  out += fmt::format("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f}\n", part_hold_back_seconds(p));
+double skip_boundary_seconds(int target_duration) {
+  return 6.0 * target_duration;
+}
+
+void append_server_control(std::string& out, const Presentation& p, int target_duration) {
+  // CAN-SKIP-DATERANGES: these playlists have no EXT-X-DATERANGE, so a v2
+  // delta update is the same skip with an empty removed-dateranges list.
+  out += fmt::format(
+      "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f},CAN-SKIP-UNTIL={:.3f},CAN-SKIP-DATERANGES="
+      "YES\n",
+      part_hold_back_seconds(p), skip_boundary_seconds(target_duration));
   out += fmt::format("#EXT-X-PART-INF:PART-TARGET={:.3f}\n", p.part_target_seconds);
+}
+
+std::size_t skippable_segments(const TrackDescription& track, int target_duration) {
+  if (track.segments.empty()) return 0;
+  const double boundary = skip_boundary_seconds(target_duration);
+  // From the end of each segment to the end of the last one, newest first.
+  double distance = 0;
+  for (std::size_t i = track.segments.size(); i-- > 0;) {
+    if (distance >= boundary) return i + 1;  // segments 0..i end at least the boundary before the end
+    distance += track.segments[i].duration_seconds(track.timescale);
+  }
+  return 0;
+}
+
+void append_skip(std::string& out, std::size_t skipped, bool v2) {
+  out += fmt::format("#EXT-X-SKIP:SKIPPED-SEGMENTS={}{}\n", skipped, v2 ? ",RECENTLY-REMOVED-DATERANGES=\"\"" : "");
 }
 
 std::uint32_t parts_listed_from(const Presentation& p, const TrackDescription& track) {

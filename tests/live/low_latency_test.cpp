@@ -246,7 +246,7 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   const auto s = channel->snapshot();
   const std::string text = s->media_playlists.at("v0")->text;
   CAPTURE(text);
-  CHECK(count(text, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.900\n") == 1);
+  CHECK(count(text, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.900,") == 1);
   CHECK(count(text, "#EXT-X-PART-INF:PART-TARGET=0.300\n") == 1);
   CHECK(count(text, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"") == 1);
   CHECK(count(text, ",INDEPENDENT=YES") >= 2);
@@ -267,6 +267,11 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
     size += pieces[i]->size();
   }
   CHECK(size == first.bytes);
+  // Delta updates are rendered with the snapshot (a 2-segment window skips nothing).
+  REQUIRE(s->delta_playlists.contains("v0"));
+  CHECK(count(s->delta_playlists.at("v0")[0]->text, "#EXT-X-SKIP:SKIPPED-SEGMENTS=0\n") == 1);
+  CHECK(count(s->delta_playlists.at("v0")[1]->text, ",RECENTLY-REMOVED-DATERANGES=\"\"\n") == 1);
+  CHECK(count(text, "CAN-SKIP-UNTIL=6.000") == 1);
 
   stream->end();
   channel->finish();
@@ -275,6 +280,7 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   const auto ended = channel->snapshot()->media_playlists.at("v0")->text;
   CHECK(count(ended, "#EXT-X-ENDLIST") == 1);
   CHECK(count(ended, "#EXT-X-PRELOAD-HINT") == 0);
+  CHECK(channel->snapshot()->delta_playlists.empty());  // EXT-X-ENDLIST: _HLS_skip is ignored
 }
 
 }  // namespace tidecast::test
