@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "api/chunked_segment.hpp"
 #include "http/deferred_response.hpp"
 #include "http/mime.hpp"
 #include "http/path.hpp"
@@ -134,6 +135,8 @@ std::optional<http::Response> LowLatencyRoutes::media_file(const http::Request& 
                                                   .etag = etag,
                                                   .cache_control = cache_control}));
   }
+  // Low-latency DASH: the segment in progress, part by part as it is made.
+  if (auto streamed = stream_open_segment(context, channel, snapshot, file, cache_control)) return streamed;
   // A preload-hinted part asked for before it exists: answered once complete.
   const std::size_t slash = file.find('/');
   if (!channel->held_requests() || slash == std::string_view::npos) return std::nullopt;

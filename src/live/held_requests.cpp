@@ -73,7 +73,10 @@ double parts_ahead_at_least(const package::PartPosition& position, const HoldTar
 HoldCheck check_hold(const LiveSnapshot& snapshot, const HoldTarget& target) {
   const package::TrackDescription* track = find_track(snapshot, target.track);
   if (!track) return target.file.empty() ? HoldCheck::bad_request : HoldCheck::gone;
-  if (!target.file.empty()) return check_part_file(snapshot, *track, target.file);
+  if (!target.file.empty()) {
+    if (!target.segment.empty() && snapshot.pieced_files.contains(target.segment)) return HoldCheck::ready;
+    return check_part_file(snapshot, *track, target.file);
+  }
   if (snapshot.presentation.ended) return HoldCheck::ready;  // EXT-X-ENDLIST answers everything
   const auto position = package::last_position(*track);
   if (!position) return HoldCheck::bad_request;

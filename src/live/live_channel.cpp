@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/clock.hpp"
+#include "live/dash_open_segments.hpp"
 #include "live/dash_timeline.hpp"
 #include "package/hls_playlist.hpp"
 
@@ -660,7 +661,7 @@ void LiveChannel::publish_snapshot() {
     }
     offered.tracks = std::move(kept);
     next->master_playlist = render_manifest(package::hls_master_playlist(offered));
-    const package::Presentation dash = dash_presentation();
+    const package::Presentation dash = with_open_segments(dash_presentation());
     next->mpd = render_live_mpd(dash, options_.dash_utc_timing_url, next->updated_ms);
     next->dash_names = dash_time_names(dash);
   }

@@ -226,6 +226,21 @@ TEST_CASE("preload hint: the next part is held until it exists; a part that cann
   CHECK(r.outcomes[1] == live::HoldOutcome::ready);
 }
 
+TEST_CASE("a chunked segment's wait: its next part or its completion answers, a part that cannot come is gone") {
+  live::HoldTarget next;
+  next.track = "v0";
+  next.file = "v0/7-3.2.m4s";
+  next.segment = "v0/7-3.m4s";
+  CHECK(live::check_hold(*snapshot_with(3, 2), next) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*snapshot_with(3, 3), next) == live::HoldCheck::ready);
+  // Segment 3 ended after 2 parts: its completion answers (there is no part 2).
+  auto done = std::make_shared<live::LiveSnapshot>(*snapshot_with(3, 2));
+  done->pieced_files.emplace("v0/7-3.m4s", std::make_shared<const std::vector<live::SharedBytes>>());
+  CHECK(live::check_hold(*done, next) == live::HoldCheck::ready);
+  // The stream ended without it.
+  CHECK(live::check_hold(*snapshot_with(3, 2, true), next) == live::HoldCheck::gone);
+}
+
 TEST_CASE("a low-latency channel lists complete parts, hints the next one and keeps segments as their parts") {
   TempDir dir;
   CapturedLog log;
