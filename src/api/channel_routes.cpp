@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/channel_latency.hpp"
 #include "api/json_body.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
@@ -96,9 +97,8 @@ http::Response create_channel(Deps& deps, const http::Request& request) {
   try {
     auto created = deps.d.channels.create(*name, *title, principal.user_id);
     deps.d.log.info("accounts", "channel created name={} by={}", created.channel.name, principal.name);
-    nlohmann::json out = with_ingest_urls({{"channel", channel_json(created.channel, deps)},
-                                           {"stream_key", created.stream_key}},
-                                          deps.info);
+    nlohmann::json out = with_ingest_urls(
+        {{"channel", channel_json(created.channel, deps)}, {"stream_key", created.stream_key}}, deps.info);
     http::Response res = http::make_json(Status::created, out);
     res.set(http::beast_http::field::location, fmt::format("/api/v1/channels/{}", created.channel.name));
     return res;
@@ -151,6 +151,9 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
       }
     }
   }
+  auto latency = latency_mode_field(body);
+  if (auto* error = std::get_if<http::Response>(&latency)) return std::move(*error);
+  const auto& latency_mode = std::get<LatencyModeField>(latency);
   try {
     if (*visibility != "public" && *visibility != "private") {
       throw catalog::InvalidInput("channel visibility must be \"public\" or \"private\"");
@@ -158,6 +161,10 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
     deps.d.channels.set_title(name, *title);
     deps.d.channels.set_visibility(name, *visibility);
     if (ladder) deps.d.channels.set_ladder(name, *ladder);
+    if (latency_mode) {
+      deps.d.channels.set_latency_mode(
+          name, *latency_mode ? std::optional<std::string_view>(**latency_mode) : std::optional<std::string_view>());
+    }
   } catch (const catalog::InvalidInput& e) {
     return http::make_json_error(Status::bad_request, "invalid_channel", e.what());
   }
@@ -166,6 +173,8 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
   nlohmann::json out = channel_json(updated, deps);
   const auto choice = deps.d.channels.ladder(updated.id);
   out["ladder"] = choice ? nlohmann::json::parse(*choice) : nlohmann::json(nullptr);
+  const auto mode = deps.d.channels.latency_mode(updated.id);
+  out["latency_mode"] = mode ? nlohmann::json(*mode) : nlohmann::json(nullptr);
   return http::make_json(Status::ok, {{"channel", out}});
 }
 

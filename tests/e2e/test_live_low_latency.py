@@ -7,13 +7,15 @@ import os
 import re
 import sys
 import socket
+import subprocess
 import time
 import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
+from support.accounts import Browser, create_user
 from support.browser import play
-from support.tidecast import Server, decode_errors, poll, probe_segment, publish
+from support.tidecast import BIN, Server, decode_errors, poll, probe_segment, publish
 
 PARTS = re.compile(r'#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?')
 
@@ -92,9 +94,16 @@ def boxes(data):
 class LowLatency(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # Debug logging: the request lines show what hls.js asked for.
-        cls.server = Server({"live": {"latency_mode": "low", "part_seconds": 0.4}, "log_level": "debug"})
+        # Debug logging: the request lines show what hls.js asked for. The
+        # server is normal latency; the channel "ll" is set to low by its
+        # owner (an admin here) before it publishes.
+        cls.server = Server({"live": {"latency_mode": "normal", "part_seconds": 0.4}, "log_level": "debug"})
         key = cls.server.create_channel("ll")
+        password, _ = create_user(cls.server, "root", None, role="admin")
+        cls.admin = Browser(cls.server)
+        assert cls.admin.login("root", password)[0] == 200
+        status, _, body = cls.admin.call("PATCH", "/api/v1/channels/ll", {"latency_mode": "low"})
+        assert status == 200 and body["channel"]["latency_mode"] == "low", (status, body)
         cls.publisher = publish(cls.server.rtmp_url(key), seconds=110, size="640x360", gop_seconds=1)
         cls.server.wait_for("/live/ll/master.m3u8")
         time.sleep(5)  # a few segments in the window
@@ -269,6 +278,33 @@ class LowLatency(unittest.TestCase):
         packets = probe_segment(init, joined)["packets"]
         self.assertTrue(packets[0]["flags"].startswith("K"))
         self.assertGreater(len(packets), 30)  # about 2 s of 30 fps video
+
+    def test_8_the_latency_mode_is_per_channel(self):
+        # Bad values are refused (API and command line); unset, a channel has the server's mode.
+        status, _, body = self.admin.call("PATCH", "/api/v1/channels/ll", {"latency_mode": "fast"})
+        self.assertEqual(status, 400, body)
+        key = self.server.create_channel("nm")
+        cli = [BIN, "--config", self.server.config_path, "channel", "set-latency", "nm"]
+        bad = subprocess.run(cli + ["fast"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2, bad.stderr)
+        done = subprocess.run(cli + ["default"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        publisher = publish(self.server.rtmp_url(key), seconds=15, size="320x180", gop_seconds=1)
+        try:
+            self.server.wait_for("/live/nm/v0/media.m3u8")
+            normal = self.server.get("/live/nm/v0/media.m3u8")[2].decode()
+            low = self.server.get("/live/ll/v0/media.m3u8")[2].decode()
+            live = {c["channel"]: c for c in self.server.get_json("/api/v1/live")[1]["live"]}
+        finally:
+            publisher.kill()
+            publisher.wait()
+        self.assertIn("#EXT-X-PART-INF:PART-TARGET=0.400", low)
+        for tag in ("EXT-X-PART-INF", "EXT-X-SERVER-CONTROL", "EXT-X-PART:", "EXT-X-PRELOAD-HINT"):
+            self.assertNotIn(tag, normal)
+        self.assertEqual(live["ll"]["latency_mode"], "low")
+        self.assertEqual(live["nm"]["latency_mode"], "normal")
+        mpd = self.server.get("/live/nm/manifest.mpd")[2].decode()
+        self.assertNotIn("availabilityTimeOffset", mpd)
 
 
 if __name__ == "__main__":

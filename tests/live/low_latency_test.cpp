@@ -248,8 +248,8 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   boost::asio::thread_pool pool(1);
   live::LiveOptions options = small_window(dir.path());
   options.part_seconds = 0.3;
-  auto channel = std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, options,
-                                                     log.logger(), recordings, pool.get_executor());
+  auto channel =
+      std::make_shared<live::LiveChannel>(studio_ref(), options, log.logger(), recordings, pool.get_executor());
   auto stream = std::make_shared<media::Stream>("studio");
   channel->attach(stream);
   REQUIRE(eventually([&] { return channel->status().publishing; }));
