@@ -16,6 +16,10 @@ bool dash_low_latency(const Presentation& p) {
   return p.live && !p.ended && p.part_target_seconds > 0;
 }
 
+double dash_update_period_seconds(const Presentation& p) {
+  return dash_low_latency(p) ? p.part_target_seconds : p.target_duration_seconds;
+}
+
 std::string dash_availability_attributes(const Presentation& p) {
   if (!dash_low_latency(p)) return {};
   const double offset = std::max(0.0, p.target_duration_seconds - p.part_target_seconds);

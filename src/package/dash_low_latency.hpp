@@ -13,6 +13,10 @@ namespace tidecast::package {
 
 // True for a live, not ended presentation with parts.
 bool dash_low_latency(const Presentation& presentation);
+// MPD@minimumUpdatePeriod: the segment target, or with parts the part
+// target: the timeline gains the segment in progress when its first part is
+// made, and a player that learns of it a segment late is a segment behind.
+double dash_update_period_seconds(const Presentation& presentation);
 // The SegmentTemplate attributes (leading space), or "".
 std::string dash_availability_attributes(const Presentation& presentation);
 // <ServiceDescription> (latency target/min/max in ms, playback rates), or nothing.

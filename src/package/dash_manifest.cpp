@@ -221,7 +221,7 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
         " type=\"dynamic\" availabilityStartTime=\"{}\" publishTime=\"{}\" minimumUpdatePeriod=\"{}\" "
         "timeShiftBufferDepth=\"{}\" suggestedPresentationDelay=\"{}\" maxSegmentDuration=\"{}\"",
         iso_datetime_ms(p.availability_start_ms), iso_datetime_ms(options.now_ms),
-        iso_duration(p.target_duration_seconds), iso_duration(p.time_shift_buffer_seconds),
+        iso_duration(dash_update_period_seconds(p)), iso_duration(p.time_shift_buffer_seconds),
         iso_duration(p.target_duration_seconds * 3), iso_duration(max_segment_seconds(p)));
   } else {
     // Segments carry presentation times, so the end of the last one is the duration.

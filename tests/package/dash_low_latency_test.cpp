@@ -61,6 +61,8 @@ TEST_CASE("LL-DASH: each SegmentTemplate is available a part after its segment s
   CHECK(mpd.find("<ServiceDescription") < mpd.find("<Period"));
   CHECK(mpd.rfind("</Period>") < mpd.find("<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\""));
   CHECK(count(mpd, "urn:mpeg:dash:utc:direct:2014") == 1);
+  // Refreshed every part: the timeline gains the segment in progress with its first part.
+  CHECK(count(mpd, " minimumUpdatePeriod=\"PT0.400S\"") == 1);
 
   const auto latency = package::dash_latency(low_latency());
   CHECK(latency.min_ms < latency.target_ms);
@@ -79,4 +81,6 @@ TEST_CASE("LL-DASH: normal latency, an ended stream and on-demand MPDs have none
     CHECK(count(mpd, "availabilityTime") == 0);
     CHECK(count(mpd, "ServiceDescription") == 0);
   }
+  const std::string normal_mpd = package::dash_manifest(normal, {.utc_timing_url = "", .now_ms = 0});
+  CHECK(count(normal_mpd, " minimumUpdatePeriod=\"PT2.000S\"") == 1);
 }
