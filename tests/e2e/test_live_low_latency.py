@@ -306,6 +306,20 @@ class LowLatency(unittest.TestCase):
         mpd = self.server.get("/live/nm/manifest.mpd")[2].decode()
         self.assertNotIn("availabilityTimeOffset", mpd)
 
+    def test_9_the_watch_page_plays_ll_dash_with_catch_up(self):
+        # engine-dash.js turns on dash.js live catch-up for an MPD with a ServiceDescription.
+        log_start = len(self.server.read_log())
+        report = play(self.server.url("/watch.html?channel=ll&engine=dash"), seconds=12)
+        self.assertTrue(report["started"], report)
+        self.assertGreaterEqual(report["advanced"], 9.0, report)
+        self.assertEqual(report["stalls"], 0, report)
+        self.assertEqual(report["errors"], [], report)
+        # It fetched segments while they were being made: by $Time$ URLs, all 200.
+        requests = re.findall(r"target=(\S+) status=(\d+)", self.server.read_log()[log_start:])
+        segments = [(t, s) for t, s in requests if re.search(r"/ll/v\d/\d+-t\d+\.m4s$", t)]
+        self.assertGreater(len(segments), 3, requests[-20:])
+        self.assertEqual([r for r in segments if r[1] != "200"], [])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
