@@ -1,6 +1,6 @@
 #pragma once
 // Low-latency DASH: a live segment requested while it is being made (the
-// MPD lists it from its first part on, live/dash_open_segments.hpp) is
+// MPD lists it from its first part on, live/rendered_manifest.hpp with_open_segments) is
 // answered at once with chunked transfer, one complete moof+mdat (part) per
 // chunk, each chunk sent as its part completes; the response ends with the
 // segment. The waits between parts are held requests of the channel

@@ -1,4 +1,5 @@
-#include "live/dash_open_segments.hpp"
+// Low-latency DASH: the segment in progress in the live MPD (rendered_manifest.hpp).
+#include "live/rendered_manifest.hpp"
 
 namespace tidecast::live {
 

@@ -6,7 +6,6 @@
 #include <map>
 
 #include "core/clock.hpp"
-#include "live/dash_open_segments.hpp"
 #include "live/dash_timeline.hpp"
 #include "package/hls_playlist.hpp"
 

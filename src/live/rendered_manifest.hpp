@@ -39,4 +39,11 @@ SharedManifest render_live_mpd(const package::Presentation& dash, std::string_vi
 // AdaptationSet's shared timeline) -> "<track>/<period>-<index>.m4s".
 std::map<std::string, std::string, std::less<>> dash_time_names(const package::Presentation& dash);
 
+// Low-latency DASH: the live MPD also lists each track's segment in progress
+// from its first part on (with the previous segment's duration until it is
+// done), so players fetch it by its $Time$ URL while it is being made and
+// dash_time_names maps that URL to the segment's file; the route streams it
+// part by part (api/chunked_segment.hpp). Defined in dash_open_segments.cpp.
+package::Presentation with_open_segments(package::Presentation dash);
+
 }  // namespace tidecast::live

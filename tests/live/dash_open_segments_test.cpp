@@ -1,6 +1,4 @@
 // Low-latency DASH: the segment in progress in the live MPD's timeline.
-#include "live/dash_open_segments.hpp"
-
 #include <doctest/doctest.h>
 
 #include "live/rendered_manifest.hpp"
