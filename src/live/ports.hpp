@@ -18,7 +18,7 @@ struct ChannelRef {
   std::string ladder_error;  // the stored choice was unreadable (the configured ladder is used)
   // The channel's latency mode, "normal" or "low", read when a publish
   // starts; nullopt: the server's live.latency_mode.
-  std::optional<std::string> latency_mode;
+  std::optional<std::string> latency_mode = std::nullopt;
 };
 
 class ChannelDirectory {
