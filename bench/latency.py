@@ -13,6 +13,8 @@ that would date Tidecast's MPD ~0.5 s late).
   nginx-rtmp HLS  hls.js     the peer: nginx-rtmp's own HLS (TS, hls_fragment 2s)
   tidecast DASH   dash.js 5  /live/<ch>/manifest.mpd
   tidecast DASH   Shaka      /live/<ch>/manifest.mpd
+  tidecast LL-HLS hls.js     lowLatencyMode, a channel set to low latency (0.4-s parts)
+  tidecast LL-DASH dash.js 5 the same channel's MPD (dash.js's low-latency mode)
 
 Each row is played in --joins sessions, interleaved across rows, once the
 stream has a full live window. hls.js starts 3 target durations behind the
@@ -38,6 +40,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -49,11 +52,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e")
 from support.latency import (measure, media_send_times, percentile, start_publisher,  # noqa: E402
                              stop_publisher)
 
-from support.tidecast import Server  # noqa: E402
+from support.tidecast import BIN, Server  # noqa: E402
 
 from peers import NginxRtmp, Tidecast, http_status  # noqa: E402
 
 CHANNEL = "latency"
+LL_CHANNEL = "latency-ll"  # the same publish on a channel set to low latency (LL-HLS, LL-DASH rows)
 SIZE = (1280, 720)
 FPS = 30
 
@@ -258,7 +262,10 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
     seconds = latency_seconds / joins
     tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-latency-")
     try:
-        publisher, _ = start_publisher([tidecast.publish_url(CHANNEL), nginx.publish_url(CHANNEL)],
+        ll_url = tidecast.publish_url(LL_CHANNEL)
+        subprocess.run([BIN, "--config", tidecast.server.config_path, "channel", "set-latency", LL_CHANNEL, "low"],
+                       check=True, capture_output=True, timeout=30)
+        publisher, _ = start_publisher([tidecast.publish_url(CHANNEL), nginx.publish_url(CHANNEL), ll_url],
                                        seconds=36000, size=f"{SIZE[0]}x{SIZE[1]}", fps=FPS)
         print(f"bench latency: publishing {SIZE[0]}x{SIZE[1]}@{FPS} (x264 veryfast/zerolatency, 2-s GOP, AAC) "
               f"to tidecast ({'default ladder' if ladder else 'passthrough'}) and nginx-rtmp", flush=True)
@@ -275,15 +282,20 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
             ("nginx-rtmp HLS, hls.js (peer)", nginx_hls, "hlsjs", nginx_hls),
             ("tidecast DASH, dash.js 5", tide_mpd, "dashjs5", None),
             ("tidecast DASH, Shaka", tide_mpd, "shaka", None),
+            # Low latency (0.4-s parts): hls.js in its low-latency mode, dash.js 5 as it comes.
+            ("tidecast LL-HLS, hls.js LL", tidecast.server.url(f"/live/{LL_CHANNEL}/master.m3u8"), "hlsjs", None,
+             {"lowLatencyMode": True}),
+            ("tidecast LL-DASH, dash.js 5", tidecast.server.url(f"/live/{LL_CHANNEL}/manifest.mpd"), "dashjs5", None),
         ]
         rows = {label: [] for label, *_ in plan}
         # Joins interleaved across rows (A/B/A/B): the machine drifts, and a player's distance
         # from the edge depends on when in the segment cycle it joins.
         for join in range(joins):
-            for label, url, player, media in plan:
+            for label, url, player, media, *config in plan:
                 print(f"bench latency: {label}, join {join + 1}/{joins}, {seconds:g} s ...", flush=True)
                 trace_path = os.path.join(tmp.name, f"trace-{len(rows[label])}-{player}.json")
-                report = measure(url, player=player, seconds=seconds, warmup=warmup, trace=trace_path)
+                report = measure(url, player=player, seconds=seconds, warmup=warmup, trace=trace_path,
+                                 config=config[0] if config else None)
                 entry = {"report": report, "latencies": [], "phase": None}
                 if os.path.exists(trace_path):
                     with open(trace_path) as f:

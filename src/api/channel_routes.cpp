@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/channel_avatar.hpp"
+#include "api/channel_latency.hpp"
 #include "api/json_body.hpp"
 #include "api/live_thumbnail_route.hpp"
 #include "api/routes.hpp"
@@ -161,6 +162,9 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
       }
     }
   }
+  auto latency = latency_mode_field(body);
+  if (auto* error = std::get_if<http::Response>(&latency)) return std::move(*error);
+  const auto& latency_mode = std::get<LatencyModeField>(latency);
   try {
     if (*visibility != "public" && *visibility != "private") {
       throw catalog::InvalidInput("channel visibility must be \"public\" or \"private\"");
@@ -168,6 +172,10 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
     deps.d.channels.set_profile(name, {.title = *title, .description = *description, .next_stream = *next_stream});
     deps.d.channels.set_visibility(name, *visibility);
     if (ladder) deps.d.channels.set_ladder(name, *ladder);
+    if (latency_mode) {
+      deps.d.channels.set_latency_mode(
+          name, *latency_mode ? std::optional<std::string_view>(**latency_mode) : std::optional<std::string_view>());
+    }
   } catch (const catalog::InvalidInput& e) {
     return http::make_json_error(Status::bad_request, "invalid_channel", e.what());
   }
@@ -176,6 +184,8 @@ http::Response patch_channel(Deps& deps, const http::Request& request, std::stri
   nlohmann::json out = channel_json(updated, deps);
   const auto choice = deps.d.channels.ladder(updated.id);
   out["ladder"] = choice ? nlohmann::json::parse(*choice) : nlohmann::json(nullptr);
+  const auto mode = deps.d.channels.latency_mode(updated.id);
+  out["latency_mode"] = mode ? nlohmann::json(*mode) : nlohmann::json(nullptr);
   return http::make_json(Status::ok, {{"channel", out}});
 }
 

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "api/chunked_segment.hpp"
 #include "http/deferred_response.hpp"
 #include "http/mime.hpp"
 #include "http/path.hpp"
@@ -31,11 +32,8 @@ http::Response with_cors(http::Response res) {
 
 http::Response playlist_of(const http::Request& request, const live::LiveSnapshot& snapshot, std::string_view track,
                            std::string_view cache_control) {
-  const auto it = snapshot.media_playlists.find(track);
-  if (it == snapshot.media_playlists.end()) {
-    return with_cors(http::make_json_error(http::Status::not_found, "no_such_track", "no such track"));
-  }
-  const live::SharedManifest& manifest = it->second;
+  const live::SharedManifest manifest = media_playlist_for(request, snapshot, track);
+  if (!manifest) return with_cors(http::make_json_error(http::Status::not_found, "no_such_track", "no such track"));
   http::BytesBody::value_type body{manifest, manifest->text};
   return with_cors(http::serve_bytes(request, {body, "application/vnd.apple.mpegurl", manifest->etag, cache_control}));
 }
@@ -61,6 +59,23 @@ http::Response unavailable(std::string_view code, std::string_view message) {
 }
 
 }  // namespace
+
+live::SharedManifest media_playlist_for(const http::Request& request, const live::LiveSnapshot& snapshot,
+                                        std::string_view track) {
+  const auto it = snapshot.media_playlists.find(track);
+  if (it == snapshot.media_playlists.end()) return nullptr;
+  const auto delta = snapshot.delta_playlists.find(track);
+  if (delta == snapshot.delta_playlists.end() || request.target().find("_HLS_skip=") == std::string_view::npos) {
+    return it->second;
+  }
+  // Other values ask for nothing the spec defines: the full playlist.
+  const auto query = http::parse_query(request.target());
+  const auto skip = query.find("_HLS_skip");
+  if (skip == query.end()) return it->second;
+  if (skip->second == "YES") return delta->second[0];
+  if (skip->second == "v2") return delta->second[1];
+  return it->second;
+}
 
 http::Response LowLatencyRoutes::refuse(const http::RouteContext& context, http::Status status, std::string_view code,
                                         std::string_view message, std::string_view channel) {
@@ -120,6 +135,8 @@ std::optional<http::Response> LowLatencyRoutes::media_file(const http::Request& 
                                                   .etag = etag,
                                                   .cache_control = cache_control}));
   }
+  // Low-latency DASH: the segment in progress, part by part as it is made.
+  if (auto streamed = stream_open_segment(context, channel, snapshot, file, cache_control)) return streamed;
   // A preload-hinted part asked for before it exists: answered once complete.
   const std::size_t slash = file.find('/');
   if (!channel->held_requests() || slash == std::string_view::npos) return std::nullopt;
@@ -177,7 +194,8 @@ std::optional<http::Response> LowLatencyRoutes::hold(const http::Request& reques
                       : std::nullopt;
     case Admission::bad_request:
       return refuse(context, http::Status::bad_request, "bad_blocking_request",
-                    "_HLS_msn/_HLS_part ask for more than two segments or three parts ahead of the stream", name);
+                    "_HLS_msn/_HLS_part ask for more than two segments or three seconds of parts ahead of the stream",
+                    name);
     case Admission::too_many_from_address:
       return refuse(context, http::Status::too_many_requests, "too_many_held",
                     "too many held requests from this address", name);

@@ -15,6 +15,13 @@
 
 namespace tidecast::api {
 
+// The media playlist of `track` a request gets: the Playlist Delta Update
+// for _HLS_skip=YES or v2 (RFC 8216bis 6.2.5.1) while the snapshot has one,
+// else the full playlist; null for no such track. Both are rendered with the
+// snapshot, never per request.
+live::SharedManifest media_playlist_for(const http::Request& request, const live::LiveSnapshot& snapshot,
+                                        std::string_view track);
+
 class LowLatencyRoutes {
  public:
   explicit LowLatencyRoutes(core::Logger& log) : log_(log) {}

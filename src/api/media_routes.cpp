@@ -111,7 +111,8 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
             deps.low_latency->media_playlist(request, context, channel, file.substr(0, slash), playlist_cache)) {
       return std::move(*blocking);
     }
-    return manifest_file(request, it->second, "application/vnd.apple.mpegurl", playlist_cache);
+    return manifest_file(request, media_playlist_for(request, *snapshot, it->first), "application/vnd.apple.mpegurl",
+                         playlist_cache);
   }
   auto it = snapshot->files.find(file);
   std::string_view stored = file;

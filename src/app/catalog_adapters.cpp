@@ -26,6 +26,7 @@ std::optional<live::ChannelRef> CatalogChannelDirectory::find_by_stream_key(cons
       ref.ladder_error = e.what();
     }
   }
+  ref.latency_mode = channels_.latency_mode(channel->id);
   return ref;
 }
 

@@ -39,6 +39,9 @@ Commands:
                              the channel's own ladder from the next publish on: off (the
                              source only), default (the configured ladder), or only the
                              named configured rungs; --no-source stops offering the source
+  channel set-latency NAME normal|low|default
+                             the channel's latency mode from the next publish on (default:
+                             the server's live.latency_mode)
   token add NAME             create an API token (admin rights) and print it (shown once)
   token list                 list these command-line tokens (names and last use, never
                              the tokens; users manage their own at /api/v1/tokens)
@@ -209,9 +212,21 @@ int channel_command(const Config& config, const Options& options) {
     std::printf("channel %s ladder: %s (from the next publish on)\n", cmd[2].c_str(), json ? json->c_str() : "default");
     return 0;
   }
+  if (cmd.size() == 4 && cmd[1] == "set-latency") {
+    if (cmd[3] != "normal" && cmd[3] != "low" && cmd[3] != "default") {
+      throw UsageError(fmt::format("channel set-latency: expected normal, low or default, got \"{}\"", cmd[3]));
+    }
+    const auto mode = cmd[3] == "default" ? std::nullopt : std::optional<std::string_view>(cmd[3]);
+    if (!catalog.channels().set_latency_mode(cmd[2], mode)) {
+      throw catalog::InvalidInput(fmt::format("no channel named \"{}\"", cmd[2]));
+    }
+    std::printf("channel %s latency: %s (from the next publish on)\n", cmd[2].c_str(), cmd[3].c_str());
+    return 0;
+  }
   throw UsageError(
       "usage: tidecast channel add NAME [--title TITLE] | channel list | channel rotate-key NAME | "
-      "channel set-ladder NAME off|default|RUNG[,RUNG...] [--no-source]");
+      "channel set-ladder NAME off|default|RUNG[,RUNG...] [--no-source] | "
+      "channel set-latency NAME normal|low|default");
 }
 
 int token_command(const Config& config, const Options& options) {

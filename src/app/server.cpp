@@ -388,6 +388,7 @@ void Server::start() {
   live::LiveServiceOptions live_options;
   live_options.channel.segment_seconds = l.segment_seconds;
   if (l.latency_mode == "low") live_options.channel.part_seconds = l.part_seconds;
+  live_options.low_latency_part_seconds = l.part_seconds;  // channels set to "low"
   live_options.channel.playlist_segments = l.playlist_segments;
   live_options.channel.record = l.record;
   live_options.channel.thumbnail_seconds = l.thumbnail_seconds;
@@ -588,7 +589,7 @@ void Server::stop() {
   }
   for (auto& thread : s.io_threads) thread.join();
   s.io_threads.clear();
-  s.vod->stop();  // waits for a conversion in progress; an interrupted one would run again at the next start
+  s.vod->stop();   // waits for a conversion in progress; an interrupted one would run again at the next start
   s.chat->stop();  // stores what it accepted
   s.cpu->join();
   try {

@@ -81,6 +81,12 @@ class ChannelRepository {
   // no channel of that name; nullopt clears the choice.
   bool set_ladder(std::string_view name, std::optional<std::string_view> ladder_json);
   std::optional<std::string> ladder(std::int64_t channel_id);
+  // The channel's latency mode, "normal" or "low", or nullopt for the
+  // server's live.latency_mode (channel_latency.cpp). set_latency_mode throws
+  // InvalidInput for any other value, returns false when there is no channel
+  // of that name; nullopt clears the choice.
+  bool set_latency_mode(std::string_view name, std::optional<std::string_view> mode);
+  std::optional<std::string> latency_mode(std::int64_t channel_id);
 
  private:
   Database& db_;

@@ -9,8 +9,14 @@ bool ResponseStream::push(std::string bytes) {
   {
     std::lock_guard lock(mutex_);
     if (ended_ || detached_) return false;
-    if (queued_.size() + bytes.size() > options_.max_queued_bytes) {
+    std::size_t queued = queued_.size();
+    for (const auto& chunk : chunks_) queued += chunk.size();
+    if (queued + bytes.size() > options_.max_queued_bytes) {
       ended_ = true;  // the reader fell behind: end the stream after what is queued
+      // A chunk-per-push response is media: a cut one must not look whole.
+      if (options_.chunk_per_push) aborted_ = true;
+    } else if (options_.chunk_per_push) {
+      if (!bytes.empty()) chunks_.push_back(std::move(bytes));
     } else {
       queued_ += bytes;
     }
@@ -31,6 +37,19 @@ void ResponseStream::end() {
   if (wake) wake();
 }
 
+void ResponseStream::abort() {
+  std::function<void()> wake;
+  {
+    std::lock_guard lock(mutex_);
+    if (aborted_ || detached_) return;
+    ended_ = aborted_ = true;
+    queued_.clear();
+    chunks_.clear();
+    wake = wake_;
+  }
+  if (wake) wake();
+}
+
 bool ResponseStream::closed() const {
   std::lock_guard lock(mutex_);
   return ended_ || detached_;
@@ -39,8 +58,15 @@ bool ResponseStream::closed() const {
 ResponseStream::Taken ResponseStream::take() {
   std::lock_guard lock(mutex_);
   Taken taken;
-  taken.bytes.swap(queued_);
-  taken.finished = ended_ || detached_;
+  taken.aborted = aborted_;
+  if (aborted_) return taken;
+  if (!chunks_.empty()) {
+    taken.bytes = std::move(chunks_.front());
+    chunks_.pop_front();
+  } else {
+    taken.bytes.swap(queued_);
+  }
+  taken.finished = (ended_ || detached_) && chunks_.empty();
   return taken;
 }
 
@@ -49,7 +75,7 @@ void ResponseStream::on_ready(std::function<void()> wake) {
   {
     std::lock_guard lock(mutex_);
     wake_ = std::move(wake);
-    if (!queued_.empty() || ended_) now = wake_;
+    if (!queued_.empty() || !chunks_.empty() || ended_) now = wake_;
   }
   if (now) now();
 }
@@ -59,6 +85,7 @@ void ResponseStream::detach() {
   detached_ = true;
   wake_ = nullptr;
   queued_.clear();
+  chunks_.clear();
 }
 
 Response make_event_stream(std::shared_ptr<ResponseStream> stream) {
@@ -66,6 +93,14 @@ Response make_event_stream(std::shared_ptr<ResponseStream> stream) {
   response.set(beast_http::field::content_type, "text/event-stream; charset=utf-8");
   response.set(beast_http::field::cache_control, "no-store");
   response.set("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
+  response.body().stream = std::move(stream);
+  return response;
+}
+
+Response make_stream_response(std::shared_ptr<ResponseStream> stream, std::string_view content_type) {
+  Response response{Status::ok, 11};
+  response.set(beast_http::field::content_type, content_type);
+  response.set("X-Accel-Buffering", "no");  // nginx: pass each chunk on as it comes
   response.body().stream = std::move(stream);
   return response;
 }

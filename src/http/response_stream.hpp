@@ -9,6 +9,7 @@
 // reader never makes the server hold unbounded memory.
 #include <chrono>
 #include <cstddef>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,7 +26,10 @@ class ResponseStream {
     // Sent whenever this long passes without data (keeps proxies and NATs from
     // dropping the connection and lets the server notice a client that left).
     std::chrono::milliseconds heartbeat_interval{15000};
-    std::string heartbeat = ": heartbeat\n\n";
+    std::string heartbeat = ": heartbeat\n\n";  // empty: none
+    // Each push() is sent as one chunk of its own (a CMAF part per chunk),
+    // never merged with the next.
+    bool chunk_per_push = false;
   };
 
   ResponseStream() : ResponseStream(Options{}) {}
@@ -36,12 +40,17 @@ class ResponseStream {
   bool push(std::string bytes);
   // The producer is done: queued bytes are still sent, then the response ends.
   void end();
+  // The response cannot be completed (a segment that will not come): the
+  // connection is closed without the final chunk, so the client sees a
+  // broken response, never a short one that looks whole.
+  void abort();
   bool closed() const;
 
   // Session side.
   struct Taken {
     std::string bytes;
     bool finished = false;  // nothing more will come: end the response after `bytes`
+    bool aborted = false;   // close the connection now, without the final chunk
   };
   Taken take();
   // Called (from the pushing thread, outside the lock) whenever there is
@@ -55,13 +64,17 @@ class ResponseStream {
   const Options options_;
   mutable std::mutex mutex_;
   std::string queued_;
-  bool ended_ = false;     // no more pushes; finish after the queue drains
+  std::deque<std::string> chunks_;  // chunk_per_push
+  bool ended_ = false;
+  bool aborted_ = false;   // no more pushes; finish after the queue drains
   bool detached_ = false;  // nobody reads any more
   std::function<void()> wake_;
 };
 
 // A 200 text/event-stream response backed by `stream`.
 Response make_event_stream(std::shared_ptr<ResponseStream> stream);
+// A 200 response of `content_type` backed by `stream` (chunked).
+Response make_stream_response(std::shared_ptr<ResponseStream> stream, std::string_view content_type);
 
 // One Server-Sent Event: "event: <name>\ndata: <data>\n\n" (data must be one line, e.g. JSON).
 std::string sse_event(std::string_view name, std::string_view data);

@@ -47,6 +47,7 @@ void Session<Stream>::arm_heartbeat() {
   heartbeat_->expires_after(out_stream_->options().heartbeat_interval);
   heartbeat_->async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec || !self->out_stream_ || self->stream_finished_) return;
+    if (self->out_stream_->options().heartbeat.empty()) return;  // none (media)
     self->out_stream_->push(self->out_stream_->options().heartbeat);
     self->arm_heartbeat();
   });
@@ -56,6 +57,7 @@ template <class Stream>
 void Session<Stream>::pump() {
   if (!out_stream_ || writing_ || stream_finished_ || !socket().is_open()) return;
   auto taken = out_stream_->take();
+  if (taken.aborted) return close();
   if (taken.bytes.empty() && !taken.finished) return;
   chunk_out_.clear();
   if (!taken.bytes.empty()) chunk_out_ = fmt::format("{:x}\r\n{}\r\n", taken.bytes.size(), taken.bytes);

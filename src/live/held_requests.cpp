@@ -52,19 +52,39 @@ HoldCheck check_part_file(const LiveSnapshot& snapshot, const package::TrackDesc
   return near ? HoldCheck::wait : HoldCheck::gone;
 }
 
+// RFC 8216bis 6.2.5.2's Advance Part Limit: three seconds of parts (three
+// parts when they are a second or longer).
+double advance_part_limit(const package::Presentation& presentation) {
+  const double target = presentation.part_target_seconds;
+  return target > 0 && target < 1 ? 3 / target : 3;
+}
+
+// How many parts must still come before `target` exists (a lower bound when
+// it is in a later segment: the rest of the newest one is not known yet).
+double parts_ahead_at_least(const package::PartPosition& position, const HoldTarget& target) {
+  if (target.msn < position.msn) return 0;
+  const double newest = position.part ? *position.part : -1.0;
+  if (target.msn == position.msn) return position.segment_complete ? 0 : *target.part - newest;
+  return *target.part + 1.0;
+}
+
 }  // namespace
 
 HoldCheck check_hold(const LiveSnapshot& snapshot, const HoldTarget& target) {
   const package::TrackDescription* track = find_track(snapshot, target.track);
   if (!track) return target.file.empty() ? HoldCheck::bad_request : HoldCheck::gone;
-  if (!target.file.empty()) return check_part_file(snapshot, *track, target.file);
+  if (!target.file.empty()) {
+    if (!target.segment.empty() && snapshot.pieced_files.contains(target.segment)) return HoldCheck::ready;
+    return check_part_file(snapshot, *track, target.file);
+  }
   if (snapshot.presentation.ended) return HoldCheck::ready;  // EXT-X-ENDLIST answers everything
   const auto position = package::last_position(*track);
   if (!position) return HoldCheck::bad_request;
   // RFC 8216bis 6.2.5.2: more than two segments ahead, or a part more than
-  // three ahead of the newest (the advance part limit), is a 400.
+  // the advance part limit past the newest one, is a 400 (held, it could
+  // only time out).
   if (target.msn > position->msn + 2) return HoldCheck::bad_request;
-  if (target.part && target.msn == position->msn && position->part && *target.part > *position->part + 3) {
+  if (target.part && parts_ahead_at_least(*position, target) > advance_part_limit(snapshot.presentation)) {
     return HoldCheck::bad_request;
   }
   const bool complete = !track->segments.empty() && track->segments.back().number >= target.msn;

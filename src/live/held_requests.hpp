@@ -33,6 +33,10 @@ struct HoldTarget {
   std::uint32_t msn = 0;              // _HLS_msn (playlist)
   std::optional<std::uint32_t> part;  // _HLS_part
   std::string file;                   // non-empty: a part file "<track>/<name>" (preload hint) instead
+  // With `file`: the segment "<track>/<period>-<index>.m4s" that part belongs
+  // to; its completion answers too (a chunked segment waits for its next
+  // part or its end, api/chunked_segment.hpp).
+  std::string segment;
 };
 
 enum class HoldCheck {

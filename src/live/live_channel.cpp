@@ -638,9 +638,9 @@ void LiveChannel::publish_snapshot() {
       // A rung whose window restarted in a later period than the others'.
       package::Presentation own = next->presentation;
       own.discontinuity_sequence = periods_before(first_period);
-      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(own, i));
+      render_media_playlist(*next, own, i);
     } else {
-      next->media_playlists[track.id] = render_manifest(package::hls_media_playlist(next->presentation, i));
+      render_media_playlist(*next, next->presentation, i);
     }
   }
   if (any_segments) {
@@ -664,7 +664,7 @@ void LiveChannel::publish_snapshot() {
     }
     offered.tracks = std::move(kept);
     next->master_playlist = render_manifest(package::hls_master_playlist(offered));
-    const package::Presentation dash = dash_presentation();
+    const package::Presentation dash = with_open_segments(dash_presentation());
     next->mpd = render_live_mpd(dash, options_.dash_utc_timing_url, next->updated_ms);
     next->dash_names = dash_time_names(dash);
   }

@@ -26,6 +26,7 @@ void LiveChannel::add_part(const package::PartOut& out, const std::string& track
   entry.segment_index = out.number - 1;
   entry.duration = out.duration;
   entry.independent = out.independent;
+  entry.start = out.start;
   entry.wallclock_ms = availability_start_ms_.value_or(0) +
                        static_cast<std::int64_t>(static_cast<double>(out.start) / out.timescale * 1000.0);
   d.parts.push_back(entry);

@@ -26,7 +26,9 @@ LiveService::LiveService(boost::asio::io_context& ioc, core::Logger& log, Channe
                          RecordingCatalog& recordings, LiveChannel::Executor cpu, LiveServiceOptions options)
     : ioc_(ioc), log_(log), directory_(directory), recordings_(recordings), cpu_(cpu), options_(std::move(options)) {}
 
-LiveService::~LiveService() { *alive_ = false; }
+LiveService::~LiveService() {
+  *alive_ = false;
+}
 
 rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& request) {
   std::optional<ChannelRef> channel;
@@ -71,6 +73,7 @@ rtmp::PublishDecision LiveService::begin_publish(const rtmp::PublishRequest& req
   entry.grace.reset();
   if (!resuming) {
     LiveOptions options = options_.channel;
+    options.part_seconds = part_seconds_for(*channel, options_);
     options.period_ids = entry.period_ids;  // unique segment URLs even when the last one began this second
     if (claim) options.numbering = claim->start;
     entry.channel = std::make_shared<LiveChannel>(*channel, std::move(options), log_, recordings_, cpu_);
@@ -100,7 +103,8 @@ void LiveService::publisher_gone(const std::string& name, bool clean) {
     return;
   }
   log_.info("live", "waiting for reconnect channel={} grace_seconds={}", name, options_.reconnect_grace_seconds);
-  entry.grace = std::make_unique<boost::asio::steady_timer>(ioc_, std::chrono::seconds(options_.reconnect_grace_seconds));
+  entry.grace =
+      std::make_unique<boost::asio::steady_timer>(ioc_, std::chrono::seconds(options_.reconnect_grace_seconds));
   entry.grace->async_wait([this, alive = std::weak_ptr<bool>(alive_), name,
                            channel = std::weak_ptr<LiveChannel>(entry.channel)](boost::system::error_code ec) {
     if (ec || alive.expired()) return;

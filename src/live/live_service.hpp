@@ -6,7 +6,6 @@
 // `reconnect_grace_seconds` to come back and continue the same presentation.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -26,7 +25,15 @@ struct LiveServiceOptions {
   // How long /live/<channel>/ still serves a presentation after it ended, so
   // players that were watching see its end (EXT-X-ENDLIST, a static MPD).
   std::chrono::milliseconds ended_linger{10000};
+  // The part target of a channel set to "low" (live.part_seconds), whatever
+  // the server's own latency mode (channel.part_seconds: 0 when normal).
+  double low_latency_part_seconds = 0;
 };
+
+// The part target a publish of `channel` starts with: its own latency mode
+// (ChannelRef::latency_mode) or the server's; 0 is normal latency. A part
+// target that does not fit the segments (over half of them) stays normal.
+double part_seconds_for(const ChannelRef& channel, const LiveServiceOptions& options);
 
 class LiveService : public rtmp::PublishGateway {
  public:

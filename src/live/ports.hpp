@@ -16,6 +16,9 @@ struct ChannelRef {
   // The channel's own ladder choice, read when a publish starts.
   transcode::LadderChoice ladder;
   std::string ladder_error;  // the stored choice was unreadable (the configured ladder is used)
+  // The channel's latency mode, "normal" or "low", read when a publish
+  // starts; nullopt: the server's live.latency_mode.
+  std::optional<std::string> latency_mode = std::nullopt;
 };
 
 class ChannelDirectory {

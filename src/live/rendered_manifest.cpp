@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "live/snapshot.hpp"
 #include "package/dash_manifest.hpp"
+#include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
 
@@ -27,6 +29,17 @@ SharedManifest render_manifest(std::string text) {
   manifest->etag = content_etag(text);
   manifest->text = std::move(text);
   return manifest;
+}
+
+void render_media_playlist(LiveSnapshot& snapshot, const package::Presentation& presentation, std::size_t track_index) {
+  const std::string& id = presentation.tracks.at(track_index).id;
+  snapshot.media_playlists[id] = render_manifest(package::hls_media_playlist(presentation, track_index));
+  // Delta updates exist while CAN-SKIP-UNTIL is offered (live, low latency,
+  // not ended: a playlist with EXT-X-ENDLIST ignores _HLS_skip).
+  if (!presentation.live || presentation.ended || presentation.part_target_seconds <= 0) return;
+  snapshot.delta_playlists[id] = {
+      render_manifest(package::hls_media_playlist(presentation, track_index, package::HlsSkip::yes)),
+      render_manifest(package::hls_media_playlist(presentation, track_index, package::HlsSkip::v2))};
 }
 
 SharedManifest render_live_mpd(const package::Presentation& dash, std::string_view utc_timing_url,

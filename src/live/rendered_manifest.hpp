@@ -21,6 +21,12 @@ using SharedManifest = std::shared_ptr<const RenderedManifest>;
 
 SharedManifest render_manifest(std::string text);
 
+struct LiveSnapshot;
+// The media playlist of presentation.tracks[track_index] into
+// snapshot.media_playlists, and with low latency its delta updates into
+// snapshot.delta_playlists (package::HlsSkip).
+void render_media_playlist(LiveSnapshot& snapshot, const package::Presentation& presentation, std::size_t track_index);
+
 // The live MPD as of the update at `update_ms`: publishTime and the direct
 // UTCTiming value are that update's time (never a request's), so every
 // request until the next update gets the same bytes.
@@ -32,5 +38,12 @@ SharedManifest render_live_mpd(const package::Presentation& dash, std::string_vi
 // Representation and segment, "<track>/<period>-t<start>.m4s" (start from the
 // AdaptationSet's shared timeline) -> "<track>/<period>-<index>.m4s".
 std::map<std::string, std::string, std::less<>> dash_time_names(const package::Presentation& dash);
+
+// Low-latency DASH: the live MPD also lists each track's segment in progress
+// from its first part on (with the previous segment's duration until it is
+// done), so players fetch it by its $Time$ URL while it is being made and
+// dash_time_names maps that URL to the segment's file; the route streams it
+// part by part (api/chunked_segment.hpp). Defined in dash_open_segments.cpp.
+package::Presentation with_open_segments(package::Presentation dash);
 
 }  // namespace tidecast::live

@@ -1,6 +1,7 @@
 #pragma once
 // An immutable view of one live presentation, swapped in whole each time a
 // segment completes. HTTP handlers read it without locks or copies of media.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -26,6 +27,9 @@ struct LiveSnapshot {
   SharedManifest master_playlist;
   SharedManifest mpd;
   std::map<std::string, SharedManifest, std::less<>> media_playlists;  // by track id
+  // Low latency: the Playlist Delta Updates by track id ([0] _HLS_skip=YES,
+  // [1] _HLS_skip=v2), rendered with the full playlists; none once ended.
+  std::map<std::string, std::array<SharedManifest, 2>, std::less<>> delta_playlists;
   std::map<std::string, std::string, std::less<>> dash_names;  // the MPD's $Time$ names -> files (dash_time_names)
   std::uint64_t cached_bytes = 0;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "package/dash_low_latency.hpp"
 
 namespace tidecast::package {
 
@@ -151,9 +152,9 @@ void append_adaptation_set(std::string& out, const Presentation& p, TrackKind ki
                                               span.period, first_index_in(*timeline_track, span));
   out += fmt::format(
       "      <SegmentTemplate timescale=\"{}\" initialization=\"$RepresentationID$/init-{}.mp4\" {} "
-      "presentationTimeOffset=\"{}\">{}</SegmentTemplate>\n",
+      "presentationTimeOffset=\"{}\"{}>{}</SegmentTemplate>\n",
       timeline_track->timescale, span.period, media, std::llround(span.start_seconds * timeline_track->timescale),
-      segment_timeline(*timeline_track, span));
+      dash_availability_attributes(p), segment_timeline(*timeline_track, span));
   for (const auto& track : p.tracks) {
     if (track.kind != kind) continue;
     out += fmt::format("      <Representation id=\"{}\" codecs=\"{}\" bandwidth=\"{}\"", track.id, track.codecs,
@@ -220,7 +221,7 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
         " type=\"dynamic\" availabilityStartTime=\"{}\" publishTime=\"{}\" minimumUpdatePeriod=\"{}\" "
         "timeShiftBufferDepth=\"{}\" suggestedPresentationDelay=\"{}\" maxSegmentDuration=\"{}\"",
         iso_datetime_ms(p.availability_start_ms), iso_datetime_ms(options.now_ms),
-        iso_duration(p.target_duration_seconds), iso_duration(p.time_shift_buffer_seconds),
+        iso_duration(dash_update_period_seconds(p)), iso_duration(p.time_shift_buffer_seconds),
         iso_duration(p.target_duration_seconds * 3), iso_duration(max_segment_seconds(p)));
   } else {
     // Segments carry presentation times, so the end of the last one is the duration.
@@ -233,6 +234,7 @@ std::string dash_manifest(const Presentation& p, const DashOptions& options) {
     out += fmt::format(" type=\"static\" mediaPresentationDuration=\"{}\"", iso_duration(total));
   }
   out += ">\n";
+  append_service_description(out, p);
   for (const Span& span : spans_of(p)) {
     out += fmt::format("  <Period id=\"{}\" start=\"{}\">\n", span.id, iso_duration(span.start_seconds));
     append_adaptation_set(out, p, TrackKind::video, span, 0, options.time_addressing);

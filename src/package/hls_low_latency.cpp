@@ -32,7 +32,17 @@ void append_part(std::string& out, const TrackDescription& track, const PartEntr
 
 std::optional<PartPosition> last_position(const TrackDescription& track) {
   const SegmentEntry* segment = track.segments.empty() ? nullptr : &track.segments.back();
-  const PartEntry* part = track.parts.empty() ? nullptr : &track.parts.back();
+  // Parts past the open segment (a rung that rejoined after a gap, before its
+  // first new segment completes) are not in the playlist, so they are not
+  // its position: counting them answered every blocking reload at once with
+  // a playlist that never changed, and players asked again in a loop.
+  const PartEntry* part = nullptr;
+  for (auto it = track.parts.rbegin(); it != track.parts.rend(); ++it) {
+    if (!segment || it->number <= segment->number + 1) {
+      part = &*it;
+      break;
+    }
+  }
   if (part && (!segment || part->number >= segment->number)) {
     return PartPosition{
         .msn = part->number, .part = part->index, .segment_complete = segment && segment->number == part->number};
@@ -45,25 +55,53 @@ double part_hold_back_seconds(const Presentation& p) {
   return 3 * p.part_target_seconds;
 }
 
-void append_server_control(std::string& out, const Presentation& p) {
-  out += fmt::format("#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f}\n", part_hold_back_seconds(p));
+double skip_boundary_seconds(int target_duration) {
+  return 6.0 * target_duration;
+}
+
+void append_server_control(std::string& out, const Presentation& p, int target_duration) {
+  // CAN-SKIP-DATERANGES: these playlists have no EXT-X-DATERANGE, so a v2
+  // delta update is the same skip with an empty removed-dateranges list.
+  out += fmt::format(
+      "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK={:.3f},CAN-SKIP-UNTIL={:.3f},CAN-SKIP-DATERANGES="
+      "YES\n",
+      part_hold_back_seconds(p), skip_boundary_seconds(target_duration));
   out += fmt::format("#EXT-X-PART-INF:PART-TARGET={:.3f}\n", p.part_target_seconds);
+}
+
+std::size_t skippable_segments(const TrackDescription& track, int target_duration) {
+  if (track.segments.empty()) return 0;
+  const double boundary = skip_boundary_seconds(target_duration);
+  // From the end of each segment to the end of the last one, newest first.
+  double distance = 0;
+  for (std::size_t i = track.segments.size(); i-- > 0;) {
+    if (distance >= boundary) return i + 1;  // segments 0..i end at least the boundary before the end
+    distance += track.segments[i].duration_seconds(track.timescale);
+  }
+  return 0;
+}
+
+void append_skip(std::string& out, std::size_t skipped, bool v2) {
+  out += fmt::format("#EXT-X-SKIP:SKIPPED-SEGMENTS={}{}\n", skipped, v2 ? ",RECENTLY-REMOVED-DATERANGES=\"\"" : "");
 }
 
 std::uint32_t parts_listed_from(const Presentation& p, const TrackDescription& track) {
   // RFC 8216bis 4.4.4.9: parts older than three target durations from the
   // end of the playlist are not listed.
+  // A segment is listed when any of its parts is inside that window, i.e.
+  // when it ends less than three target durations from the end (the one
+  // that straddles the window's start included).
   const double window = 3 * p.target_duration_seconds;
-  double span = 0;
+  double span = 0;  // from the end of the segment looked at to the end of the playlist
+  const std::uint32_t open = track.segments.empty() ? 0 : track.segments.back().number + 1;
   for (const auto& part : track.parts) {
-    if (track.segments.empty() || part.number > track.segments.back().number)
-      span += part.duration_seconds(track.timescale);
+    if (track.segments.empty() || part.number == open) span += part.duration_seconds(track.timescale);
   }
-  std::uint32_t from = track.segments.empty() ? 0 : track.segments.back().number + 1;
+  std::uint32_t from = open;
   for (auto it = track.segments.rbegin(); it != track.segments.rend(); ++it) {
-    span += it->duration_seconds(track.timescale);
-    if (span > window) break;
+    if (span >= window) break;
     from = it->number;
+    span += it->duration_seconds(track.timescale);
   }
   return from;
 }

@@ -26,7 +26,15 @@ std::optional<PartPosition> last_position(const TrackDescription& track);
 // PART-HOLD-BACK: three part targets (the spec's minimum is two).
 double part_hold_back_seconds(const Presentation& presentation);
 
-void append_server_control(std::string& out, const Presentation& presentation);
+// CAN-SKIP-UNTIL (the skip boundary): six target durations, the spec's minimum.
+double skip_boundary_seconds(int target_duration);
+// EXT-X-SERVER-CONTROL (with `target_duration` as rendered) and EXT-X-PART-INF.
+void append_server_control(std::string& out, const Presentation& presentation, int target_duration);
+// How many segments from the start of the playlist a delta update skips:
+// those wholly further than the skip boundary from the end of the last
+// segment (RFC 8216bis 6.2.5.1).
+std::size_t skippable_segments(const TrackDescription& track, int target_duration);
+void append_skip(std::string& out, std::size_t skipped, bool v2);
 // The EXT-X-PART lines of segment `number` when it is inside the part listing
 // window (`listed_from`: the first segment number whose parts are listed).
 void append_segment_parts(std::string& out, const TrackDescription& track, std::uint32_t number,

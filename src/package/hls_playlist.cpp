@@ -24,8 +24,10 @@ const TrackDescription* first_of(const Presentation& p, TrackKind kind) {
   return nullptr;
 }
 
-void append_header(std::string& out) {
-  out += "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n";
+// Version 9 for EXT-X-SKIP (RFC 8216bis 8; 10 only when it replaces
+// EXT-X-DATERANGE tags, which these playlists do not have).
+void append_header(std::string& out, int version = 7) {
+  out += fmt::format("#EXTM3U\n#EXT-X-VERSION:{}\n#EXT-X-INDEPENDENT-SEGMENTS\n", version);
 }
 
 }  // namespace
@@ -73,29 +75,40 @@ std::string hls_master_playlist(const Presentation& p) {
   return out;
 }
 
-std::string hls_media_playlist(const Presentation& p, std::size_t track_index) {
+std::string hls_media_playlist(const Presentation& p, std::size_t track_index, HlsSkip skip) {
   const TrackDescription& track = p.tracks.at(track_index);
   double longest = p.target_duration_seconds;
   for (const auto& segment : track.segments) longest = std::max(longest, segment.duration_seconds(track.timescale));
+  // RFC 8216: EXTINF rounded to the nearest integer must not exceed the target.
+  const int target = static_cast<int>(std::lround(longest + 0.0001));
+  const bool low_latency = p.live && p.part_target_seconds > 0;
+  const bool delta = low_latency && !p.ended && skip != HlsSkip::none;
 
   std::string out;
-  append_header(out);
-  // RFC 8216: EXTINF rounded to the nearest integer must not exceed the target.
-  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", static_cast<int>(std::lround(longest + 0.0001)));
-  const bool low_latency = p.live && p.part_target_seconds > 0;
-  if (low_latency) append_server_control(out, p);
+  append_header(out, delta ? 9 : 7);
+  out += fmt::format("#EXT-X-TARGETDURATION:{}\n", target);
+  if (low_latency) append_server_control(out, p, target);
   if (!p.live) out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
   const std::uint32_t first_number = track.segments.empty() ? 0 : track.segments.front().number;
   out += fmt::format("#EXT-X-MEDIA-SEQUENCE:{}\n", first_number);
   if (p.discontinuity_sequence > 0) out += fmt::format("#EXT-X-DISCONTINUITY-SEQUENCE:{}\n", p.discontinuity_sequence);
 
   const std::uint32_t parts_from = low_latency ? parts_listed_from(p, track) : 0;
-  std::int64_t current_period = -1;
-  for (const auto& segment : track.segments) {
-    if (static_cast<std::int64_t>(segment.period) != current_period) {
-      if (current_period >= 0) out += "#EXT-X-DISCONTINUITY\n";
+  const std::size_t skipped = delta ? skippable_segments(track, target) : 0;
+  if (delta) append_skip(out, skipped, skip == HlsSkip::v2);
+  // After a skip the first segment still gets its map (and its
+  // discontinuity if it opens a period): only the skipped ones' tags go.
+  std::int64_t current_period = skipped > 0 ? static_cast<std::int64_t>(track.segments[skipped - 1].period) : -1;
+  bool map_due = true;
+  for (std::size_t i = skipped; i < track.segments.size(); ++i) {
+    const SegmentEntry& segment = track.segments[i];
+    if (static_cast<std::int64_t>(segment.period) != current_period || map_due) {
+      if (current_period >= 0 && static_cast<std::int64_t>(segment.period) != current_period) {
+        out += "#EXT-X-DISCONTINUITY\n";
+      }
       out += fmt::format("#EXT-X-MAP:URI=\"init-{}.mp4\"\n", segment.period);
       current_period = segment.period;
+      map_due = false;
     }
     if (segment.missing) out += "#EXT-X-GAP\n";
     out += fmt::format("#EXT-X-PROGRAM-DATE-TIME:{}\n", iso_datetime_ms(segment.wallclock_ms));

@@ -46,6 +46,7 @@ struct PartEntry {
   std::uint64_t duration = 0;     // track timescale
   std::int64_t wallclock_ms = 0;  // unix ms at the part's start
   bool independent = false;
+  std::uint64_t start = 0;        // track timescale, like SegmentEntry::start
   std::string file_name() const;  // "<period>-<segment index>.<index>.m4s"
   double duration_seconds(std::uint32_t timescale) const { return static_cast<double>(duration) / timescale; }
 };

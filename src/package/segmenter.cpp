@@ -17,7 +17,7 @@ constexpr std::int64_t kVideoTimescale = 90000;
 constexpr std::uint32_t kVideoTrackId = 1;
 constexpr std::uint32_t kAudioTrackId = 2;
 constexpr std::size_t kMaxPreroll = 256;  // audio packets kept while waiting for the first keyframe
-constexpr std::size_t kMaxCuts = 64;      // video cuts waiting for audio
+constexpr std::size_t kMaxStarts = 64;    // video segment starts kept
 constexpr double kJumpForwardSeconds = 5.0;
 constexpr double kJumpBackwardSeconds = 1.0;
 constexpr double kAudioAnchorSeconds = 0.5;
@@ -213,7 +213,7 @@ void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const med
   if (!segment_open(v)) {
     video_starts_.push_back(VideoSegmentStart{next_number_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, time)),
                                               packet.pts, packet.dts, packet.timescale});
-    if (video_starts_.size() > kMaxCuts) video_starts_.pop_front();
+    if (video_starts_.size() > kMaxStarts) video_starts_.pop_front();
   }
   v.pending.push_back(PendingSample{time, composition_offset, packet.keyframe, packet.data});
   v.last_time = time;
@@ -257,10 +257,7 @@ void Segmenter::push_audio(std::int64_t input, const media::Packet& packet, std:
 void Segmenter::close_video(std::int64_t end, std::vector<SegmentOut>& out) {
   Track& v = *video_;
   emit(v, next_number_, v.pending.size(), end, true, out);
-  if (audio_) {
-    cuts_.push_back(Cut{next_number_, end, true});
-    if (cuts_.size() > kMaxCuts) cuts_.pop_front();
-  }
+  if (audio_) push_cut(Cut{next_number_, end, true});
   ++next_number_;
 }
 

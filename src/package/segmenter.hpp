@@ -217,6 +217,8 @@ class Segmenter {
   void emit_part(Track& track, std::uint32_t number, std::size_t count, std::int64_t end);
   void cut_video_part(std::int64_t time);
   void cut_audio_only_part(std::int64_t time);
+  // Queues a video cut for the audio, capped in segments (segmenter_parts.cpp).
+  void push_cut(Cut cut);
   bool segment_open(const Track& track) const { return !track.pending.empty() || !track.open_parts.empty(); }
   std::int64_t segment_start(const Track& track) const {
     return track.open_parts.empty() ? track.pending.front().time : track.segment_start;

@@ -8,7 +8,8 @@
 namespace tidecast::package {
 
 namespace {
-constexpr std::size_t kMaxPartCuts = 256;  // part and segment cuts waiting for audio
+// Video segments whose cuts may wait for the audio (audio lagging behind).
+constexpr std::size_t kMaxCutSegments = 64;
 }  // namespace
 
 std::uint64_t SegmentOut::size() const {
@@ -119,9 +120,20 @@ void Segmenter::cut_video_part(std::int64_t time) {
     count = 1;  // one frame longer than a part: a part of its own
   }
   emit_part(v, next_number_, count, end);
-  if (audio_) {
-    cuts_.push_back(Cut{next_number_, end, false});
-    if (cuts_.size() > kMaxPartCuts) cuts_.pop_front();
+  if (audio_) push_cut(Cut{next_number_, end, false});
+}
+
+void Segmenter::push_cut(Cut cut) {
+  // The cap counts segments, not cuts: with parts a segment has several, and
+  // a count of cuts let far less audio lag through in low-latency mode (and
+  // dropped single part cuts, merging audio parts past the part target).
+  // Beyond the cap the oldest segment leaves whole, its part cuts with it.
+  cuts_.push_back(cut);
+  auto segments =
+      static_cast<std::size_t>(std::count_if(cuts_.begin(), cuts_.end(), [](const Cut& c) { return c.segment_end; }));
+  while (segments > kMaxCutSegments) {
+    if (cuts_.front().segment_end) --segments;
+    cuts_.pop_front();
   }
 }
 

@@ -71,8 +71,8 @@ TEST_CASE("a presentation continues the numbering it is given (a cluster's previ
   auto options = small_window(dir.path());
   const auto far_period = static_cast<std::uint32_t>(core::unix_now_ms() / 1000) + 1000;
   options.numbering = live::Numbering{100, 5, far_period};
-  auto channel = std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}},
-                                                     std::move(options), log.logger(), recordings, pool.get_executor());
+  auto channel = std::make_shared<live::LiveChannel>(studio_ref(), std::move(options), log.logger(), recordings,
+                                                     pool.get_executor());
   publish_period(*channel, 3);
   const std::string text = playlist(*channel);
   // The window holds the last 2 of segments 100..102; the first period is discontinuity 5.

@@ -128,3 +128,56 @@ TEST_CASE("a cluster's presentation starts from the claimed numbering; it does n
 }
 
 }  // namespace tidecast::test
+
+namespace tidecast::test {
+
+TEST_CASE("a channel's own latency mode decides its parts when a publish starts; none: the server's") {
+  live::LiveServiceOptions normal_server;
+  normal_server.channel.segment_seconds = 2;
+  normal_server.low_latency_part_seconds = 0.4;
+  live::LiveServiceOptions low_server = normal_server;
+  low_server.channel.part_seconds = 0.4;
+  live::ChannelRef channel;
+  CHECK(live::part_seconds_for(channel, normal_server) == 0);
+  CHECK(live::part_seconds_for(channel, low_server) == 0.4);
+  channel.latency_mode = "low";
+  CHECK(live::part_seconds_for(channel, normal_server) == 0.4);
+  CHECK(live::part_seconds_for(channel, low_server) == 0.4);
+  channel.latency_mode = "normal";
+  CHECK(live::part_seconds_for(channel, low_server) == 0);
+  // A part target that does not fit the segments stays normal.
+  channel.latency_mode = "low";
+  normal_server.channel.segment_seconds = 0.6;
+  CHECK(live::part_seconds_for(channel, normal_server) == 0);
+
+  // Through the service: a "low" channel on a normal server gets LL-HLS.
+  TempDir dir;
+  CapturedLog log;
+  FakeRecordings recordings;
+  FakeDirectory directory;
+  directory.latency_mode = "low";
+  boost::asio::io_context ioc;
+  boost::asio::thread_pool pool(1);
+  live::LiveServiceOptions options;
+  options.channel = small_window(dir.path());
+  options.low_latency_part_seconds = 0.3;
+  live::LiveService service(ioc, log.logger(), directory, recordings, pool.get_executor(), options);
+  auto decision = service.begin_publish({"live", "key", "127.0.0.1"});
+  REQUIRE(decision.publisher);
+  const auto live_channel = service.find("studio");
+  REQUIRE(live_channel);
+  CHECK(live_channel->part_seconds() == 0.3);
+  CHECK(live_channel->held_requests() != nullptr);
+  REQUIRE(eventually([&] { return live_channel->status().publishing; }));
+  decision.publisher->on_stream_info(h264_aac_stream(true, false));
+  for (auto& packet : video_seconds(3)) decision.publisher->on_packet(packet);
+  REQUIRE(eventually([&] { return live_channel->status().segments >= 2; }));
+  CHECK(live_channel->snapshot()->media_playlists.at("v0")->text.find("#EXT-X-PART-INF:PART-TARGET=0.300") !=
+        std::string::npos);
+  decision.publisher->finish();
+  service.stop();
+  REQUIRE(eventually([&] { return live_channel->finished(); }));
+  pool.join();
+}
+
+}  // namespace tidecast::test

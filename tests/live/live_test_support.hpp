@@ -47,11 +47,23 @@ class FakeRecordings : public live::RecordingCatalog {
   std::map<std::string, std::string> states_;
 };
 
+// The test channel "studio" (id 1).
+inline live::ChannelRef studio_ref() {
+  live::ChannelRef ref;
+  ref.id = 1;
+  ref.name = "studio";
+  ref.title = "Studio";
+  return ref;
+}
+
 class FakeDirectory : public live::ChannelDirectory {
  public:
+  std::optional<std::string> latency_mode;  // the channel's own (catalog) choice
   std::optional<live::ChannelRef> find_by_stream_key(const std::string& key) override {
     if (key != "key") return std::nullopt;
-    return live::ChannelRef{1, "studio", "Studio", {}, {}};
+    live::ChannelRef ref = studio_ref();
+    ref.latency_mode = latency_mode;
+    return ref;
   }
 };
 
@@ -84,9 +96,8 @@ struct StudioChannel {
   CapturedLog log;
   FakeRecordings recordings;
   boost::asio::thread_pool pool{1};
-  std::shared_ptr<live::LiveChannel> channel =
-      std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, small_window(dir.path()),
-                                          log.logger(), recordings, pool.get_executor());
+  std::shared_ptr<live::LiveChannel> channel = std::make_shared<live::LiveChannel>(
+      studio_ref(), small_window(dir.path()), log.logger(), recordings, pool.get_executor());
 };
 
 // Polls `done` until it holds or `seconds` pass; returns its last value.

@@ -4,6 +4,7 @@
 
 #include "live/held_requests.hpp"
 #include "live/live_test_support.hpp"
+#include "package/hls_low_latency.hpp"
 #include "support/captured_log.hpp"
 #include "support/temp_dir.hpp"
 
@@ -81,13 +82,54 @@ TEST_CASE("blocking reload: ready, held until the part exists, 400 beyond the ad
   CHECK(live::check_hold(*s, playlist(4, 0)) == live::HoldCheck::wait);
   CHECK(live::check_hold(*s, playlist(5, 0)) == live::HoldCheck::wait);
   CHECK(live::check_hold(*s, playlist(6, 0)) == live::HoldCheck::bad_request);  // more than two segments ahead
-  CHECK(live::check_hold(*s, playlist(3, 4)) == live::HoldCheck::wait);
-  CHECK(live::check_hold(*s, playlist(3, 5)) == live::HoldCheck::bad_request);  // more than three parts ahead
+  // The advance part limit: 3 s of 0.5 s parts.
+  CHECK(live::check_hold(*s, playlist(3, 7)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(3, 8)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(4, 5)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(4, 6)) == live::HoldCheck::bad_request);  // at least 7 parts ahead
   live::HoldTarget unknown = playlist(1, 0);
   unknown.track = "v9";
   CHECK(live::check_hold(*s, unknown) == live::HoldCheck::bad_request);
   // The stream ended: everything is answered (the playlist has EXT-X-ENDLIST).
   CHECK(live::check_hold(*snapshot_with(3, 0, true), playlist(5, 0)) == live::HoldCheck::ready);
+}
+
+TEST_CASE("blocking reload: a part far beyond the open segment's parts is a 400, not held until 503") {
+  // Segment 3 complete with its 4 parts, nothing of segment 4 yet.
+  const auto s = snapshot_with(4, 0);
+  CHECK(live::check_hold(*s, playlist(4, 0)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(4, 5)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(4, 6)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(4, 1000000)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(5, 1000)) == live::HoldCheck::bad_request);
+  CHECK(live::check_hold(*s, playlist(3, 1000)) == live::HoldCheck::ready);  // complete: the playlist answers it
+  live::HeldRequests held;
+  Recorder r;
+  held.update(s);
+  CHECK(held.hold(playlist(4, 4000), "a", r.callback()).admission == live::HeldRequests::Admission::bad_request);
+  CHECK(held.size() == 0);
+}
+
+TEST_CASE("blocking reload: parts of a rung that rejoined past its open segment do not answer the next part") {
+  // Segments 0..2, then the rung was shed and rejoined: parts of segment 6
+  // arrive before its first new segment completes. The playlist lists
+  // segment 2 last and hints 7-3.0; asking for 3.0 must wait, not be answered
+  // at once with the same playlist (a request loop).
+  auto s = std::make_shared<live::LiveSnapshot>(*snapshot_with(3, 0));
+  auto& track = s->presentation.tracks.front();
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    track.parts.push_back({.number = 6, .index = i, .period = 7, .segment_index = 6, .duration = 45000});
+  }
+  const auto position = package::last_position(track);
+  REQUIRE(position);
+  CHECK(position->msn == 2);
+  CHECK(position->segment_complete);
+  CHECK(live::check_hold(*s, playlist(3, 0)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(3, std::nullopt)) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*s, playlist(2, std::nullopt)) == live::HoldCheck::ready);
+  // Its first new segment completes: answered.
+  track.segments.push_back({.number = 6, .index = 6, .duration = 180000, .period = 7});
+  CHECK(live::check_hold(*s, playlist(3, 0)) == live::HoldCheck::ready);
 }
 
 TEST_CASE("blocking reload: a held request is answered by the update that brings its part, exactly once") {
@@ -184,6 +226,21 @@ TEST_CASE("preload hint: the next part is held until it exists; a part that cann
   CHECK(r.outcomes[1] == live::HoldOutcome::ready);
 }
 
+TEST_CASE("a chunked segment's wait: its next part or its completion answers, a part that cannot come is gone") {
+  live::HoldTarget next;
+  next.track = "v0";
+  next.file = "v0/7-3.2.m4s";
+  next.segment = "v0/7-3.m4s";
+  CHECK(live::check_hold(*snapshot_with(3, 2), next) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*snapshot_with(3, 3), next) == live::HoldCheck::ready);
+  // Segment 3 ended after 2 parts: its completion answers (there is no part 2).
+  auto done = std::make_shared<live::LiveSnapshot>(*snapshot_with(3, 2));
+  done->pieced_files.emplace("v0/7-3.m4s", std::make_shared<const std::vector<live::SharedBytes>>());
+  CHECK(live::check_hold(*done, next) == live::HoldCheck::ready);
+  // The stream ended without it.
+  CHECK(live::check_hold(*snapshot_with(3, 2, true), next) == live::HoldCheck::gone);
+}
+
 TEST_CASE("a low-latency channel lists complete parts, hints the next one and keeps segments as their parts") {
   TempDir dir;
   CapturedLog log;
@@ -191,8 +248,8 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   boost::asio::thread_pool pool(1);
   live::LiveOptions options = small_window(dir.path());
   options.part_seconds = 0.3;
-  auto channel = std::make_shared<live::LiveChannel>(live::ChannelRef{1, "studio", "Studio", {}, {}}, options,
-                                                     log.logger(), recordings, pool.get_executor());
+  auto channel =
+      std::make_shared<live::LiveChannel>(studio_ref(), options, log.logger(), recordings, pool.get_executor());
   auto stream = std::make_shared<media::Stream>("studio");
   channel->attach(stream);
   REQUIRE(eventually([&] { return channel->status().publishing; }));
@@ -204,7 +261,7 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   const auto s = channel->snapshot();
   const std::string text = s->media_playlists.at("v0")->text;
   CAPTURE(text);
-  CHECK(count(text, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.900\n") == 1);
+  CHECK(count(text, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.900,") == 1);
   CHECK(count(text, "#EXT-X-PART-INF:PART-TARGET=0.300\n") == 1);
   CHECK(count(text, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"") == 1);
   CHECK(count(text, ",INDEPENDENT=YES") >= 2);
@@ -225,6 +282,11 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
     size += pieces[i]->size();
   }
   CHECK(size == first.bytes);
+  // Delta updates are rendered with the snapshot (a 2-segment window skips nothing).
+  REQUIRE(s->delta_playlists.contains("v0"));
+  CHECK(count(s->delta_playlists.at("v0")[0]->text, "#EXT-X-SKIP:SKIPPED-SEGMENTS=0\n") == 1);
+  CHECK(count(s->delta_playlists.at("v0")[1]->text, ",RECENTLY-REMOVED-DATERANGES=\"\"\n") == 1);
+  CHECK(count(text, "CAN-SKIP-UNTIL=6.000") == 1);
 
   stream->end();
   channel->finish();
@@ -233,6 +295,7 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   const auto ended = channel->snapshot()->media_playlists.at("v0")->text;
   CHECK(count(ended, "#EXT-X-ENDLIST") == 1);
   CHECK(count(ended, "#EXT-X-PRELOAD-HINT") == 0);
+  CHECK(channel->snapshot()->delta_playlists.empty());  // EXT-X-ENDLIST: _HLS_skip is ignored
 }
 
 }  // namespace tidecast::test

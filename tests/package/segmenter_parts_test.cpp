@@ -18,8 +18,10 @@ namespace {
 
 constexpr double kPart = 0.4;
 
-// Packets in arrival order: video at `fps` with a keyframe every `gop` frames, AAC at 44.1 kHz.
-std::vector<media::Packet> stream(double seconds, double fps, int gop, bool video = true, bool audio = true) {
+// Packets in arrival order: video at `fps` with a keyframe every `gop` frames,
+// AAC at 44.1 kHz arriving `audio_lag_ms` after the video of the same time.
+std::vector<media::Packet> stream(double seconds, double fps, int gop, bool video = true, bool audio = true,
+                                  std::int64_t audio_lag_ms = 0) {
   std::vector<std::pair<std::int64_t, media::Packet>> timed;
   if (video) {
     for (int i = 0; i < static_cast<int>(seconds * fps); ++i) {
@@ -30,7 +32,7 @@ std::vector<media::Packet> stream(double seconds, double fps, int gop, bool vide
   if (audio) {
     for (int i = 0; i < static_cast<int>(seconds * 44100 / 1024); ++i) {
       const std::int64_t ms = test::audio_ms(i, 44100);
-      timed.emplace_back(ms, test::audio_packet(ms, static_cast<std::uint32_t>(i)));
+      timed.emplace_back(ms + audio_lag_ms, test::audio_packet(ms, static_cast<std::uint32_t>(i)));
     }
   }
   std::stable_sort(timed.begin(), timed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -138,6 +140,22 @@ TEST_CASE("parts: audio parts follow the video's part boundaries, within the tar
       const double video_start = static_cast<double>(video[i].start) / video[i].timescale;
       CHECK(std::abs(audio_start - video_start) < 1024.0 / 44100 + 1e-6);
     }
+  }
+}
+
+TEST_CASE("parts: audio lagging the video by many segments keeps every part cut (the cap counts segments)") {
+  // 0.2 s parts in 2 s segments: 11 cuts per segment; audio 15 s late
+  // leaves about 8 segments (~90 cuts) waiting for it.
+  constexpr double kSmallPart = 0.2;
+  package::Segmenter segmenter(test::h264_aac_stream(), {.target_duration_seconds = 2.0, .part_seconds = kSmallPart});
+  const Output o = run(segmenter, stream(30, 30, 60, true, true, 15000));
+  const auto& audio = o.segments.at(TrackKind::audio);
+  REQUIRE(audio.size() >= 12);
+  for (const auto& segment : audio) {
+    CAPTURE(segment.number);
+    const auto parts = parts_of(o, TrackKind::audio, segment.number);
+    CHECK(parts.size() == parts_of(o, TrackKind::video, segment.number).size());
+    for (const auto& part : parts) CHECK(part.duration_seconds() <= kSmallPart + 1e-9);
   }
 }
 

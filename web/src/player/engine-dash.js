@@ -6,6 +6,21 @@ import { Debug, MediaPlayer } from 'dashjs';
 
 const BEHIND_SECONDS = 6;
 
+// An MPD with a ServiceDescription is a low-latency channel (Tidecast writes
+// one only then, with availabilityTimeOffset on its segments): keep to its
+// latency target by live catch-up (playback rates and target from the MPD).
+export function hasServiceDescription(manifest) {
+  const description = manifest?.ServiceDescription;
+  return Array.isArray(description) ? description.length > 0 : Boolean(description);
+}
+
+export const LOW_LATENCY_SETTINGS = {
+  streaming: {
+    applyServiceDescription: true,
+    liveCatchup: { enabled: true, mode: 'liveCatchupModeDefault' },
+  },
+};
+
 /**
  * Attaches a DASH source to `video`. Same contract as engine-hls.js:
  * `hooks.changed()` on level/liveness changes, `hooks.fatal(message)` on errors,
@@ -28,6 +43,9 @@ export function attach(video, url, hooks, options = {}) {
 
   player.updateSettings({
     debug: { logLevel: options.debug ? Debug.LOG_LEVEL_DEBUG : Debug.LOG_LEVEL_WARNING },
+  });
+  player.on(events.MANIFEST_LOADED, (e) => {
+    if (hasServiceDescription(e.data)) player.updateSettings(LOW_LATENCY_SETTINGS);
   });
   player.on(events.STREAM_INITIALIZED, () => {
     ready = true;
