@@ -279,6 +279,7 @@ void LiveChannel::start_ladder(const media::StreamInfo& info) {
   ladder_options.log = &log_;
   ladder_options.cpu_threads = options_.cpu_threads;
   ladder_options.caller_cuts = true;
+  ladder_options.low_latency = options_.part_seconds > 0;
   try {
     ladder_ = std::make_unique<transcode::LadderTranscoder>(info, 1000, ladder, options_.segment_seconds,
                                                             strand_.get_inner_executor(), std::move(callbacks),

@@ -29,7 +29,12 @@ std::vector<RungPlan> plan_ladder(const LadderConfig& config, int source_width, 
     if (rung.height > source_height || rung.height <= 0) continue;
     const Size size = rung_size(source_width, source_height, rung.height, sar_num, sar_den);
     if (skip_source_height && size.height >= (source_height & ~1)) continue;  // the source is this tall already
-    RungPlan plan{rung, i, size.width, size.height, 1, static_cast<double>(size.width) * size.height};
+    RungPlan plan{.rung = rung,
+                  .config_index = i,
+                  .width = size.width,
+                  .height = size.height,
+                  .x264_threads = 1,
+                  .cost = static_cast<double>(size.width) * size.height};
     if (plan.rung.maxrate_kbps <= 0) plan.rung.maxrate_kbps = (rung.video_bitrate_kbps * 107 + 50) / 100;
     if (plan.rung.bufsize_kbps <= 0) plan.rung.bufsize_kbps = (rung.video_bitrate_kbps * 3 + 1) / 2;
     plans.push_back(std::move(plan));

@@ -36,6 +36,9 @@ struct RungPlan {
   int height = 0;
   int x264_threads = 1;
   double cost = 0;  // relative: width * height
+  // Encode without look-ahead (a low-latency channel's rungs): x264 hands out
+  // each frame as it comes instead of holding ~10 for rate control.
+  bool low_latency = false;
 };
 
 // Even dimensions for a rung of `height` from a source of the given size and

@@ -102,6 +102,7 @@ struct LadderTranscoder::Impl : std::enable_shared_from_this<LadderTranscoder::I
     for (auto& plan : plan_ladder(config, spec.width, spec.height, options_.cpu_threads, spec.sar_num, spec.sar_den)) {
       auto rung = std::make_unique<Rung>();
       if (options_.x264_threads >= 0) plan.x264_threads = options_.x264_threads;
+      plan.low_latency = options_.low_latency;
       rung->plan = std::move(plan);
       plans_.push_back(rung->plan);
       rungs_.push_back(std::move(rung));

@@ -91,6 +91,9 @@ struct LadderOptions {
   // the passthrough's segment boundaries by construction, after GOP drops,
   // decode errors and timestamp jumps too.
   bool caller_cuts = false;
+  // Every rung encodes without look-ahead (RungPlan::low_latency): a
+  // low-latency channel's parts must not wait for the encoder.
+  bool low_latency = false;
 };
 
 struct RungStats {

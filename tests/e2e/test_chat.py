@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -270,6 +271,48 @@ class Chat(unittest.TestCase):
         alice.wait_for(lambda m: m["type"] == "notice" and "Lifted" in m["text"])
         carol.send_json({"type": "post", "text": "carol again"})
         alice.wait_for(lambda m: m.get("type") == "message" and m["text"] == "carol again")
+
+    def test_5_reconnect_storm(self):
+        """Hundreds of viewers connecting and vanishing at once (a page reloaded
+        in a loop, a flaky network): the room keeps chatting, forgets every
+        gone connection, and stores nothing twice."""
+        watcher, hello = self.connect()
+        viewers_before = hello["room"]["viewers"]
+        poster, _ = self.connect(self.alice)
+        refused = []
+
+        def storm():
+            for i in range(100):
+                try:
+                    ws = WebSocket(self.server.http_port, CHAT, {})
+                    if ws.status != 101:
+                        refused.append(ws.status)
+                    elif i % 2:
+                        ws.recv_json()  # half read their hello first, half vanish at once
+                    ws.close()
+                except OSError:
+                    refused.append("reset")
+
+        threads = [threading.Thread(target=storm) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        poster.send_json({"type": "post", "text": "during the storm", "nonce": "storm-1"})
+        self.assertEqual(watcher.wait_for(lambda m: m.get("text") == "during the storm", limit=5000)["author"], "alice")
+        for thread in threads:
+            thread.join()
+        print(f"storm: 400 connections, {len(refused)} refused or reset", flush=True)
+        # Every vanished connection has left the room: a newcomer counts the two of us and itself.
+        deadline = time.time() + 10
+        while True:
+            probe, hello = self.connect()
+            if hello["room"]["viewers"] == viewers_before + 2 or time.time() > deadline:
+                break
+            probe.close()
+            time.sleep(0.5)
+        self.assertEqual(hello["room"]["viewers"], viewers_before + 2, hello["room"])
+        # The post made during the storm is stored once.
+        history = [m for m in hello.get("history", []) if m.get("text") == "during the storm"]
+        self.assertEqual(len(history), 1, hello.get("history"))
 
 
 if __name__ == "__main__":

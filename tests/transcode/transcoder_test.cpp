@@ -368,3 +368,40 @@ TEST_CASE("without the ladder a live thumbnail comes from one keyframe, decoded 
   pool.join();
   CHECK(pictures.size() == 1);  // one per interval
 }
+
+TEST_CASE("a low-latency rung hands out each frame as it comes; a normal one holds frames for look-ahead") {
+  // Frames in before the first packet comes out, for a veryfast rung with 2 threads.
+  auto frames_before_first_packet = [](bool low_latency) {
+    RungPlan plan;
+    plan.rung.name = "rung";
+    plan.rung.height = 240;
+    plan.rung.video_bitrate_kbps = 800;
+    plan.rung.maxrate_kbps = 1000;
+    plan.rung.bufsize_kbps = 1500;
+    plan.rung.preset = "veryfast";
+    plan.width = 320;
+    plan.height = 240;
+    plan.x264_threads = 2;
+    plan.low_latency = low_latency;
+    RungEncoder encoder(plan, 1000, 30);
+    FramePtr frame = make_frame();
+    frame->format = AV_PIX_FMT_YUV420P;
+    frame->width = 320;
+    frame->height = 240;
+    REQUIRE(av_frame_get_buffer(frame.get(), 0) == 0);
+    std::vector<EncodedPacket> out;
+    for (int i = 0; i < 60; ++i) {
+      REQUIRE(av_frame_make_writable(frame.get()) == 0);
+      for (int p = 0; p < 3; ++p) {
+        const int rows = p == 0 ? 240 : 120;
+        for (int y = 0; y < rows; ++y)
+          std::memset(frame->data[p] + y * frame->linesize[p], (i * 7 + y + p * 50) % 256, p ? 160 : 320);
+      }
+      encoder.encode(frame.get(), frame_ms(i), i == 0, out);
+      if (!out.empty()) return i + 1;
+    }
+    return 61;
+  };
+  CHECK(frames_before_first_packet(true) == 1);
+  CHECK(frames_before_first_packet(false) > 5);  // x264's rc-lookahead (10 at veryfast) and frame threads
+}

@@ -63,8 +63,15 @@ const PLAYLIST_LOAD_POLICY = {
 
 function attachHlsJs(video, url, hooks, debug, lowLatency) {
   // Low latency only for a low-latency channel (LL-HLS: parts, blocking reload).
+  // There hls.js may also play up to 1.1x to get back to its target after a
+  // stall: at its default (1x) a viewer who joined while the playlist was one
+  // segment long stays 5 s further behind for the rest of the session.
   const hls = new Hls({
-    debug, lowLatencyMode: lowLatency, backBufferLength: 30, playlistLoadPolicy: PLAYLIST_LOAD_POLICY,
+    debug,
+    lowLatencyMode: lowLatency,
+    backBufferLength: 30,
+    playlistLoadPolicy: PLAYLIST_LOAD_POLICY,
+    ...(lowLatency ? { maxLiveSyncPlaybackRate: 1.1 } : {}),
   });
   let live = false;
   let mediaRecoveries = 0;
