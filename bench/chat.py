@@ -25,27 +25,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
 from support.accounts import Browser, create_user  # noqa: E402
+from server_stats import fanout_client, proc_stats  # noqa: E402
 from support.tidecast import Server  # noqa: E402
 
 POSTERS = 5
 MESSAGES_PER_POSTER = 5  # the per-user burst: no rate-limit refusals
-
-
-def client_binary():
-    build = os.path.dirname(os.environ.get("TIDECAST_BIN", "build/tidecast"))
-    path = os.path.join(build, "fanout_client")
-    if not os.path.exists(path):
-        raise SystemExit(f"{path} is missing: build the fanout_client target")
-    return path
-
-
-def proc_stats(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    with open(f"/proc/{pid}/status") as f:
-        rss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
-    return cpu, rss
 
 
 def frame(opcode, payload):
@@ -153,7 +137,7 @@ def run(connections=5000, interval=1.0):
             if i == 0:
                 assert browser.call("POST", "/api/v1/channels", {"name": "bench", "title": "Bench"})[0] == 201
             cookies.append(browser.cookie)
-        result = asyncio.run(scenario(server, connections, cookies, interval, client_binary()))
+        result = asyncio.run(scenario(server, connections, cookies, interval, fanout_client()))
     finally:
         server.close()
     print(f"chat fan-out (one channel, one server, a message every {interval} s):")

@@ -13,7 +13,6 @@ within 50 ms of the part for 1,000 held requests on two cores.
 """
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
@@ -21,42 +20,16 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e"))
+from server_stats import fanout_client, proc_stats  # noqa: E402
+from support.low_latency import playlist_edge  # noqa: E402
 from support.tidecast import Server, publish  # noqa: E402
 
 PLAYLIST = "/live/bench/v0/media.m3u8"
 
 
-def proc_stats(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    with open(f"/proc/{pid}/status") as f:
-        rss = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
-    return cpu, rss
-
-
-def newest_part(text):
-    msn = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
-    part = -1
-    for line in text.splitlines():
-        if line.startswith("#EXTINF"):
-            msn, part = msn + 1, -1
-        elif line.startswith("#EXT-X-PART:"):
-            part += 1
-    return msn, part
-
-
-def client_binary():
-    build = os.path.dirname(os.environ.get("TIDECAST_BIN", "build/tidecast"))
-    path = os.path.join(build, "fanout_client")
-    if not os.path.exists(path):
-        raise SystemExit(f"{path} is missing: build the fanout_client target")
-    return path
-
-
 def one_trial(server, client, connections):
     _, _, body = server.get(PLAYLIST)
-    msn, part = newest_part(body.decode())
+    msn, part, _ = playlist_edge(body.decode())
     # Two parts ahead (about 0.8 s): every request is written before it exists.
     # A segment has 5 parts at 0.4 s in a 2-s segment; past its end, the next segment's.
     target_part = part + 2
@@ -79,7 +52,7 @@ def one_trial(server, client, connections):
 def run(trials=5, sizes=(1000, 5000)):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    client = client_binary()
+    client = fanout_client()
     server = Server({"live": {"latency_mode": "low", "part_seconds": 0.4},
                      "http": {"max_connections": 20000, "max_connections_per_ip": 1000}, "log_level": "warn"})
     publisher = None

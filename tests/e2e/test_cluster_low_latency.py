@@ -8,29 +8,19 @@ exists, and relays the answer. Before that, n2 dropped the query and
 answered at once with a playlist without the part the player asked for.
 """
 import os
-import re
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from support.cluster import Cluster, NginxEdge  # noqa: E402
+from support.low_latency import playlist_edge  # noqa: E402
 from support.tidecast import publish  # noqa: E402
 
 PLAYLIST = "/live/ll/v0/media.m3u8"
 
 
-def edge(text):
-    """(msn, part index) of the newest part listed, and the preload hint's URI."""
-    msn = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
-    part = -1
-    for line in text.splitlines():
-        if line.startswith("#EXTINF"):
-            msn, part = msn + 1, -1
-        elif line.startswith("#EXT-X-PART:"):
-            part += 1
-    hint = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', text).group(1)
-    return msn, part, hint
+edge = playlist_edge
 
 
 class ClusterLowLatency(unittest.TestCase):

@@ -15,22 +15,13 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(__file__))
 from support.accounts import Browser, create_user
 from support.browser import play
+from support.low_latency import playlist_edge
 from support.tidecast import BIN, Server, decode_errors, poll, probe_segment, publish
 
 PARTS = re.compile(r'#EXT-X-PART:DURATION=([\d.]+),URI="([^"]+)"(,INDEPENDENT=YES)?')
 
 
-def edge(text):
-    """(msn, part index) of the newest part listed, and the preload hint's URI."""
-    sequence = int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))
-    msn, part = sequence, -1
-    for line in text.splitlines():
-        if line.startswith("#EXTINF"):
-            msn, part = msn + 1, -1
-        elif line.startswith("#EXT-X-PART:"):
-            part += 1
-    hint = re.search(r'#EXT-X-PRELOAD-HINT:TYPE=PART,URI="([^"]+)"', text).group(1)
-    return msn, part, hint
+edge = playlist_edge
 
 
 MPD_NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}

@@ -31,22 +31,32 @@ struct Source {
 
 // `gop`: a keyframe every `gop` frames. `cts_ms`: DTS = PTS - cts_ms, like a
 // publisher with B-frames.
-Source make_source(int frames, int gop, int cts_ms = 0) {
+// A 320x240 x264 rung at 1.5 Mb/s.
+RungPlan plan_320x240(const char* preset) {
   RungPlan plan;
   plan.rung.name = "source";
   plan.rung.height = 240;
   plan.rung.video_bitrate_kbps = 1500;
   plan.rung.maxrate_kbps = 3000;
   plan.rung.bufsize_kbps = 3000;
-  plan.rung.preset = "ultrafast";
+  plan.rung.preset = preset;
   plan.width = 320;
   plan.height = 240;
-  RungEncoder encoder(plan, 1000, 30);
+  return plan;
+}
+
+FramePtr frame_320x240() {
   FramePtr frame = make_frame();
   frame->format = AV_PIX_FMT_YUV420P;
   frame->width = 320;
   frame->height = 240;
   REQUIRE(av_frame_get_buffer(frame.get(), 0) == 0);
+  return frame;
+}
+
+Source make_source(int frames, int gop, int cts_ms = 0) {
+  RungEncoder encoder(plan_320x240("ultrafast"), 1000, 30);
+  FramePtr frame = frame_320x240();
   std::uint32_t seed = 12345;
   std::vector<EncodedPacket> out;
   for (int i = 0; i < frames; ++i) {
@@ -372,23 +382,11 @@ TEST_CASE("without the ladder a live thumbnail comes from one keyframe, decoded 
 TEST_CASE("a low-latency rung hands out each frame as it comes; a normal one holds frames for look-ahead") {
   // Frames in before the first packet comes out, for a veryfast rung with 2 threads.
   auto frames_before_first_packet = [](bool low_latency) {
-    RungPlan plan;
-    plan.rung.name = "rung";
-    plan.rung.height = 240;
-    plan.rung.video_bitrate_kbps = 800;
-    plan.rung.maxrate_kbps = 1000;
-    plan.rung.bufsize_kbps = 1500;
-    plan.rung.preset = "veryfast";
-    plan.width = 320;
-    plan.height = 240;
+    RungPlan plan = plan_320x240("veryfast");
     plan.x264_threads = 2;
     plan.low_latency = low_latency;
     RungEncoder encoder(plan, 1000, 30);
-    FramePtr frame = make_frame();
-    frame->format = AV_PIX_FMT_YUV420P;
-    frame->width = 320;
-    frame->height = 240;
-    REQUIRE(av_frame_get_buffer(frame.get(), 0) == 0);
+    FramePtr frame = frame_320x240();
     std::vector<EncodedPacket> out;
     for (int i = 0; i < 60; ++i) {
       REQUIRE(av_frame_make_writable(frame.get()) == 0);
