@@ -43,11 +43,6 @@ void set_option(void* obj, const char* key, const std::string& value, std::strin
 
 // "3.1" -> 31, "1b" -> 9 (level_idc), "" -> -1 (x264 chooses).
 constexpr const char* kX264Params = "ratetol=0.3";
-// The same without look-ahead, with x264's threads splitting each frame
-// (sliced) rather than working on several frames at once: what x264's
-// zerolatency tune does besides B-frames (already off), so a frame is encoded
-// before the next arrives (a low-latency channel's rungs).
-constexpr const char* kX264LowLatencyParams = "ratetol=0.3:rc-lookahead=0:sync-lookahead=0:sliced-threads=1";
 
 int level_idc(const std::string& level) {
   if (level.empty()) return -1;
@@ -136,13 +131,17 @@ RungEncoder::RungEncoder(const RungPlan& plan, std::uint32_t timescale, double f
   ctx_->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
   check(av_opt_set_int(ctx_->priv_data, "sc_threshold", 0, 0), context + " option sc_threshold");
   set_option(ctx_->priv_data, "preset", plan.rung.preset, context);
-  set_option(ctx_->priv_data, "tune", plan.rung.tune, context);
+  // A low-latency rung adds x264's zerolatency tune (no look-ahead, no frame
+  // threads): a frame is encoded before the next arrives.
+  const std::string tune = !plan.low_latency        ? plan.rung.tune
+                           : plan.rung.tune.empty() ? std::string("zerolatency")
+                                                    : plan.rung.tune + ",zerolatency";
+  set_option(ctx_->priv_data, "tune", tune, context);
   set_option(ctx_->priv_data, "profile", plan.rung.profile, context);
   check(av_opt_set_int(ctx_->priv_data, "forced-idr", 1, 0), context + " option forced-idr");
   // Tighter ABR than x264's default (1.0): keeps every 2-s window of the rung
   // close to its target, so peaks stay under maxrate for players and caches.
-  check(av_opt_set(ctx_->priv_data, "x264-params", plan.low_latency ? kX264LowLatencyParams : kX264Params, 0),
-        context + " option x264-params");
+  check(av_opt_set(ctx_->priv_data, "x264-params", kX264Params, 0), context + " option x264-params");
   const int level = level_idc(plan.rung.level);
   if (level > 0) ctx_->level = level;
   check(avcodec_open2(ctx_.get(), codec, nullptr), "open " + context);
