@@ -7,10 +7,10 @@
 
 #include "api/channel_avatar.hpp"
 #include "api/channel_page.hpp"
-#include "http/frame_policy.hpp"
 #include "api/routes.hpp"
 #include "core/clock.hpp"
 #include "core/log_throttle.hpp"
+#include "http/frame_policy.hpp"
 #include "http/serve_bytes.hpp"
 
 namespace tidecast::api {
@@ -97,14 +97,27 @@ http::Response channel_page(PageState& state, const http::Request& request, cons
   return html(Status::ok, render_channel_page(state.d.page, meta));
 }
 
-http::Response set_avatar(PageState& state, const http::Request& request, const http::RouteContext& context,
-                          std::string_view name) {
+// The signed-in caller and a channel they may manage, or the answer refusing it.
+struct Managed {
+  Principal principal;
+  catalog::Channel channel;
+};
+std::variant<http::Response, Managed> managed_channel(PageState& state, const http::Request& request,
+                                                      std::string_view name) {
   auto checked = state.d.auth.require(request);
   if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
-  const auto& principal = std::get<Principal>(checked);
-  const auto channel = visible_channel(state, request, name);
+  auto& principal = std::get<Principal>(checked);
+  auto channel = visible_channel(state, request, name);
   if (!channel) return http::make_json_error(Status::not_found, "not_found", "no such channel");
   if (!principal.may_manage(channel->owner_id)) return forbidden("only the channel's owner or an admin may do this");
+  return Managed{.principal = std::move(principal), .channel = std::move(*channel)};
+}
+
+http::Response set_avatar(PageState& state, const http::Request& request, const http::RouteContext& context,
+                          std::string_view name) {
+  auto managed = managed_channel(state, request, name);
+  if (auto* refused = std::get_if<http::Response>(&managed)) return std::move(*refused);
+  const auto& [principal, channel] = std::get<Managed>(managed);
   const std::string_view body = request.body();
   if (body.empty()) {
     note_refusal(state, context, "empty", name);
@@ -124,7 +137,7 @@ http::Response set_avatar(PageState& state, const http::Request& request, const 
   }
   std::string file;
   try {
-    file = state.avatars.save(channel->id, *type, body);
+    file = state.avatars.save(channel.id, *type, body);
   } catch (const std::exception& e) {
     state.d.log.error("channels", "avatar not saved channel={} error={:?}", name, e.what());
     return http::make_json_error(Status::internal_server_error, "storage", "the avatar could not be stored");
@@ -142,12 +155,8 @@ http::Response set_avatar(PageState& state, const http::Request& request, const 
 }
 
 http::Response clear_avatar(PageState& state, const http::Request& request, std::string_view name) {
-  auto checked = state.d.auth.require(request);
-  if (auto* error = std::get_if<http::Response>(&checked)) return std::move(*error);
-  const auto& principal = std::get<Principal>(checked);
-  const auto channel = visible_channel(state, request, name);
-  if (!channel) return http::make_json_error(Status::not_found, "not_found", "no such channel");
-  if (!principal.may_manage(channel->owner_id)) return forbidden("only the channel's owner or an admin may do this");
+  auto managed = managed_channel(state, request, name);
+  if (auto* refused = std::get_if<http::Response>(&managed)) return std::move(*refused);
   bool found = false;
   if (const auto previous = state.d.channels.set_avatar(name, std::nullopt, found)) state.avatars.remove(*previous);
   return http::make_json(Status::ok, {{"avatar", nullptr}});
