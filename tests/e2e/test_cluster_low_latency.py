@@ -6,18 +6,114 @@ viewers ask n2, which holds nothing itself: it passes the blocking request
 (_HLS_msn/_HLS_part, canonical) to the owner, which holds it until the part
 exists, and relays the answer. Before that, n2 dropped the query and
 answered at once with a playlist without the part the player asked for.
+
+Low-latency DASH the same way: the segment in progress, which the owner
+sends part by part (chunked), goes on from n2 (and through nginx) chunk by
+chunk as it comes, not once complete.
 """
 import os
+import socket
 import sys
+import threading
 import time
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
 from support.cluster import Cluster, NginxEdge  # noqa: E402
 from support.low_latency import playlist_edge  # noqa: E402
-from support.tidecast import publish  # noqa: E402
+from support.tidecast import poll, publish  # noqa: E402
 
 PLAYLIST = "/live/ll/v0/media.m3u8"
+MPD_NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
+SEGMENT_SECONDS = 2.0  # the default; parts of 0.4 s
+
+
+def newest_video_segment(mpd_text):
+    """The $Time$ URL (under /live/<channel>/) of the last segment of the MPD's
+    video timeline: on a low-latency channel, the segment in progress."""
+    root = ET.fromstring(mpd_text)
+    for adaptation in root.findall("d:Period", MPD_NS)[-1].findall("d:AdaptationSet", MPD_NS):
+        if adaptation.get("contentType") != "video":
+            continue
+        template = adaptation.find("d:SegmentTemplate", MPD_NS)
+        start = last = 0
+        for s in template.find("d:SegmentTimeline", MPD_NS).findall("d:S", MPD_NS):
+            if s.get("t") is not None:
+                start = int(s.get("t"))
+            for _ in range(int(s.get("r", "0")) + 1):
+                last, start = start, start + int(s.get("d"))
+        return template.get("media").replace("$RepresentationID$", "v0").replace("$Time$", str(last))
+    raise AssertionError(mpd_text)
+
+
+def first_part_length(data):
+    """The length of the leading boxes of `data` up to and including its first
+    whole mdat (styp? moof mdat: one part), or None while it is not all there."""
+    at = 0
+    while at + 8 <= len(data):
+        size = int.from_bytes(data[at:at + 4], "big")
+        if size < 8 or at + size > len(data):
+            return None
+        kind = data[at + 4:at + 8]
+        at += size
+        if kind == b"mdat":
+            return at
+    return None
+
+
+def stream_segment(port, path, started, out):
+    """GETs `path` from 127.0.0.1:`port` over a raw socket; fills `out` with
+    the head, the seconds after `started` when the first whole part and the
+    end came, and the body (chunked transfer decoded, or a Content-Length)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=15)
+    try:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            data = sock.recv(65536)
+            if not data:
+                raise AssertionError(f"{port}: closed before the head")
+            buffer += data
+        head, buffer = buffer.split(b"\r\n\r\n", 1)
+        out["head"] = head.decode()
+        body = b""
+        length = [line.split(":", 1)[1] for line in out["head"].lower().splitlines()
+                  if line.startswith("content-length:")]
+        while length:  # answered whole (a segment already complete)
+            body += buffer
+            buffer = b""
+            if "first" not in out and first_part_length(body):
+                out["first"] = time.time() - started
+            if len(body) >= int(length[0]):
+                out["end"] = time.time() - started
+                break
+            data = sock.recv(65536)
+            if not data:
+                raise AssertionError(f"{port}: connection closed before the end")
+            buffer = data
+        while not length:
+            if b"\r\n" in buffer:
+                size = int(buffer.split(b"\r\n", 1)[0].split(b";")[0], 16)
+                start = buffer.index(b"\r\n") + 2
+                if len(buffer) >= start + size + 2:
+                    if size == 0:
+                        out["end"] = time.time() - started
+                        break
+                    body += buffer[start:start + size]
+                    buffer = buffer[start + size + 2:]
+                    if "first" not in out and first_part_length(body):
+                        out["first"] = time.time() - started
+                    continue
+            data = sock.recv(65536)
+            if not data:
+                raise AssertionError(f"{port}: connection closed before the last chunk")
+            buffer += data
+        out["body"] = body
+    except Exception as e:  # reported by the test thread
+        out["error"] = repr(e)
+    finally:
+        sock.close()
 
 
 edge = playlist_edge
@@ -92,6 +188,48 @@ class ClusterLowLatency(unittest.TestCase):
         status, headers, again = self.nginx.get("/live/ll/v0/" + hint)
         self.assertEqual((status, again), (200, first))
         self.assertEqual(headers.get("x-cache-status"), "HIT")
+
+    def test_4_ll_dash_segment_in_progress_part_by_part_through_the_other_node_and_nginx(self):
+        n1, n2 = self.cluster.nodes
+        # Wait for a segment that has just begun on the owner (the MPD lists it
+        # from its first part on), so most of it is still to come.
+        read = lambda: newest_video_segment(n1.get("/live/ll/manifest.mpd")[2].decode())  # noqa: E731
+        first = read()
+        current = poll(read, lambda uri: uri != first, timeout=5, interval=0.02)
+        started = time.time()
+        self.assertNotEqual(current, first)
+        path = f"/live/ll/{current}"
+        # Two viewers through nginx: neither waits for the other's (uncacheable) fetch.
+        where = {"owner": n1.http_port, "n2": n2.http_port, "nginx": self.nginx.port, "nginx 2": self.nginx.port}
+        runs = {name: {} for name in where}
+        threads = [threading.Thread(target=stream_segment, args=(port, path, started, runs[name]))
+                   for name, port in where.items()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        timings = {name: (round(run.get("first", -1), 3), round(run.get("end", -1), 3)) for name, run in runs.items()}
+        print(f"ll-dash first part / end of segment, s after it appeared: {timings}", file=sys.stderr)
+        for name, run in runs.items():
+            self.assertNotIn("error", run, (name, run.get("error"), timings))
+        _, _, whole = n1.get(path)  # complete now
+        self.assertIn(b"moof", whole[:200])
+        for name, run in runs.items():
+            # The concatenated chunks are the owner's complete segment, byte for byte.
+            self.assertEqual(run["body"], whole, name)
+            # The first part came within about a part time (0.4 s) of it
+            # existing on the owner, well before the segment was complete (the
+            # bound is generous for a shared machine: half a segment).
+            self.assertLess(run["first"], SEGMENT_SECONDS / 2, (name, timings))
+            self.assertGreater(run["end"] - run["first"], SEGMENT_SECONDS / 4, (name, timings))
+        for name, run in runs.items():
+            self.assertIn("transfer-encoding: chunked", run["head"].lower(), name)
+        self.assertIn("x-served-by: n2", runs["n2"]["head"].lower())
+        # The complete segment is now answered from n2's memory and nginx's cache.
+        status, headers, again = n2.get(path)
+        self.assertEqual((status, again), (200, whole))
+        status, headers, again = self.nginx.get(path)
+        self.assertEqual((status, again), (200, whole))
 
 
 if __name__ == "__main__":
