@@ -12,6 +12,7 @@ sends part by part (chunked), goes on from n2 (and through nginx) chunk by
 chunk as it comes, not once complete.
 """
 import os
+import signal
 import socket
 import sys
 import threading
@@ -107,6 +108,7 @@ def stream_segment(port, path, started, out):
                     continue
             data = sock.recv(65536)
             if not data:
+                out["cut"] = time.time() - started
                 raise AssertionError(f"{port}: connection closed before the last chunk")
             buffer += data
         out["body"] = body
@@ -230,6 +232,40 @@ class ClusterLowLatency(unittest.TestCase):
         self.assertEqual((status, again), (200, whole))
         status, headers, again = self.nginx.get(path)
         self.assertEqual((status, again), (200, whole))
+
+    def test_5_owner_killed_mid_segment_cuts_the_relayed_segment(self):
+        # Last: it kills the owner.
+        n1, n2 = self.cluster.nodes
+        read = lambda: newest_video_segment(n1.get("/live/ll/manifest.mpd")[2].decode())  # noqa: E731
+        first = read()
+        current = poll(read, lambda uri: uri != first, timeout=5, interval=0.02)
+        started = time.time()
+        path = f"/live/ll/{current}"
+        where = {"n2": n2.http_port, "nginx": self.nginx.port}
+        runs = {name: {} for name in where}
+        threads = [threading.Thread(target=stream_segment, args=(port, path, started, runs[name]))
+                   for name, port in where.items()]
+        for thread in threads:
+            thread.start()
+        poll(lambda: runs, lambda r: all("first" in run or "error" in run for run in r.values()), 5, interval=0.01)
+        n1.stop(sig=signal.SIGKILL)
+        killed = time.time() - started
+        for thread in threads:
+            thread.join(20)
+        cuts = {name: round(run.get("cut", -1) - killed, 3) for name, run in runs.items()}
+        print(f"owner killed mid-segment: viewers cut after (s) {cuts}", file=sys.stderr)
+        for name, run in runs.items():
+            # The parts so far, then the connection closes without the final
+            # chunk: never a short segment that looks whole, and no hang.
+            self.assertIn("first", run, (name, run))
+            self.assertIn("closed before the last chunk", run.get("error", ""), (name, run))
+            self.assertLess(run["cut"] - killed, 5.0, (name, run["cut"], killed))
+        n2.wait_for_log("segment relay failed")
+        # n2 goes on answering: the segment is not there to have (503, the
+        # owner is gone; never the cut one as if whole).
+        status, _, body = n2.get(path)
+        self.assertIn(status, (404, 503), body)
+        print(f"then n2 answers {status}", file=sys.stderr)
 
 
 if __name__ == "__main__":
