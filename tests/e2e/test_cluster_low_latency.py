@@ -191,6 +191,23 @@ class ClusterLowLatency(unittest.TestCase):
         self.assertEqual((status, again), (200, first))
         self.assertEqual(headers.get("x-cache-status"), "HIT")
 
+    def test_3b_the_nginx_edge_never_answers_an_old_playlist_or_keeps_a_low_latency_mpd(self):
+        # A playlist is kept its second, but after a quiet spell the next
+        # viewer gets a fresh one, not the old copy while it is refreshed.
+        _, _, body = self.nginx.get(PLAYLIST)
+        before = edge(body.decode())[:2]
+        time.sleep(2.5)
+        status, headers, body = self.nginx.get(PLAYLIST)
+        self.assertEqual(status, 200)
+        self.assertNotIn(headers.get("x-cache-status"), ("STALE", "UPDATING"))
+        self.assertGreater(edge(body.decode())[0], before[0], (before, edge(body.decode())))
+        # The low-latency MPD changes every part: nobody keeps it.
+        for _ in range(2):
+            status, headers, _ = self.nginx.get("/live/ll/manifest.mpd")
+            self.assertEqual(status, 200)
+            self.assertEqual(headers.get("cache-control"), "no-cache")
+            self.assertNotEqual(headers.get("x-cache-status"), "HIT")
+
     def test_4_ll_dash_segment_in_progress_part_by_part_through_the_other_node_and_nginx(self):
         n1, n2 = self.cluster.nodes
         # Wait for a segment that has just begun on the owner (the MPD lists it
