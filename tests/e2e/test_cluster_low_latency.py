@@ -48,19 +48,25 @@ def newest_video_segment(mpd_text):
     raise AssertionError(mpd_text)
 
 
-def first_part_length(data):
-    """The length of the leading boxes of `data` up to and including its first
-    whole mdat (styp? moof mdat: one part), or None while it is not all there."""
-    at = 0
+def whole_parts(data):
+    """How many whole parts (moof+mdat: counted by their mdat) `data` starts with."""
+    at = parts = 0
     while at + 8 <= len(data):
         size = int.from_bytes(data[at:at + 4], "big")
         if size < 8 or at + size > len(data):
-            return None
-        kind = data[at + 4:at + 8]
+            break
+        parts += data[at + 4:at + 8] == b"mdat"
         at += size
-        if kind == b"mdat":
-            return at
-    return None
+    return parts
+
+
+def note_parts(out, body, started):
+    """Records in out["parts"] when each part came whole (seconds after `started`)."""
+    parts = out.setdefault("parts", [])
+    while len(parts) < whole_parts(body):
+        parts.append(time.time() - started)
+    if parts and "first" not in out:
+        out["first"] = parts[0]
 
 
 def stream_segment(port, path, started, out):
@@ -84,8 +90,7 @@ def stream_segment(port, path, started, out):
         while length:  # answered whole (a segment already complete)
             body += buffer
             buffer = b""
-            if "first" not in out and first_part_length(body):
-                out["first"] = time.time() - started
+            note_parts(out, body, started)
             if len(body) >= int(length[0]):
                 out["end"] = time.time() - started
                 break
@@ -103,8 +108,7 @@ def stream_segment(port, path, started, out):
                         break
                     body += buffer[start:start + size]
                     buffer = buffer[start + size + 2:]
-                    if "first" not in out and first_part_length(body):
-                        out["first"] = time.time() - started
+                    note_parts(out, body, started)
                     continue
             data = sock.recv(65536)
             if not data:
@@ -233,9 +237,18 @@ class ClusterLowLatency(unittest.TestCase):
             self.assertNotIn("error", run, (name, run.get("error"), timings))
         _, _, whole = n1.get(path)  # complete now
         self.assertIn(b"moof", whole[:200])
+        # Each later part reaches a viewer here as it reaches the owner's own
+        # viewer (the relay forwards every chunk as it comes).
+        lags = {name: round(max(b - a for a, b in zip(runs["owner"]["parts"], run["parts"])), 3)
+                for name, run in runs.items() if name != "owner"}
+        print(f"ll-dash parts: {len(runs['owner']['parts'])}, worst lag behind the owner's viewer (s) {lags}",
+              file=sys.stderr)
         for name, run in runs.items():
             # The concatenated chunks are the owner's complete segment, byte for byte.
             self.assertEqual(run["body"], whole, name)
+            self.assertEqual(len(run["parts"]), len(runs["owner"]["parts"]), name)
+            if name != "owner":
+                self.assertLess(lags[name], SEGMENT_SECONDS / 4, (name, lags))
             # The first part came within about a part time (0.4 s) of it
             # existing on the owner, well before the segment was complete (the
             # bound is generous for a shared machine: half a segment).
