@@ -21,6 +21,7 @@
 #include "cluster/node_url.hpp"
 #include "cluster/segment_fanout.hpp"
 #include "core/clock.hpp"
+#include "core/log_throttle.hpp"
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
 
@@ -48,6 +49,7 @@ struct SegmentRelay::Shared {
   SegmentRelayOptions options;
   PullCounters counters;
   std::string served_by;
+  core::LogThrottle log_throttle{std::chrono::seconds(10)};  // per owner and step: a dead owner is one line
   mutable std::mutex mutex;
   std::map<std::string, std::shared_ptr<SegmentUpstream>, std::less<>> in_flight;
 };
@@ -109,6 +111,7 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
     switch (phase_) {
       case Phase::head:
       case Phase::whole:
+        if (pending_.size() >= kMaxPending) return deferred->complete(stream_response(nullptr));
         pending_.push_back({std::move(request), std::move(deferred)});
         return;
       case Phase::streaming:
@@ -175,11 +178,16 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
     finish(std::move(result));
   }
 
+  static constexpr std::size_t kMaxPending = 10'000;  // viewers waiting for the owner's head
+
   void fail(std::string_view step, std::string_view why) {
     if (phase_ == Phase::done) return;
     count(shared_->counters.failures);
-    shared_->log.warn("cluster", "segment relay failed key={} at={} {}:{} error=\"{}\" streamed_bytes={}", key_, step,
-                      where_.host, where_.port, why, fanout_.bytes());
+    if (const auto held_back = shared_->log_throttle.allow(fmt::format("{}:{} {}", where_.host, where_.port, step))) {
+      shared_->log.warn("cluster",
+                        "segment relay failed key={} at={} owner={}:{} error=\"{}\" streamed_bytes={} suppressed={}",
+                        key_, step, where_.host, where_.port, why, fanout_.bytes(), *held_back);
+    }
     fanout_.fail();  // viewers' connections close without the final chunk
     PullResult result;
     result.error = fmt::format("{} {}:{}: {}", step, where_.host, where_.port, why);
@@ -259,6 +267,7 @@ SegmentRelay::SegmentRelay(net::io_context& ioc, const ClusterAuth& auth, PullCa
                          .options = options,
                          .counters = counters,
                          .served_by = std::move(served_by),
+                         .log_throttle = core::LogThrottle(std::chrono::seconds(10)),
                          .mutex = {},
                          .in_flight = {}}) {}
 
