@@ -216,6 +216,7 @@ class ClusterLowLatency(unittest.TestCase):
         n1, n2 = self.cluster.nodes
         # Wait for a segment that has just begun on the owner (the MPD lists it
         # from its first part on), so most of it is still to come.
+        fetches = n2.metric("tidecast_cluster_pull_requests_total", '{result="fetch"}')
         read = lambda: newest_video_segment(n1.get("/live/ll/manifest.mpd")[2].decode())  # noqa: E731
         first = read()
         current = poll(read, lambda uri: uri != first, timeout=5, interval=0.02)
@@ -257,6 +258,8 @@ class ClusterLowLatency(unittest.TestCase):
         for name, run in runs.items():
             self.assertIn("transfer-encoding: chunked", run["head"].lower(), name)
         self.assertIn("x-served-by: n2", runs["n2"]["head"].lower())
+        # Three viewers of n2 (one direct, two through nginx), one fetch from the owner.
+        self.assertEqual(n2.metric("tidecast_cluster_pull_requests_total", '{result="fetch"}') - fetches, 1)
         # The complete segment is now answered from n2's memory and nginx's cache.
         status, headers, again = n2.get(path)
         self.assertEqual((status, again), (200, whole))
