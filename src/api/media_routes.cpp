@@ -101,7 +101,11 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
     if (file == "master.m3u8") {
       return manifest_file(request, snapshot->master_playlist, "application/vnd.apple.mpegurl", playlist_cache);
     }
-    return manifest_file(request, snapshot->mpd, "application/dash+xml", playlist_cache);
+    // A low-latency MPD changes every part: a cache keeping it a second (an
+    // nginx edge) put dash.js up to 2 s further behind, with stalls.
+    const std::string_view mpd_cache =
+        !channel->held_requests() ? playlist_cache : (is_private ? "private, no-cache" : "no-cache");
+    return manifest_file(request, snapshot->mpd, "application/dash+xml", mpd_cache);
   }
   const std::size_t slash = file.find('/');
   if (slash != std::string_view::npos && file.substr(slash + 1) == "media.m3u8") {

@@ -95,6 +95,13 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
       },
       std::chrono::seconds(5));
   front_->serve_vod_from(*video_holders_);
+  // The segment in progress of a low-latency channel goes on part by part
+  // (the owner may hold between parts up to hold_limit).
+  const auto hold_limit = std::chrono::milliseconds(std::llround(3000 * live.options().channel.segment_seconds));
+  segment_relay_ = std::make_unique<cluster::SegmentRelay>(
+      ioc, auth_, *pulls_, log, cluster::SegmentRelayOptions{.idle_timeout = hold_limit + std::chrono::seconds(3)},
+      counters, auth_.node());
+  front_->relay_segments_with(*segment_relay_);
   if (!config.has_role("storage")) front_->refuse_uploads();
   if (!config.has_role("serve")) front_->refuse_viewers();
 }

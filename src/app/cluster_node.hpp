@@ -67,6 +67,7 @@ class ClusterNode {
   std::unique_ptr<cluster::OwnedPublishGateway> gateway_;
   std::unique_ptr<cluster::PullClient> pull_client_;
   std::unique_ptr<cluster::PullCache> pulls_;
+  std::unique_ptr<cluster::SegmentRelay> segment_relay_;  // low-latency DASH segments from their owner
   std::unique_ptr<cluster::OwnerDirectory> owners_;
   std::unique_ptr<cluster::OwnerDirectory> video_holders_;  // which node stores a video's files
   std::unique_ptr<cluster::NodeFront> front_;

@@ -13,14 +13,23 @@ bool is_number(std::string_view value) {
          std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
-// "<name>-<segment>.<part>.m4s" (a part) or "<name>-t<start>.m4s" (the live
-// MPD's name for a segment, which may still be in progress).
-bool may_be_in_progress(std::string_view path) {
+std::string_view m4s_stem(std::string_view path) {
   const std::size_t slash = path.rfind('/');
   const std::string_view file = path.substr(slash == std::string_view::npos ? 0 : slash + 1);
-  if (!file.ends_with(".m4s")) return false;
-  const std::string_view stem = file.substr(0, file.size() - 4);
-  return stem.find('.') != std::string_view::npos || stem.find("-t") != std::string_view::npos;
+  if (!file.ends_with(".m4s")) return {};
+  return file.substr(0, file.size() - 4);
+}
+
+// "<name>-t<start>.m4s": the live MPD's name for a segment, which may still
+// be in progress (a part's name has a dot in its stem).
+bool is_mpd_segment(std::string_view path) {
+  const std::string_view stem = m4s_stem(path);
+  return stem.find("-t") != std::string_view::npos && stem.find('.') == std::string_view::npos;
+}
+
+// "<name>-<segment>.<part>.m4s" (a part) or an MPD segment name.
+bool may_be_in_progress(std::string_view path) {
+  return m4s_stem(path).find('.') != std::string_view::npos || is_mpd_segment(path);
 }
 
 }  // namespace
@@ -50,7 +59,7 @@ std::optional<LivePull> live_pull_of(std::string_view target, std::chrono::milli
       (!skip.empty() && skip != "YES" && skip != "v2")) {
     return std::nullopt;
   }
-  LivePull pull{.target = std::string(path), .timeout = {}};
+  LivePull pull{.target = std::string(path), .timeout = {}, .streamable = msn.empty() && is_mpd_segment(path)};
   char separator = '?';
   for (const auto& [name, value] :
        {std::pair{"_HLS_msn", msn}, std::pair{"_HLS_part", part}, std::pair{"_HLS_skip", skip}}) {

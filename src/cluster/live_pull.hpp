@@ -15,6 +15,9 @@ namespace tidecast::cluster {
 struct LivePull {
   std::string target;                 // path + canonical low-latency query
   std::chrono::milliseconds timeout;  // 0: the pull client's own
+  // The live MPD's name of a segment, which the owner may still be making
+  // (then it answers part by part: cluster/segment_relay.hpp relays that).
+  bool streamable = false;
 };
 
 // nullopt: a low-latency parameter that is not a number (or YES/v2 for

@@ -82,6 +82,10 @@ http::Response NodeFront::handle(const http::Request& request, const http::Clien
       if (relay_viewers_ && (path.ends_with("/master.m3u8") || path.ends_with("/manifest.mpd"))) {
         relay_viewers_->note(channel, client.address);
       }
+      if (pull->streamable && segment_relay_) {
+        return segment_relay_->serve(request, owner->url, std::string(kInternalPrefix) + pull->target, pull->target,
+                                     pull->timeout);
+      }
       return d_.pulls.serve(request, owner->url, std::string(kInternalPrefix) + pull->target, pull->target,
                             pull->timeout);
     }

@@ -21,6 +21,7 @@
 #include "cluster/cluster_state.hpp"
 #include "cluster/owner_directory.hpp"
 #include "cluster/pull_cache.hpp"
+#include "cluster/segment_relay.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/server.hpp"
@@ -51,6 +52,9 @@ class NodeFront {
 
   // Set up before the node serves (not thread-safe afterwards).
   void serve_vod_from(OwnerDirectory& holders) { holders_ = &holders; }
+  // A live segment the owner may still be making is relayed part by part
+  // (low-latency DASH) rather than whole through the pull cache.
+  void relay_segments_with(SegmentRelay& relay) { segment_relay_ = &relay; }
   // The storage node's internal routes (/internal/v1/storage/…), after the signature check.
   void set_storage_api(http::RequestHandler api) { storage_api_ = std::move(api); }
   void refuse_uploads() { refuse_uploads_ = true; }
@@ -64,6 +68,7 @@ class NodeFront {
   Deps d_;
   RelayViewers* relay_viewers_ = nullptr;
   OwnerDirectory* holders_ = nullptr;
+  SegmentRelay* segment_relay_ = nullptr;
   http::RequestHandler storage_api_;
   bool refuse_uploads_ = false;
   bool refuse_viewers_ = false;

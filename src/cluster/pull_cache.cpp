@@ -65,25 +65,7 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
     entry.waiters.clear();
     entry.fetching = false;
     if (result.status == 200) {
-      auto made = std::make_shared<Object>();
-      made->status = 200;
-      made->body = std::make_shared<const std::string>(std::move(result.body));
-      made->content_type = std::move(result.content_type);
-      made->cache_control = std::move(result.cache_control);
-      made->etag = std::move(result.etag);
-      made->immutable = made->cache_control.find("immutable") != std::string::npos;
-      object = made;
-      if (entry.object) {  // replaces a stale copy
-        bytes_ -= entry.object->body->size();
-        lru_.erase(entry.lru);
-      }
-      entry.object = object;
-      // Playlists count against the budget too, so no request pattern can grow the cache past it.
-      if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + mutable_ttl_of(key);
-      lru_.push_front(key);
-      entry.lru = lru_.begin();
-      bytes_ += object->body->size();
-      evict_locked();
+      object = keep_locked(entry, key, result);
     } else if (result.status == 0 && entry.object && !is_live_key(key)) {
       // The origin did not answer: the stale copy serves (like nginx's
       // proxy_cache_use_stale error) and is asked for again after a while.
@@ -99,6 +81,57 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
   for (Waiter& waiter : waiters) {
     waiter.deferred->complete(object ? answer(waiter.request, object) : failure(result));
   }
+}
+
+std::shared_ptr<const PullCache::Object> PullCache::keep_locked(Entry& entry, const std::string& key,
+                                                                PullResult& result) {
+  auto made = std::make_shared<Object>();
+  made->status = 200;
+  made->body = std::make_shared<const std::string>(std::move(result.body));
+  made->content_type = std::move(result.content_type);
+  made->cache_control = std::move(result.cache_control);
+  made->etag = std::move(result.etag);
+  made->immutable = made->cache_control.find("immutable") != std::string::npos;
+  std::shared_ptr<const Object> object = made;
+  if (entry.object) {  // replaces a stale copy
+    bytes_ -= entry.object->body->size();
+    lru_.erase(entry.lru);
+  }
+  entry.object = object;
+  // Playlists count against the budget too, so no request pattern can grow the cache past it.
+  if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + mutable_ttl_of(key);
+  lru_.push_front(key);
+  entry.lru = lru_.begin();
+  bytes_ += object->body->size();
+  evict_locked();
+  return object;
+}
+
+std::optional<http::Response> PullCache::cached(const http::Request& request, const std::string& key) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end() || !it->second.object) return std::nullopt;
+  Entry& entry = it->second;
+  if (!entry.object->immutable && std::chrono::steady_clock::now() >= entry.expires) return std::nullopt;
+  lru_.splice(lru_.begin(), lru_, entry.lru);
+  count(counters_.hits);
+  return answer(request, entry.object);
+}
+
+std::function<http::Response(const http::Request&)> PullCache::adopt(const std::string& key, PullResult result) {
+  std::shared_ptr<const Object> object;
+  if (result.status == 200) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+      it = entries_.emplace(key, Entry{}).first;
+      it->second.lru = lru_.end();
+    }
+    object = keep_locked(it->second, key, result);
+  }
+  return [this, object, result = std::move(result)](const http::Request& request) {
+    return object ? answer(request, object) : failure(result);
+  };
 }
 
 void PullCache::evict_locked() {

@@ -12,10 +12,12 @@
 // Nothing but a 200 is kept: a segment that is about to exist must not be
 // remembered as missing.
 #include <chrono>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,14 @@ class PullCache {
 
   std::size_t bytes() const;
 
+  // For a fetch made elsewhere (cluster/segment_relay.hpp streams a segment
+  // still being made): the answer from memory when `key` is held and fresh
+  // (counted as a hit), else nullopt, with no fetch.
+  std::optional<http::Response> cached(const http::Request& request, const std::string& key);
+  // That fetch's result, kept like one of this cache's own (a 200 only);
+  // returns how to answer each of its requests (the object, or the failure).
+  std::function<http::Response(const http::Request&)> adopt(const std::string& key, PullResult result);
+
  private:
   struct Object {
     int status = 0;
@@ -86,6 +96,7 @@ class PullCache {
   };
 
   void on_fetched(const std::string& key, PullResult result);
+  std::shared_ptr<const Object> keep_locked(Entry& entry, const std::string& key, PullResult& result);
   void evict_locked();
   void forget_locked(std::map<std::string, Entry, std::less<>>::iterator it);
   http::Response answer(const http::Request& request, const std::shared_ptr<const Object>& object) const;

@@ -257,13 +257,26 @@ void Session<Stream>::await_response(std::shared_ptr<DeferredResponse> deferred,
   // Nothing is read while the answer is pending (one request at a time); the
   // producer completes every deferred response, so the session cannot hang.
   deferred->on_complete([self = this->shared_from_this(), version = request.version(),
-                         keep_alive = request.keep_alive()](Response response) mutable {
-    net::post(self->stream_.get_executor(), [self, response = std::move(response), version, keep_alive]() mutable {
-      if (!self->socket().is_open()) return;
-      response.version(version);
-      response.keep_alive(keep_alive && !self->closing_ && !self->shared_->stopping);
-      self->write(std::move(response));
-    });
+                         keep_alive = request.keep_alive(),
+                         head = request.method() == Verb::head](Response response) mutable {
+    net::post(self->stream_.get_executor(),
+              [self, response = std::move(response), version, keep_alive, head]() mutable {
+                const auto stream = response.body().stream;
+                if (!self->socket().is_open()) {
+                  if (stream) stream->detach();
+                  return;
+                }
+                response.version(version);
+                // A stream (a relayed low-latency segment, cluster/segment_relay.hpp) as when answered at once.
+                if (stream && !head && version == 11) return self->begin_response_stream(std::move(response));
+                if (stream) {
+                  stream->detach();
+                  response.body().stream.reset();
+                  keep_alive = false;
+                }
+                response.keep_alive(keep_alive && !self->closing_ && !self->shared_->stopping);
+                self->write(std::move(response));
+              });
   });
   watch_for_close(std::move(deferred));
 }

@@ -41,3 +41,14 @@ TEST_CASE("live pull: garbage low-latency values are refused before any fetch") 
   CHECK_FALSE(cluster::live_pull_of("/live/c/v0/media.m3u8?_HLS_msn=1&_HLS_part=99999999999", hold));
   CHECK_FALSE(cluster::live_pull_of("/live/c/v0/media.m3u8?_HLS_msn=1&_HLS_skip=NO", hold));
 }
+
+TEST_CASE("live pull: only the MPD's name of a segment is relayed part by part") {
+  const milliseconds hold{6000};
+  CHECK(cluster::live_pull_of("/live/c/v0/1700000000-t123456.m4s", hold)->streamable);
+  CHECK(cluster::live_pull_of("/live/c/v0/1700000000-t123456.m4s?x=1", hold)->streamable);
+  CHECK_FALSE(cluster::live_pull_of("/live/c/v0/1700000000-4.2.m4s", hold)->streamable);  // a part: one answer
+  CHECK_FALSE(cluster::live_pull_of("/live/c/v0/1700000000-4.m4s", hold)->streamable);    // complete by number
+  CHECK_FALSE(cluster::live_pull_of("/live/c/v0/init.mp4", hold)->streamable);
+  CHECK_FALSE(cluster::live_pull_of("/live/c/v0/media.m3u8?_HLS_msn=3", hold)->streamable);
+  CHECK_FALSE(cluster::live_pull_of("/live/c/manifest.mpd", hold)->streamable);
+}
