@@ -45,6 +45,12 @@ def cell_means(value, parity_ok=True):
     return levels
 
 
+def trace_path(player):
+    """TIDECAST_LATENCY_TRACE=PREFIX keeps latency.mjs's traces (PREFIX<player>) for a look afterwards."""
+    prefix = os.environ.get("TIDECAST_LATENCY_TRACE")
+    return prefix + player if prefix else None
+
+
 class Decoder(unittest.TestCase):
     def test_decodes_and_refuses(self):
         self.assertEqual(decode_cells(cell_means(0xDEADBEEF)), 0xDEADBEEF)
@@ -130,13 +136,17 @@ class BrowserMeasurement(unittest.TestCase):
             publisher, _ = start_publisher([server.rtmp_url(key)], seconds=180, size="640x360",
                                            video_bitrate="800k")
             server.wait_for("/live/clock/v1/media.m3u8", timeout=40)  # the rung is on offer
+            # A few segments in the window first: hls.js joining a playlist of one segment stalls
+            # once and, at its default 1x, stays ~5 s behind for good (docs/latency.md).
+            time.sleep(6)
             plays = {"LL-HLS hls.js": (server.url("/live/clock/master.m3u8"), "hlsjs", {"lowLatencyMode": True}),
                      "LL-DASH dash.js 5": (server.url("/live/clock/manifest.mpd"), "dashjs5", None)}
 
             def run(label, url, player, config):
                 try:
                     results[label] = measure(url, player=player, config=config, seconds=LL_SECONDS, warmup=4,
-                                             switch_at=4 + LL_SECONDS / 2)
+                                             switch_at=4 + LL_SECONDS / 2,
+                                             trace=trace_path(player))
                 except Exception as e:  # noqa: BLE001 - reported by the assertions below
                     results[label] = {"harness_error": repr(e)}
 
