@@ -261,9 +261,20 @@ class TidecastDefaultLadder(Tidecast):
         self.channels = {}
 
 
-def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=False, low_latency_only=False):
+class TidecastParts(Tidecast):
+    """Passthrough Tidecast with its low-latency channels cut into parts of `part_seconds`."""
+
+    def __init__(self, part_seconds):  # noqa: super().__init__ would start one with the default parts
+        self.server = Server({"live": {"segment_seconds": 2.0, "part_seconds": part_seconds}, "log_level": "warn",
+                              "transcode": {"enabled": False}})
+        self.pid = self.server.proc.pid
+        self.channels = {}
+
+
+def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=False, low_latency_only=False,
+        part_seconds=None):
     if low_latency_only:
-        return run_low_latency(latency_seconds, joins, warmup, ladder)
+        return run_low_latency(latency_seconds, joins, warmup, ladder, part_seconds)
     tidecast, nginx = (TidecastDefaultLadder() if ladder else Tidecast(2.0)), NginxRtmp(2.0)
     publisher = watch = None
     seconds = latency_seconds / joins
@@ -299,7 +310,8 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
             for label, url, player, media, *config in plan:
                 print(f"bench latency: {label}, join {join + 1}/{joins}, {seconds:g} s ...", flush=True)
                 trace_path = os.path.join(tmp.name, f"trace-{len(rows[label])}-{player}.json")
-                report = measure(url, player=player, seconds=seconds, warmup=warmup, trace=trace_path,
+                report = measure(url, player="hlsjs" if player == "page" else player, seconds=seconds, warmup=warmup,
+                                 trace=trace_path,
                                  config=config[0] if config else None, page=player == "page")
                 entry = {"report": report, "latencies": [], "phase": None}
                 if os.path.exists(trace_path):
@@ -372,9 +384,12 @@ def low_latency_plan(tidecast):
     ]
 
 
-def run_low_latency(latency_seconds, joins, warmup, ladder):
+def run_low_latency(latency_seconds, joins, warmup, ladder, part_seconds=None):
     """Only the low-latency rows, on one Tidecast (no peer: nginx-rtmp has no LL-HLS)."""
-    tidecast = TidecastDefaultLadder() if ladder else Tidecast(2.0)
+    if part_seconds is not None:
+        tidecast = TidecastParts(part_seconds)
+    else:
+        tidecast = TidecastDefaultLadder() if ladder else Tidecast(2.0)
     publisher = None
     seconds = latency_seconds / joins
     tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-latency-")
@@ -384,7 +399,8 @@ def run_low_latency(latency_seconds, joins, warmup, ladder):
                        check=True, capture_output=True, timeout=30)
         publisher, _ = start_publisher([ll_url], seconds=36000, size=f"{SIZE[0]}x{SIZE[1]}", fps=FPS)
         print(f"bench latency: publishing {SIZE[0]}x{SIZE[1]}@{FPS} (2-s GOP) to a low-latency channel "
-              f"({'default ladder' if ladder else 'passthrough'})", flush=True)
+              f"({'default ladder' if ladder and part_seconds is None else 'passthrough'}, parts "
+              f"{part_seconds or 'as configured by default'})", flush=True)
         if not wait_for_window([tidecast.playlist_url(LL_CHANNEL)], 4):
             raise RuntimeError(f"the playlist never filled: publisher says {stop_publisher(publisher)}")
         plan = low_latency_plan(tidecast)
@@ -395,7 +411,8 @@ def run_low_latency(latency_seconds, joins, warmup, ladder):
                 print(f"bench latency: {label}, join {join + 1}/{joins}, {seconds:g} s (load {load:.1f}) ...",
                       flush=True)
                 trace_path = os.path.join(tmp.name, f"trace-{len(rows[label])}-{player}.json")
-                report = measure(url, player=player, seconds=seconds, warmup=warmup, trace=trace_path,
+                report = measure(url, player="hlsjs" if player == "page" else player, seconds=seconds, warmup=warmup,
+                                 trace=trace_path,
                                  config=config[0] if config else None, page=player == "page")
                 entry = {"report": report, "latencies": [], "phase": None}
                 if os.path.exists(trace_path):
@@ -421,11 +438,13 @@ def main():
                         help="Tidecast with its default live ladder (as shipped) instead of passthrough")
     parser.add_argument("--availability-seconds", type=float, default=30)
     parser.add_argument("--low-latency", action="store_true", help="only the low-latency rows (LL-HLS, LL-DASH)")
+    parser.add_argument("--part-seconds", type=float, help="with --low-latency: live.part_seconds (passthrough)")
     parser.add_argument("--warmup", type=float, default=6, help="played before sampling, per row")
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "build",
                                                                        "tidecast")))
-    run(args.latency_seconds, args.joins, args.availability_seconds, args.warmup, args.ladder, args.low_latency)
+    run(args.latency_seconds, args.joins, args.availability_seconds, args.warmup, args.ladder, args.low_latency,
+        args.part_seconds)
 
 
 if __name__ == "__main__":
