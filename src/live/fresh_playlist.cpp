@@ -16,7 +16,11 @@ std::optional<HoldTarget> wait_for_fresh_part(const LiveSnapshot& snapshot, std:
   if (p.part_target_seconds <= 0 || p.ended || !p.live) return std::nullopt;
   for (const auto& t : p.tracks) {
     if (t.id != track) continue;
-    if (t.parts.empty() || now_ms - t.parts.back().made_ms <= fresh_part_ms(snapshot)) return std::nullopt;
+    if (t.parts.empty()) return std::nullopt;
+    // Older than three parts: the track is not making parts (a shed rung, a
+    // stalled publisher); waiting could last until the hold times out.
+    const std::int64_t age = now_ms - t.parts.back().made_ms;
+    if (age <= fresh_part_ms(snapshot) || age > std::llround(3000.0 * p.part_target_seconds)) return std::nullopt;
     const auto position = package::last_position(t);
     if (!position || !position->part) return std::nullopt;
     HoldTarget target;

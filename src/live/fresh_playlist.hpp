@@ -7,8 +7,10 @@
 // completed, it starts up to a part further behind than it thinks, and at
 // 1x it never makes that up: the joins of one stream differed by ~0.3 s
 // (1/3-s parts) for no other reason. A playlist whose newest part is fresh
-// is answered at once; otherwise the request waits for the next part (at
-// most a part target; a timeout answers the playlist as it is).
+// is answered at once, and so is one of a track that has made no part for
+// three part targets (a shed rung, a stalled publisher); otherwise the
+// request waits for the next part (about a part target at most; a timeout
+// answers the playlist as it is).
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -24,7 +26,7 @@ std::int64_t fresh_part_ms(const LiveSnapshot& snapshot);
 
 // What a plain request for `track`'s playlist waits for at `now_ms` (unix
 // ms): the part after the track's newest one; none when it is answered at
-// once (fresh, no parts, ended, not low latency, no such track).
+// once (fresh, stalled, no parts, ended, not low latency, no such track).
 std::optional<HoldTarget> wait_for_fresh_part(const LiveSnapshot& snapshot, std::string_view track,
                                               std::int64_t now_ms);
 

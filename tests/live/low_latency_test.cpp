@@ -323,6 +323,9 @@ TEST_CASE("a plain playlist request waits for the next part unless the newest on
   REQUIRE(closed);
   CHECK(closed->msn == 3);
   CHECK(closed->part == 0u);
+  // A track that made no part for three part targets (a shed rung): answered at once.
+  CHECK(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2), now - 1500), "v0", now));
+  CHECK_FALSE(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2), now - 1501), "v0", now));
   // Nothing to wait for: an ended stream, an unknown track, no parts, normal latency.
   CHECK_FALSE(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2, true), now - 200), "v0", now));
   CHECK_FALSE(live::wait_for_fresh_part(*stale, "a0", now));
