@@ -91,7 +91,7 @@ function serverClock(url) {
 function datedLatency(hls, clock) {
   const playing = hls.playingDate;
   if (!playing) return null;
-  const seconds = (Date.now() + clock.offsetMs - playing.getTime()) / 1000;
+  const seconds = (Date.now() + (clock?.offsetMs ?? 0) - playing.getTime()) / 1000;
   return Number.isFinite(seconds) ? Math.max(0, seconds) : null;
 }
 
@@ -107,7 +107,7 @@ function attachHlsJs(video, url, hooks, debug, lowLatency) {
     playlistLoadPolicy: PLAYLIST_LOAD_POLICY,
     ...(lowLatency ? { maxLiveSyncPlaybackRate: 1.1 } : {}),
   });
-  const clock = serverClock(url);
+  let clock = null;  // the server's clock, read once the stream turns out to be live
   let live = false;
   let mediaRecoveries = 0;
   let destroyed = false;
@@ -121,6 +121,7 @@ function attachHlsJs(video, url, hooks, debug, lowLatency) {
   hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
     if (data.details.live !== live) {
       live = data.details.live;
+      if (live && !clock) clock = serverClock(url);
       hooks.changed();
     }
   });
