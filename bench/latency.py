@@ -13,8 +13,12 @@ that would date Tidecast's MPD ~0.5 s late).
   nginx-rtmp HLS  hls.js     the peer: nginx-rtmp's own HLS (TS, hls_fragment 2s)
   tidecast DASH   dash.js 5  /live/<ch>/manifest.mpd
   tidecast DASH   Shaka      /live/<ch>/manifest.mpd
-  tidecast LL-HLS hls.js     lowLatencyMode, a channel set to low latency (0.4-s parts)
+  tidecast LL-HLS hls.js     lowLatencyMode, a channel set to low latency (live.part_seconds parts)
+  tidecast LL-HLS watch page the web app's own hls.js settings on that channel
   tidecast LL-DASH dash.js 5 the same channel's MPD (dash.js's low-latency mode)
+
+--low-latency runs only the three low-latency rows (no nginx-rtmp, no
+availability pass): quicker, for more joins.
 
 Each row is played in --joins sessions, interleaved across rows, once the
 stream has a full live window. hls.js starts 3 target durations behind the
@@ -31,7 +35,7 @@ segment's last frame is decoded (FFmpeg) for its burned-in send time; listed -
 (last frame sent + one frame) is how long a finished segment waits before a
 player can know it exists.
 
-  python3 bench/latency.py [--latency-seconds 60] [--joins 3] [--availability-seconds 30]
+  python3 bench/latency.py [--latency-seconds 60] [--joins 3] [--availability-seconds 30] [--low-latency]
   python3 bench/run.py --only latency
 """
 import argparse
@@ -220,7 +224,7 @@ def print_latency(rows, joins, seconds, warmup):
     print(f"\n== glass-to-glass latency (burned-in clock; per row {joins} joins x {seconds:g} s after {warmup:g} s "
           "of playback; players at default settings) ==")
     print(f"{'row':31} {'p50':>8} {'p95':>8} {'frames':>6} {'rej':>4} {'stalls':>6} {'rate':>5} {'player says':>11}  "
-          "per join: p50 (join phase) [p50 - phase]")
+          "per join: p50/p95 (join phase) [p50 - phase]")
     summary = {}
     for label, runs in rows.items():
         latencies = sorted(x for run in runs for x in run["latencies"])
@@ -238,9 +242,10 @@ def print_latency(rows, joins, seconds, warmup):
             if not rep.get("ok"):
                 joins_text.append(f"NOT OK ({rep.get('harness_error') or rep.get('errors') or 'few frames'})")
             elif r["phase"] is None:
-                joins_text.append(fmt(rep["p50_ms"], ""))
+                joins_text.append(f"{fmt(rep['p50_ms'], '')}/{fmt(rep['p95_ms'], '')}")
             else:
-                joins_text.append(f"{rep['p50_ms']:.0f} ({r['phase']:.0f}) [{rep['p50_ms'] - r['phase']:.0f}]")
+                joins_text.append(f"{rep['p50_ms']:.0f}/{rep['p95_ms']:.0f} ({r['phase']:.0f}) "
+                                  f"[{rep['p50_ms'] - r['phase']:.0f}]")
         print(f"{label:31} {fmt(p50):>8} {fmt(p95):>8} {len(latencies):>6} {rejected:>4} {stalls:>6} {rate:>5} "
               f"{estimate:>11}  " + ", ".join(joins_text))
         summary[label] = {"p50_ms": p50, "p95_ms": p95, "frames": len(latencies), "joins": runs}
@@ -256,7 +261,20 @@ class TidecastDefaultLadder(Tidecast):
         self.channels = {}
 
 
-def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=False):
+class TidecastParts(Tidecast):
+    """Passthrough Tidecast with its low-latency channels cut into parts of `part_seconds`."""
+
+    def __init__(self, part_seconds):  # noqa: super().__init__ would start one with the default parts
+        self.server = Server({"live": {"segment_seconds": 2.0, "part_seconds": part_seconds}, "log_level": "warn",
+                              "transcode": {"enabled": False}})
+        self.pid = self.server.proc.pid
+        self.channels = {}
+
+
+def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=False, low_latency_only=False,
+        part_seconds=None):
+    if low_latency_only:
+        return run_low_latency(latency_seconds, joins, warmup, ladder, part_seconds)
     tidecast, nginx = (TidecastDefaultLadder() if ladder else Tidecast(2.0)), NginxRtmp(2.0)
     publisher = watch = None
     seconds = latency_seconds / joins
@@ -283,9 +301,7 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
             ("tidecast DASH, dash.js 5", tide_mpd, "dashjs5", None),
             ("tidecast DASH, Shaka", tide_mpd, "shaka", None),
             # Low latency (0.4-s parts): hls.js in its low-latency mode, dash.js 5 as it comes.
-            ("tidecast LL-HLS, hls.js LL", tidecast.server.url(f"/live/{LL_CHANNEL}/master.m3u8"), "hlsjs", None,
-             {"lowLatencyMode": True}),
-            ("tidecast LL-DASH, dash.js 5", tidecast.server.url(f"/live/{LL_CHANNEL}/manifest.mpd"), "dashjs5", None),
+            *low_latency_plan(tidecast),
         ]
         rows = {label: [] for label, *_ in plan}
         # Joins interleaved across rows (A/B/A/B): the machine drifts, and a player's distance
@@ -294,8 +310,9 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
             for label, url, player, media, *config in plan:
                 print(f"bench latency: {label}, join {join + 1}/{joins}, {seconds:g} s ...", flush=True)
                 trace_path = os.path.join(tmp.name, f"trace-{len(rows[label])}-{player}.json")
-                report = measure(url, player=player, seconds=seconds, warmup=warmup, trace=trace_path,
-                                 config=config[0] if config else None)
+                report = measure(url, player="hlsjs" if player == "page" else player, seconds=seconds, warmup=warmup,
+                                 trace=trace_path,
+                                 config=config[0] if config else None, page=player == "page")
                 entry = {"report": report, "latencies": [], "phase": None}
                 if os.path.exists(trace_path):
                     with open(trace_path) as f:
@@ -355,6 +372,63 @@ def run(latency_seconds=60, joins=3, availability_seconds=30, warmup=6, ladder=F
     return {"latency": summary, "availability": waits}
 
 
+def low_latency_plan(tidecast):
+    """The low-latency rows: (label, URL, player, media playlist, [player configuration])."""
+    return [
+        ("tidecast LL-HLS, hls.js LL", tidecast.server.url(f"/live/{LL_CHANNEL}/master.m3u8"), "hlsjs", None,
+         {"lowLatencyMode": True}),
+        # The web app's own settings (engine-hls.js: lowLatencyMode, catch-up at up to 1.1x).
+        ("tidecast LL-HLS, watch page", tidecast.server.url(f"/watch.html?channel={LL_CHANNEL}&engine=hls"), "page",
+         None),
+        ("tidecast LL-DASH, dash.js 5", tidecast.server.url(f"/live/{LL_CHANNEL}/manifest.mpd"), "dashjs5", None),
+    ]
+
+
+def run_low_latency(latency_seconds, joins, warmup, ladder, part_seconds=None):
+    """Only the low-latency rows, on one Tidecast (no peer: nginx-rtmp has no LL-HLS)."""
+    if part_seconds is not None:
+        tidecast = TidecastParts(part_seconds)
+    else:
+        tidecast = TidecastDefaultLadder() if ladder else Tidecast(2.0)
+    publisher = None
+    seconds = latency_seconds / joins
+    tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-latency-")
+    try:
+        ll_url = tidecast.publish_url(LL_CHANNEL)
+        subprocess.run([BIN, "--config", tidecast.server.config_path, "channel", "set-latency", LL_CHANNEL, "low"],
+                       check=True, capture_output=True, timeout=30)
+        publisher, _ = start_publisher([ll_url], seconds=36000, size=f"{SIZE[0]}x{SIZE[1]}", fps=FPS)
+        print(f"bench latency: publishing {SIZE[0]}x{SIZE[1]}@{FPS} (2-s GOP) to a low-latency channel "
+              f"({'default ladder' if ladder and part_seconds is None else 'passthrough'}, parts "
+              f"{part_seconds or 'as configured by default'})", flush=True)
+        if not wait_for_window([tidecast.playlist_url(LL_CHANNEL)], 4):
+            raise RuntimeError(f"the playlist never filled: publisher says {stop_publisher(publisher)}")
+        plan = low_latency_plan(tidecast)
+        rows = {label: [] for label, *_ in plan}
+        for join in range(joins):
+            for label, url, player, _, *config in plan:
+                load = os.getloadavg()[0]
+                print(f"bench latency: {label}, join {join + 1}/{joins}, {seconds:g} s (load {load:.1f}) ...",
+                      flush=True)
+                trace_path = os.path.join(tmp.name, f"trace-{len(rows[label])}-{player}.json")
+                report = measure(url, player="hlsjs" if player == "page" else player, seconds=seconds, warmup=warmup,
+                                 trace=trace_path,
+                                 config=config[0] if config else None, page=player == "page")
+                entry = {"report": report, "latencies": [], "phase": None}
+                if os.path.exists(trace_path):
+                    with open(trace_path) as f:
+                        entry["latencies"] = window_latencies(json.load(f))
+                rows[label].append(entry)
+        summary = print_latency(rows, joins, seconds, warmup)
+    finally:
+        if publisher is not None:
+            stop_publisher(publisher)
+        tidecast.close()
+        tmp.cleanup()
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return {"latency": summary}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency-seconds", type=float, default=60,
@@ -363,11 +437,14 @@ def main():
     parser.add_argument("--ladder", action="store_true",
                         help="Tidecast with its default live ladder (as shipped) instead of passthrough")
     parser.add_argument("--availability-seconds", type=float, default=30)
+    parser.add_argument("--low-latency", action="store_true", help="only the low-latency rows (LL-HLS, LL-DASH)")
+    parser.add_argument("--part-seconds", type=float, help="with --low-latency: live.part_seconds (passthrough)")
     parser.add_argument("--warmup", type=float, default=6, help="played before sampling, per row")
     args = parser.parse_args()
     os.environ.setdefault("TIDECAST_BIN", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "build",
                                                                        "tidecast")))
-    run(args.latency_seconds, args.joins, args.availability_seconds, args.warmup, args.ladder)
+    run(args.latency_seconds, args.joins, args.availability_seconds, args.warmup, args.ladder, args.low_latency,
+        args.part_seconds)
 
 
 if __name__ == "__main__":

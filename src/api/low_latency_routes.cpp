@@ -5,10 +5,12 @@
 #include <charconv>
 
 #include "api/chunked_segment.hpp"
+#include "core/clock.hpp"
 #include "http/deferred_response.hpp"
 #include "http/mime.hpp"
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
+#include "live/fresh_playlist.hpp"
 
 namespace tidecast::api {
 
@@ -97,7 +99,7 @@ std::optional<http::Response> LowLatencyRoutes::media_playlist(const http::Reque
   const auto query = http::parse_query(request.target());
   const auto msn = query.find("_HLS_msn");
   const auto part = query.find("_HLS_part");
-  if (msn == query.end() && part == query.end()) return std::nullopt;
+  if (msn == query.end() && part == query.end()) return fresh_playlist(request, context, channel, track, cache_control);
   const std::string_view name = channel->channel().name;
   // RFC 8216bis 6.2.5.2: _HLS_part without _HLS_msn, or values that are not indices, are a 400.
   if (msn == query.end()) {
@@ -114,6 +116,20 @@ std::optional<http::Response> LowLatencyRoutes::media_playlist(const http::Reque
   target.msn = *msn_value;
   if (part != query.end()) target.part = *part_value;
   return hold(request, context, channel, std::move(target), std::string(cache_control));
+}
+
+std::optional<http::Response> LowLatencyRoutes::fresh_playlist(const http::Request& request,
+                                                               const http::RouteContext& context,
+                                                               const std::shared_ptr<live::LiveChannel>& channel,
+                                                               std::string_view track, std::string_view cache_control) {
+  const auto snapshot = channel->snapshot();
+  if (!snapshot) return std::nullopt;
+  auto target = live::wait_for_fresh_part(*snapshot, track, core::unix_now_ms());
+  if (!target) return std::nullopt;
+  auto answer = hold(request, context, channel, std::move(*target), std::string(cache_control), true);
+  // Not held (the part came meanwhile, or too many held): the playlist as it is.
+  if (!answer || answer->result() != http::Status::ok) return std::nullopt;
+  return answer;
 }
 
 std::optional<http::Response> LowLatencyRoutes::media_file(const http::Request& request,
@@ -148,14 +164,16 @@ std::optional<http::Response> LowLatencyRoutes::media_file(const http::Request& 
 
 std::optional<http::Response> LowLatencyRoutes::hold(const http::Request& request, const http::RouteContext& context,
                                                      const std::shared_ptr<live::LiveChannel>& channel,
-                                                     live::HoldTarget target, std::string cache_control) {
+                                                     live::HoldTarget target, std::string cache_control, bool plain) {
   const bool playlist = target.file.empty();
   auto deferred = std::make_shared<http::DeferredResponse>();
   auto held_request = std::make_shared<const http::Request>(request);
   const std::string track = target.track;
   const std::string file = target.file;
-  auto answer = [deferred, held_request, track, file, cache_control, playlist](
+  auto answer = [deferred, held_request, track, file, cache_control, playlist, plain](
                     live::HoldOutcome outcome, const std::shared_ptr<const live::LiveSnapshot>& snapshot) {
+    // A plain request asked for no part: whatever ends the wait, it gets the playlist.
+    if (plain && snapshot && outcome != live::HoldOutcome::gone) outcome = live::HoldOutcome::ready;
     switch (outcome) {
       case live::HoldOutcome::ready:
         deferred->complete(playlist ? playlist_of(*held_request, *snapshot, track, cache_control)

@@ -27,7 +27,9 @@ class LowLatencyRoutes {
   explicit LowLatencyRoutes(core::Logger& log) : log_(log) {}
 
   // <track>/media.m3u8 with _HLS_msn (and _HLS_part): an answer now, a held
-  // answer, or a 400; nullopt for a request without them (served as usual).
+  // answer, or a 400. Without them: held until a part completes when the
+  // newest one is not fresh (live/fresh_playlist.hpp), else nullopt (served
+  // as usual).
   std::optional<http::Response> media_playlist(const http::Request& request, const http::RouteContext& context,
                                                const std::shared_ptr<live::LiveChannel>& channel,
                                                std::string_view track, std::string_view cache_control);
@@ -41,9 +43,13 @@ class LowLatencyRoutes {
  private:
   http::Response refuse(const http::RouteContext& context, http::Status status, std::string_view code,
                         std::string_view message, std::string_view channel);
+  // `plain`: a request without _HLS_msn held for a fresh part (live/fresh_playlist.hpp).
   std::optional<http::Response> hold(const http::Request& request, const http::RouteContext& context,
                                      const std::shared_ptr<live::LiveChannel>& channel, live::HoldTarget target,
-                                     std::string cache_control);
+                                     std::string cache_control, bool plain = false);
+  std::optional<http::Response> fresh_playlist(const http::Request& request, const http::RouteContext& context,
+                                               const std::shared_ptr<live::LiveChannel>& channel,
+                                               std::string_view track, std::string_view cache_control);
 
   core::Logger& log_;
   core::LogThrottle throttle_;

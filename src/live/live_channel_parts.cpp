@@ -29,6 +29,7 @@ void LiveChannel::add_part(const package::PartOut& out, const std::string& track
   entry.start = out.start;
   entry.wallclock_ms = availability_start_ms_.value_or(0) +
                        static_cast<std::int64_t>(static_cast<double>(out.start) / out.timescale * 1000.0);
+  entry.made_ms = core::unix_now_ms();
   d.parts.push_back(entry);
   while (!d.parts.empty() && d.parts.front().number + kPartSegments < number) d.parts.erase(d.parts.begin());
 

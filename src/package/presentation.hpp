@@ -45,6 +45,7 @@ struct PartEntry {
   std::uint32_t segment_index = 0;
   std::uint64_t duration = 0;     // track timescale
   std::int64_t wallclock_ms = 0;  // unix ms at the part's start
+  std::int64_t made_ms = 0;       // unix ms when it was complete (listed and served from then on)
   bool independent = false;
   std::uint64_t start = 0;        // track timescale, like SegmentEntry::start
   std::string file_name() const;  // "<period>-<segment index>.<index>.m4s"

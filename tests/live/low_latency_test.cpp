@@ -2,6 +2,7 @@
 // playlists, and the blocking-request state machine (live/held_requests.hpp).
 #include <doctest/doctest.h>
 
+#include "live/fresh_playlist.hpp"
 #include "live/held_requests.hpp"
 #include "live/live_test_support.hpp"
 #include "package/hls_low_latency.hpp"
@@ -296,6 +297,44 @@ TEST_CASE("a low-latency channel lists complete parts, hints the next one and ke
   CHECK(count(ended, "#EXT-X-ENDLIST") == 1);
   CHECK(count(ended, "#EXT-X-PRELOAD-HINT") == 0);
   CHECK(channel->snapshot()->delta_playlists.empty());  // EXT-X-ENDLIST: _HLS_skip is ignored
+}
+
+TEST_CASE("a plain playlist request waits for the next part unless the newest one is fresh") {
+  const auto made_at = [](std::shared_ptr<const live::LiveSnapshot> s, std::int64_t ms) {
+    auto copy = std::make_shared<live::LiveSnapshot>(*s);
+    for (auto& part : copy->presentation.tracks[0].parts) part.made_ms = ms;
+    return std::shared_ptr<const live::LiveSnapshot>(copy);
+  };
+  const std::int64_t now = 1'000'000;
+  CHECK(live::fresh_part_ms(*snapshot_with(3, 2)) == 63);  // an eighth of the 0.5-s part target
+  // Fresh: answered at once.
+  CHECK_FALSE(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2), now - 63), "v0", now));
+  // Stale: the next part of the open segment, which the next snapshot answers.
+  const auto stale = made_at(snapshot_with(3, 2), now - 64);
+  const auto target = live::wait_for_fresh_part(*stale, "v0", now);
+  REQUIRE(target);
+  CHECK(target->msn == 3);
+  CHECK(target->part == 2u);
+  CHECK(live::check_hold(*stale, *target) == live::HoldCheck::wait);
+  CHECK(live::check_hold(*snapshot_with(3, 3), *target) == live::HoldCheck::ready);
+  CHECK(live::check_hold(*snapshot_with(4, 0), *target) == live::HoldCheck::ready);  // its segment completed
+  // The newest part closed its segment: the first part of the next one.
+  const auto closed = live::wait_for_fresh_part(*made_at(snapshot_with(3, 0), now - 200), "v0", now);
+  REQUIRE(closed);
+  CHECK(closed->msn == 3);
+  CHECK(closed->part == 0u);
+  // A track that made no part for three part targets (a shed rung): answered at once.
+  CHECK(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2), now - 1500), "v0", now));
+  CHECK_FALSE(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2), now - 1501), "v0", now));
+  // Nothing to wait for: an ended stream, an unknown track, no parts, normal latency.
+  CHECK_FALSE(live::wait_for_fresh_part(*made_at(snapshot_with(3, 2, true), now - 200), "v0", now));
+  CHECK_FALSE(live::wait_for_fresh_part(*stale, "a0", now));
+  auto normal = std::make_shared<live::LiveSnapshot>(*stale);
+  normal->presentation.part_target_seconds = 0;
+  CHECK_FALSE(live::wait_for_fresh_part(*normal, "v0", now));
+  normal->presentation.part_target_seconds = 0.5;
+  normal->presentation.tracks[0].parts.clear();
+  CHECK_FALSE(live::wait_for_fresh_part(*normal, "v0", now));
 }
 
 }  // namespace tidecast::test

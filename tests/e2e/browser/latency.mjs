@@ -8,11 +8,14 @@
 //
 //   node latency.mjs --url MANIFEST_URL [--player hlsjs|dashjs5|dashjs4|shaka]
 //        [--config JSON] [--seconds 20] [--warmup 4] [--start-timeout 40]
-//        [--trace FILE]
+//        [--trace FILE] [--switch-at S]
+//   node latency.mjs --page --url WATCH_PAGE_URL [--seconds 20] ...
 //
 // The page is foreign/player.html (a stock player; --config is handed to it as
 // its configuration, e.g. '{"lowLatencyMode":true}' for hls.js), served by this
-// script on its own port. Web security is off in this browser: nginx-rtmp (the
+// script on its own port. With --page, --url is a Tidecast watch page that
+// plays instead (its own player and settings; --player is not used) and the
+// page's latency readout is read alongside. Web security is off in this browser: nginx-rtmp (the
 // peer) sends no CORS headers, and the point here is time, not CORS.
 //
 // Output fields:
@@ -27,6 +30,10 @@
 //   player_latency_s   the player's own live-latency estimate, median of 1-s samples (hls.js
 //                      hls.latency, dash.js getCurrentLiveLatency(), Shaka stats liveLatency)
 //   stalls             'waiting' events in the window
+//   readout_s          --page: the page's latency readout ("1.2 s behind live"), median of 1-s samples
+//   switch             --switch-at S: S seconds after the start the player is told to play
+//                      another video rendition (hls.js nextLevel, dash.js
+//                      setRepresentationForTypeByIndex, ABR off): {from, to, level_at_end}
 //   playback_rate      media seconds per wall second over the window (< 1: the player fell
 //                      behind, e.g. on a starved machine; latency grows by the difference)
 //
@@ -34,7 +41,8 @@
 // ({display_ms, send_ms (null: not decoded), media_time}), the stream's
 // requests ({url, start_ms, end_ms}; wall clock), the player's state once a
 // second (currentTime, buffered end, its latency estimate; hls.js: edge, age,
-// targetLatency, liveSyncPosition), the sampling window and the stalls.
+// targetLatency, liveSyncPosition), the sampling window, the stalls and the
+// page's console ({wall_ms, text}: the player's log with e.g. {"debug":true}).
 //   errors, warnings   the page's player errors
 //   http_errors        responses >= 400 as "STATUS URL"
 //   version            the player library's version
@@ -73,6 +81,8 @@ function readOptions() {
     warmup: { type: 'string', default: '4' },
     'start-timeout': { type: 'string', default: '40' },
     trace: { type: 'string' },
+    page: { type: 'boolean', default: false },
+    'switch-at': { type: 'string' },
   });
   if (!PLAYERS.has(values.player)) usage(`--player must be one of ${[...PLAYERS].join(', ')}`);
   if (values.config !== undefined) {
@@ -90,6 +100,8 @@ function readOptions() {
     warmup: number('warmup', values.warmup),
     startTimeout: number('start-timeout', values['start-timeout']),
     trace: values.trace,
+    page: values.page,
+    switchAt: values['switch-at'] === undefined ? null : number('switch-at', values['switch-at']),
     chromium: values.chromium,
   };
 }
@@ -206,8 +218,16 @@ function playerState() {
     latency_s: null,
   };
   try {
-    if (!player) return state;
-    if (typeof player.getCurrentLiveLatency === 'function') state.latency_s = player.getCurrentLiveLatency();
+    const page = window.tidecastPlayer;
+    if (page) {
+      // A Tidecast watch page: its engine's estimate and what the readout shows.
+      state.latency_s = page.latency();
+      const readout = document.getElementById('latency');
+      const shown = readout && !readout.hidden ? Number.parseFloat(readout.textContent) : Number.NaN;
+      state.readout_s = Number.isFinite(shown) ? shown : null;
+      state.level = page.currentLevel();
+    } else if (!player) return state;
+    else if (typeof player.getCurrentLiveLatency === 'function') state.latency_s = player.getCurrentLiveLatency();
     else if (typeof player.getStats === 'function') state.latency_s = player.getStats().liveLatency ?? null;
     else if ('latency' in player) {
       state.latency_s = player.latency;
@@ -221,6 +241,35 @@ function playerState() {
   }
   if (typeof state.latency_s !== 'number' || !Number.isFinite(state.latency_s)) state.latency_s = null;
   return state;
+}
+
+/**
+ * Runs in the page: switches the stock player to another video rendition (the
+ * top one, or the lowest when already on top) and returns {from, to}; or the
+ * level it plays now (`query`). Levels are hls.js level / dash.js video
+ * representation indices.
+ */
+function switchLevel(query) {
+  const player = window.foreignPlayer;
+  if (!player) return null;
+  if (typeof player.getRepresentationsByType === 'function') {
+    const list = player.getRepresentationsByType('video');
+    const current = player.getCurrentRepresentationForType('video');
+    const from = list.findIndex((r) => r.id === current?.id);
+    if (query) return from;
+    const to = from === list.length - 1 ? 0 : list.length - 1;
+    player.updateSettings({ streaming: { abr: { autoSwitchBitrate: { video: false } } } });
+    player.setRepresentationForTypeByIndex('video', to, true);
+    return { from, to, count: list.length };
+  }
+  if ('levels' in player) {
+    const from = player.currentLevel;
+    if (query) return from;
+    const to = from === player.levels.length - 1 ? 0 : player.levels.length - 1;
+    player.nextLevel = to;
+    return { from, to, count: player.levels.length };
+  }
+  return null;
 }
 
 function percentile(sorted, p) {
@@ -275,7 +324,8 @@ async function measure(options, result) {
   try {
     const query = new URLSearchParams({ player: options.player, src: options.url });
     if (options.config) query.set('config', options.config);
-    const pageUrl = `http://127.0.0.1:${site.address().port}/player.html?${query}`;
+    const pageUrl = options.page ? options.url : `http://127.0.0.1:${site.address().port}/player.html?${query}`;
+    const errorsGlobal = options.page ? 'tidecastPlayer' : 'probe';
     const browser = { chromiumPath: options.chromium, args: ARGS, viewport: { width: 800, height: 450 } };
     await withPage(browser, async (page) => {
       page.on('response', (response) => {
@@ -284,7 +334,14 @@ async function measure(options, result) {
         }
       });
       page.on('pageerror', (error) => result.errors.push(`pageerror: ${error.message}`));
-      if (options.trace) traceNetwork(page, trace);
+      if (options.trace) {
+        traceNetwork(page, trace);
+        // The player's own log (e.g. hls.js with {"debug":true}), stamped with the wall clock.
+        trace.console = [];
+        page.on('console', (message) => {
+          if (trace.console.length < 20000) trace.console.push({ wall_ms: Date.now(), text: message.text() });
+        });
+      }
 
       const navigated = Date.now();
       trace.navigated_ms = navigated;
@@ -292,13 +349,14 @@ async function measure(options, result) {
       await page.waitForFunction(() => document.querySelector('video'), null, { timeout: 10000 });
       await page.evaluate(installClockReader, { cells: CELLS, dataBits: DATA_BITS, stripFraction: STRIP_FRACTION });
       const readProbe = async () => {
-        const probe = await page.evaluate(() => window.probe ?? null).catch(() => null);
+        const probe = await page.evaluate(() => window.probe ?? (window.tidecastPlayer
+          ? { errors: window.tidecastPlayer.errors, warnings: [], version: null } : null)).catch(() => null);
         if (!probe) return;
         result.errors.push(...probe.errors);
         result.warnings = probe.warnings.slice(0, 20);
         result.version = probe.version;
       };
-      result.started = (await waitForStart(page, 'probe', options.startTimeout)) === 'started';
+      result.started = (await waitForStart(page, errorsGlobal, options.startTimeout)) === 'started';
       if (!result.started) {
         await readProbe();
         return;
@@ -307,16 +365,25 @@ async function measure(options, result) {
       trace.started_ms = Date.now();
 
       const end = Date.now() + (options.warmup + options.seconds) * 1000;
+      const switchAt = options.switchAt === null ? null : Date.now() + options.switchAt * 1000;
       while (Date.now() < end) {
+        if (switchAt !== null && !result.switch && Date.now() >= switchAt) {
+          result.switch = await page.evaluate(switchLevel, false);
+          if (result.switch) result.switch.at_ms = Date.now();
+        }
         trace.states.push(await page.evaluate(playerState));
         await sleep(Math.min(1000, Math.max(0, end - Date.now())));
       }
       const windowFrom = end - options.seconds * 1000;
+      if (result.switch) result.switch.level_at_end = await page.evaluate(switchLevel, true);
       const reader = await page.evaluate(() => window.clockReader);
       summarize(reader.frames, reader.stalls, windowFrom, end, result);
       const estimates = trace.states.filter((s) => s.wall_ms >= windowFrom && s.latency_s !== null)
         .map((s) => s.latency_s).sort((a, b) => a - b);
       result.player_latency_s = estimates.length ? round(percentile(estimates, 50)) : null;
+      const readouts = trace.states.filter((s) => s.wall_ms >= windowFrom && typeof s.readout_s === 'number')
+        .map((s) => s.readout_s).sort((a, b) => a - b);
+      result.readout_s = readouts.length ? round(percentile(readouts, 50)) : null;
       await readProbe();
       if (options.trace) {
         trace.window_ms = [windowFrom, end];
@@ -350,6 +417,8 @@ const result = {
   first_send_ms: null,
   last_send_ms: null,
   player_latency_s: null,
+  readout_s: null,
+  switch: null,
   stalls: 0,
   playback_rate: null,
   errors: [],

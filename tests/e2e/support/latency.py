@@ -204,11 +204,15 @@ class LatencyHarnessError(RuntimeError):
 
 
 def measure(url: str, player: str = "hlsjs", seconds: float = 20, warmup: float = 4,
-            start_timeout: float = 40, config: dict | None = None, trace: str | None = None) -> dict:
+            start_timeout: float = 40, config: dict | None = None, trace: str | None = None,
+            page: bool = False, switch_at: float | None = None) -> dict:
     """Plays `url` (master playlist or MPD) in headless Chromium with `player` (hlsjs, dashjs5,
     shaka) and returns latency.mjs's report: p50_ms/p95_ms over `seconds` after `warmup`
     seconds of playback, the decoded samples' checks (monotonic, rejected frames); see
-    latency.mjs for the fields. `config` goes to the player as its configuration."""
+    latency.mjs for the fields. `config` goes to the player as its configuration. `page`: `url`
+    is a Tidecast watch page, played with its own player; the report adds its readout_s.
+    `switch_at`: seconds after the start at which the player is told to play another video
+    rendition (the report's `switch`)."""
     from support.browser import ensure_installed
     ensure_installed()
     command = ["node", LATENCY_SCRIPT, "--url", url, "--player", player, "--seconds", str(seconds),
@@ -217,6 +221,10 @@ def measure(url: str, player: str = "hlsjs", seconds: float = 20, warmup: float 
         command += ["--config", json.dumps(config)]
     if trace:
         command += ["--trace", trace]
+    if page:
+        command.append("--page")
+    if switch_at is not None:
+        command += ["--switch-at", str(switch_at)]
     try:
         done = subprocess.run(command, cwd=BROWSER_DIR, capture_output=True, text=True,
                               timeout=2 * start_timeout + warmup + seconds + 90)

@@ -61,6 +61,40 @@ const PLAYLIST_LOAD_POLICY = {
   },
 };
 
+/**
+ * The server's clock minus ours (ms), from its /api/v1/time next to the
+ * playlist (the same clock that dates EXT-X-PROGRAM-DATE-TIME); 0 until known
+ * or when it cannot be read.
+ */
+function serverClock(url) {
+  const clock = { offsetMs: 0 };
+  const sent = Date.now();
+  fetch(new URL('/api/v1/time', new URL(url, location.href)), { cache: 'no-store' })
+    .then((response) => (response.ok ? response.text() : Promise.reject(new Error(response.status))))
+    .then((text) => {
+      const server = Date.parse(text.trim());
+      if (Number.isFinite(server)) clock.offsetMs = server - (sent + Date.now()) / 2;
+    })
+    .catch(() => {});
+  return clock;
+}
+
+/**
+ * Seconds from the encoder to the picture on screen: the server's clock now
+ * minus the playing frame's EXT-X-PROGRAM-DATE-TIME (Tidecast dates each
+ * segment by the wall clock at which its first frame arrived). Not hls.js's
+ * `latency`: that counts from the live edge as of its last playlist load,
+ * taken as current, so it understates by how stale that load was (up to a
+ * target duration, plus the wait until a segment is listed: 5.6-6.4 s shown
+ * against 8.1 s measured on a 2-s segment channel). Null without dates.
+ */
+function datedLatency(hls, clock) {
+  const playing = hls.playingDate;
+  if (!playing) return null;
+  const seconds = (Date.now() + (clock?.offsetMs ?? 0) - playing.getTime()) / 1000;
+  return Number.isFinite(seconds) ? Math.max(0, seconds) : null;
+}
+
 function attachHlsJs(video, url, hooks, debug, lowLatency) {
   // Low latency only for a low-latency channel (LL-HLS: parts, blocking reload).
   // There hls.js may also play up to 1.1x to get back to its target after a
@@ -73,6 +107,7 @@ function attachHlsJs(video, url, hooks, debug, lowLatency) {
     playlistLoadPolicy: PLAYLIST_LOAD_POLICY,
     ...(lowLatency ? { maxLiveSyncPlaybackRate: 1.1 } : {}),
   });
+  let clock = null;  // the server's clock, read once the stream turns out to be live
   let live = false;
   let mediaRecoveries = 0;
   let destroyed = false;
@@ -86,6 +121,7 @@ function attachHlsJs(video, url, hooks, debug, lowLatency) {
   hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
     if (data.details.live !== live) {
       live = data.details.live;
+      if (live && !clock) clock = serverClock(url);
       hooks.changed();
     }
   });
@@ -113,7 +149,12 @@ function attachHlsJs(video, url, hooks, debug, lowLatency) {
       const target = hls.targetLatency ?? 0;
       return live && !destroyed && hls.latency - target > BEHIND_SECONDS;
     },
-    latency: () => (live && !destroyed && Number.isFinite(hls.latency) ? hls.latency : null),
+    latency() {
+      if (!live || destroyed) return null;
+      const dated = datedLatency(hls, clock);
+      if (dated !== null) return dated;
+      return Number.isFinite(hls.latency) ? hls.latency : null;
+    },
     seekToLive() {
       const position = destroyed ? null : hls.liveSyncPosition;
       if (position !== null && Number.isFinite(position)) video.currentTime = position;
