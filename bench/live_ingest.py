@@ -118,15 +118,21 @@ def run(trials=5, publishers=20, load_seconds=60):
         results["startup"] = {k: median(v) for k, v in startup.items()}
         results["lag"] = {k: median(v) for k, v in lag.items()}
 
-        # 3: CPU and memory under load, one server at a time.
-        usage = {}
-        for cls in (Tidecast, NginxRtmp):
-            server = cls(2.0)
-            try:
-                usage[cls.name] = load(server, src2, publishers, load_seconds)
-            finally:
-                server.close()
-        results["load"] = usage
+        # 3: CPU and memory under load, one server at a time, interleaved
+        # trials; Tidecast as configured by default and without live
+        # thumbnails (the work nginx-rtmp does not do).
+        servers = (("tidecast", lambda: Tidecast(2.0)),
+                   ("tidecast-no-thumbnails", lambda: Tidecast(2.0, thumbnails=False)),
+                   ("nginx-rtmp", lambda: NginxRtmp(2.0)))
+        runs = {label: [] for label, _ in servers}
+        for _ in range(max(1, min(trials, 3))):
+            for label, make in servers:
+                server = make()
+                try:
+                    runs[label].append(load(server, src2, publishers, load_seconds))
+                finally:
+                    server.close()
+        results["load"] = {label: (median([c for c, _ in r]), median([m for _, m in r])) for label, r in runs.items()}
 
     s, l, u = results["startup"], results["lag"], results["load"]
     print("\n== live ingest (medians; ratio = tidecast / nginx-rtmp, lower is better) ==")
@@ -136,9 +142,12 @@ def run(trials=5, publishers=20, load_seconds=60):
     print(f"live-edge lag (segment listed - last frame sent): tidecast {l['tidecast']:.2f} s,"
           f" nginx-rtmp {l['nginx-rtmp']:.2f} s, tidecast 1-s {l['tidecast-1s']:.2f} s")
     tc, tr = u["tidecast"]
+    tn, tnr = u["tidecast-no-thumbnails"]
     nc, nr = u["nginx-rtmp"]
     print(f"{publishers} publishers x {load_seconds} s at ~3 Mbit/s: tidecast {tc:.1f} CPU-s / {tr:.0f} MiB peak RSS,"
-          f" nginx-rtmp {nc:.1f} CPU-s / {nr:.0f} MiB; CPU ratio {tc / nc:.2f}")
+          f" nginx-rtmp {nc:.1f} CPU-s / {nr:.0f} MiB; CPU ratio {tc / nc:.2f}, memory ratio {tr / nr:.1f}")
+    print(f"  without live thumbnails: tidecast {tn:.1f} CPU-s / {tnr:.0f} MiB; CPU ratio {tn / nc:.2f},"
+          f" memory ratio {tnr / nr:.1f}")
     return results
 
 
