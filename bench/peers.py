@@ -43,10 +43,15 @@ def process_usage(pid):
 class Tidecast:
     name = "tidecast"
 
-    def __init__(self, segment_seconds=2.0):
+    def __init__(self, segment_seconds=2.0, thumbnails=True):
         # Passthrough only: the peer (nginx-rtmp) does not transcode either.
         # Every publisher connects from 127.0.0.1: lift the per-address cap (default 16).
-        self.server = Server({"live": {"segment_seconds": segment_seconds}, "log_level": "warn",
+        # thumbnails=False: no live thumbnails (a keyframe decode + JPEG per
+        # channel every 5 s), which nginx-rtmp does not make either.
+        live = {"segment_seconds": segment_seconds}
+        if not thumbnails:
+            live["thumbnail_seconds"] = 0
+        self.server = Server({"live": live, "log_level": "warn",
                               "rtmp": {"max_connections_per_ip": 1000},
                               "transcode": {"enabled": False}})
         self.pid = self.server.proc.pid

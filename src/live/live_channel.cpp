@@ -150,7 +150,7 @@ void LiveChannel::on_packet(const media::PacketPtr& packet) {
   }
   const auto& starts = segmenter_->video_segment_starts();
   const std::optional<std::uint32_t> open = starts.empty() ? std::nullopt : std::optional(starts.back().number);
-  accept_segments(segmenter_->push(*packet), "v0", &*segmenter_);
+  accept_segments(segmenter_->push(packet), "v0", &*segmenter_);
   thumbnails_.on_packet(packet, ladder_ != nullptr);
   if (!ladder_ || packet->kind != TrackKind::video) return;
   // The rungs get their IDRs exactly where the passthrough's segments start.
@@ -414,7 +414,7 @@ void LiveChannel::on_rung_packet(std::size_t rung, const media::PacketPtr& packe
     ++r.waiting;  // logged when it joins
     return;
   }
-  accept_segments(r.segmenter->push(*packet), r.track, &*r.segmenter);
+  accept_segments(r.segmenter->push(packet), r.track, &*r.segmenter);
 }
 
 void LiveChannel::accept_segments(std::vector<package::SegmentOut> segments, const std::string& video_track,

@@ -29,6 +29,9 @@ class BoxWriter {
   void fourcc(std::string_view code);
   void bytes(std::span<const std::uint8_t> data) { data_.insert(data_.end(), data.begin(), data.end()); }
   void zeros(std::size_t count) { data_.insert(data_.end(), count, 0); }
+  // Sizes the buffer once when the total is known (a media segment's
+  // payload), so writing it never reallocates and recopies what is written.
+  void reserve(std::size_t bytes) { data_.reserve(bytes); }
 
   // Opens a box: writes a placeholder size and the type; returns the offset
   // end_box() needs. Prefer box()/full_box() below.

@@ -273,6 +273,8 @@ std::vector<std::uint8_t> write_media_segment(const TrackSpec& track, std::uint3
   const bool video = track.video() != nullptr;
 
   BoxWriter w;
+  // styp 24, moof with its fixed boxes 96, trun 16 per sample at most, mdat header 8.
+  w.reserve(24 + 96 + 16 * samples.size() + 8 + payload_size);
   if (with_styp) {
     w.box("styp", [&] {
       w.fourcc("msdh");

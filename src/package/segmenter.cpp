@@ -102,20 +102,25 @@ std::int64_t Segmenter::to_track(const Track& t, std::int64_t input) const {
 }
 
 std::vector<SegmentOut> Segmenter::push(const media::Packet& packet) {
+  return push(std::make_shared<const media::Packet>(packet));
+}
+
+std::vector<SegmentOut> Segmenter::push(const media::PacketPtr& shared) {
   std::vector<SegmentOut> out;
   ++stats_.packets;
+  const media::Packet& packet = *shared;
   if (!track(packet.kind) || packet.timescale == 0 || packet.data.empty()) {
     ++stats_.dropped_no_track;
     return out;
   }
   if (input_timescale_ == 0) input_timescale_ = packet.timescale;
   if (started_) {
-    push_started(packet, out);
+    push_started(shared, out);
     return out;
   }
   if (video_) {
     if (packet.kind == media::TrackKind::audio) {
-      audio_preroll_.push_back(packet);
+      audio_preroll_.push_back(shared);
       if (audio_preroll_.size() > kMaxPreroll) {
         audio_preroll_.pop_front();
         ++stats_.dropped_before_keyframe;
@@ -128,11 +133,11 @@ std::vector<SegmentOut> Segmenter::push(const media::Packet& packet) {
     }
   }
   start_period(rescale(packet.dts, packet.timescale, input_timescale_));
-  push_started(packet, out);
+  push_started(shared, out);
   // Audio that arrived before the keyframe but belongs after it.
-  std::deque<media::Packet> preroll;
+  std::deque<media::PacketPtr> preroll;
   preroll.swap(audio_preroll_);
-  for (const media::Packet& audio : preroll) push_started(audio, out);
+  for (const media::PacketPtr& audio : preroll) push_started(audio, out);
   return out;
 }
 
@@ -175,20 +180,22 @@ std::int64_t Segmenter::input_time(Track& t, std::int64_t dts) {
   return input;
 }
 
-void Segmenter::push_started(const media::Packet& packet, std::vector<SegmentOut>& out) {
+void Segmenter::push_started(const media::PacketPtr& shared, std::vector<SegmentOut>& out) {
+  const media::Packet& packet = *shared;
   const std::int64_t dts = rescale(packet.dts, packet.timescale, input_timescale_);
   const std::int64_t pts = rescale(packet.pts, packet.timescale, input_timescale_);
   Track& t = *track(packet.kind);
   const std::int64_t input = input_time(t, dts);
   if (packet.kind == media::TrackKind::video) {
-    push_video(input, input + (pts - dts), packet, out);
+    push_video(input, input + (pts - dts), shared, out);
   } else {
-    push_audio(input, packet, out);
+    push_audio(input, shared, out);
   }
 }
 
-void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const media::Packet& packet,
+void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const media::PacketPtr& shared,
                            std::vector<SegmentOut>& out) {
+  const media::Packet& packet = *shared;
   Track& v = *video_;
   std::int64_t time = to_track(v, input);
   if (v.last_time && time <= *v.last_time) {
@@ -215,12 +222,12 @@ void Segmenter::push_video(std::int64_t input, std::int64_t pts_input, const med
                                               packet.pts, packet.dts, packet.timescale});
     if (video_starts_.size() > kMaxStarts) video_starts_.pop_front();
   }
-  v.pending.push_back(PendingSample{time, composition_offset, packet.keyframe, packet.data});
+  v.pending.push_back(PendingSample{time, composition_offset, packet.keyframe, shared});
   v.last_time = time;
   if (audio_) drain_audio(false, out);
 }
 
-void Segmenter::push_audio(std::int64_t input, const media::Packet& packet, std::vector<SegmentOut>& out) {
+void Segmenter::push_audio(std::int64_t input, const media::PacketPtr& packet, std::vector<SegmentOut>& out) {
   Track& a = *audio_;
   if (input < 0) {  // before the period's first keyframe
     ++stats_.dropped_before_keyframe;
@@ -241,7 +248,7 @@ void Segmenter::push_audio(std::int64_t input, const media::Packet& packet, std:
     }
   }
   if (part_cut_seconds_ > 0.0 && !video_) cut_audio_only_part(time);
-  a.pending.push_back(PendingSample{time, 0, true, packet.data});
+  a.pending.push_back(PendingSample{time, 0, true, packet});
   a.last_time = time;
   if (video_) {
     // Video stalled: do not buffer audio without bound while waiting for cuts.

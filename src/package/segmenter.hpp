@@ -151,7 +151,10 @@ class Segmenter {
   const TrackSpec& track_spec(media::TrackKind kind) const;
   const std::vector<std::uint8_t>& init_segment(media::TrackKind kind) const;
 
-  // The segments completed by this packet, in completion order.
+  // The segments completed by this packet, in completion order. The shared
+  // packet is held (not copied) until its segment or part is written; the
+  // reference overload copies the packet first.
+  std::vector<SegmentOut> push(const media::PacketPtr& packet);
   std::vector<SegmentOut> push(const media::Packet& packet);
   // End of stream: closes the open segments.
   std::vector<SegmentOut> flush();
@@ -174,7 +177,7 @@ class Segmenter {
     std::int64_t time = 0;  // DTS, track timescale
     std::int32_t composition_offset = 0;
     bool sync = true;
-    std::vector<std::uint8_t> data;
+    media::PacketPtr packet;  // its data is the sample's
   };
   struct Track {
     TrackSpec spec;
@@ -201,10 +204,10 @@ class Segmenter {
 
   Track* track(media::TrackKind kind);
   void start_period(std::int64_t origin);
-  void push_started(const media::Packet& packet, std::vector<SegmentOut>& out);
-  void push_video(std::int64_t input, std::int64_t pts_input, const media::Packet& packet,
+  void push_started(const media::PacketPtr& packet, std::vector<SegmentOut>& out);
+  void push_video(std::int64_t input, std::int64_t pts_input, const media::PacketPtr& packet,
                   std::vector<SegmentOut>& out);
-  void push_audio(std::int64_t input, const media::Packet& packet, std::vector<SegmentOut>& out);
+  void push_audio(std::int64_t input, const media::PacketPtr& packet, std::vector<SegmentOut>& out);
   std::int64_t input_time(Track& track, std::int64_t dts);
   void close_video(std::int64_t end, std::vector<SegmentOut>& out);
   void drain_audio(bool at_end, std::vector<SegmentOut>& out);
@@ -232,14 +235,14 @@ class Segmenter {
   int audio_frame_length_ = 1024;
   SegmenterStats stats_;
 
-  std::int64_t input_timescale_ = 0;         // of the first packet; later packets are converted to it
-  bool started_ = false;                     // the period's origin is known
-  std::int64_t origin_ = 0;                  // input ticks of the period's first keyframe (after shift_)
-  std::int64_t shift_ = 0;                   // input ticks added after publisher clock jumps
-  std::uint32_t next_number_ = 1;            // of the open video (or audio-only) segment
-  std::int64_t next_audio_boundary_ = 0;     // audio-only cutting, audio ticks
-  std::deque<Cut> cuts_;                     // video cuts the audio has not reached yet
-  std::deque<media::Packet> audio_preroll_;  // audio before the first keyframe
+  std::int64_t input_timescale_ = 0;            // of the first packet; later packets are converted to it
+  bool started_ = false;                        // the period's origin is known
+  std::int64_t origin_ = 0;                     // input ticks of the period's first keyframe (after shift_)
+  std::int64_t shift_ = 0;                      // input ticks added after publisher clock jumps
+  std::uint32_t next_number_ = 1;               // of the open video (or audio-only) segment
+  std::int64_t next_audio_boundary_ = 0;        // audio-only cutting, audio ticks
+  std::deque<Cut> cuts_;                        // video cuts the audio has not reached yet
+  std::deque<media::PacketPtr> audio_preroll_;  // audio before the first keyframe
   std::deque<VideoSegmentStart> video_starts_;
   double part_cut_seconds_ = 0;        // 0: no parts
   std::int64_t video_part_limit_ = 0;  // video ticks

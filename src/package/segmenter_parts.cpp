@@ -32,7 +32,7 @@ std::vector<Sample> Segmenter::fragment_samples(const Track& t, std::size_t coun
     const std::int64_t next = i + 1 < count ? t.pending[i + 1].time : end;
     const auto duration = static_cast<std::uint32_t>(
         std::clamp<std::int64_t>(next - sample.time, 0, std::numeric_limits<std::uint32_t>::max()));
-    samples.push_back(Sample{duration, sample.composition_offset, sample.sync, sample.data});
+    samples.push_back(Sample{duration, sample.composition_offset, sample.sync, sample.packet->data});
   }
   return samples;
 }

@@ -30,14 +30,29 @@ ChunkReader::ChunkReader(std::size_t max_message_bytes, std::uint32_t max_chunk_
 
 void ChunkReader::feed(std::span<const std::uint8_t> data) {
   bytes_received_ += data.size();
-  if (pos_ == input_.size()) {
+  if (pos_ == view_.size()) {
+    // Nothing pending (the usual case after next() returned nullopt): parse
+    // the caller's bytes in place.
     input_.clear();
+    view_ = data;
+    view_is_input_ = false;
     pos_ = 0;
-  } else if (pos_ > input_.size() / 2) {
-    input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(pos_));
-    pos_ = 0;
+    return;
   }
+  keep_rest();  // the pending bytes, then these after them
   input_.insert(input_.end(), data.begin(), data.end());
+  view_ = input_;
+}
+
+void ChunkReader::keep_rest() {
+  if (view_is_input_) {
+    input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(pos_));
+  } else {
+    input_.assign(view_.begin() + static_cast<std::ptrdiff_t>(pos_), view_.end());
+  }
+  view_ = input_;
+  view_is_input_ = true;
+  pos_ = 0;
 }
 
 std::optional<Message> ChunkReader::next() {
@@ -46,12 +61,12 @@ std::optional<Message> ChunkReader::next() {
       if (!read_chunk_header()) break;
     }
     ChunkStream& stream = streams_[current_];
-    const std::size_t n = std::min<std::size_t>(chunk_left_, input_.size() - pos_);
+    const std::size_t n = std::min<std::size_t>(chunk_left_, view_.size() - pos_);
     if (n > 0) {
       if (n > max_incomplete_bytes_ - incomplete_bytes_) {
         fail("more than " + std::to_string(max_incomplete_bytes_) + " bytes buffered in incomplete messages");
       }
-      const auto from = input_.begin() + static_cast<std::ptrdiff_t>(pos_);
+      const auto from = view_.begin() + static_cast<std::ptrdiff_t>(pos_);
       stream.payload.insert(stream.payload.end(), from, from + static_cast<std::ptrdiff_t>(n));
       pos_ += n;
       chunk_left_ -= static_cast<std::uint32_t>(n);
@@ -63,15 +78,14 @@ std::optional<Message> ChunkReader::next() {
     Message message = finish_message(stream);
     if (!apply_control(message)) return message;
   }
-  // Out of input: drop what has been parsed so the buffer holds only a partial header.
-  input_.erase(input_.begin(), input_.begin() + static_cast<std::ptrdiff_t>(pos_));
-  pos_ = 0;
+  // Out of input: keep only the partial header (the caller's bytes may go now).
+  keep_rest();
   return std::nullopt;
 }
 
 bool ChunkReader::read_chunk_header() {
-  const std::size_t available = input_.size() - pos_;
-  const std::uint8_t* p = input_.data() + pos_;
+  const std::size_t available = view_.size() - pos_;
+  const std::uint8_t* p = view_.data() + pos_;
   if (available < 1) return false;
   const unsigned fmt = p[0] >> 6;
   std::uint32_t csid = p[0] & 0x3F;

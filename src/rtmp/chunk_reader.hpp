@@ -9,6 +9,12 @@
 //   reader.feed(bytes_from_socket);
 //   while (auto message = reader.next()) handle(*message);
 //
+// Fed bytes are parsed where they lie: the reader keeps a view of them, not
+// a copy, so they must stay valid until next() returns nullopt or feed() is
+// called again (then the unparsed rest is copied). Only what no message
+// could use yet (a partial chunk header, < 20 bytes) is copied to be
+// completed by the next feed().
+//
 // Hostile input cannot make it allocate without bound: message length is
 // capped by max_message_bytes, payload memory grows only as bytes arrive, at
 // most 2 * max_message_bytes sit in incomplete messages, and at most
@@ -35,7 +41,7 @@ class ChunkReader {
   // A Set Chunk Size above `max_chunk_bytes` (at most max_chunk_size) is a protocol error.
   explicit ChunkReader(std::size_t max_message_bytes, std::uint32_t max_chunk_bytes = max_chunk_size);
 
-  // Queues bytes; call next() until it returns nullopt afterwards.
+  // Queues bytes (a view; see above); call next() until it returns nullopt afterwards.
   void feed(std::span<const std::uint8_t> data);
   // The next complete message, or nullopt when more input is needed.
   std::optional<Message> next();
@@ -45,7 +51,7 @@ class ChunkReader {
   // The peer's current chunk size (128 until it sends Set Chunk Size).
   std::uint32_t chunk_size() const { return chunk_size_; }
   // Fed bytes not yet parsed (at most one partial chunk header after next() returned nullopt).
-  std::size_t buffered_bytes() const { return input_.size() - pos_; }
+  std::size_t buffered_bytes() const { return view_.size() - pos_; }
 
  private:
   struct ChunkStream {
@@ -68,6 +74,8 @@ class ChunkReader {
   void start_message(ChunkStream& stream);
   Message finish_message(ChunkStream& stream);
   bool apply_control(const Message& message);
+  // Copies the unparsed rest of the view into input_ (or compacts input_) and views that.
+  void keep_rest();
 
   static constexpr std::size_t none = static_cast<std::size_t>(-1);
 
@@ -77,8 +85,10 @@ class ChunkReader {
   std::uint32_t max_chunk_bytes_ = max_chunk_size;
   std::uint64_t bytes_received_ = 0;
   std::uint64_t use_counter_ = 0;
-  std::vector<std::uint8_t> input_;
-  std::size_t pos_ = 0;  // parse position in input_
+  std::vector<std::uint8_t> input_;     // bytes kept across feeds (see keep_rest)
+  std::span<const std::uint8_t> view_;  // what is being parsed: the caller's bytes or input_
+  bool view_is_input_ = false;
+  std::size_t pos_ = 0;  // parse position in view_
   std::vector<ChunkStream> streams_;
   std::size_t current_ = none;    // index of the stream whose chunk payload is being read
   std::uint32_t chunk_left_ = 0;  // payload bytes left in that chunk

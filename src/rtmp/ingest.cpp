@@ -24,10 +24,14 @@ bool same_config(const std::vector<std::uint8_t>& a, std::span<const std::uint8_
 
 media::VideoTrackConfig video_config(FlvCodec codec, std::span<const std::uint8_t> record) {
   switch (codec) {
-    case FlvCodec::h264: return media::avc_video_config(record);
-    case FlvCodec::hevc: return media::hevc_video_config(record);
-    case FlvCodec::av1: return media::av1_video_config(record);
-    default: throw std::invalid_argument("not a video codec");
+    case FlvCodec::h264:
+      return media::avc_video_config(record);
+    case FlvCodec::hevc:
+      return media::hevc_video_config(record);
+    case FlvCodec::av1:
+      return media::av1_video_config(record);
+    default:
+      throw std::invalid_argument("not a video codec");
   }
 }
 
@@ -75,6 +79,16 @@ std::vector<std::uint8_t> avcc_from(std::span<const std::uint8_t> sps, std::span
   out.push_back(1);
   append(pps);
   return out;
+}
+
+// The tag body as a packet's data: `owned` (the payload `body` lies in)
+// trimmed to it in place, or a copy when the payload is borrowed.
+std::vector<std::uint8_t> body_bytes(std::span<const std::uint8_t> body, std::vector<std::uint8_t>* owned) {
+  if (!owned) return {body.begin(), body.end()};
+  const auto offset = static_cast<std::ptrdiff_t>(body.data() - owned->data());
+  owned->erase(owned->begin() + offset + static_cast<std::ptrdiff_t>(body.size()), owned->end());
+  owned->erase(owned->begin(), owned->begin() + offset);
+  return std::move(*owned);
 }
 
 std::vector<std::uint8_t> length_prefixed(const std::vector<std::span<const std::uint8_t>>& nal_units) {
@@ -144,6 +158,23 @@ void IngestAssembler::emit(IngestOutput& out, media::PacketPtr packet) {
 }
 
 IngestOutput IngestAssembler::on_video(std::uint32_t timestamp, std::span<const std::uint8_t> payload) {
+  return video(timestamp, payload, nullptr);
+}
+
+IngestOutput IngestAssembler::on_video(std::uint32_t timestamp, std::vector<std::uint8_t>&& payload) {
+  return video(timestamp, payload, &payload);
+}
+
+IngestOutput IngestAssembler::on_audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload) {
+  return audio(timestamp, payload, nullptr);
+}
+
+IngestOutput IngestAssembler::on_audio(std::uint32_t timestamp, std::vector<std::uint8_t>&& payload) {
+  return audio(timestamp, payload, &payload);
+}
+
+IngestOutput IngestAssembler::video(std::uint32_t timestamp, std::span<const std::uint8_t> payload,
+                                    std::vector<std::uint8_t>* owned) {
   IngestOutput out;
   const VideoTag tag = parse_video_tag(payload);
   if (tag.kind == TagKind::ignored || tag.kind == TagKind::end_of_sequence) return out;
@@ -193,7 +224,7 @@ IngestOutput IngestAssembler::on_video(std::uint32_t timestamp, std::span<const 
   if (annexb_ && is_annexb(tag.body)) {
     packet->data = length_prefixed(annexb_nal_units(tag.body));
   } else {
-    packet->data.assign(tag.body.begin(), tag.body.end());
+    packet->data = body_bytes(tag.body, owned);
   }
   emit(out, std::move(packet));
   return out;
@@ -227,7 +258,8 @@ void IngestAssembler::await_video_config(IngestOutput& out, std::int64_t time_ms
   }
 }
 
-IngestOutput IngestAssembler::on_audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload) {
+IngestOutput IngestAssembler::audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload,
+                                    std::vector<std::uint8_t>* owned) {
   IngestOutput out;
   const AudioTag tag = parse_audio_tag(payload);
   if (tag.kind == TagKind::ignored || tag.kind == TagKind::end_of_sequence) return out;
@@ -255,7 +287,7 @@ IngestOutput IngestAssembler::on_audio(std::uint32_t timestamp, std::span<const 
   packet->dts = packet->pts = audio_time_.unwrap(timestamp);
   packet->timescale = 1000;
   packet->keyframe = true;
-  packet->data.assign(tag.body.begin(), tag.body.end());
+  packet->data = body_bytes(tag.body, owned);
   emit(out, std::move(packet));
   return out;
 }

@@ -36,10 +36,16 @@ class IngestAssembler {
   void on_metadata(const AmfValue& metadata);
   IngestOutput on_video(std::uint32_t timestamp, std::span<const std::uint8_t> payload);
   IngestOutput on_audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload);
+  // The same, with the message's own buffer becoming the packet's data (its
+  // FLV header shifted off in place): no allocation and no second copy.
+  IngestOutput on_video(std::uint32_t timestamp, std::vector<std::uint8_t>&& payload);
+  IngestOutput on_audio(std::uint32_t timestamp, std::vector<std::uint8_t>&& payload);
 
   std::uint64_t dropped_frames() const { return dropped_frames_; }
 
  private:
+  IngestOutput video(std::uint32_t timestamp, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>* owned);
+  IngestOutput audio(std::uint32_t timestamp, std::span<const std::uint8_t> payload, std::vector<std::uint8_t>* owned);
   bool ready() const;
   media::StreamInfo current_info() const;
   void emit(IngestOutput& out, media::PacketPtr packet);

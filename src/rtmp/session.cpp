@@ -28,7 +28,9 @@ std::string clean_app(std::string app) {
   return app;
 }
 
-std::string strip_query(const std::string& name) { return name.substr(0, name.find('?')); }
+std::string strip_query(const std::string& name) {
+  return name.substr(0, name.find('?'));
+}
 
 }  // namespace
 
@@ -55,8 +57,8 @@ Session<Stream>::~Session() {
 template <class Stream>
 void Session<Stream>::start() {
   id_ = shared_->sessions.add(this->weak_from_this());
-  handshake_deadline_ = std::chrono::steady_clock::now() +
-                        std::chrono::seconds(shared_->limits.handshake_timeout_seconds);
+  handshake_deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::seconds(shared_->limits.handshake_timeout_seconds);
   net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (kTls) {
       // The TLS handshake counts against the same deadline as RTMP's own.
@@ -123,7 +125,8 @@ void Session<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
       shared_->metrics.timeouts.inc();
       fail(handshake_.done() ? "idle timeout" : "handshake timeout");
     } else {
-      if (publisher_) shared_->log.info("rtmp", "publisher disconnected channel={} remote={}", publisher_->channel(), remote_);
+      if (publisher_)
+        shared_->log.info("rtmp", "publisher disconnected channel={} remote={}", publisher_->channel(), remote_);
       end_publish("connection closed");
       close();
     }
@@ -170,7 +173,7 @@ void Session<Stream>::process(std::span<const std::uint8_t> bytes) {
 }
 
 template <class Stream>
-void Session<Stream>::handle(const Message& message) {
+void Session<Stream>::handle(Message& message) {
   namespace type = message_type;
   switch (message.type_id) {
     case type::window_ack_size:
@@ -178,7 +181,8 @@ void Session<Stream>::handle(const Message& message) {
       break;
     case type::user_control: {
       const auto event = parse_user_control(message);
-      if (event.type == user_control_event::ping_request) send(user_control(user_control_event::ping_response, event.value));
+      if (event.type == user_control_event::ping_request)
+        send(user_control(user_control_event::ping_response, event.value));
       break;
     }
     case type::command_amf0:
@@ -225,7 +229,8 @@ void Session<Stream>::handle_command(const Message& message, std::span<const std
     return end_publish(name);
   }
   if (name == "play") {
-    send_status(message.stream_id, "error", "NetStream.Play.Failed", "playback over RTMP is not offered; use HLS or DASH");
+    send_status(message.stream_id, "error", "NetStream.Play.Failed",
+                "playback over RTMP is not offered; use HLS or DASH");
     return fail("client asked to play; only publishing is supported");
   }
   // getStreamLength, _checkbw, ...: harmless to ignore.
@@ -240,10 +245,11 @@ void Session<Stream>::on_connect(double transaction, const std::vector<AmfValue>
   send(set_chunk_size(kOutChunkSize));
   writer_.set_chunk_size(kOutChunkSize);
   if (app_ != "live") {
-    send(command(0, {"_error", transaction, AmfValue::null(),
-                     AmfValue::object({{"level", "error"},
-                                       {"code", "NetConnection.Connect.Rejected"},
-                                       {"description", "unknown application; publish to rtmp://HOST/live/STREAM-KEY"}})}));
+    send(command(0,
+                 {"_error", transaction, AmfValue::null(),
+                  AmfValue::object({{"level", "error"},
+                                    {"code", "NetConnection.Connect.Rejected"},
+                                    {"description", "unknown application; publish to rtmp://HOST/live/STREAM-KEY"}})}));
     return fail("connect to unknown app \"" + app_.substr(0, 64) + "\"");
   }
   send(command(0, {"_result", transaction,
@@ -270,8 +276,8 @@ void Session<Stream>::on_publish(double, std::uint32_t stream_id, const std::vec
   PublishDecision decision = shared_->gateway.begin_publish({app_, key, remote_});
   if (!decision.publisher) {
     shared_->metrics.publish_refused.inc();
-    send_status(reply_stream, "error", decision.status_code.empty() ? "NetStream.Publish.BadName" : decision.status_code,
-                decision.reason);
+    send_status(reply_stream, "error",
+                decision.status_code.empty() ? "NetStream.Publish.BadName" : decision.status_code, decision.reason);
     return fail("publish refused: " + decision.reason);
   }
   publisher_ = std::move(decision.publisher);
@@ -286,10 +292,9 @@ void Session<Stream>::on_publish(double, std::uint32_t stream_id, const std::vec
 template <class Stream>
 void Session<Stream>::end_publish(std::string_view why) {
   if (!publisher_) return;
-  const auto seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - publish_started_).count();
-  shared_->log.info("rtmp", "publish ended channel={} reason=\"{}\" seconds={:.1f} bytes={}", publisher_->channel(), why,
-                    seconds, bytes_in_);
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - publish_started_).count();
+  shared_->log.info("rtmp", "publish ended channel={} reason=\"{}\" seconds={:.1f} bytes={}", publisher_->channel(),
+                    why, seconds, bytes_in_);
   publisher_.reset();
   --shared_->publishers;
 }
@@ -306,10 +311,12 @@ void Session<Stream>::handle_data(std::span<const std::uint8_t> amf) {
 }
 
 template <class Stream>
-void Session<Stream>::handle_media(const Message& message) {
+void Session<Stream>::handle_media(Message& message) {
   if (!publisher_) return;  // media before publish: ignore, like other servers
-  IngestOutput output = message.type_id == message_type::video ? ingest_.on_video(message.timestamp, message.payload)
-                                                               : ingest_.on_audio(message.timestamp, message.payload);
+  // The payload's buffer becomes the packet's data (ingest.hpp).
+  IngestOutput output = message.type_id == message_type::video
+                            ? ingest_.on_video(message.timestamp, std::move(message.payload))
+                            : ingest_.on_audio(message.timestamp, std::move(message.payload));
   forward(std::move(output));
 }
 
@@ -326,8 +333,11 @@ void Session<Stream>::handle_aggregate(const Message& message) {
                              (std::uint32_t{p[at + 5]} << 8) | p[at + 6];
     if (at + 11 + size > p.size()) throw ProtocolError("rtmp aggregate: truncated sub-message");
     if (first_ts < 0) first_ts = ts;
-    Message sub{type, static_cast<std::uint32_t>(message.timestamp + (ts - first_ts)), message.stream_id,
-                message.chunk_stream_id, {p.begin() + static_cast<long>(at + 11), p.begin() + static_cast<long>(at + 11 + size)}};
+    Message sub{type,
+                static_cast<std::uint32_t>(message.timestamp + (ts - first_ts)),
+                message.stream_id,
+                message.chunk_stream_id,
+                {p.begin() + static_cast<long>(at + 11), p.begin() + static_cast<long>(at + 11 + size)}};
     if (type == message_type::audio || type == message_type::video) handle_media(sub);
     at += 11 + size + 4;
   }
@@ -358,11 +368,13 @@ void Session<Stream>::send(const Message& message) {
 }
 
 template <class Stream>
-void Session<Stream>::send_status(std::uint32_t stream_id, std::string_view level, std::string_view code, std::string_view text) {
-  Message status = command(stream_id, {"onStatus", 0.0, AmfValue::null(),
-                                       AmfValue::object({{"level", std::string(level)},
-                                                         {"code", std::string(code)},
-                                                         {"description", std::string(text)}})});
+void Session<Stream>::send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
+                                  std::string_view text) {
+  Message status =
+      command(stream_id,
+              {"onStatus", 0.0, AmfValue::null(),
+               AmfValue::object(
+                   {{"level", std::string(level)}, {"code", std::string(code)}, {"description", std::string(text)}})});
   send(status);
 }
 
@@ -371,18 +383,19 @@ void Session<Stream>::flush() {
   if (writing_ || out_.empty()) return;
   writing_ = true;
   tcp().expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
-  net::async_write(stream_, net::buffer(out_.front()), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-    self->writing_ = false;
-    self->out_bytes_ -= self->out_.front().size();
-    self->out_.pop_front();
-    if (ec) {
-      self->end_publish("write failed");
-      return self->close();
-    }
-    if (!self->out_.empty()) return self->flush();
-    // A refused client gets its error status before the socket closes.
-    if (self->closing_) self->close();
-  });
+  net::async_write(stream_, net::buffer(out_.front()),
+                   [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                     self->writing_ = false;
+                     self->out_bytes_ -= self->out_.front().size();
+                     self->out_.pop_front();
+                     if (ec) {
+                       self->end_publish("write failed");
+                       return self->close();
+                     }
+                     if (!self->out_.empty()) return self->flush();
+                     // A refused client gets its error status before the socket closes.
+                     if (self->closing_) self->close();
+                   });
 }
 
 template <class Stream>

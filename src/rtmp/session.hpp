@@ -12,7 +12,6 @@
 
 #include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
-
 #include "rtmp/amf0.hpp"
 #include "rtmp/chunk_reader.hpp"
 #include "rtmp/chunk_writer.hpp"
@@ -56,10 +55,10 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void on_preread();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void process(std::span<const std::uint8_t> bytes);
-  void handle(const Message& message);
+  void handle(Message& message);
   void handle_command(const Message& message, std::span<const std::uint8_t> amf);
   void handle_data(std::span<const std::uint8_t> amf);
-  void handle_media(const Message& message);
+  void handle_media(Message& message);  // takes the payload
   void handle_aggregate(const Message& message);
   void on_connect(double transaction, const std::vector<AmfValue>& args);
   void on_publish(double transaction, std::uint32_t stream_id, const std::vector<AmfValue>& args);

@@ -195,7 +195,7 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
         copy.pts = packet->pts;
         copy.keyframe = packet->keyframe;
         copy.data = annexb_input ? annexb_to_length_prefixed(data) : to_four_byte_lengths(data, nal_length_size);
-        output.add_all(main_segmenter->push(copy), &v0, &a0);
+        output.add_all(main_segmenter->push(std::make_shared<const media::Packet>(std::move(copy))), &v0, &a0);
       }
       ladder.push(std::move(packet));
       ladder.wait_for_queue_below(kFileQueueSeconds);
@@ -216,7 +216,7 @@ FileTranscodeSummary transcode_file(const fs::path& input, const fs::path& outpu
         packet.keyframe = true;
         const auto raw = strip_adts(data);
         packet.data.assign(raw.begin(), raw.end());
-        output.add_all(main_segmenter->push(packet), &v0, &a0);
+        output.add_all(main_segmenter->push(std::make_shared<const media::Packet>(std::move(packet))), &v0, &a0);
       }
     }
     av_packet_unref(av_packet.get());

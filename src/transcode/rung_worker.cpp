@@ -116,7 +116,10 @@ void RungWorker::emit() {
     packet.dts = encoded.pts - cts_;  // no B-frames: decode order is presentation order
     packet.keyframe = encoded.keyframe;
     packet.data = std::move(encoded.data);
-    for (auto& segment : segmenter_->push(packet)) writer_.add(track_, segment);
+    // Shared, not copied: the segmenter holds it until its segment is written.
+    for (auto& segment : segmenter_->push(std::make_shared<const media::Packet>(std::move(packet)))) {
+      writer_.add(track_, segment);
+    }
   }
   out_.clear();
 }

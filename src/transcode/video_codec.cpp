@@ -64,7 +64,7 @@ VideoSourceSpec video_source_spec(const media::VideoTrackConfig& video, std::uin
   return spec;
 }
 
-VideoDecoder::VideoDecoder(const VideoSourceSpec& spec, int threads) : packet_(make_packet()) {
+VideoDecoder::VideoDecoder(const VideoSourceSpec& spec, int threads, bool preview) : packet_(make_packet()) {
   const AVCodec* codec = avcodec_find_decoder(spec.codec);
   const std::string context = fmt::format("decoder {}", avcodec_get_name(spec.codec));
   ctx_ = make_codec_context(codec, context);
@@ -72,6 +72,10 @@ VideoDecoder::VideoDecoder(const VideoSourceSpec& spec, int threads) : packet_(m
   ctx_->pkt_timebase = AVRational{1, static_cast<int>(spec.timescale)};
   ctx_->thread_count = std::max(0, threads);
   if (threads != 1) ctx_->thread_type = FF_THREAD_FRAME;
+  if (preview) {
+    ctx_->skip_loop_filter = AVDISCARD_ALL;
+    ctx_->flags2 |= AV_CODEC_FLAG2_FAST;
+  }
   check(avcodec_open2(ctx_.get(), codec, nullptr), "open " + context);
 }
 

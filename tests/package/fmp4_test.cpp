@@ -214,6 +214,24 @@ TEST_CASE("video media segment: styp + moof(mfhd, traf(tfhd, tfdt v1, trun v1)) 
   CHECK(payload == std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
 }
 
+TEST_CASE("a media segment's buffer is sized once from its samples (no growth, no slack)") {
+  // A growing buffer recopied a 0.75 MB segment about 20 times over while
+  // doubling; the writer now reserves styp + moof + mdat up front.
+  const package::TrackSpec track = package::make_track_spec(media::avc_video_config(tidecast::test::kAvcc720p), 1);
+  const std::vector<std::uint8_t> key(200'000, 0x11), frame(12'000, 0x22);
+  std::vector<package::Sample> samples;
+  samples.push_back({.duration = 3000, .composition_offset = 0, .is_sync = true, .data = key});
+  for (int i = 0; i < 59; ++i) {
+    samples.push_back({.duration = 3000, .composition_offset = 3000, .is_sync = false, .data = frame});
+  }
+  for (const bool styp : {true, false}) {
+    const auto bytes = package::write_media_segment(track, 1, 0, samples, styp);
+    CHECK(bytes.size() > 200'000 + 59 * 12'000);
+    CHECK(bytes.capacity() >= bytes.size());
+    CHECK(bytes.capacity() - bytes.size() < 64);  // one exact reservation, not a doubled buffer
+  }
+}
+
 TEST_CASE("audio media segment has no composition offsets") {
   const package::TrackSpec track =
       package::make_track_spec(media::aac_audio_config(tidecast::test::kAsc44100Stereo), 2);

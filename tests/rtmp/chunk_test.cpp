@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -610,6 +611,61 @@ TEST_CASE("chunk writer -> reader: extended delta and interleaving by writer out
   const auto got = read_in_pieces(wire, rng, 17);
   REQUIRE(got.size() == sent.size());
   for (std::size_t i = 0; i < sent.size(); ++i) check_same(got[i], sent[i]);
+}
+
+TEST_CASE("chunk reader: fed bytes are parsed in place; only an unfinished header is kept") {
+  // The reader views the caller's buffer (no copy per read) and must keep
+  // exactly what it still needs once next() returns nullopt: the caller
+  // reuses its buffer for the next read, as the session's read buffer does.
+  std::mt19937 rng(7);
+  ChunkWriter writer;
+  Bytes wire;
+  writer.write(set_chunk_size(4096), wire);
+  std::vector<Message> sent;
+  for (int i = 0; i < 40; ++i) {
+    sent.push_back(make_message(i % 2 ? 4 : 6, i % 2 ? message_type::audio : message_type::video,
+                                static_cast<std::uint32_t>(33 * i), 1, 1 + rng() % 9000, rng));
+    writer.write(sent.back(), wire);
+  }
+  for (const std::size_t piece : {1ul, 5ul, 13ul, 700ul, 4099ul, 16384ul}) {
+    CAPTURE(piece);
+    ChunkReader reader(1 << 20);
+    Bytes buffer(piece);  // one buffer, overwritten by every "read"
+    std::vector<Message> got;
+    for (std::size_t pos = 0; pos < wire.size(); pos += piece) {
+      const std::size_t n = std::min(piece, wire.size() - pos);
+      std::copy_n(wire.begin() + static_cast<std::ptrdiff_t>(pos), n, buffer.begin());
+      reader.feed(std::span(buffer).first(n));
+      while (auto m = reader.next()) got.push_back(std::move(*m));
+      CHECK(reader.buffered_bytes() < 20);            // at most a partial chunk header
+      std::fill(buffer.begin(), buffer.end(), 0xEE);  // the caller's bytes are gone
+    }
+    REQUIRE(got.size() == sent.size());
+    for (std::size_t i = 0; i < sent.size(); ++i) check_same(got[i], sent[i]);
+  }
+}
+
+TEST_CASE("chunk reader: feeding again before the reader ran dry keeps the unparsed bytes") {
+  std::mt19937 rng(8);
+  ChunkWriter writer;
+  Bytes wire;
+  const Message a = make_message(4, message_type::audio, 10, 1, 100, rng);
+  const Message b = make_message(4, message_type::audio, 20, 1, 100, rng);
+  writer.write(a, wire);
+  writer.write(b, wire);
+  ChunkReader reader(1 << 20);
+  Bytes first(wire.begin(), wire.begin() + 150), second(wire.begin() + 150, wire.end());
+  reader.feed(first);
+  auto m = reader.next();  // `a`; the rest of `first` is still only viewed
+  REQUIRE(m);
+  check_same(*m, a);
+  reader.feed(second);  // before next() returned nullopt: the rest is copied first
+  std::fill(first.begin(), first.end(), 0xEE);
+  m = reader.next();
+  REQUIRE(m);
+  check_same(*m, b);
+  CHECK_FALSE(reader.next());
+  CHECK(reader.buffered_bytes() == 0);
 }
 
 }  // namespace tidecast::rtmp

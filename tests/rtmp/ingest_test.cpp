@@ -1,8 +1,8 @@
+#include "rtmp/ingest.hpp"
+
 #include <doctest/doctest.h>
 
 #include <vector>
-
-#include "rtmp/ingest.hpp"
 
 using namespace tidecast;
 using rtmp::AmfValue;
@@ -12,9 +12,9 @@ namespace {
 
 // avcC of a 1280x720 High profile stream (from ffmpeg/libx264).
 const std::vector<std::uint8_t> kAvcC = {0x01, 0x64, 0x00, 0x1f, 0xff, 0xe1, 0x00, 0x1a, 0x67, 0x64, 0x00, 0x1f,
-                                             0xac, 0xd9, 0x40, 0x50, 0x05, 0xbb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
-                                             0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x83, 0x19, 0x60, 0x01, 0x00,
-                                             0x04, 0x68, 0xef, 0x8f, 0xcb, 0xfd, 0xf8, 0xf8, 0x00};
+                                         0xac, 0xd9, 0x40, 0x50, 0x05, 0xbb, 0x01, 0x10, 0x00, 0x00, 0x03, 0x00,
+                                         0x10, 0x00, 0x00, 0x03, 0x03, 0xc0, 0xf1, 0x83, 0x19, 0x60, 0x01, 0x00,
+                                         0x04, 0x68, 0xef, 0x8f, 0xcb, 0xfd, 0xf8, 0xf8, 0x00};
 // AudioSpecificConfig: AAC-LC, 48 kHz, stereo.
 const std::vector<std::uint8_t> kAsc = {0x11, 0x90};
 
@@ -180,4 +180,30 @@ TEST_CASE("32-bit millisecond timestamps unwrap into a 64-bit timeline") {
   CHECK(unwrap.unwrap(0xFFFFFF00u) == 0xFFFFFF00ll);
   CHECK(unwrap.unwrap(0x00000010u) == 0x100000010ll);  // wrapped forward
   CHECK(unwrap.unwrap(0x00000008u) == 0x100000008ll);  // small step back stays near
+}
+
+TEST_CASE("a media message's own buffer becomes the packet's data; a borrowed payload is copied") {
+  IngestAssembler ingest;
+  ingest.on_video(0, video_tag(0x17, 0, kAvcC));
+  ingest.on_audio(0, audio_tag(0, kAsc));
+
+  std::vector<std::uint8_t> video = video_tag(0x17, 1, kNal, 33);
+  const std::uint8_t* video_buffer = video.data();
+  const auto v = ingest.on_video(0, std::move(video));
+  REQUIRE(v.packets.size() == 1);
+  CHECK(v.packets[0]->data == kNal);                 // the FLV header is gone
+  CHECK(v.packets[0]->data.data() == video_buffer);  // the same allocation, no copy
+
+  std::vector<std::uint8_t> audio = audio_tag(1, {0x21, 0x10, 0x04});
+  const std::uint8_t* audio_buffer = audio.data();
+  const auto a = ingest.on_audio(23, std::move(audio));
+  REQUIRE(a.packets.size() == 1);
+  CHECK(a.packets[0]->data == std::vector<std::uint8_t>{0x21, 0x10, 0x04});
+  CHECK(a.packets[0]->data.data() == audio_buffer);
+
+  const std::vector<std::uint8_t> borrowed = video_tag(0x27, 1, kNal, 0);  // a span: the caller keeps it
+  const auto b = ingest.on_video(33, std::span<const std::uint8_t>(borrowed));
+  REQUIRE(b.packets.size() == 1);
+  CHECK(b.packets[0]->data == kNal);
+  CHECK(borrowed.size() == kNal.size() + 5);
 }
