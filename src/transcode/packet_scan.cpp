@@ -108,6 +108,7 @@ PacketScan scan_video_packets(const std::filesystem::path& path, int stream_inde
   scan.repeated = cfr.repeated();
   scan.retimed = cfr.retimed();
   scan.jumps = cfr.jumps();
+  scan.timing_regular = cfr.regular();
   return scan;
 }
 

@@ -35,9 +35,9 @@ struct PacketScan {
   std::uint64_t repeated = 0;
   std::uint64_t retimed = 0;
   std::uint64_t jumps = 0;
+  bool timing_regular = false;  // CfrMapper::regular(), the rule keep_or_drop_v0 (vod_transcode.cpp) applies at the end
 
-  // The rule keep_or_drop_v0 (vod_transcode.cpp) applies at the end.
-  bool regular() const { return keyframes > 0 && dropped == 0 && repeated == 0 && retimed == 0 && jumps == 0; }
+  bool regular() const { return keyframes > 0 && timing_regular; }
 };
 
 // The ticks an upload's video is timed in: the stream's own when its time

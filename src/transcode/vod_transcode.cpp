@@ -650,8 +650,7 @@ void UploadConversion::keep_or_drop_v0() {
   }
   summary_.encoded_rungs = rungs_with_video;
   const bool has_v0 = video_.passthrough && !main_.v0.description.segments.empty();
-  const bool regular = summary_.dropped_frames == 0 && summary_.repeated_frames == 0 &&
-                       (!cfr || (cfr->jumps() == 0 && cfr->retimed() == 0));
+  const bool regular = !cfr || cfr->regular();
   summary_.passthrough = has_v0 && (regular || rungs_with_video == 0);
   if (has_v0 && !regular && options_.log) {
     options_.log->warn("transcode",
