@@ -304,3 +304,46 @@ TEST_CASE("an HDR (PQ) 10-bit HEVC source is tonemapped to 8-bit SDR H.264") {
   CHECK(text.find("pix_fmt=yuv420p") != std::string::npos);
   CHECK(text.find("smpte2084") == std::string::npos);
 }
+
+TEST_CASE("v0 dropped at the end after all (decode error): the next rung is the top, or v0 stays alone") {
+  Dir dir("safety");
+  // The pre-scan sees regular packets; one packet's NAL length is broken, so
+  // the decoder loses the frames up to the next keyframe and the end-of-pass
+  // check finds repeated frames.
+  auto broken_clip = [&](const char* name, const char* size) {
+    const fs::path input = dir.path / name;
+    REQUIRE(
+        ffmpeg(fmt::format("-f lavfi -i testsrc2=s={}:r=25 -t 4 -c:v libx264 -preset ultrafast -g 25 "
+                           "-pix_fmt yuv420p '{}'",
+                           size, input.string())));
+    const fs::path positions = dir.path / "positions.txt";
+    REQUIRE(
+        std::system(fmt::format("ffprobe -v error -select_streams v -show_entries packet=pos -of csv=p=0 '{}' > '{}'",
+                                input.string(), positions.string())
+                        .c_str()) == 0);
+    std::istringstream lines(read_text(positions));
+    std::string line;
+    for (int i = 0; i <= 30 && std::getline(lines, line);) ++i;  // packet 30: inside the second GOP
+    std::fstream file(input, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(std::stol(line));
+    file.write("\xff\xff\xff\xff", 4);
+    return input;
+  };
+  const fs::path out = dir.path / "out";
+  const auto summary = convert(broken_clip("broken.mp4", "320x240"), out);
+  CHECK(summary.repeated_frames > 0);
+  CHECK_FALSE(summary.passthrough);
+  CHECK_FALSE(fs::exists(out / "v0"));
+  REQUIRE(summary.tracks.size() == 1);
+  CHECK(summary.tracks[0].height == 160);  // the 160p rung is the top now
+  const std::string master = read_text(out / "master.m3u8");
+  CHECK(master.find("v1/media.m3u8") != std::string::npos);
+  CHECK(master.find("v0/") == std::string::npos);
+  CHECK(fs::file_size(out / "download.mp4") > 0);
+  // A source smaller than every rung has no rung beside v0: v0 stays, the only rendition.
+  const auto small = convert(broken_clip("small.mp4", "128x96"), dir.path / "small");
+  CHECK(small.passthrough);
+  CHECK(small.encoded_rungs == 0);
+  REQUIRE(small.tracks.size() == 1);
+  CHECK(small.tracks[0].id == "v0");
+}
