@@ -59,6 +59,9 @@ class CfrMapper {
   std::uint64_t jumps() const { return jumps_; }
   // Frames that took a slot more than a quarter of a frame away from their own time.
   std::uint64_t retimed() const { return retimed_; }
+  // Every frame took its own slot, at its own time: the source was already
+  // constant-rate, so it can be passed through as it is (v0).
+  bool regular() const { return dropped_ == 0 && repeated_ == 0 && jumps_ == 0 && retimed_ == 0; }
 
  private:
   AVRational rate_;

@@ -27,7 +27,7 @@ extern "C" {
 #include "transcode/file_output.hpp"
 #include "transcode/frame_prep.hpp"
 #include "transcode/input_streams.hpp"
-#include "transcode/keyframe_probe.hpp"
+#include "transcode/packet_scan.hpp"
 #include "transcode/progressive.hpp"
 #include "transcode/rung_worker.hpp"
 #include "transcode/thumbnails.hpp"
@@ -202,7 +202,6 @@ class UploadConversion {
   void drain();
   void finish_tracks();
   void keep_or_drop_v0();
-  bool duplicates_source(const TrackOutput& rung) const;
   const TrackOutput* write_manifests();
   void write_extras(const TrackOutput* top_video);
   void log_summary() const;
@@ -260,7 +259,7 @@ void UploadConversion::describe_source(const AVCodecParameters* vpar) {
   VideoSourceSpec& spec = video_.spec;
   const AVRational vtb = video_stream_->time_base;
   video_.time_base = vtb;
-  video_.timescale = vtb.num == 1 && vtb.den > 0 ? static_cast<std::uint32_t>(vtb.den) : 90000u;
+  video_.timescale = video_timescale(vtb);
   spec.codec = vpar->codec_id;
   if (vpar->extradata_size > 0) spec.extradata.assign(vpar->extradata, vpar->extradata + vpar->extradata_size);
   spec.width = vpar->width;
@@ -280,35 +279,49 @@ void UploadConversion::describe_source(const AVCodecParameters* vpar) {
   summary_.rotation = stream_rotation(video_stream_);
 }
 
-// v0 needs no picture work: H.264 4:2:0, even size, upright, keyframes at
-// most kPassthroughGopSegments segment durations apart (whether its timing is
-// regular enough is only known at the end).
+// v0 needs no picture work: H.264 4:2:0, even size, upright. One read of its
+// packets (packet_scan.hpp) then tells whether its keyframes are at most
+// kPassthroughGopSegments segment durations apart and whether its timing is
+// regular by the rule keep_or_drop_v0 applies at the end: only then is it
+// passed through, and no rung as tall as the source is encoded beside it.
 void UploadConversion::plan_passthrough(const AVCodecParameters* vpar) {
   const VideoSourceSpec& spec = video_.spec;
   const bool clean_picture = summary_.rotation == 0 && spec.width % 2 == 0 && spec.height % 2 == 0 &&
                              (vpar->format == AV_PIX_FMT_YUV420P || vpar->format == AV_PIX_FMT_YUVJ420P);
-  if (options_.ladder.passthrough && clean_picture && vpar->codec_id == AV_CODEC_ID_H264 && !spec.extradata.empty()) {
-    // Passthrough segments can only start at the source's keyframes: a long
-    // GOP would make long (and, first of all, a large first) segments.
-    const double limit = kPassthroughGopSegments * options_.segment_seconds;
-    const auto gop = longest_keyframe_interval(input_.path, input_.video_index);
-    if (!gop || *gop > limit + 1e-3) {
-      if (options_.log) {
-        options_.log->info("transcode", "no passthrough: source keyframes {} (limit {:.1f} s): re-encoded instead",
-                           gop ? fmt::format("up to {:.1f} s apart", *gop) : std::string("not found"), limit);
-      }
-      return;
+  if (!options_.ladder.passthrough || !clean_picture || vpar->codec_id != AV_CODEC_ID_H264 || spec.extradata.empty()) {
+    return;
+  }
+  const PacketScan scan = scan_video_packets(input_.path, input_.video_index, video_.out_rate, options_.cancel);
+  check_cancel();
+  // Passthrough segments can only start at the source's keyframes: a long
+  // GOP would make long (and, first of all, a large first) segments.
+  const double limit = kPassthroughGopSegments * options_.segment_seconds;
+  const auto& gop = scan.longest_gop_seconds;
+  if (!gop || *gop > limit + 1e-3) {
+    if (options_.log) {
+      options_.log->info("transcode", "no passthrough: source keyframes {} (limit {:.1f} s): re-encoded instead",
+                         gop ? fmt::format("up to {:.1f} s apart", *gop) : std::string("not found"), limit);
     }
-    try {
-      video_.annexb_input = spec.extradata[0] != 1;
-      const Bytes avcc = avcc_from_extradata(spec.extradata);
-      video_.nal_length_size = media::parse_avcc(avcc).nal_length_size;
-      video_.passthrough = media::avc_video_config(avcc);
-      video_.passthrough->frame_rate = spec.frame_rate;
-    } catch (const std::exception& e) {
-      if (options_.log) options_.log->warn("transcode", "no passthrough: unusable H.264 config ({})", e.what());
-      video_.passthrough.reset();
+    return;
+  }
+  if (!scan.regular()) {
+    if (options_.log) {
+      options_.log->info("transcode",
+                         "no passthrough: irregular source timing dropped={} repeated={} retimed={} jumps={}: "
+                         "re-encoded instead",
+                         scan.dropped, scan.repeated, scan.retimed, scan.jumps);
     }
+    return;
+  }
+  try {
+    video_.annexb_input = spec.extradata[0] != 1;
+    const Bytes avcc = avcc_from_extradata(spec.extradata);
+    video_.nal_length_size = media::parse_avcc(avcc).nal_length_size;
+    video_.passthrough = media::avc_video_config(avcc);
+    video_.passthrough->frame_rate = spec.frame_rate;
+  } catch (const std::exception& e) {
+    if (options_.log) options_.log->warn("transcode", "no passthrough: unusable H.264 config ({})", e.what());
+    video_.passthrough.reset();
   }
 }
 
@@ -318,14 +331,16 @@ void UploadConversion::plan_rungs(const AVCodecParameters* vpar) {
   const std::size_t cpu_threads =
       options_.cpu_threads > 0 ? options_.cpu_threads : std::max(1u, std::thread::hardware_concurrency());
   const bool turned = summary_.rotation == 90 || summary_.rotation == 270;
-  // Whether v0 survives is only known at the end (irregular timing drops
-  // it), so a rung as tall as the source is built as its fallback and left
-  // out of the manifests when v0 stays (write_manifests).
   LadderConfig ladder = options_.ladder;
-  ladder.passthrough = false;
+  ladder.passthrough = video_.passthrough.has_value();  // skips the source's height (unless source_height_rung)
   video_.plans =
       plan_upload_ladder(ladder, turned ? spec.height : spec.width, turned ? spec.width : spec.height, cpu_threads,
                          turned ? spec.sar_den : spec.sar_num, turned ? spec.sar_num : spec.sar_den);
+  // The pre-scan said v0 stays: a rung as tall as the source would list that
+  // height twice (also the one-rung plan of a source smaller than every rung).
+  if (video_.passthrough && !options_.ladder.source_height_rung) {
+    std::erase_if(video_.plans, [&](const RungPlan& plan) { return plan.height == spec.height; });
+  }
   if (!video_.passthrough && video_.plans.empty()) {
     throw TranscodeError(fmt::format("transcode input {}: nothing to output ({} {}x{}: no rung fits)",
                                      input_.path.string(), avcodec_get_name(vpar->codec_id), vpar->width,
@@ -615,7 +630,13 @@ void UploadConversion::finish_tracks() {
   if (main_.segmenter) writer_.add_all(main_.segmenter->flush(), &main_.v0, &main_.a0);
 }
 
-// v0 only when the source really was regular.
+// v0 only when the decoded frames were as regular as the pre-scan said
+// (plan_passthrough). Should they not be (decode errors, timestamps the
+// decoder changed), v0 is dropped and the rungs, which all come from the same
+// constant-rate frames and so still align, carry the video: the next rung
+// becomes the top. Failing instead would not help, a retry would do the same.
+// Only when there is no rung at all is v0 kept: a single rendition has
+// nothing to align with.
 void UploadConversion::keep_or_drop_v0() {
   const std::optional<CfrMapper>& cfr = prep_.cfr;
   if (cfr) {
@@ -623,8 +644,22 @@ void UploadConversion::keep_or_drop_v0() {
     summary_.repeated_frames = cfr->repeated();
     summary_.retimed_frames = cfr->retimed();
   }
-  summary_.passthrough = video_.passthrough && !main_.v0.description.segments.empty() && summary_.dropped_frames == 0 &&
-                         summary_.repeated_frames == 0 && (!cfr || (cfr->jumps() == 0 && cfr->retimed() == 0));
+  std::size_t rungs_with_video = 0;
+  for (const auto& rung : fanout_.rungs) {
+    if (!rung->track().description.segments.empty()) ++rungs_with_video;
+  }
+  summary_.encoded_rungs = rungs_with_video;
+  const bool has_v0 = video_.passthrough && !main_.v0.description.segments.empty();
+  const bool regular = !cfr || cfr->regular();
+  summary_.passthrough = has_v0 && (regular || rungs_with_video == 0);
+  if (has_v0 && !regular && options_.log) {
+    options_.log->warn("transcode",
+                       "source timing irregular after all input={} dropped={} repeated={} retimed={} jumps={}: {}",
+                       input_.path.filename().string(), summary_.dropped_frames, summary_.repeated_frames,
+                       summary_.retimed_frames, cfr ? cfr->jumps() : 0,
+                       summary_.passthrough ? "passthrough kept, the only video rendition"
+                                            : "passthrough dropped, the next rung is the top");
+  }
   if (video_.passthrough && !summary_.passthrough) {
     std::error_code ec;
     fs::remove_all(output_dir_ / "v0", ec);
@@ -632,13 +667,6 @@ void UploadConversion::keep_or_drop_v0() {
   if (video_stream_ && !summary_.passthrough && fanout_.rungs.empty()) {
     throw TranscodeError(fmt::format("transcode input {}: no decodable video frame", input_.path.string()));
   }
-}
-
-// A rung as tall as the source while the source itself is offered: the
-// quality menu would list that height twice (transcode.source_height_rung keeps it).
-bool UploadConversion::duplicates_source(const TrackOutput& rung) const {
-  return summary_.passthrough && !options_.ladder.source_height_rung &&
-         rung.description.height == main_.v0.description.height;
 }
 
 // master.m3u8, the media playlists and manifest.mpd; returns the top video track.
@@ -650,14 +678,7 @@ const TrackOutput* UploadConversion::write_manifests() {
   presentation.periods.push_back({0, 0.0});
   std::vector<const TrackOutput*> tracks;
   if (summary_.passthrough) tracks.push_back(&main_.v0);
-  for (const auto& rung : fanout_.rungs) {
-    if (duplicates_source(rung->track())) {
-      std::error_code ec;
-      fs::remove_all(output_dir_ / rung->track().description.id, ec);
-      continue;
-    }
-    tracks.push_back(&rung->track());
-  }
+  for (const auto& rung : fanout_.rungs) tracks.push_back(&rung->track());
   if (main_.audio_config) tracks.push_back(&main_.a0);
   const TrackOutput* top_video = nullptr;
   for (const TrackOutput* track : tracks) {
@@ -707,11 +728,12 @@ void UploadConversion::log_summary() const {
   options_.log->info(
       "transcode",
       "upload converted input={} frames={} media_seconds={:.1f} rotation={} dropped={} repeated={} retimed={} "
-      "skipped={} audio_before_video={} decode_errors={} hdr_tonemapped={} hdr_retagged={} passthrough={}",
+      "skipped={} audio_before_video={} decode_errors={} hdr_tonemapped={} hdr_retagged={} passthrough={} "
+      "rungs_encoded={}",
       input_.path.filename().string(), summary_.frames, summary_.media_seconds, summary_.rotation,
       summary_.dropped_frames, summary_.repeated_frames, summary_.retimed_frames, losses_.skipped,
       losses_.audio_before_video, losses_.decode_errors, summary_.hdr_tonemapped, summary_.hdr_retagged,
-      summary_.passthrough);
+      summary_.passthrough, summary_.encoded_rungs);
 }
 
 }  // namespace

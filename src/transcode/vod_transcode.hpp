@@ -9,9 +9,11 @@
 //   (this thread)        thumbnails: a frame now and then          one thread per rung (bounded queue)
 //
 // - Tracks: v0 = the source (H.264 4:2:0 8-bit, even size, no rotation and a
-//   constant frame rate: passed through, otherwise left out), v1..vN = rungs
+//   constant frame rate by one read of its packets before the pass,
+//   packet_scan.hpp: passed through, otherwise left out), v1..vN = rungs
 //   (plan_upload_ladder: portrait sources get portrait rungs; a source smaller
-//   than every rung gets one rung at its own size), a0 = the first audio
+//   than every rung gets one rung at its own size; with v0 no rung as tall as
+//   the source is encoded unless transcode.source_height_rung), a0 = the first audio
 //   stream marked default (else the first one), AAC passed through or
 //   encoded. Audio-only inputs give a0 alone; inputs without audio give video only.
 //   a0 rides in v0's segmenter (cut with it); without v0 it has its own, whose
@@ -65,8 +67,9 @@ struct VodTranscodeSummary : FileTranscodeSummary {
   std::uint64_t repeated_frames = 0;
   std::uint64_t retimed_frames = 0;  // shown more than 1/4 frame away from their source time
   bool passthrough = false;          // v0 kept
-  bool hdr_tonemapped = false;  // PQ/HLG source tonemapped to SDR BT.709
-  bool hdr_retagged = false;    // ... or, when tonemapping failed, only retagged
+  std::size_t encoded_rungs = 0;     // rungs encoded (with at least one segment) besides v0
+  bool hdr_tonemapped = false;       // PQ/HLG source tonemapped to SDR BT.709
+  bool hdr_retagged = false;         // ... or, when tonemapping failed, only retagged
   bool audio_only = false;
 };
 
