@@ -14,6 +14,7 @@
 #include "http/mime.hpp"
 #include "http/open_file_cache.hpp"
 #include "http/path.hpp"
+#include "http/prebuilt_head.hpp"
 #include "http/serve_bytes.hpp"
 
 namespace tidecast::api {
@@ -37,6 +38,19 @@ http::Response not_found(std::string_view what) {
 http::Response manifest_file(const http::Request& request, const live::SharedManifest& manifest, std::string_view type,
                              std::string_view cache) {
   http::BytesBody::value_type body{manifest, manifest->text};
+  if (http::takes_prebuilt_head(request)) {
+    // The common request (a player's reload): a head made once per manifest
+    // and caching variant, no per-request fields.
+    const std::size_t variant = cache == kPlaylistCache ? 0 : 1;
+    std::call_once(manifest->head_once[variant], [&] {
+      manifest->head[variant] = http::ok_head_text({.content_type = type,
+                                                    .content_length = manifest->text.size(),
+                                                    .etag = manifest->etag,
+                                                    .cache_control = cache,
+                                                    .cors = true});
+    });
+    return http::prebuilt_response(std::move(body), manifest->head[variant]);
+  }
   http::Response res = http::serve_bytes(request, {body, type, manifest->etag, cache});
   res.set(field::access_control_allow_origin, "*");
   return res;

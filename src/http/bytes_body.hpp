@@ -51,6 +51,9 @@ struct BytesBody {
     std::shared_ptr<Upgrade> upgrade = {};
     // Set for responses over several buffers: `bytes` is unused.
     std::shared_ptr<const PieceSpan> pieces = {};
+    // Set for a 200 whose head was built once (http/prebuilt_head.hpp): the
+    // status line and fixed fields as text, kept alive by `owner`.
+    std::string_view head = {};
   };
 
   static std::uint64_t size(const value_type& body) {

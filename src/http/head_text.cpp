@@ -51,4 +51,10 @@ void append_body_buffers(const BytesBody::value_type& body, std::vector<boost::a
   }
 }
 
+void append_body_text(const BytesBody::value_type& body, std::string& out) {
+  std::vector<boost::asio::const_buffer> buffers;
+  append_body_buffers(body, buffers);
+  for (const auto& buffer : buffers) out.append(static_cast<const char*>(buffer.data()), buffer.size());
+}
+
 }  // namespace tidecast::http

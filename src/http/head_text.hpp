@@ -17,5 +17,7 @@ void append_head_text(const Response& response, std::string& out);
 // Appends the buffers of an in-memory body (its bytes, or the requested span
 // of its pieces) to `out`. Not for file, stream, deferred or upgrade bodies.
 void append_body_buffers(const BytesBody::value_type& body, std::vector<boost::asio::const_buffer>& out);
+// The same bytes appended to `out` as text (one buffer for a TLS write).
+void append_body_text(const BytesBody::value_type& body, std::string& out);
 
 }  // namespace tidecast::http

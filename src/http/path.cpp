@@ -13,6 +13,20 @@ int hex_value(char c) {
 
 bool is_forbidden_char(char c) { return c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 
+// A path the steps below would return unchanged (nearly every request): no
+// escapes, no forbidden characters, no empty, "." or ".." segments (nor any
+// segment starting with a dot: those take the long way), no trailing slash.
+bool already_normal(std::string_view raw) {
+  if (raw.size() > 1 && raw.back() == '/') return false;
+  char previous = 0;
+  for (const char c : raw) {
+    if (c == '%' || is_forbidden_char(c)) return false;
+    if (previous == '/' && (c == '/' || c == '.')) return false;
+    previous = c;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> percent_decode(std::string_view text) {
@@ -44,6 +58,7 @@ std::optional<std::string> percent_decode(std::string_view text) {
 std::optional<std::string> normalize_path(std::string_view target) {
   const std::string_view raw = target.substr(0, target.find('?'));
   if (raw.empty() || raw.front() != '/') return std::nullopt;
+  if (already_normal(raw)) return std::string(raw);
   const auto decoded = percent_decode(raw);
   if (!decoded) return std::nullopt;
   std::string out;

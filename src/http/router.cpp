@@ -8,6 +8,12 @@
 
 namespace tidecast::http {
 
+namespace {
+bool is_param(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+}  // namespace
+
 std::string_view RouteContext::param(std::string_view name) const {
   const auto it = params.find(name);
   return it == params.end() ? std::string_view{} : std::string_view(it->second);
@@ -45,31 +51,39 @@ std::optional<StreamStart> Router::stream(const RequestHead& head, const ClientI
 }
 
 bool Router::match(const Route& route, const std::vector<std::string_view>& path, RouteContext& context) {
-  context.params.clear();
+  // Compared as views first: most routes fail on a literal segment, and only
+  // the one that matches fills the parameters (a few strings per request).
   std::size_t i = 0;
+  bool rest = false;
   for (; i < route.segments.size(); ++i) {
     const std::string& want = route.segments[i];
     if (want == "*") {
-      std::string rest;
-      for (std::size_t j = i; j < path.size(); ++j) rest += (j > i ? "/" : "") + std::string(path[j]);
-      context.params["*"] = rest;
-      return true;
+      rest = true;
+      break;
     }
     if (i >= path.size()) return false;
-    if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-      context.params[want.substr(1, want.size() - 2)] = std::string(path[i]);
-    } else if (want != path[i]) {
-      return false;
-    }
+    if (!is_param(want) && want != path[i]) return false;
   }
-  return i == path.size();
+  if (!rest && i != path.size()) return false;
+  context.params.clear();
+  for (std::size_t j = 0; j < i; ++j) {
+    const std::string& want = route.segments[j];
+    if (is_param(want)) context.params[want.substr(1, want.size() - 2)] = std::string(path[j]);
+  }
+  if (rest) {
+    // The segments are views into one normalised path ("/a/b"): the rest is
+    // the text from the first remaining segment on.
+    context.params["*"] =
+        i < path.size() ? std::string(path[i].data(), path.back().data() + path.back().size()) : std::string();
+  }
+  return true;
 }
 
 Response Router::handle(const Request& request, const ClientInfo& client) const {
   const auto normalized = normalize_path(request.target());
   if (!normalized) return make_json_error(Status::bad_request, "bad_path", "the request path is not allowed");
   RouteContext context;
-  context.path = *normalized;
+  context.path = std::move(*normalized);
   context.client = client;
   const auto segments = split_path(context.path);
   const Verb method = request.method() == Verb::head ? Verb::get : request.method();

@@ -15,10 +15,11 @@
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <chrono>
+#include <stdexcept>
+#include <type_traits>
 
 #include "http/ascii.hpp"
 #include "http/client_origin.hpp"
-#include "http/head_text.hpp"
 
 namespace tidecast::http {
 
@@ -27,16 +28,30 @@ namespace beast = boost::beast;
 
 namespace {
 constexpr std::size_t kReadChunk = 4096;
-constexpr std::size_t kMaxDrainBytes = 16 * 1024 * 1024;
-constexpr auto kDrainTime = std::chrono::seconds(2);
-constexpr std::size_t kSmallResponseBytes = 64 * 1024;
+template <class Stream>
+Stream open_session_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, PlainHttpStream>) {
+    // The socket's loop (core::IoPool::adopt), now by its concrete executor type.
+    auto* loop = socket.get_executor().target<net::io_context::executor_type>();
+    if (!loop) throw std::logic_error("http session: the socket is not on an io_context");
+    beast::error_code ec;
+    const auto protocol = socket.local_endpoint(ec).protocol();
+    if (ec || !socket.is_open()) return Stream(*loop);  // already gone: the session ends at its first read
+    const auto handle = socket.release(ec);
+    if (ec) return Stream(*loop);
+    return Stream(typename Stream::socket_type(*loop, protocol, handle));
+  } else {
+    return core::open_stream<Stream>(std::move(socket), tls);
+  }
+}
+
 }  // namespace
 
 template <class Stream>
 Session<Stream>::Session(net::ip::tcp::socket socket, const net::ip::tcp::endpoint& client, std::string preread,
                          std::shared_ptr<HttpServer::Shared> shared, std::shared_ptr<net::ssl::context> tls)
     : tls_(std::move(tls)),
-      stream_(core::open_stream<Stream>(std::move(socket), tls_.get())),
+      stream_(open_session_stream<Stream>(std::move(socket), tls_.get())),
       shared_(std::move(shared)) {
   peer_ = client.address();
   if constexpr (kTls) {
@@ -299,102 +314,17 @@ void Session<Stream>::watch_for_close(std::shared_ptr<DeferredResponse> deferred
 }
 
 template <class Stream>
-void Session<Stream>::reply_and_close(Status status, std::string_view code, std::string_view message) {
-  shared_->log.info("http", "rejected remote={} status={} reason={}", client_.address, static_cast<int>(status), code);
-  if (shared_->on_reject) shared_->on_reject(code);
-  reply_unread(make_json_error(status, code, message));
-}
-
-template <class Stream>
-void Session<Stream>::reply_unread(Response response) {
-  body_unread_ = true;
-  response.keep_alive(false);
-  write(std::move(response));
-}
-
-template <class Stream>
-void Session<Stream>::write(Response response) {
-  writing_ = true;
-  response_ = std::move(response);
-  const bool keep_alive = response_.keep_alive();
-  // Until a large response is written, the write timeout must reset the
-  // connection: a plain close leaves the kernel feeding its send buffer
-  // (megabytes) to a slow reader for as long as that reader keeps reading. A
-  // small one fits the send buffer: two system calls per request saved.
-  reset_on_close_ =
-      response_.body().file || response_.body().stream || BytesBody::size(response_.body()) > kSmallResponseBytes;
-  if (reset_on_close_) {
-    beast::error_code ignored;
-    socket().set_option(net::socket_base::linger(true, 0), ignored);
-  }
-  if (response_.body().file) return begin_file_response(keep_alive);
-  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
-  if (!kTls && !response_.body().stream && !response_.chunked()) {
-    // Bytes in memory: the head as text plus the body (or a low-latency
-    // segment's parts), one gather write (plain TCP only: TLS costs are in the
-    // cipher, and Beast's ssl_stream stalled on this several-buffer write).
-    head_text_.clear();
-    append_head_text(response_, head_text_);
-    gather_.clear();
-    gather_.push_back(net::buffer(head_text_));
-    append_body_buffers(response_.body(), gather_);
-    return net::async_write(stream_, gather_,
-                            [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                              self->on_write(ec, keep_alive);
-                            });
-  }
-  beast::http::async_write(stream_, response_,
-                           [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                             self->on_write(ec, keep_alive);
-                           });
-}
-
-template <class Stream>
-void Session<Stream>::on_write(beast::error_code ec, bool keep_alive) {
-  writing_ = false;
-  response_ = {};
-  if (!ec && reset_on_close_) {  // written: a later close is graceful again (the kernel delivers what it holds)
-    beast::error_code ignored;
-    socket().set_option(net::socket_base::linger(false, 0), ignored);
-    reset_on_close_ = false;
-  }
-  if (ec == beast::error::timeout) {
-    shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
-                      shared_->limits.write_timeout_seconds);
-    if (shared_->on_reject) shared_->on_reject("write_timeout");
-  }
-  if (!ec && body_unread_) return drain_and_close();
-  if (ec || !keep_alive || closing_) return close();
-  first_request_ = false;
-  wait_for_request();
-}
-
-template <class Stream>
-void Session<Stream>::drain_and_close() {
-  beast::error_code ignored;
-  socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-  drained_ = 0;
-  tcp().expires_after(kDrainTime);
-  drain_some();
-}
-
-template <class Stream>
-void Session<Stream>::drain_some() {
-  buffer_.consume(buffer_.size());
-  stream_.async_read_some(buffer_.prepare(kReadChunk * 16),
-                          [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                            self->drained_ += bytes;
-                            if (ec || self->drained_ > kMaxDrainBytes) return self->close();
-                            self->drain_some();
-                          });
-}
-
-template <class Stream>
 void Session<Stream>::hand_over(std::shared_ptr<Upgrade> upgrade, Request request) {
   // The request deadline no longer applies; the new protocol sets its own.
   tcp().expires_never();
   upgraded_ = true;
-  upgraded_to_ = upgrade->start(std::move(stream_), std::move(request), this->shared_from_this());
+  if constexpr (kTls) {
+    upgraded_to_ = upgrade->start(std::move(stream_), std::move(request), this->shared_from_this());
+  } else {
+    // The protocol taking over gets the stream type every plain connection has.
+    upgraded_to_ = upgrade->start(core::PlainStream(net::ip::tcp::socket(stream_.release_socket())), std::move(request),
+                                  this->shared_from_this());
+  }
 }
 
 template <class Stream>
@@ -409,7 +339,7 @@ void Session<Stream>::close() {
   socket().close(ignored);
 }
 
-template class Session<core::PlainStream>;
+template class Session<PlainHttpStream>;
 template class Session<core::TlsStream>;
 
 }  // namespace tidecast::http

@@ -2,6 +2,7 @@
 // Internal to the HTTP server: the shared state and one connection's session,
 // over plain TCP or TLS (the same code; the stream type is the only difference).
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -46,8 +47,17 @@ inline bool expects_continue(const RequestHead& head) {
   return head.version() == 11 && iequals(head[boost::beast::http::field::expect], "100-continue");
 }
 
-// Stream is core::PlainStream (HTTP) or core::TlsStream (HTTPS). The members
-// live in session.cpp (connection, request loop, plain writes),
+// Plain HTTP connections run on their loop's own executor type
+// (core/io_pool.hpp), not the type-erased any_io_executor of
+// core::PlainStream: every read, write and timer of a request otherwise
+// copies and destroys polymorphic executors (seen in the profile of the
+// playlist benchmark). An upgraded connection is handed on as a PlainStream.
+using PlainHttpStream = boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::io_context::executor_type,
+                                                   boost::beast::unlimited_rate_policy>;
+
+// Stream is PlainHttpStream (HTTP) or core::TlsStream (HTTPS). The members
+// live in session.cpp (connection, request loop), session_write.cpp (writes
+// of in-memory responses),
 // session_body_stream.cpp (request bodies streamed to a sink),
 // session_event_stream.cpp (long-lived responses) and session_file.cpp
 // (file responses).
@@ -66,8 +76,8 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void request_close() override;
 
  private:
-  boost::beast::tcp_stream& tcp() { return boost::beast::get_lowest_layer(stream_); }
-  boost::asio::ip::tcp::socket& socket() { return tcp().socket(); }
+  auto& tcp() { return boost::beast::get_lowest_layer(stream_); }
+  auto& socket() { return tcp().socket(); }
   void on_handshake(boost::beast::error_code ec);
   using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
   using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -167,7 +177,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::optional<typename Stream::executor_type> executor_;  // the strand, also after a hand-over
 };
 
-using PlainSession = Session<core::PlainStream>;
+using PlainSession = Session<PlainHttpStream>;
 using TlsSession = Session<core::TlsStream>;
 
 }  // namespace tidecast::http

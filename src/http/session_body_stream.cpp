@@ -167,14 +167,14 @@ void Session<Stream>::abort_stream() noexcept {
   std::vector<char>().swap(chunk_);
 }
 
-template void Session<core::PlainStream>::begin_stream(StreamStart);
-template void Session<core::PlainStream>::read_stream_body();
-template bool Session<core::PlainStream>::deliver(const char*, std::size_t);
-template void Session<core::PlainStream>::stream_failed(boost::beast::error_code);
-template void Session<core::PlainStream>::on_direct_read(boost::beast::error_code, std::size_t);
-template void Session<core::PlainStream>::on_stream_read(boost::beast::error_code);
-template void Session<core::PlainStream>::finish_stream();
-template void Session<core::PlainStream>::abort_stream() noexcept;
+template void Session<PlainHttpStream>::begin_stream(StreamStart);
+template void Session<PlainHttpStream>::read_stream_body();
+template bool Session<PlainHttpStream>::deliver(const char*, std::size_t);
+template void Session<PlainHttpStream>::stream_failed(boost::beast::error_code);
+template void Session<PlainHttpStream>::on_direct_read(boost::beast::error_code, std::size_t);
+template void Session<PlainHttpStream>::on_stream_read(boost::beast::error_code);
+template void Session<PlainHttpStream>::finish_stream();
+template void Session<PlainHttpStream>::abort_stream() noexcept;
 template void Session<core::TlsStream>::begin_stream(StreamStart);
 template void Session<core::TlsStream>::read_stream_body();
 template bool Session<core::TlsStream>::deliver(const char*, std::size_t);

@@ -83,11 +83,11 @@ void Session<Stream>::on_stream_write(beast::error_code ec) {
   pump();
 }
 
-template void Session<core::PlainStream>::begin_response_stream(Response);
-template void Session<core::PlainStream>::on_stream_head(boost::beast::error_code);
-template void Session<core::PlainStream>::arm_heartbeat();
-template void Session<core::PlainStream>::pump();
-template void Session<core::PlainStream>::on_stream_write(boost::beast::error_code);
+template void Session<PlainHttpStream>::begin_response_stream(Response);
+template void Session<PlainHttpStream>::on_stream_head(boost::beast::error_code);
+template void Session<PlainHttpStream>::arm_heartbeat();
+template void Session<PlainHttpStream>::pump();
+template void Session<PlainHttpStream>::on_stream_write(boost::beast::error_code);
 template void Session<core::TlsStream>::begin_response_stream(Response);
 template void Session<core::TlsStream>::on_stream_head(boost::beast::error_code);
 template void Session<core::TlsStream>::arm_heartbeat();

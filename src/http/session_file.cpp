@@ -144,11 +144,11 @@ void Session<Stream>::finish_file(bool keep_alive, beast::error_code ec) {
   on_write(ec, keep_alive);
 }
 
-template void Session<core::PlainStream>::begin_file_response(bool);
-template void Session<core::PlainStream>::send_file_part(bool);
-template void Session<core::PlainStream>::wait_writable(bool);
-template void Session<core::PlainStream>::finish_file(bool, boost::beast::error_code);
-template bool Session<core::PlainStream>::file_bytes_ready(bool, std::uint64_t);
+template void Session<PlainHttpStream>::begin_file_response(bool);
+template void Session<PlainHttpStream>::send_file_part(bool);
+template void Session<PlainHttpStream>::wait_writable(bool);
+template void Session<PlainHttpStream>::finish_file(bool, boost::beast::error_code);
+template bool Session<PlainHttpStream>::file_bytes_ready(bool, std::uint64_t);
 template bool Session<core::TlsStream>::file_bytes_ready(bool, std::uint64_t);
 template void Session<core::TlsStream>::begin_file_response(bool);
 template void Session<core::TlsStream>::send_file_part(bool);

@@ -2,9 +2,11 @@
 // The live manifests as served: rendered once per update of the window (each
 // published LiveSnapshot), immutable, with a strong ETag made once, so a
 // request is a pointer copy and an If-None-Match a string compare.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,11 @@ namespace tidecast::live {
 struct RenderedManifest {
   std::string text;
   std::string etag;  // quoted, strong: a hash of `text` plus its size
+  // The HTTP response heads of this manifest, built once on first use by the
+  // route that serves it (api/media_routes.cpp): one per caching variant
+  // (public, private). Opaque here.
+  mutable std::array<std::once_flag, 2> head_once;
+  mutable std::array<std::string, 2> head;
 };
 
 using SharedManifest = std::shared_ptr<const RenderedManifest>;

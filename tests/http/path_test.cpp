@@ -27,6 +27,16 @@ TEST_CASE("ordinary paths are cleaned up") {
   CHECK(*normalize_path("/a/./b//c/") == "/a/b/c");
   CHECK(*normalize_path("/live/my%20show/master.m3u8") == "/live/my show/master.m3u8");
   CHECK(*normalize_path("/a..b/c") == "/a..b/c");  // dots inside a name are fine
+  // Paths already normal are returned as they are; near misses still take the long way.
+  CHECK(*normalize_path("/live/c/v0/media.m3u8") == "/live/c/v0/media.m3u8");
+  CHECK(*normalize_path("/a/b/") == "/a/b");
+  CHECK(*normalize_path("/a/.b/c") == "/a/.b/c");
+  CHECK(*normalize_path("/a/./b") == "/a/b");
+  CHECK(*normalize_path("//a") == "/a");
+  CHECK_FALSE(normalize_path("/a/.."));
+  CHECK_FALSE(normalize_path(std::string_view("/a\0b", 4)));
+  CHECK_FALSE(normalize_path("/a\\b"));
+  CHECK_FALSE(normalize_path("/a\x7f"));
 }
 
 TEST_CASE("query strings decode") {
