@@ -280,8 +280,9 @@ SegmentRelay::~SegmentRelay() {
 http::Response SegmentRelay::serve(const http::Request& request, const std::string& base_url,
                                    const std::string& upstream_target, const std::string& key,
                                    std::chrono::milliseconds fallback_timeout) {
-  const bool plain_get = request.method() == http::Verb::get && request[bhttp::field::range].empty() &&
-                         request[bhttp::field::if_none_match].empty();
+  // HTTP/1.0 has no chunked encoding: such a request waits for the whole segment (the pull cache's fetch).
+  const bool plain_get = request.method() == http::Verb::get && request.version() == 11 &&
+                         request[bhttp::field::range].empty() && request[bhttp::field::if_none_match].empty();
   const auto where = parse_node_url(base_url);
   if (!plain_get || !where) return shared_->cache.serve(request, base_url, upstream_target, key, fallback_timeout);
   if (auto hit = shared_->cache.cached(request, key)) return std::move(*hit);

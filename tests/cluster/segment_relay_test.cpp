@@ -213,3 +213,19 @@ TEST_CASE("segment relay: an owner silent past the idle timeout cuts the viewers
   const auto refused = resolve(node.relay->serve(request, nowhere, "/open/v0/2-t9.m4s", "k", 5s));
   CHECK(refused.result() == http::Status::service_unavailable);
 }
+
+TEST_CASE("segment relay: an HTTP/1.0 request (no chunked encoding) waits for the whole segment, never a stream") {
+  Owner owner;
+  Relayer node;
+  http::Request request{http::Verb::get, "/open/v0/1-t0.m4s", 10};
+  auto pending = node.relay->serve(request, owner.url(), "/open/v0/1-t0.m4s", "/open/v0/1-t0.m4s", 5s);
+  CHECK(node.relay->in_flight() == 0);  // the pull cache's fetch, not a relay
+  const auto upstream = owner.wait_open();
+  upstream->push("styp moof1 mdat1");
+  upstream->push("moof2 mdat2");
+  upstream->end();
+  const auto whole = resolve(std::move(pending));
+  CHECK(whole.result() == http::Status::ok);
+  CHECK_FALSE(whole.body().stream);
+  CHECK(std::string(whole.body().bytes) == "styp moof1 mdat1moof2 mdat2");
+}
