@@ -629,6 +629,9 @@ void LiveChannel::publish_snapshot() {
   next->files = files_;
   next->pieced_files = pieced_files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
+  for (std::size_t i = 0; i < tracks_.size() && i < next->presentation.tracks.size(); ++i) {
+    if (tracks_[i].withdrawn) next->withdrawn_tracks.insert(next->presentation.tracks[i].id);
+  }
   bool any_segments = false;
   for (std::size_t i = 0; i < next->presentation.tracks.size(); ++i) {
     const auto& track = next->presentation.tracks[i];
