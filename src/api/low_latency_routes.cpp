@@ -62,6 +62,12 @@ http::Response unavailable(std::string_view code, std::string_view message) {
 
 }  // namespace
 
+std::string_view media_playlist_cache(const http::Request& request, bool low_latency, bool is_private,
+                                      std::string_view playlist_cache) {
+  if (!low_latency || http::parse_query(request.target()).contains("_HLS_msn")) return playlist_cache;
+  return is_private ? "private, no-cache" : "no-cache";
+}
+
 live::SharedManifest media_playlist_for(const http::Request& request, const live::LiveSnapshot& snapshot,
                                         std::string_view track) {
   const auto it = snapshot.media_playlists.find(track);
@@ -122,6 +128,7 @@ std::optional<http::Response> LowLatencyRoutes::fresh_playlist(const http::Reque
                                                                const http::RouteContext& context,
                                                                const std::shared_ptr<live::LiveChannel>& channel,
                                                                std::string_view track, std::string_view cache_control) {
+  if (request.method() != http::Verb::get) return std::nullopt;  // HEAD: nothing to be fresh about
   const auto snapshot = channel->snapshot();
   if (!snapshot) return std::nullopt;
   auto target = live::wait_for_fresh_part(*snapshot, track, core::unix_now_ms());
@@ -196,6 +203,9 @@ std::optional<http::Response> LowLatencyRoutes::hold(const http::Request& reques
   const std::string_view name = channel->channel().name;
   const auto admitted = held->hold(std::move(target), context.client.address, answer);
   using Admission = live::HeldRequests::Admission;
+  // A plain request only waited to be fresh: not held (caps reached), it gets
+  // the playlist as it is, no refusal (and no log line).
+  if (plain && admitted.admission != Admission::held && admitted.admission != Admission::ready) return std::nullopt;
   switch (admitted.admission) {
     case Admission::held:
       // A client that goes away is forgotten at once (its place is free again).
