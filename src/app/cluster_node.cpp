@@ -156,6 +156,7 @@ void ClusterNode::stop() {
   stopped_ = true;
   refresh_timer_.cancel();
   if (keeper_) keeper_->stop();
+  if (segment_relay_) segment_relay_->stop();  // fetches in flight would run up to a minute
 }
 
 void check_cluster_agreement(catalog::Database& db, const std::string& signing_key, const std::string& secret) {
