@@ -10,6 +10,7 @@
 #include "http/mime.hpp"
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
+#include "http/unavailable.hpp"
 #include "live/fresh_playlist.hpp"
 
 namespace tidecast::api {
@@ -54,10 +55,7 @@ http::Response file_of(const http::Request& request, const live::LiveSnapshot& s
 }
 
 http::Response unavailable(std::string_view code, std::string_view message) {
-  http::Response res = http::make_json_error(http::Status::service_unavailable, code, message);
-  res.set(field::retry_after, "1");
-  res.set(field::cache_control, "no-store");
-  return with_cors(std::move(res));
+  return with_cors(http::make_unavailable(code, message));
 }
 
 }  // namespace

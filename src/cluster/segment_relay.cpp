@@ -24,6 +24,7 @@
 #include "core/log_throttle.hpp"
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
+#include "http/unavailable.hpp"
 
 namespace tidecast::cluster {
 
@@ -239,10 +240,7 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
 
   http::Response stream_response(std::shared_ptr<http::ResponseStream> stream) const {
     if (!stream) {
-      http::Response res = http::make_json_error(http::Status::service_unavailable, "too_many_viewers",
-                                                 "too many viewers of this segment on this node");
-      res.set(bhttp::field::retry_after, "1");
-      res.set(bhttp::field::cache_control, "no-store");
+      http::Response res = http::make_unavailable("too_many_viewers", "too many viewers of this segment on this node");
       res.set(bhttp::field::access_control_allow_origin, "*");
       res.set("X-Served-By", shared_->served_by);
       return res;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "http/unavailable.hpp"
+
 namespace tidecast::http {
 
 bool ResponseStream::push(std::string bytes) {
@@ -110,10 +112,8 @@ Response unstreamed_answer(Response streamed, unsigned version) {
   streamed.body().stream.reset();
   if (version != 11) {
     // The segment (or event stream) is whole, or over, soon: the client asks again.
-    Response refused = make_json_error(Status::service_unavailable, "http11_required",
-                                       "this response is sent as it is made (chunked): ask with HTTP/1.1");
-    refused.set(beast_http::field::retry_after, "1");
-    refused.set(beast_http::field::cache_control, "no-store");
+    Response refused =
+        make_unavailable("http11_required", "this response is sent as it is made (chunked): ask with HTTP/1.1");
     for (const auto name : {"Access-Control-Allow-Origin", "X-Served-By"}) {
       if (const auto it = streamed.find(name); it != streamed.end()) refused.set(name, it->value());
     }

@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "live/dash_timeline.hpp"
+#include "live/hold_limit.hpp"
 #include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
@@ -51,7 +52,7 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
   status_.title = channel_.title;
   if (options_.part_seconds > 0) {
     HoldLimits limits = options_.holds;
-    limits.timeout = std::chrono::milliseconds(std::llround(3000 * options_.segment_seconds));
+    limits.timeout = hold_limit(options_.segment_seconds);
     held_ = std::make_shared<HeldRequests>(limits);
   }
   numbering_ = {next_number_, discontinuity_base_, period_index_ + 1};
