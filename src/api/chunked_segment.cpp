@@ -5,6 +5,7 @@
 #include <charconv>
 #include <mutex>
 
+#include "http/media_stream.hpp"
 #include "http/mime.hpp"
 #include "http/response_stream.hpp"
 
@@ -130,11 +131,7 @@ std::optional<http::Response> stream_open_segment(const http::RouteContext& cont
   if (newest.period != *period || (newest.segment_index != *index && newest.segment_index + 1 != *index)) {
     return std::nullopt;
   }
-  http::ResponseStream::Options options;
-  options.max_queued_bytes = kMaxQueuedBytes;
-  options.heartbeat.clear();
-  options.chunk_per_push = true;
-  auto stream = std::make_shared<http::ResponseStream>(options);
+  auto stream = std::make_shared<http::ResponseStream>(http::media_stream_options(kMaxQueuedBytes));
   auto feed = std::make_shared<SegmentFeed>(stream, held, context.client.address, std::string(track_id),
                                             std::string(file), fmt::format("{}/{}-{}.", track_id, *period, *index));
   feed->advance(channel->snapshot());

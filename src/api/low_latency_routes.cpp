@@ -10,6 +10,7 @@
 #include "http/mime.hpp"
 #include "http/path.hpp"
 #include "http/serve_bytes.hpp"
+#include "http/unavailable.hpp"
 #include "live/fresh_playlist.hpp"
 
 namespace tidecast::api {
@@ -54,13 +55,16 @@ http::Response file_of(const http::Request& request, const live::LiveSnapshot& s
 }
 
 http::Response unavailable(std::string_view code, std::string_view message) {
-  http::Response res = http::make_json_error(http::Status::service_unavailable, code, message);
-  res.set(field::retry_after, "1");
-  res.set(field::cache_control, "no-store");
-  return with_cors(std::move(res));
+  return with_cors(http::make_unavailable(code, message));
 }
 
 }  // namespace
+
+std::string_view media_playlist_cache(const http::Request& request, bool low_latency, bool is_private,
+                                      std::string_view playlist_cache) {
+  if (!low_latency || http::parse_query(request.target()).contains("_HLS_msn")) return playlist_cache;
+  return is_private ? "private, no-cache" : "no-cache";
+}
 
 live::SharedManifest media_playlist_for(const http::Request& request, const live::LiveSnapshot& snapshot,
                                         std::string_view track) {
@@ -122,6 +126,7 @@ std::optional<http::Response> LowLatencyRoutes::fresh_playlist(const http::Reque
                                                                const http::RouteContext& context,
                                                                const std::shared_ptr<live::LiveChannel>& channel,
                                                                std::string_view track, std::string_view cache_control) {
+  if (request.method() != http::Verb::get) return std::nullopt;  // HEAD: nothing to be fresh about
   const auto snapshot = channel->snapshot();
   if (!snapshot) return std::nullopt;
   auto target = live::wait_for_fresh_part(*snapshot, track, core::unix_now_ms());
@@ -196,6 +201,9 @@ std::optional<http::Response> LowLatencyRoutes::hold(const http::Request& reques
   const std::string_view name = channel->channel().name;
   const auto admitted = held->hold(std::move(target), context.client.address, answer);
   using Admission = live::HeldRequests::Admission;
+  // A plain request only waited to be fresh: not held (caps reached), it gets
+  // the playlist as it is, no refusal (and no log line).
+  if (plain && admitted.admission != Admission::held && admitted.admission != Admission::ready) return std::nullopt;
   switch (admitted.admission) {
     case Admission::held:
       // A client that goes away is forgotten at once (its place is free again).

@@ -22,6 +22,14 @@ namespace tidecast::api {
 live::SharedManifest media_playlist_for(const http::Request& request, const live::LiveSnapshot& snapshot,
                                         std::string_view track);
 
+// The Cache-Control of a media playlist answer. A low-latency playlist asked
+// for without _HLS_msn (a player's first load) changes every part: kept a
+// second by a shared cache (an nginx edge), it would start players up to a
+// second apart, so it is no-cache. Blocking-reload URLs name what they wait
+// for and keep `playlist_cache`, as does every normal-latency playlist.
+std::string_view media_playlist_cache(const http::Request& request, bool low_latency, bool is_private,
+                                      std::string_view playlist_cache);
+
 class LowLatencyRoutes {
  public:
   explicit LowLatencyRoutes(core::Logger& log) : log_(log) {}

@@ -125,12 +125,14 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   if (slash != std::string_view::npos && file.substr(slash + 1) == "media.m3u8") {
     const auto it = snapshot->media_playlists.find(file.substr(0, slash));
     if (it == snapshot->media_playlists.end()) return not_found("no such track");
+    const std::string_view media_cache =
+        media_playlist_cache(request, channel->held_requests() != nullptr, is_private, playlist_cache);
     if (auto blocking =
-            deps.low_latency->media_playlist(request, context, channel, file.substr(0, slash), playlist_cache)) {
+            deps.low_latency->media_playlist(request, context, channel, file.substr(0, slash), media_cache)) {
       return std::move(*blocking);
     }
     return manifest_file(request, media_playlist_for(request, *snapshot, it->first), "application/vnd.apple.mpegurl",
-                         playlist_cache);
+                         media_cache);
   }
   auto it = snapshot->files.find(file);
   std::string_view stored = file;

@@ -9,6 +9,7 @@
 #include "catalog/lease_repository.hpp"
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
+#include "live/hold_limit.hpp"
 
 namespace tidecast::app {
 
@@ -74,7 +75,7 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
       .refused =
           &metrics.counter("tidecast_cluster_internal_refused_total", "Internal calls refused (bad cluster signature)"),
       // The owner holds a low-latency request three segment durations at most (live_channel.cpp).
-      .hold_limit = std::chrono::milliseconds(std::llround(3000 * live.options().channel.segment_seconds))});
+      .hold_limit = live::hold_limit(live.options().channel.segment_seconds)});
   // Numbering continues across owners (cluster/numbering.hpp): recorded every second.
   numbering_ = std::make_unique<ClusterNumbering>(db, auth_.node(), *keeper_, live, ttl, log);
   every_second("numbering", [this] { numbering_->record_all(); });
@@ -97,7 +98,7 @@ ClusterNode::ClusterNode(const ClusterConfig& config, std::string secret, boost:
   front_->serve_vod_from(*video_holders_);
   // The segment in progress of a low-latency channel goes on part by part
   // (the owner may hold between parts up to hold_limit).
-  const auto hold_limit = std::chrono::milliseconds(std::llround(3000 * live.options().channel.segment_seconds));
+  const auto hold_limit = live::hold_limit(live.options().channel.segment_seconds);
   segment_relay_ = std::make_unique<cluster::SegmentRelay>(
       ioc, auth_, *pulls_, log, cluster::SegmentRelayOptions{.idle_timeout = hold_limit + std::chrono::seconds(3)},
       counters, auth_.node());
@@ -156,6 +157,7 @@ void ClusterNode::stop() {
   stopped_ = true;
   refresh_timer_.cancel();
   if (keeper_) keeper_->stop();
+  if (segment_relay_) segment_relay_->stop();  // fetches in flight would run up to a minute
 }
 
 void check_cluster_agreement(catalog::Database& db, const std::string& signing_key, const std::string& secret) {

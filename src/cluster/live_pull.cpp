@@ -71,8 +71,11 @@ std::optional<LivePull> live_pull_of(std::string_view target, std::chrono::milli
     separator = '&';
   }
   // The owner answers a held request by `hold_limit` at the latest; the
-  // margin covers the fetch itself.
-  if (!msn.empty() || may_be_in_progress(path)) pull.timeout = hold_limit + std::chrono::seconds(3);
+  // margin covers the fetch itself. A plain media playlist may be held too
+  // (for the next part, live/fresh_playlist.hpp).
+  if (!msn.empty() || may_be_in_progress(path) || path.ends_with("/media.m3u8")) {
+    pull.timeout = hold_limit + std::chrono::seconds(3);
+  }
   return pull;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "http/serve_bytes.hpp"
+#include "http/unavailable.hpp"
 
 namespace tidecast::cluster {
 
@@ -175,10 +176,8 @@ http::Response PullCache::answer(const http::Request& request, const std::shared
 http::Response PullCache::failure(const PullResult& result) const {
   if (result.status == 0) {
     // 503 + Retry-After: the node that has it is down or cut off; clients and edges try again.
-    http::Response res = http::make_json_error(http::Status::service_unavailable, "origin_unreachable",
-                                               "the node that has this media did not answer");
-    res.set(field::cache_control, "no-store");
-    res.set(field::retry_after, "2");
+    http::Response res =
+        http::make_unavailable("origin_unreachable", "the node that has this media did not answer", "2");
     res.set("X-Served-By", served_by_);
     res.set(field::access_control_allow_origin, "*");
     return res;

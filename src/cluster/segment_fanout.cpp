@@ -2,16 +2,14 @@
 
 #include <algorithm>
 
+#include "http/media_stream.hpp"
+
 namespace tidecast::cluster {
 
 std::shared_ptr<http::ResponseStream> SegmentFanout::join() {
   if (state_ == State::failed || viewers_.size() >= options_.max_viewers) return nullptr;
-  http::ResponseStream::Options stream_options;
   // Room for the whole segment: a late joiner gets all of it queued at once.
-  stream_options.max_queued_bytes = options_.max_bytes;
-  stream_options.heartbeat.clear();
-  stream_options.chunk_per_push = true;
-  auto stream = std::make_shared<http::ResponseStream>(stream_options);
+  auto stream = std::make_shared<http::ResponseStream>(http::media_stream_options(options_.max_bytes));
   for (const auto& chunk : chunks_) stream->push(chunk);
   if (state_ == State::complete) {
     stream->end();

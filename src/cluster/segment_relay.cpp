@@ -24,6 +24,7 @@
 #include "core/log_throttle.hpp"
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
+#include "http/unavailable.hpp"
 
 namespace tidecast::cluster {
 
@@ -52,6 +53,7 @@ struct SegmentRelay::Shared {
   core::LogThrottle log_throttle{std::chrono::seconds(10)};  // per owner and step: a dead owner is one line
   mutable std::mutex mutex;
   std::map<std::string, std::shared_ptr<SegmentUpstream>, std::less<>> in_flight;
+  bool stopped = false;  // no new fetches (shutdown)
 };
 
 // One segment fetched from its owner, on its own strand: head, then the body
@@ -84,16 +86,18 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
   }
 
   void start() {
-    started_ = std::chrono::steady_clock::now();
-    stream_.expires_after(shared_->options.idle_timeout);
-    resolver_.async_resolve(where_.host, where_.port,
-                            [self = shared_from_this()](beast::error_code ec, net::ip::tcp::resolver::results_type r) {
-                              if (ec) return self->fail("resolve", ec.message());
-                              self->stream_.async_connect(r, [self](beast::error_code ec, const auto&) {
-                                if (ec) return self->fail("connect", ec.message());
-                                self->write();
-                              });
-                            });
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->connect(); });
+  }
+
+  // Shutdown: the viewers' responses are cut, whoever waits gets a 503.
+  void stop() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->phase_ == Phase::done) return;
+      self->fanout_.fail();
+      PullResult result;
+      result.error = "the node is stopping";
+      self->finish(std::move(result));
+    });
   }
 
   // A viewer here asks for the segment: answered on the strand.
@@ -107,11 +111,34 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
  private:
   enum class Phase { head, streaming, whole, done };
 
+  void connect() {
+    if (phase_ == Phase::done) return;  // stopped before it began
+    started_ = std::chrono::steady_clock::now();
+    stream_.expires_after(shared_->options.idle_timeout);
+    resolver_.async_resolve(where_.host, where_.port,
+                            [self = shared_from_this()](beast::error_code ec, net::ip::tcp::resolver::results_type r) {
+                              if (self->phase_ == Phase::done) return;
+                              if (ec) return self->fail("resolve", ec.message());
+                              self->stream_.async_connect(r, [self](beast::error_code ec, const auto&) {
+                                if (ec) return self->fail("connect", ec.message());
+                                self->write();
+                              });
+                            });
+  }
+
   void admit(http::Request request, std::shared_ptr<http::DeferredResponse> deferred) {
     switch (phase_) {
       case Phase::head:
       case Phase::whole:
         if (pending_.size() >= kMaxPending) return deferred->complete(stream_response(nullptr));
+        // A viewer who leaves before the head frees its place.
+        deferred->on_cancel([weak = weak_from_this(), gone = deferred.get()] {
+          if (const auto self = weak.lock()) {
+            net::post(self->stream_.get_executor(), [self, gone] {
+              std::erase_if(self->pending_, [gone](const Pending& p) { return p.deferred.get() == gone; });
+            });
+          }
+        });
         pending_.push_back({std::move(request), std::move(deferred)});
         return;
       case Phase::streaming:
@@ -205,6 +232,7 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
       const auto it = shared_->in_flight.find(key_);
       if (it != shared_->in_flight.end() && it->second.get() == this) shared_->in_flight.erase(it);
     }
+    resolver_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     stream_.close();
@@ -212,10 +240,7 @@ class SegmentUpstream : public std::enable_shared_from_this<SegmentUpstream> {
 
   http::Response stream_response(std::shared_ptr<http::ResponseStream> stream) const {
     if (!stream) {
-      http::Response res = http::make_json_error(http::Status::service_unavailable, "too_many_viewers",
-                                                 "too many viewers of this segment on this node");
-      res.set(bhttp::field::retry_after, "1");
-      res.set(bhttp::field::cache_control, "no-store");
+      http::Response res = http::make_unavailable("too_many_viewers", "too many viewers of this segment on this node");
       res.set(bhttp::field::access_control_allow_origin, "*");
       res.set("X-Served-By", shared_->served_by);
       return res;
@@ -280,8 +305,9 @@ SegmentRelay::~SegmentRelay() {
 http::Response SegmentRelay::serve(const http::Request& request, const std::string& base_url,
                                    const std::string& upstream_target, const std::string& key,
                                    std::chrono::milliseconds fallback_timeout) {
-  const bool plain_get = request.method() == http::Verb::get && request[bhttp::field::range].empty() &&
-                         request[bhttp::field::if_none_match].empty();
+  // HTTP/1.0 has no chunked encoding: such a request waits for the whole segment (the pull cache's fetch).
+  const bool plain_get = request.method() == http::Verb::get && request.version() == 11 &&
+                         request[bhttp::field::range].empty() && request[bhttp::field::if_none_match].empty();
   const auto where = parse_node_url(base_url);
   if (!plain_get || !where) return shared_->cache.serve(request, base_url, upstream_target, key, fallback_timeout);
   if (auto hit = shared_->cache.cached(request, key)) return std::move(*hit);
@@ -293,8 +319,12 @@ http::Response SegmentRelay::serve(const http::Request& request, const std::stri
     if (const auto it = shared_->in_flight.find(key); it != shared_->in_flight.end()) {
       upstream = it->second;
       count(shared_->counters.coalesced);
-    } else if (shared_->in_flight.size() >= shared_->options.max_segments) {
-      // As many segments streaming as allowed: this one comes whole.
+    } else if (auto hit = shared_->cache.cached(request, key)) {
+      // A fetch finished since the first look (it keeps the segment before it
+      // leaves the in-flight map, under this lock): no second fetch.
+      return std::move(*hit);
+    } else if (shared_->stopped || shared_->in_flight.size() >= shared_->options.max_segments) {
+      // Stopping, or as many segments streaming as allowed: this one comes whole.
     } else {
       bhttp::request<bhttp::empty_body> up{bhttp::verb::get, upstream_target, 11};
       up.set(bhttp::field::host, fmt::format("{}:{}", where->host, where->port));
@@ -312,6 +342,16 @@ http::Response SegmentRelay::serve(const http::Request& request, const std::stri
   }
   upstream->join(request, deferred);
   return http::make_deferred_response(std::move(deferred));
+}
+
+void SegmentRelay::stop() {
+  std::vector<std::shared_ptr<SegmentUpstream>> upstreams;
+  {
+    std::lock_guard lock(shared_->mutex);
+    shared_->stopped = true;
+    for (const auto& [key, upstream] : shared_->in_flight) upstreams.push_back(upstream);
+  }
+  for (const auto& upstream : upstreams) upstream->stop();
 }
 
 std::size_t SegmentRelay::in_flight() const {

@@ -54,6 +54,11 @@ class SegmentRelay {
   http::Response serve(const http::Request& request, const std::string& base_url, const std::string& upstream_target,
                        const std::string& key, std::chrono::milliseconds fallback_timeout);
 
+  // Shutdown: every fetch in flight ends now (its viewers' responses are
+  // cut, those still waiting get a 503); later requests take the pull
+  // cache's whole fetch.
+  void stop();
+
   // Segments being streamed from owners now.
   std::size_t in_flight() const;
 

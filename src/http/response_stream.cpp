@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "http/unavailable.hpp"
+
 namespace tidecast::http {
 
 bool ResponseStream::push(std::string bytes) {
@@ -103,6 +105,23 @@ Response make_stream_response(std::shared_ptr<ResponseStream> stream, std::strin
   response.set("X-Accel-Buffering", "no");  // nginx: pass each chunk on as it comes
   response.body().stream = std::move(stream);
   return response;
+}
+
+Response unstreamed_answer(Response streamed, unsigned version) {
+  if (const auto stream = streamed.body().stream) stream->detach();
+  streamed.body().stream.reset();
+  if (version != 11) {
+    // The segment (or event stream) is whole, or over, soon: the client asks again.
+    Response refused =
+        make_unavailable("http11_required", "this response is sent as it is made (chunked): ask with HTTP/1.1");
+    for (const auto name : {"Access-Control-Allow-Origin", "X-Served-By"}) {
+      if (const auto it = streamed.find(name); it != streamed.end()) refused.set(name, it->value());
+    }
+    streamed = std::move(refused);
+  }
+  streamed.version(version);
+  streamed.keep_alive(false);
+  return streamed;
 }
 
 std::string sse_event(std::string_view name, std::string_view data) {

@@ -76,6 +76,13 @@ Response make_event_stream(std::shared_ptr<ResponseStream> stream);
 // A 200 response of `content_type` backed by `stream` (chunked).
 Response make_stream_response(std::shared_ptr<ResponseStream> stream, std::string_view content_type);
 
+// What a session sends instead of streaming `streamed` (HEAD, or HTTP/1.0,
+// which has no chunked encoding): for HEAD over HTTP/1.1 its head only; over
+// HTTP/1.0 a 503 with Retry-After and no-store, never an empty 200 that
+// carries the stream's cache headers (an HTTP/1.0 proxy would keep it for a
+// year). The stream is detached; the connection closes after the answer.
+Response unstreamed_answer(Response streamed, unsigned version);
+
 // One Server-Sent Event: "event: <name>\ndata: <data>\n\n" (data must be one line, e.g. JSON).
 std::string sse_event(std::string_view name, std::string_view data);
 

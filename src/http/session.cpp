@@ -258,10 +258,7 @@ void Session<Stream>::on_read(beast::error_code ec) {
   response.version(request.version());
   if (auto stream = response.body().stream) {
     if (request.method() != Verb::head && request.version() == 11) return begin_response_stream(std::move(response));
-    stream->detach();  // HEAD (or HTTP/1.0): the head only, no stream
-    response.body().stream.reset();
-    response.keep_alive(false);
-    return write(std::move(response));
+    return write(unstreamed_answer(std::move(response), request.version()));  // HEAD: the head; HTTP/1.0: a 503
   }
   response.keep_alive(keep_alive && !closing_ && !shared_->stopping);
   write(std::move(response));
@@ -284,11 +281,7 @@ void Session<Stream>::await_response(std::shared_ptr<DeferredResponse> deferred,
                 response.version(version);
                 // A stream (a relayed low-latency segment, cluster/segment_relay.hpp) as when answered at once.
                 if (stream && !head && version == 11) return self->begin_response_stream(std::move(response));
-                if (stream) {
-                  stream->detach();
-                  response.body().stream.reset();
-                  keep_alive = false;
-                }
+                if (stream) return self->write(unstreamed_answer(std::move(response), version));
                 response.keep_alive(keep_alive && !self->closing_ && !self->shared_->stopping);
                 self->write(std::move(response));
               });

@@ -14,6 +14,7 @@ std::optional<HoldTarget> wait_for_fresh_part(const LiveSnapshot& snapshot, std:
                                               std::int64_t now_ms) {
   const package::Presentation& p = snapshot.presentation;
   if (p.part_target_seconds <= 0 || p.ended || !p.live) return std::nullopt;
+  if (snapshot.withdrawn_tracks.contains(track)) return std::nullopt;  // shed: no part will come
   for (const auto& t : p.tracks) {
     if (t.id != track) continue;
     if (t.parts.empty()) return std::nullopt;
@@ -25,6 +26,7 @@ std::optional<HoldTarget> wait_for_fresh_part(const LiveSnapshot& snapshot, std:
     if (!position || !position->part) return std::nullopt;
     HoldTarget target;
     target.track = t.id;
+    target.plain = true;
     // The next part: the first of the next segment once the newest part's
     // segment is complete, else the following one of the same segment (its
     // segment completing answers that too).

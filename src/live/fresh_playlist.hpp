@@ -8,9 +8,9 @@
 // 1x it never makes that up: the joins of one stream differed by ~0.3 s
 // (1/3-s parts) for no other reason. A playlist whose newest part is fresh
 // is answered at once, and so is one of a track that has made no part for
-// three part targets (a shed rung, a stalled publisher); otherwise the
-// request waits for the next part (about a part target at most; a timeout
-// answers the playlist as it is).
+// three part targets (a stalled publisher) or that the ladder shed;
+// otherwise the request waits for the next part, three part targets at most
+// (then, or when the track is shed meanwhile, the playlist as it is).
 #include <cstdint>
 #include <optional>
 #include <string_view>

@@ -1,6 +1,8 @@
 #include "live/held_requests.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <tuple>
 #include <vector>
 
@@ -78,6 +80,7 @@ HoldCheck check_hold(const LiveSnapshot& snapshot, const HoldTarget& target) {
     return check_part_file(snapshot, *track, target.file);
   }
   if (snapshot.presentation.ended) return HoldCheck::ready;  // EXT-X-ENDLIST answers everything
+  if (target.plain && snapshot.withdrawn_tracks.contains(target.track)) return HoldCheck::ready;  // no part will come
   const auto position = package::last_position(*track);
   if (!position) return HoldCheck::bad_request;
   // RFC 8216bis 6.2.5.2: more than two segments ahead, or a part more than
@@ -131,7 +134,12 @@ HeldRequests::Admitted HeldRequests::hold(HoldTarget target, const std::string& 
   }
   ++from_address;
   out.id = next_id_++;
-  waiters_.emplace(out.id, Waiter{std::move(target), address, now + limits_.timeout, std::move(callback)});
+  auto wait = limits_.timeout;
+  if (target.plain && latest_ && latest_->presentation.part_target_seconds > 0) {
+    // A plain request waits for one part, not for the whole blocking-request limit.
+    wait = std::min(wait, std::chrono::milliseconds(std::llround(3000 * latest_->presentation.part_target_seconds)));
+  }
+  waiters_.emplace(out.id, Waiter{std::move(target), address, now + wait, std::move(callback)});
   out.admission = Admission::held;
   return out;
 }

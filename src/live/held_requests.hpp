@@ -37,6 +37,10 @@ struct HoldTarget {
   // to; its completion answers too (a chunked segment waits for its next
   // part or its end, api/chunked_segment.hpp).
   std::string segment;
+  // A plain playlist request (no _HLS_msn) held for the next part only to be
+  // fresh (live/fresh_playlist.hpp): answered at its own short deadline (three
+  // part targets), and at once when the track is withdrawn.
+  bool plain = false;
 };
 
 enum class HoldCheck {

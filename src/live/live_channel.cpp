@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "live/dash_timeline.hpp"
+#include "live/hold_limit.hpp"
 #include "package/hls_playlist.hpp"
 
 namespace tidecast::live {
@@ -51,7 +52,7 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
   status_.title = channel_.title;
   if (options_.part_seconds > 0) {
     HoldLimits limits = options_.holds;
-    limits.timeout = std::chrono::milliseconds(std::llround(3000 * options_.segment_seconds));
+    limits.timeout = hold_limit(options_.segment_seconds);
     held_ = std::make_shared<HeldRequests>(limits);
   }
   numbering_ = {next_number_, discontinuity_base_, period_index_ + 1};
@@ -629,6 +630,9 @@ void LiveChannel::publish_snapshot() {
   next->files = files_;
   next->pieced_files = pieced_files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
+  for (std::size_t i = 0; i < tracks_.size() && i < next->presentation.tracks.size(); ++i) {
+    if (tracks_[i].withdrawn) next->withdrawn_tracks.insert(next->presentation.tracks[i].id);
+  }
   bool any_segments = false;
   for (std::size_t i = 0; i < next->presentation.tracks.size(); ++i) {
     const auto& track = next->presentation.tracks[i];

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct LiveSnapshot {
   std::map<std::string, std::array<SharedManifest, 2>, std::less<>> delta_playlists;
   std::map<std::string, std::string, std::less<>> dash_names;  // the MPD's $Time$ names -> files (dash_time_names)
   std::uint64_t cached_bytes = 0;
+  // Tracks that stopped making parts for good (a shed rung): nothing to wait for.
+  std::set<std::string, std::less<>> withdrawn_tracks;
 };
 
 }  // namespace tidecast::live

@@ -32,3 +32,14 @@ TEST_CASE("_HLS_skip=YES and v2 get the pre-rendered delta updates; anything els
   s.delta_playlists.clear();
   CHECK(api::media_playlist_for(get("/live/c/v0/media.m3u8?_HLS_skip=YES"), s, "v0")->text == "full");
 }
+
+TEST_CASE(
+    "a plain low-latency media playlist is no-cache; blocking reloads and normal latency keep the playlist cache") {
+  const std::string_view cache = "public, max-age=1";
+  CHECK(api::media_playlist_cache(get("/live/c/v0/media.m3u8"), true, false, cache) == "no-cache");
+  CHECK(api::media_playlist_cache(get("/live/c/v0/media.m3u8?x=1"), true, false, cache) == "no-cache");
+  CHECK(api::media_playlist_cache(get("/live/c/v0/media.m3u8"), true, true, "private, max-age=1") ==
+        "private, no-cache");
+  CHECK(api::media_playlist_cache(get("/live/c/v0/media.m3u8?_HLS_msn=4&_HLS_part=1"), true, false, cache) == cache);
+  CHECK(api::media_playlist_cache(get("/live/c/v0/media.m3u8"), false, false, cache) == cache);
+}

@@ -20,7 +20,8 @@ TEST_CASE("live pull: only the low-latency query goes to the owner, in one spell
   pull = cluster::live_pull_of("/live/c/v0/media.m3u8?cachebust=123", hold);
   REQUIRE(pull);
   CHECK(pull->target == "/live/c/v0/media.m3u8");
-  CHECK(pull->timeout == milliseconds(0));
+  CHECK(pull->timeout == milliseconds(9000));  // a plain LL playlist waits for the next part on the owner
+  CHECK(cluster::live_pull_of("/live/c/master.m3u8", hold)->timeout == milliseconds(0));
   pull = cluster::live_pull_of("/live/c/v0/1700000000-4.m4s", hold);
   REQUIRE(pull);
   CHECK(pull->timeout == milliseconds(0));  // a whole segment by number is never held

@@ -213,3 +213,37 @@ TEST_CASE("segment relay: an owner silent past the idle timeout cuts the viewers
   const auto refused = resolve(node.relay->serve(request, nowhere, "/open/v0/2-t9.m4s", "k", 5s));
   CHECK(refused.result() == http::Status::service_unavailable);
 }
+
+TEST_CASE("segment relay: an HTTP/1.0 request (no chunked encoding) waits for the whole segment, never a stream") {
+  Owner owner;
+  Relayer node;
+  http::Request request{http::Verb::get, "/open/v0/1-t0.m4s", 10};
+  auto pending = node.relay->serve(request, owner.url(), "/open/v0/1-t0.m4s", "/open/v0/1-t0.m4s", 5s);
+  CHECK(node.relay->in_flight() == 0);  // the pull cache's fetch, not a relay
+  const auto upstream = owner.wait_open();
+  upstream->push("styp moof1 mdat1");
+  upstream->push("moof2 mdat2");
+  upstream->end();
+  const auto whole = resolve(std::move(pending));
+  CHECK(whole.result() == http::Status::ok);
+  CHECK_FALSE(whole.body().stream);
+  CHECK(std::string(whole.body().bytes) == "styp moof1 mdat1moof2 mdat2");
+}
+
+TEST_CASE("segment relay: stop() ends the fetches in flight at once and starts no new ones") {
+  Owner owner;
+  Relayer node;
+  const auto viewer = resolve(node.get(owner, "/open/v0/1-t0.m4s"));
+  const auto upstream = owner.wait_open();
+  upstream->push("styp moof1 mdat1");
+  REQUIRE(viewer.body().stream);
+  CHECK(next(*viewer.body().stream).bytes == "styp moof1 mdat1");
+  node.relay->stop();  // the owner is still making the segment
+  CHECK(next(*viewer.body().stream).aborted);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (node.relay->in_flight() != 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(2ms);
+  CHECK(node.relay->in_flight() == 0);
+  auto later = node.get(owner, "/missing/v0/2-t0.m4s");  // the pull cache's fetch, not a relay
+  CHECK(node.relay->in_flight() == 0);
+  CHECK(resolve(std::move(later)).result() == http::Status::not_found);
+}

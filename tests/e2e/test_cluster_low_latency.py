@@ -196,8 +196,8 @@ class ClusterLowLatency(unittest.TestCase):
         self.assertEqual(headers.get("x-cache-status"), "HIT")
 
     def test_3b_the_nginx_edge_never_answers_an_old_playlist_or_keeps_a_low_latency_mpd(self):
-        # A playlist is kept its second, but after a quiet spell the next
-        # viewer gets a fresh one, not the old copy while it is refreshed.
+        # After a quiet spell the next viewer gets a fresh playlist, not an
+        # old copy while it is refreshed.
         _, _, body = self.nginx.get(PLAYLIST)
         before = edge(body.decode())[:2]
         time.sleep(2.5)
@@ -205,12 +205,33 @@ class ClusterLowLatency(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertNotIn(headers.get("x-cache-status"), ("STALE", "UPDATING"))
         self.assertGreater(edge(body.decode())[0], before[0], (before, edge(body.decode())))
-        # The low-latency MPD changes every part: nobody keeps it.
-        for _ in range(2):
-            status, headers, _ = self.nginx.get("/live/ll/manifest.mpd")
+        # The low-latency MPD and the plain media playlist (a player's first
+        # load) change every part: nobody keeps them.
+        for path in ("/live/ll/manifest.mpd", PLAYLIST, PLAYLIST):
+            status, headers, _ = self.nginx.get(path)
             self.assertEqual(status, 200)
-            self.assertEqual(headers.get("cache-control"), "no-cache")
-            self.assertNotEqual(headers.get("x-cache-status"), "HIT")
+            self.assertEqual(headers.get("cache-control"), "no-cache", path)
+            self.assertNotEqual(headers.get("x-cache-status"), "HIT", path)
+
+    def test_3c_viewers_of_a_preload_hinted_part_through_nginx_do_not_wait_for_a_cache_lock(self):
+        # With the lock, the second viewer would wait (woken every 0.5 s) and
+        # then read the first one's copy (HIT); without, both go to the node,
+        # which makes one fetch for them.
+        _, _, body = self.nginx.get(PLAYLIST)
+        hint = edge(body.decode())[2]
+        answers = [None, None]
+
+        def get(i):
+            answers[i] = self.nginx.get("/live/ll/v0/" + hint)
+        threads = [threading.Thread(target=get, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(15)
+        for status, headers, part in answers:
+            self.assertEqual(status, 200)
+            self.assertIn(b"moof", part[:64])
+            self.assertEqual(headers.get("x-cache-status"), "MISS")
 
     def test_4_ll_dash_segment_in_progress_part_by_part_through_the_other_node_and_nginx(self):
         n1, n2 = self.cluster.nodes

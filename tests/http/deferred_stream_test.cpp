@@ -78,3 +78,60 @@ TEST_CASE("a deferred response completed with a stream is streamed (GET), head o
   loops.join(std::chrono::seconds(1));
   for (auto& producer : producers) producer.join();
 }
+
+TEST_CASE("a streamed answer to HTTP/1.0 is a 503 with no-store, never an empty 200 with the stream's cache headers") {
+  // nginx with proxy_http_version 1.0 would keep an empty 200 "immutable" for a year.
+  boost::asio::io_context ioc;
+  core::Logger log{core::LogLevel::off};
+  core::IoPool loops{log, "http", 1};
+  std::vector<std::thread> producers;
+  const auto segment = [] {
+    http::ResponseStream::Options options;
+    options.chunk_per_push = true;
+    options.heartbeat.clear();
+    auto stream = std::make_shared<http::ResponseStream>(options);
+    http::Response res = http::make_stream_response(stream, "video/iso.segment");
+    res.set(http::beast_http::field::cache_control, "public, max-age=31536000, immutable");
+    res.set("X-Served-By", "n2");
+    stream->push("moof1mdat1");
+    return res;
+  };
+  http::HttpServer server(ioc, loops, log, http::ServerLimits{},
+                          [&](const http::Request& request, const http::ClientInfo&) -> http::Response {
+                            if (request.target() == "/now") return segment();  // answered at once (the owner)
+                            auto deferred = std::make_shared<http::DeferredResponse>();
+                            producers.emplace_back([deferred, &segment] {
+                              std::this_thread::sleep_for(30ms);
+                              deferred->complete(segment());  // answered later (a relay)
+                            });
+                            return http::make_deferred_response(deferred);
+                          });
+  server.listen("127.0.0.1", 0);
+  server.start();
+  loops.start();
+  std::thread io([&] { ioc.run(); });
+
+  for (const std::string target : {"/now", "/later"}) {
+    CAPTURE(target);
+    test::HttpClient client(server.port());
+    give_up_after_seconds(client, 5);
+    const auto reply = client.raw("GET " + target + " HTTP/1.0\r\nHost: x\r\n\r\n");
+    CHECK(reply.status == 503);
+    CHECK(reply.header("cache-control") == "no-store");
+    CHECK(reply.header("retry-after") == "1");
+    CHECK(reply.header("x-served-by") == "n2");
+  }
+  {
+    test::HttpClient client(server.port());
+    give_up_after_seconds(client, 5);
+    const auto reply = client.request("HEAD", "/later");  // HTTP/1.1 HEAD: the head as it is
+    CHECK(reply.status == 200);
+    CHECK(reply.header("cache-control") == "public, max-age=31536000, immutable");
+  }
+
+  server.stop();
+  ioc.stop();
+  io.join();
+  loops.join(std::chrono::seconds(1));
+  for (auto& producer : producers) producer.join();
+}

@@ -337,4 +337,38 @@ TEST_CASE("a plain playlist request waits for the next part unless the newest on
   CHECK_FALSE(live::wait_for_fresh_part(*normal, "v0", now));
 }
 
+TEST_CASE("a plain playlist request is held three part targets at most, and answered when its track is shed") {
+  const auto t0 = live::HeldRequests::Clock::now();
+  // The blocking-request limit (three segments) is far longer than three 0.5-s parts.
+  live::HeldRequests held(
+      live::HoldLimits{.max_total = 100, .max_per_address = 10, .timeout = std::chrono::milliseconds(6000)});
+  Recorder r;
+  held.update(snapshot_with(3, 1), t0);
+  auto plain = playlist(3, 1);
+  plain.plain = true;
+  CHECK(held.hold(plain, "a", r.callback(), t0).admission == live::HeldRequests::Admission::held);
+  held.hold(playlist(3, 1), "a", r.callback(), t0);  // a blocking request keeps the long limit
+  held.expire(t0 + std::chrono::milliseconds(1499));
+  CHECK(r.outcomes.empty());
+  held.expire(t0 + std::chrono::milliseconds(1500));  // the publisher stalled: the plain one goes
+  REQUIRE(r.outcomes.size() == 1);
+  CHECK(r.outcomes[0] == live::HoldOutcome::timeout);
+  CHECK(held.size() == 1);
+
+  // The ladder sheds the rung: plain requests get the playlist at once, held or new.
+  CHECK(held.hold(plain, "a", r.callback(), t0).admission == live::HeldRequests::Admission::held);
+  auto shed = std::make_shared<live::LiveSnapshot>(*snapshot_with(3, 1));
+  shed->withdrawn_tracks.insert("v0");
+  held.update(shed, t0);
+  REQUIRE(r.outcomes.size() == 2);
+  CHECK(r.outcomes[1] == live::HoldOutcome::ready);
+  CHECK(held.size() == 1);  // the blocking request still waits
+  CHECK(held.hold(plain, "a", r.callback(), t0).admission == live::HeldRequests::Admission::ready);
+  const std::int64_t now = 1'000'000;
+  for (auto& part : shed->presentation.tracks[0].parts) part.made_ms = now - 200;  // within three part targets
+  CHECK_FALSE(live::wait_for_fresh_part(*shed, "v0", now));
+  shed->withdrawn_tracks.clear();
+  CHECK(live::wait_for_fresh_part(*shed, "v0", now));
+}
+
 }  // namespace tidecast::test

@@ -63,17 +63,20 @@ const PLAYLIST_LOAD_POLICY = {
 
 /**
  * The server's clock minus ours (ms), from its /api/v1/time next to the
- * playlist (the same clock that dates EXT-X-PROGRAM-DATE-TIME); 0 until known
- * or when it cannot be read.
+ * playlist (the same clock that dates EXT-X-PROGRAM-DATE-TIME). `known`
+ * stays false until it answers (or when it cannot be read): the viewer's own
+ * clock may be off by any amount, so nothing is dated by it meanwhile.
  */
 function serverClock(url) {
-  const clock = { offsetMs: 0 };
+  const clock = { offsetMs: 0, known: false };
   const sent = Date.now();
   fetch(new URL('/api/v1/time', new URL(url, location.href)), { cache: 'no-store' })
     .then((response) => (response.ok ? response.text() : Promise.reject(new Error(response.status))))
     .then((text) => {
       const server = Date.parse(text.trim());
-      if (Number.isFinite(server)) clock.offsetMs = server - (sent + Date.now()) / 2;
+      if (!Number.isFinite(server)) return;
+      clock.offsetMs = server - (sent + Date.now()) / 2;
+      clock.known = true;
     })
     .catch(() => {});
   return clock;
@@ -86,12 +89,13 @@ function serverClock(url) {
  * `latency`: that counts from the live edge as of its last playlist load,
  * taken as current, so it understates by how stale that load was (up to a
  * target duration, plus the wait until a segment is listed: 5.6-6.4 s shown
- * against 8.1 s measured on a 2-s segment channel). Null without dates.
+ * against 8.1 s measured on a 2-s segment channel). Null without dates, or
+ * until the server's clock is known.
  */
 function datedLatency(hls, clock) {
   const playing = hls.playingDate;
-  if (!playing) return null;
-  const seconds = (Date.now() + (clock?.offsetMs ?? 0) - playing.getTime()) / 1000;
+  if (!playing || !clock?.known) return null;
+  const seconds = (Date.now() + clock.offsetMs - playing.getTime()) / 1000;
   return Number.isFinite(seconds) ? Math.max(0, seconds) : null;
 }
 
