@@ -7,12 +7,12 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-
 #include <memory>
 #include <type_traits>
 #include <utility>
 
 #include "core/connection_limiter.hpp"
+#include "core/io_pool.hpp"
 
 namespace tidecast::core {
 
@@ -41,11 +41,13 @@ class Connection {
 };
 
 // Makes a session owned by shared_ptr whose deleter also holds its place under
-// the connection caps, so the place frees exactly when the session is gone.
+// the connection caps and its count on its I/O loop, so both free exactly when
+// the session is gone (an upgraded connection, e.g. chat, holds the session).
 template <class SessionType, class... Args>
-std::shared_ptr<SessionType> make_admitted_session(ConnectionLimiter::Slot slot, Args&&... args) {
-  return std::shared_ptr<SessionType>(new SessionType(std::forward<Args>(args)...),
-                                      [slot = std::move(slot)](SessionType* session) { delete session; });
+std::shared_ptr<SessionType> make_admitted_session(ConnectionLimiter::Slot slot, IoPool::Lease lease, Args&&... args) {
+  return std::shared_ptr<SessionType>(
+      new SessionType(std::forward<Args>(args)...),
+      [slot = std::move(slot), lease = std::move(lease)](SessionType* session) { delete session; });
 }
 
 }  // namespace tidecast::core

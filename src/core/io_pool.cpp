@@ -31,12 +31,49 @@ void IoPool::start() {
   }
 }
 
-boost::asio::io_context& IoPool::next() {
-  return loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()]->ioc;
+IoPool::Lease::Lease(boost::asio::io_context& loop, std::shared_ptr<Counter> open)
+    : loop_(&loop), open_(std::move(open)) {
+  open_->fetch_add(1, std::memory_order_relaxed);
 }
 
-boost::asio::ip::tcp::socket IoPool::adopt(boost::asio::ip::tcp::socket accepted) {
-  boost::asio::io_context& loop = next();
+IoPool::Lease& IoPool::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    release();
+    loop_ = other.loop_;
+    open_ = std::move(other.open_);
+  }
+  return *this;
+}
+
+void IoPool::Lease::release() noexcept {
+  if (open_) open_->fetch_sub(1, std::memory_order_relaxed);
+  open_.reset();
+}
+
+IoPool::Lease IoPool::next_loop() {
+  // A scan of a few counters per accept. Two acceptors racing may both pick
+  // the same loop; the next accept sees the counts and evens it out.
+  const auto n = loops_.size();
+  const auto first = next_.fetch_add(1, std::memory_order_relaxed) % n;
+  auto best = first;
+  auto fewest = loops_[first]->open->load(std::memory_order_relaxed);
+  for (std::size_t i = 1; i < n && fewest > 0; ++i) {
+    const auto at = (first + i) % n;
+    const auto open = loops_[at]->open->load(std::memory_order_relaxed);
+    if (open < fewest) {
+      best = at;
+      fewest = open;
+    }
+  }
+  return Lease(loops_[best]->ioc, loops_[best]->open);
+}
+
+std::size_t IoPool::open_connections(unsigned index) const {
+  return loops_.at(index)->open->load(std::memory_order_relaxed);
+}
+
+boost::asio::ip::tcp::socket IoPool::Lease::adopt(boost::asio::ip::tcp::socket accepted) const {
+  boost::asio::io_context& loop = *loop_;
   boost::system::error_code ec;
   const auto protocol = accepted.local_endpoint(ec).protocol();
   if (ec) return boost::asio::ip::tcp::socket(loop);  // already gone: the session ends at its first read

@@ -38,7 +38,9 @@ void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "http", limiter_, [shared = shared_, &loops = loops_](core::AcceptedConnection c) {
         disable_nagle(c.socket);
-        core::make_admitted_session<PlainSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+        auto lease = loops.next_loop();
+        auto socket = lease.adopt(std::move(c.socket));
+        core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(lease), std::move(socket), c.client,
                                                   std::move(c.preread), shared, nullptr)
             ->run();
       });
@@ -51,7 +53,9 @@ void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::sh
       ioc_, shared_->log, "https", limiter_,
       [shared = shared_, tls = std::move(tls), &loops = loops_](core::AcceptedConnection c) {
         disable_nagle(c.socket);
-        core::make_admitted_session<TlsSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+        auto lease = loops.next_loop();
+        auto socket = lease.adopt(std::move(c.socket));
+        core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(lease), std::move(socket), c.client,
                                                 std::move(c.preread), shared, tls->current())
             ->run();
       });

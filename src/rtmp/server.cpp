@@ -41,7 +41,9 @@ Server::~Server() = default;
 void Server::listen(const std::string& host, std::uint16_t port) {
   acceptor_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "rtmp", limiter_, [shared = shared_, &loops = loops_](core::AcceptedConnection c) {
-        core::make_admitted_session<PlainSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+        auto lease = loops.next_loop();
+        auto socket = lease.adopt(std::move(c.socket));
+        core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(lease), std::move(socket), c.client,
                                                   std::move(c.preread), shared, nullptr)
             ->start();
       });
@@ -53,7 +55,9 @@ void Server::listen_tls(const std::string& host, std::uint16_t port, std::shared
   tls_acceptor_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "rtmps", limiter_,
       [shared = shared_, tls = std::move(tls), &loops = loops_](core::AcceptedConnection c) {
-        core::make_admitted_session<TlsSession>(std::move(c.slot), loops.adopt(std::move(c.socket)), c.client,
+        auto lease = loops.next_loop();
+        auto socket = lease.adopt(std::move(c.socket));
+        core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(lease), std::move(socket), c.client,
                                                 std::move(c.preread), shared, tls->current())
             ->start();
       });
