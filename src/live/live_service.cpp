@@ -14,6 +14,7 @@ class LiveService::StreamPublisher : public rtmp::Publisher {
   void finish() override { finished_ = true; }
   void on_stream_info(const media::StreamInfo& info) override { stream_->set_info(info); }
   void on_packet(media::PacketPtr packet) override { stream_->publish(std::move(packet)); }
+  void on_packets(std::span<media::PacketPtr> packets) override { stream_->publish(packets); }
 
  private:
   LiveService& service_;

@@ -1,5 +1,7 @@
 #include "media/stream.hpp"
 
+#include <algorithm>
+
 namespace tidecast::media {
 
 namespace {
@@ -21,55 +23,73 @@ ReaderStats StreamReader::stats() const {
 }
 
 double StreamReader::queued_seconds() const {
-  const Packet* first = nullptr;
-  const Packet* last = nullptr;
-  for (const Event& event : queue_) {
-    if (const auto* packet = std::get_if<PacketPtr>(&event)) {
-      if (!first) first = packet->get();
-      last = packet->get();
-    }
+  // Scans from both ends: packets sit at the ends, so this is O(1) in practice
+  // (a full scan per push was quadratic in a lagging reader's queue).
+  const auto first =
+      std::find_if(queue_.begin(), queue_.end(), [](const Event& e) { return std::holds_alternative<PacketPtr>(e); });
+  if (first == queue_.end()) return 0;
+  const auto last =
+      std::find_if(queue_.rbegin(), queue_.rend(), [](const Event& e) { return std::holds_alternative<PacketPtr>(e); });
+  const Packet& a = *std::get<PacketPtr>(*first);
+  const Packet& b = *std::get<PacketPtr>(*last);
+  return static_cast<double>(b.dts - a.dts) / b.timescale;
+}
+
+void StreamReader::enqueue(Event event) {
+  if (const auto* info = std::get_if<StreamInfo>(&event)) has_video_ = info->video.has_value();
+  const auto* packet = std::get_if<PacketPtr>(&event);
+  if (!packet) {
+    queue_.push_back(std::move(event));
+    return;
   }
-  if (!first) return 0;
-  return static_cast<double>(last->dts - first->dts) / last->timescale;
+  const Packet& p = **packet;
+  if (skip_to_keyframe_) {
+    // Resume only at a video keyframe (audio-only streams: any packet).
+    if (has_video_ && !is_video_keyframe(p)) {
+      ++stats_.dropped_packets;
+      return;
+    }
+    skip_to_keyframe_ = false;
+  }
+  queue_.push_back(std::move(event));
+  if (queued_seconds() > options_.max_queue_seconds) {
+    // Drop every queued packet (keeping info/end events), then wait for a keyframe.
+    std::deque<Event> kept;
+    for (auto& queued : queue_) {
+      if (std::holds_alternative<PacketPtr>(queued)) {
+        ++stats_.dropped_packets;
+      } else {
+        kept.push_back(std::move(queued));
+      }
+    }
+    queue_ = std::move(kept);
+    ++stats_.dropped_gops;
+    skip_to_keyframe_ = true;
+  }
+}
+
+bool StreamReader::should_schedule() {
+  if (draining_ || queue_.empty()) return false;
+  draining_ = true;
+  return true;
 }
 
 void StreamReader::push(Event event) {
   bool schedule = false;
   {
     std::lock_guard lock(mutex_);
-    if (const auto* info = std::get_if<StreamInfo>(&event)) has_video_ = info->video.has_value();
-    if (const auto* packet = std::get_if<PacketPtr>(&event)) {
-      const Packet& p = **packet;
-      if (skip_to_keyframe_) {
-        // Resume only at a video keyframe (audio-only streams: any packet).
-        if (has_video_ && !is_video_keyframe(p)) {
-          ++stats_.dropped_packets;
-          return;
-        }
-        skip_to_keyframe_ = false;
-      }
-      queue_.push_back(std::move(event));
-      if (queued_seconds() > options_.max_queue_seconds) {
-        // Drop every queued packet (keeping info/end events), then wait for a keyframe.
-        std::deque<Event> kept;
-        for (auto& queued : queue_) {
-          if (std::holds_alternative<PacketPtr>(queued)) {
-            ++stats_.dropped_packets;
-          } else {
-            kept.push_back(std::move(queued));
-          }
-        }
-        queue_ = std::move(kept);
-        ++stats_.dropped_gops;
-        skip_to_keyframe_ = true;
-      }
-    } else {
-      queue_.push_back(std::move(event));
-    }
-    if (!draining_ && !queue_.empty()) {
-      draining_ = true;
-      schedule = true;
-    }
+    enqueue(std::move(event));
+    schedule = should_schedule();
+  }
+  if (schedule) post_([self = shared_from_this()] { self->drain(); });
+}
+
+void StreamReader::push_packets(std::span<const PacketPtr> packets) {
+  bool schedule = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& packet : packets) enqueue(packet);
+    schedule = should_schedule();
   }
   if (schedule) post_([self = shared_from_this()] { self->drain(); });
 }
@@ -126,19 +146,26 @@ void Stream::set_info(StreamInfo info) {
 }
 
 void Stream::publish(PacketPtr packet) {
+  publish(std::span<const PacketPtr>(&packet, 1));
+}
+
+void Stream::publish(std::span<const PacketPtr> packets) {
+  if (packets.empty()) return;
   std::vector<std::shared_ptr<StreamReader>> readers;
   {
     std::lock_guard lock(mutex_);
     const bool has_video = info_ && info_->video;
-    if (!has_video) {
-      gop_cache_.assign(1, packet);  // audio-only: any packet is a start point
-    } else {
-      if (is_video_keyframe(*packet) || gop_cache_.size() >= kMaxGopCachePackets) gop_cache_.clear();
-      if (!gop_cache_.empty() || is_video_keyframe(*packet)) gop_cache_.push_back(packet);
+    for (const auto& packet : packets) {
+      if (!has_video) {
+        gop_cache_.assign(1, packet);  // audio-only: any packet is a start point
+      } else {
+        if (is_video_keyframe(*packet) || gop_cache_.size() >= kMaxGopCachePackets) gop_cache_.clear();
+        if (!gop_cache_.empty() || is_video_keyframe(*packet)) gop_cache_.push_back(packet);
+      }
     }
     readers = live_readers();
   }
-  for (auto& reader : readers) reader->push(packet);
+  for (auto& reader : readers) reader->push_packets(packets);
 }
 
 void Stream::end() {

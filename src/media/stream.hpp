@@ -3,6 +3,9 @@
 //
 // - Packets are immutable and shared; the publisher never blocks on a reader:
 //   publish() only appends to each reader's queue under that reader's lock.
+// - A batch (the packets parsed from one socket read) is appended to each
+//   reader under one lock and wakes the reader at most once: a hand-off to
+//   another thread per packet was a large share of ingest CPU.
 // - Each reader has a queue bounded in media time. On overflow the reader
 //   drops whole GOPs: its queued packets go, and it resumes at the next video
 //   keyframe, so a slow reader never sees a broken GOP. Drops are counted.
@@ -16,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -59,6 +63,9 @@ class StreamReader : public std::enable_shared_from_this<StreamReader> {
   using Event = std::variant<StreamInfo, PacketPtr, End>;
 
   void push(Event event);
+  void push_packets(std::span<const PacketPtr> packets);
+  void enqueue(Event event);  // caller holds mutex_; applies the bound
+  bool should_schedule();     // caller holds mutex_
   void drain();
   double queued_seconds() const;  // caller holds mutex_
 
@@ -82,6 +89,7 @@ class Stream {
   // Publisher side.
   void set_info(StreamInfo info);
   void publish(PacketPtr packet);
+  void publish(std::span<const PacketPtr> packets);  // in order, one reader wake-up per batch
   void end();
 
   // Reader side. The reader first receives the current info and the GOP

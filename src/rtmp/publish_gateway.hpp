@@ -3,6 +3,7 @@
 // this key publish?" and "here is the media". The live subsystem implements
 // it; the RTMP code never sees the catalog or the segmenter.
 #include <memory>
+#include <span>
 #include <string>
 
 #include "media/packet.hpp"
@@ -25,6 +26,11 @@ class Publisher {
   virtual const std::string& channel() const = 0;  // public name, safe to log
   virtual void on_stream_info(const media::StreamInfo& info) = 0;
   virtual void on_packet(media::PacketPtr packet) = 0;
+  // The packets parsed from one socket read, in order: one hand-off to the
+  // media side per read instead of one per packet.
+  virtual void on_packets(std::span<media::PacketPtr> packets) {
+    for (auto& packet : packets) on_packet(std::move(packet));
+  }
 };
 
 struct PublishDecision {

@@ -165,6 +165,7 @@ void Session<Stream>::process(std::span<const std::uint8_t> bytes) {
     handle(*message);
     if (closing_) return;
   }
+  flush_packets();
   // Acknowledge as the peer asked (its Window Acknowledgement Size).
   if (peer_window_ > 0 && bytes_in_ - acked_at_ >= peer_window_) {
     acked_at_ = bytes_in_;
@@ -292,6 +293,7 @@ void Session<Stream>::on_publish(double, std::uint32_t stream_id, const std::vec
 template <class Stream>
 void Session<Stream>::end_publish(std::string_view why) {
   if (!publisher_) return;
+  flush_packets();  // media parsed before the end still goes out
   const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - publish_started_).count();
   shared_->log.info("rtmp", "publish ended channel={} reason=\"{}\" seconds={:.1f} bytes={}", publisher_->channel(),
                     why, seconds, bytes_in_);
@@ -353,8 +355,18 @@ void Session<Stream>::forward(IngestOutput output) {
   if (!output.notice.empty()) {
     shared_->log.warn("rtmp", "{} channel={} remote={}", output.notice, publisher_->channel(), remote_);
   }
-  if (output.info) publisher_->on_stream_info(*output.info);
-  for (auto& packet : output.packets) publisher_->on_packet(std::move(packet));
+  if (output.info) {
+    flush_packets();  // packets of the old description go first
+    publisher_->on_stream_info(*output.info);
+  }
+  for (auto& packet : output.packets) batch_.push_back(std::move(packet));
+}
+
+template <class Stream>
+void Session<Stream>::flush_packets() {
+  if (batch_.empty() || !publisher_) return;
+  publisher_->on_packets(batch_);
+  batch_.clear();
 }
 
 template <class Stream>

@@ -64,6 +64,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void on_publish(double transaction, std::uint32_t stream_id, const std::vector<AmfValue>& args);
   void end_publish(std::string_view why);
   void forward(IngestOutput output);
+  void flush_packets();  // hands the batch of this read to the publisher
 
   void send(const Message& message);
   void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code, std::string_view text);
@@ -77,7 +78,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::uint64_t id_ = 0;
   std::string remote_;
   std::string preread_;  // consumed before the first read
-  std::array<std::uint8_t, 16 * 1024> read_buffer_{};
+  std::array<std::uint8_t, 64 * 1024> read_buffer_{};  // a busy server reads more per wake-up
   std::chrono::steady_clock::time_point handshake_deadline_;
 
   HandshakeServer handshake_;
@@ -95,6 +96,7 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   std::uint64_t acked_at_ = 0;
   std::uint32_t peer_window_ = 0;
   std::unique_ptr<Publisher> publisher_;
+  std::vector<media::PacketPtr> batch_;  // packets of the current read, not yet handed over
   std::uint32_t publish_stream_id_ = 0;
   std::chrono::steady_clock::time_point publish_started_;
 };

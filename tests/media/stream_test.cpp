@@ -149,3 +149,61 @@ TEST_CASE("a codec change clears the GOP cache") {
   exec.run_all();
   CHECK(rec.packets.empty());
 }
+
+TEST_CASE("a batch of packets wakes each reader once and keeps their order") {
+  Stream stream("s");
+  stream.set_info(av_info());
+  // A reader that is always idle when packets come (its thread drains at
+  // once), as a segmenter usually is: each wake-up is one hand-off.
+  int wakeups = 0;
+  bool immediate = false;
+  ManualExecutor exec;
+  Post post = [&](std::function<void()> task) {
+    ++wakeups;
+    if (immediate) return task();
+    exec.tasks.push_back(std::move(task));
+  };
+  Recorder rec;
+  auto reader = stream.subscribe({"r", 4}, rec.callbacks(), post);
+  exec.run_all();
+  immediate = true;
+  wakeups = 0;
+  // Three reads' worth of interleaved audio and video, published as batches.
+  std::int64_t ms = 0;
+  for (int read = 0; read < 3; ++read) {
+    std::vector<PacketPtr> batch;
+    for (int i = 0; i < 4; ++i, ms += 10) batch.push_back(i % 2 ? audio(ms) : video(ms, ms == 0));
+    stream.publish(batch);
+  }
+  CHECK(wakeups == 3);  // one hand-off per batch, not per packet
+  REQUIRE(rec.packets.size() == 12);
+  for (std::size_t i = 0; i < rec.packets.size(); ++i) CHECK(rec.packets[i]->dts == static_cast<std::int64_t>(i) * 10);
+  CHECK(reader->stats().delivered == 12);
+  // Batches published while the reader is busy join its pending drain.
+  immediate = false;
+  stream.publish(std::vector<PacketPtr>{video(200, true)});
+  stream.publish(std::vector<PacketPtr>{audio(210)});
+  CHECK(exec.tasks.size() == 1);
+  exec.run_all();
+  CHECK(rec.packets.back()->dts == 210);
+}
+
+TEST_CASE("a batch respects the reader's bound: whole GOPs are dropped, then a keyframe resumes") {
+  Stream stream("s");
+  stream.set_info(av_info());
+  ManualExecutor exec;
+  Recorder rec;
+  auto reader = stream.subscribe({"r", 2.0}, rec.callbacks(), exec.post());
+  // One 5-s batch of 30 fps video with 1-s GOPs to a reader bounded at 2 s.
+  std::vector<PacketPtr> batch;
+  for (int i = 0; i < 150; ++i) batch.push_back(video(i * 33, i % 30 == 0));
+  stream.publish(batch);
+  const ReaderStats stats = reader->stats();
+  CHECK(stats.dropped_gops > 0);
+  exec.run_all();
+  REQUIRE_FALSE(rec.packets.empty());
+  CHECK(rec.packets.front()->keyframe);
+  CHECK(static_cast<double>(rec.packets.back()->dts - rec.packets.front()->dts) / 1000 <= 2.0);
+  for (std::size_t i = 1; i < rec.packets.size(); ++i) CHECK(rec.packets[i]->dts == rec.packets[i - 1]->dts + 33);
+  CHECK(rec.packets.size() + stats.dropped_packets == 150);
+}
