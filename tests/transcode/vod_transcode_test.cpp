@@ -10,8 +10,11 @@
 #include <set>
 #include <sstream>
 
+#include "support/ffmpeg_cli.hpp"
+
 using namespace tidecast::transcode;
 namespace fs = std::filesystem;
+namespace test = tidecast::test;
 
 namespace {
 
@@ -24,10 +27,6 @@ struct Dir {
   }
   ~Dir() { fs::remove_all(path); }
 };
-
-bool ffmpeg(const std::string& args) {
-  return std::system(("ffmpeg -nostdin -v error -y " + args).c_str()) == 0;
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -104,10 +103,11 @@ TEST_CASE("a rotated phone clip comes out upright with portrait rungs, poster, s
   const fs::path plain = dir.path / "plain.mp4";
   const fs::path rotated = dir.path / "rotated.mp4";
   REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=427x240:r=25 -f lavfi -i sine=sample_rate=48000 -t 3 "
-                         "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac '{}'",
-                         plain.string())));
-  REQUIRE(ffmpeg(fmt::format("-i '{}' -c copy -metadata:s:v rotate=90 '{}'", plain.string(), rotated.string())));
+      test::run_ffmpeg(fmt::format("-f lavfi -i testsrc2=s=427x240:r=25 -f lavfi -i sine=sample_rate=48000 -t 3 "
+                                   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac '{}'",
+                                   plain.string())));
+  REQUIRE(
+      test::run_ffmpeg(fmt::format("-i '{}' -c copy -metadata:s:v rotate=90 '{}'", plain.string(), rotated.string())));
   const fs::path out = dir.path / "out";
   const auto summary = convert(rotated, out);
   // ffmpeg's mov muxer stores rotate=90 as a matrix that av_display_rotation_get
@@ -130,7 +130,8 @@ TEST_CASE("a rotated phone clip comes out upright with portrait rungs, poster, s
 TEST_CASE("audio-only uploads give an audio rendition and no pictures") {
   Dir dir("audio");
   const fs::path input = dir.path / "song.m4a";
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i sine=frequency=330:sample_rate=44100 -t 3 -c:a aac '{}'", input.string())));
+  REQUIRE(test::run_ffmpeg(
+      fmt::format("-f lavfi -i sine=frequency=330:sample_rate=44100 -t 3 -c:a aac '{}'", input.string())));
   const fs::path out = dir.path / "out";
   const auto summary = convert(input, out);
   CHECK(summary.audio_only);
@@ -146,10 +147,10 @@ TEST_CASE("audio-only uploads give an audio rendition and no pictures") {
   // MP3 (with cover art, a still-picture "video" stream): audio is encoded to AAC, the cover ignored.
   const fs::path mp3 = dir.path / "song.mp3";
   REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i sine=frequency=330:sample_rate=44100 -f lavfi -i color=c=red:s=64x64 "
-                         "-frames:v 1 -t 3 -map 0:a -map 1:v -c:a libmp3lame -c:v mjpeg "
-                         "-disposition:v attached_pic '{}'",
-                         mp3.string())));
+      test::run_ffmpeg(fmt::format("-f lavfi -i sine=frequency=330:sample_rate=44100 -f lavfi -i color=c=red:s=64x64 "
+                                   "-frames:v 1 -t 3 -map 0:a -map 1:v -c:a libmp3lame -c:v mjpeg "
+                                   "-disposition:v attached_pic '{}'",
+                                   mp3.string())));
   const auto song = convert(mp3, dir.path / "mp3");
   CHECK(song.audio_only);
   REQUIRE(song.tracks.size() == 1);
@@ -161,9 +162,9 @@ TEST_CASE("variable frame rate becomes constant and drops the passthrough; no au
   const fs::path input = dir.path / "vfr.mp4";
   // Every third frame missing: 20 fps on average, gaps of 1/30 and 2/30 s.
   REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=30 -t 3 -vf \"select='mod(n\\,3)'\" -fps_mode vfr "
-                         "-c:v libx264 -preset ultrafast -pix_fmt yuv420p '{}'",
-                         input.string())));
+      test::run_ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=30 -t 3 -vf \"select='mod(n\\,3)'\" -fps_mode vfr "
+                                   "-c:v libx264 -preset ultrafast -pix_fmt yuv420p '{}'",
+                                   input.string())));
   const fs::path out = dir.path / "out";
   const auto summary = convert(input, out);
   CHECK(summary.frame_rate == doctest::Approx(20.0));
@@ -186,9 +187,9 @@ TEST_CASE("a source with keyframes far apart is re-encoded, not passed through: 
   const fs::path input = dir.path / "long-gop.mp4";
   // Keyframes every 3 s: passthrough segments would be 3 s with 1-s segments asked for.
   REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 7 -c:v libx264 -preset ultrafast -g 75 "
-                         "-pix_fmt yuv420p '{}'",
-                         input.string())));
+      test::run_ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 7 -c:v libx264 -preset ultrafast -g 75 "
+                                   "-pix_fmt yuv420p '{}'",
+                                   input.string())));
   const VodTranscodeSummary summary = convert(input, dir.path / "out");
   CHECK_FALSE(summary.passthrough);
   CHECK_FALSE(fs::exists(dir.path / "out" / "v0" / "media.m3u8"));
@@ -206,9 +207,9 @@ TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources beco
   Dir dir("regular");
   const fs::path input = dir.path / "regular.mp4";
   REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast -g 25 "
-                         "-pix_fmt yuv420p '{}'",
-                         input.string())));
+      test::run_ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast -g 25 "
+                                   "-pix_fmt yuv420p '{}'",
+                                   input.string())));
   const auto regular = convert(input, dir.path / "out");
   CHECK(regular.passthrough);
   // The pre-scan knew v0 stays: only the 160p rung was encoded, not the 240p one.
@@ -232,9 +233,9 @@ TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources beco
   CHECK(master.find("x160,") != std::string::npos);
   const fs::path deep = dir.path / "deep.mkv";
   REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast "
-                         "-pix_fmt yuv420p10le '{}'",
-                         deep.string())));
+      test::run_ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast "
+                                   "-pix_fmt yuv420p10le '{}'",
+                                   deep.string())));
   const auto summary = convert(deep, dir.path / "deep");
   CHECK_FALSE(summary.passthrough);
   REQUIRE_FALSE(summary.tracks.empty());
@@ -246,7 +247,7 @@ TEST_CASE("a regular H.264 upload keeps its passthrough, and 10-bit sources beco
 TEST_CASE("a cancel flag stops the conversion between packets") {
   Dir dir("cancel");
   const fs::path input = dir.path / "clip.mp4";
-  REQUIRE(ffmpeg(
+  REQUIRE(test::run_ffmpeg(
       fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast '{}'", input.string())));
   VodTranscodeOptions options;
   options.ladder = small_ladder();
@@ -258,7 +259,7 @@ TEST_CASE("a cancel flag stops the conversion between packets") {
 TEST_CASE("progress follows the position in the input, also for audio-only files") {
   Dir dir("progress");
   const fs::path input = dir.path / "song.m4a";
-  REQUIRE(ffmpeg(fmt::format("-f lavfi -i sine=sample_rate=48000 -t 4 -c:a aac '{}'", input.string())));
+  REQUIRE(test::run_ffmpeg(fmt::format("-f lavfi -i sine=sample_rate=48000 -t 4 -c:a aac '{}'", input.string())));
   VodTranscodeOptions options;
   options.ladder = small_ladder();
   options.segment_seconds = 1.0;
@@ -267,7 +268,7 @@ TEST_CASE("progress follows the position in the input, also for audio-only files
   transcode_upload(input, dir.path / "out", options);
   CHECK(progress.media_seconds.load() == doctest::Approx(4.0).epsilon(0.05));
   const fs::path clip = dir.path / "clip.mp4";
-  REQUIRE(ffmpeg(
+  REQUIRE(test::run_ffmpeg(
       fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -c:v libx264 -preset ultrafast '{}'", clip.string())));
   VodProgress video_progress;
   options.progress = &video_progress;
@@ -279,10 +280,10 @@ TEST_CASE("progress follows the position in the input, also for audio-only files
 TEST_CASE("without a passthrough, audio that starts late keeps its offset to the video") {
   Dir dir("offset");
   const fs::path input = dir.path / "late-audio.mkv";
-  REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -itsoffset 0.5 -f lavfi -i sine=sample_rate=48000 "
-                         "-t 3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le -c:a aac '{}'",
-                         input.string())));
+  REQUIRE(test::run_ffmpeg(
+      fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -itsoffset 0.5 -f lavfi -i sine=sample_rate=48000 "
+                  "-t 3 -c:v libx264 -preset ultrafast -pix_fmt yuv420p10le -c:a aac '{}'",
+                  input.string())));
   const auto summary = convert(input, dir.path / "out");
   CHECK_FALSE(summary.passthrough);
   const std::string mpd = read_text(dir.path / "out" / "manifest.mpd");
@@ -298,11 +299,11 @@ TEST_CASE("without a passthrough, audio that starts late keeps its offset to the
 TEST_CASE("an HDR (PQ) 10-bit HEVC source is tonemapped to 8-bit SDR H.264") {
   Dir dir("hdr");
   const fs::path input = dir.path / "hdr.mkv";
-  REQUIRE(
-      ffmpeg(fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -pix_fmt yuv420p10le -c:v libx265 -preset "
-                         "ultrafast -x265-params log-level=error -color_primaries bt2020 -color_trc smpte2084 "
-                         "-colorspace bt2020nc '{}'",
-                         input.string())));
+  REQUIRE(test::run_ffmpeg(
+      fmt::format("-f lavfi -i testsrc2=s=320x240:r=25 -t 2 -pix_fmt yuv420p10le -c:v libx265 -preset "
+                  "ultrafast -x265-params log-level=error -color_primaries bt2020 -color_trc smpte2084 "
+                  "-colorspace bt2020nc '{}'",
+                  input.string())));
   const auto summary = convert(input, dir.path / "out");
   CHECK(summary.hdr_tonemapped);
   CHECK_FALSE(summary.hdr_retagged);
@@ -325,9 +326,9 @@ TEST_CASE("v0 dropped at the end after all (decode error): the next rung is the 
   auto broken_clip = [&](const char* name, const char* size) {
     const fs::path input = dir.path / name;
     REQUIRE(
-        ffmpeg(fmt::format("-f lavfi -i testsrc2=s={}:r=25 -t 4 -c:v libx264 -preset ultrafast -g 25 "
-                           "-pix_fmt yuv420p '{}'",
-                           size, input.string())));
+        test::run_ffmpeg(fmt::format("-f lavfi -i testsrc2=s={}:r=25 -t 4 -c:v libx264 -preset ultrafast -g 25 "
+                                     "-pix_fmt yuv420p '{}'",
+                                     size, input.string())));
     const fs::path positions = dir.path / "positions.txt";
     REQUIRE(
         std::system(fmt::format("ffprobe -v error -select_streams v -show_entries packet=pos -of csv=p=0 '{}' > '{}'",
