@@ -15,6 +15,7 @@ the low-latency tests assert their ceilings with:
    generous ceiling (the numbers are printed; the goals are p50 <= 1.5 s for LL-HLS and
    <= 2 s for LL-DASH, docs/latency.md)."""
 # ctest: browser (page-level checks; the sanitizer tier leaves them to `make test`)
+# ctest: run alone (a 180p rung encodes in real time while hls.js and dash.js play for 60 s; beside another browser test hls.js stalled and fell 7 s behind)
 import datetime
 import os
 import subprocess
