@@ -68,11 +68,14 @@ class WebUpload(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="tidecast-webui-")
         cls.clip = make_clip(os.path.join(cls.tmp.name, "beach_day.mp4"), seconds=6, size="640x360")
-        # A deliberately slow rung (x264 veryslow, one thread) so the conversion
-        # lasts several SSE ticks and the page has progress to show.
-        slow_rung = {"name": "360p", "height": 360, "video_bitrate_kbps": 700, "preset": "veryslow"}
+        # A 360p rung as tall as the 360p source, which is passed through: the
+        # conversion plans no such rung (and the quality menu lists 360p once).
+        # A deliberately slow 240p rung (x264 veryslow, one thread) so the
+        # conversion lasts several SSE ticks and the page has progress to show.
+        same_height_rung = {"name": "360p", "height": 360, "video_bitrate_kbps": 700, "preset": "ultrafast"}
+        slow_rung = {"name": "240p", "height": 240, "video_bitrate_kbps": 400, "preset": "veryslow"}
         cls.server = Server({"uploads": {"max_bytes": MAX_UPLOAD},
-                             "transcode": {"rungs": [slow_rung]}, "jobs": {"threads": 1}})
+                             "transcode": {"rungs": [same_height_rung, slow_rung]}, "jobs": {"threads": 1}})
         create_user(cls.server, "uploader", "long enough password")
         cls.ui = WebUi(cls.server.base)
         cls.ui.call("signin", username="uploader", password="long enough password")
