@@ -19,6 +19,10 @@ void append_head_text(const Response& response, std::string& out) {
   const auto reason = response.reason();
   out.append(reason.data(), reason.size());
   out += "\r\n";
+  append_fields_text(response, out);
+}
+
+void append_fields_text(const Response& response, std::string& out) {
   for (const auto& field : response.base()) {
     const auto name = field.name_string();
     const auto value = field.value();

@@ -13,6 +13,8 @@ namespace tidecast::http {
 
 // Appends the head of `response` to `out` (which keeps its capacity across requests).
 void append_head_text(const Response& response, std::string& out);
+// Appends only its fields ("Name: value" lines) and the blank line that ends the head.
+void append_fields_text(const Response& response, std::string& out);
 
 // Appends the buffers of an in-memory body (its bytes, or the requested span
 // of its pieces) to `out`. Not for file, stream, deferred or upgrade bodies.

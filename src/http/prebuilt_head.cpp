@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "http/head_text.hpp"
+
 namespace tidecast::http {
 
 std::string ok_head_text(const OkHead& head) {
@@ -30,15 +32,7 @@ Response prebuilt_response(BytesBody::value_type body, std::string_view head) {
 
 void append_prebuilt_head_text(const Response& response, std::string& out) {
   out.append(response.body().head);
-  for (const auto& field : response.base()) {
-    const auto name = field.name_string();
-    const auto value = field.value();
-    out.append(name.data(), name.size());
-    out += ": ";
-    out.append(value.data(), value.size());
-    out += "\r\n";
-  }
-  out += "\r\n";
+  append_fields_text(response, out);
 }
 
 }  // namespace tidecast::http
