@@ -2,21 +2,11 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/beast/http/write.hpp>
-#include <sstream>
+#include "support/beast_head.hpp"
 
 using namespace tidecast::http;
 
-namespace {
-
-// What Beast itself writes for the head.
-std::string beast_head(const Response& response) {
-  std::ostringstream out;
-  out << response.base();
-  return out.str();
-}
-
-}  // namespace
+using tidecast::test::beast_head;
 
 TEST_CASE("head text: byte for byte what Beast writes") {
   Response ok = make_text(Status::ok, "#EXTM3U\n", "application/vnd.apple.mpegurl");

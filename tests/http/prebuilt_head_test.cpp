@@ -2,20 +2,14 @@
 
 #include <doctest/doctest.h>
 
-#include <boost/beast/http/write.hpp>
-#include <sstream>
-
 #include "http/serve_bytes.hpp"
+#include "support/beast_head.hpp"
 
 using namespace tidecast::http;
 
 namespace {
 
-std::string beast_head(const Response& response) {
-  std::ostringstream out;
-  out << response.base();
-  return out.str();
-}
+using tidecast::test::beast_head;
 
 Request get(std::string_view target, unsigned version = 11) {
   Request request{Verb::get, target, version};
