@@ -13,6 +13,7 @@ a non-owner is killed and started again. Checked:
 - hls.js in Chromium, playing through HAProxy across the fail-over, resumes.
 """
 # ctest: run alone (three nodes, ffmpeg and Chromium playing through a fail-over; starved it would stall)
+# ctest: long (node death and lease take-over run in test_cluster under the sanitizers; this adds the numbering and Chromium)
 import os
 import re
 import signal

@@ -11,6 +11,7 @@ the master lists it again; hls.js switches to it and keeps playing. DASH
 keeps it out for the rest of the period (it has a hole there).
 """
 # ctest: run alone (the live ladder must encode in real time)
+# ctest: long (shedding runs in test_live_overload under the sanitizers; this adds the restore timeline and Chromium)
 import os
 import subprocess
 import sys
