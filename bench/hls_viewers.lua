@@ -1,12 +1,28 @@
 -- wrk script: simulated HLS viewers. Each connection is a viewer that, once a
 -- second, asks for the media playlist or the newest segment it names, in
 -- turn: a playlist and a segment every 2 s, what hls.js does on a live stream
--- with 2-s segments. The playlist path comes from the PLAYLIST environment
--- variable; segment URIs are taken relative to it.
-local playlist = os.getenv("PLAYLIST")
-local base = playlist:match("^(.*/)")
+-- with 2-s segments. The PLAYLISTS environment variable lists the media
+-- playlists (comma-separated, one per rung); wrk's threads take them in turn,
+-- so with -t2 and two rungs half the viewers watch each. Segment URIs are
+-- taken relative to the playlist.
+local threads = 0
+
+function setup(thread)
+  local list = {}
+  for path in os.getenv("PLAYLISTS"):gmatch("[^,]+") do
+    list[#list + 1] = path
+  end
+  thread:set("playlist", list[threads % #list + 1])
+  threads = threads + 1
+end
+
+local base = nil
 local newest = nil
 local turn = 0
+
+function init(args)
+  base = playlist:match("^(.*/)")
+end
 
 function request()
   turn = turn + 1

@@ -122,25 +122,74 @@ def rss_mib(pid):
 
 
 VIEWERS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hls_viewers.lua")
+# The 2-rung stream of the simulated viewers: the 720p source passed through and one encoded rung.
+VIEWERS_RUNGS = [{"name": "360p", "height": 360, "video_bitrate_kbps": 800, "preset": "veryfast"}]
 
 
-def simulated_viewers(server, nginx_port, nginx_pids, counts, seconds):
-    """Viewers (bench/hls_viewers.lua: a playlist and the newest segment every 2 s each) on both servers."""
-    print(f"\n== simulated HLS viewers (playlist + newest segment every 2 s each), {seconds} s per cell")
-    print(f"{'viewers':>8} | {'tidecast req/s  p50/p99 ms  CPU%  RSS MiB (growth, KiB/viewer)':>62} | "
-          f"{'nginx req/s  p50/p99 ms  CPU%':>34}")
-    env = {"PLAYLIST": "/live/bench/v0/media.m3u8"}
-    for n in counts:
-        rss_before = rss_mib(server.proc.pid)
-        t = measure(server.url("/"), [server.proc.pid], n, seconds, script=VIEWERS_SCRIPT, env=env)
-        rss_after = rss_mib(server.proc.pid)
-        g = measure(f"http://127.0.0.1:{nginx_port}/", nginx_pids, n, seconds, script=VIEWERS_SCRIPT, env=env)
-        cells = []
-        for r in (t, g):
-            cells.append(f"{r['rps']:>8.0f} {r['p50']:>7.1f}/{r['p99']:<7.1f} {100 * r['cpu'] / seconds:>5.0f}%")
-        per_viewer = max(0.0, rss_after - rss_before) * 1024 / n
-        print(f"{n:>8} | {cells[0]} {rss_after:>6.0f} (+{rss_after - rss_before:.0f}, {per_viewer:.1f}) "
-              f"e{t['errors']:<4}| {cells[1]} e{g['errors']}", flush=True)
+def publish(server, key):
+    """ffmpeg publishing a 720p30 3.5 Mbps stream with 2-s GOPs in real time."""
+    return subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i",
+         "testsrc2=s=1280x720:r=30", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-c:v", "libx264",
+         "-preset", "ultrafast", "-b:v", "3500k", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac",
+         "-f", "flv", server.rtmp_url(key)])
+
+
+def copy_window(server, www, track_dir):
+    """The live window of one track as it is now (playlist, init and segments) into nginx's root."""
+    window = get(server.url(track_dir + "media.m3u8"))
+    target = os.path.join(www, track_dir.lstrip("/"))
+    os.makedirs(target, exist_ok=True)
+    names = [l.decode() for l in window.splitlines() if l and not l.startswith(b"#")]
+    names += re.findall(r'URI="([^"]+)"', window.decode())  # the init segment (EXT-X-MAP)
+    for name in names:
+        with open(os.path.join(target, name), "wb") as f:
+            f.write(get(server.url(track_dir + name)))
+    with open(os.path.join(target, "media.m3u8"), "wb") as f:
+        f.write(window)
+
+
+def simulated_viewers(www, nginx_port, nginx_pids, counts, seconds):
+    """Viewers (bench/hls_viewers.lua: a playlist and the newest segment every 2 s each) of a 2-rung
+    stream, half on each rung, on a Tidecast of their own (the rung is encoded in the same process,
+    on the same two cores) and on nginx serving a copy of the window."""
+    server = Server({"http": {"max_connections": 20000, "max_connections_per_ip": 20000},
+                     "transcode": {"enabled": True, "rungs": VIEWERS_RUNGS}})
+    publisher = None
+    try:
+        key = server.create_channel("viewers")
+        publisher = publish(server, key)
+        master = server.wait_for("/live/viewers/master.m3u8", timeout=60).decode()
+        tracks = [l.rsplit("/", 1)[0] for l in master.splitlines() if l.endswith("media.m3u8") and "URI" not in l]
+        playlists = [f"/live/viewers/{t}/media.m3u8" for t in tracks]
+        for path in playlists:
+            server.wait_for(path, timeout=60)
+        time.sleep(5)  # a few segments on every rung
+        for path in playlists:
+            copy_window(server, www, path[:-len("media.m3u8")])
+        sizes = [len(get(server.url(p[:-len("media.m3u8")] + newest_segment(server, p)))) / 1e6 for p in playlists]
+        print(f"\n== simulated HLS viewers of a {len(playlists)}-rung stream ({', '.join(tracks)}: newest segment "
+              f"{' / '.join(f'{s:.2f}' for s in sizes)} MB), half on each rung; a playlist and the newest segment "
+              f"every 2 s each; {seconds} s per cell")
+        print(f"{'viewers':>8} | {'tidecast req/s  p50/p99 ms  CPU%  RSS MiB (growth, KiB/viewer)':>62} | "
+              f"{'nginx req/s  p50/p99 ms  CPU%':>34}")
+        env = {"PLAYLISTS": ",".join(playlists)}
+        for n in counts:
+            rss_before = rss_mib(server.proc.pid)
+            t = measure(server.url("/"), [server.proc.pid], n, seconds, script=VIEWERS_SCRIPT, env=env)
+            rss_after = rss_mib(server.proc.pid)
+            g = measure(f"http://127.0.0.1:{nginx_port}/", nginx_pids, n, seconds, script=VIEWERS_SCRIPT, env=env)
+            cells = []
+            for r in (t, g):
+                cells.append(f"{r['rps']:>8.0f} {r['p50']:>7.1f}/{r['p99']:<7.1f} {100 * r['cpu'] / seconds:>5.0f}%")
+            per_viewer = max(0.0, rss_after - rss_before) * 1024 / n
+            print(f"{n:>8} | {cells[0]} {rss_after:>6.0f} (+{rss_after - rss_before:.0f}, {per_viewer:.1f}) "
+                  f"e{t['errors']:<4}| {cells[1]} e{g['errors']}", flush=True)
+    finally:
+        if publisher:
+            publisher.kill()
+            publisher.wait()
+        server.close()
 
 
 def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 2500, 5000)):
@@ -150,11 +199,7 @@ def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 250
     nginx = None
     try:
         key = server.create_channel("bench")
-        publisher = subprocess.Popen(
-            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-f", "lavfi", "-i",
-             "testsrc2=s=1280x720:r=30", "-f", "lavfi", "-i", "sine=sample_rate=48000", "-c:v", "libx264",
-             "-preset", "ultrafast", "-b:v", "3500k", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac",
-             "-f", "flv", server.rtmp_url(key)])
+        publisher = publish(server, key)
         token = create_token(server)
         clip = os.path.join(tmp.name, "clip.mp4")
         make_clip(clip, seconds=12, size="1280x720")
@@ -185,11 +230,6 @@ def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 250
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "wb") as f:
                 f.write(data)
-        # nginx also gets the live window as it is now (playlist and segments), for the simulated viewers.
-        window = get(server.url("/live/bench/v0/media.m3u8"))
-        for line in [b"media.m3u8"] + [l for l in window.splitlines() if l and not l.startswith(b"#")]:
-            with open(os.path.join(www, "live/bench/v0", line.decode()), "wb") as f:
-                f.write(window if line == b"media.m3u8" else get(server.url("/live/bench/v0/" + line.decode())))
         port = free_port()
         with open(os.path.join(tmp.name, "nginx.conf"), "w") as f:
             f.write(NGINX_CONF.format(dir=tmp.name, port=port))
@@ -220,7 +260,11 @@ def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 250
                 print(f"{name:<22}{n:>6} | {cells[0]:>34} | {cells[1]:>34} | {t['rps'] / g['rps']:>5.2f}x "
                       f"{efficiency:>8.2f}x", flush=True)
         if viewers:
-            simulated_viewers(server, port, nginx_pids(nginx.pid), viewers, max(seconds, 15))
+            publisher.kill()
+            publisher.wait()
+            publisher = None
+            server.close()  # the viewers get a server of their own, with a rung to encode
+            simulated_viewers(www, port, nginx_pids(nginx.pid), viewers, max(seconds, 15))
     finally:
         if nginx:
             nginx.terminate()

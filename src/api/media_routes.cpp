@@ -134,16 +134,19 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
     return manifest_file(request, media_playlist_for(request, *snapshot, it->first), "application/vnd.apple.mpegurl",
                          media_cache);
   }
-  auto it = snapshot->files.find(file);
   std::string_view stored = file;
-  if (it == snapshot->files.end()) {
-    // The live MPD's $Time$ name of a segment (live/rendered_manifest.hpp).
-    const auto named = snapshot->dash_names.find(file);
-    if (named != snapshot->dash_names.end()) {
-      stored = named->second;
-      it = snapshot->files.find(stored);
-    }
+  // The live MPD's $Time$ name of a segment (live/rendered_manifest.hpp).
+  if (const auto named = snapshot->dash_names.find(file); named != snapshot->dash_names.end()) stored = named->second;
+  // Segment names are unique per presentation, so name + size is a strong validator.
+  const auto etag_of = [&](std::size_t size) { return fmt::format("\"{}-{}\"", std::string(stored), size); };
+  if (const auto sealed = snapshot->sealed_files.find(stored); sealed != snapshot->sealed_files.end()) {
+    counters.segment_hits.inc();
+    auto open = http::OpenFile::of_sealed(sealed->second, etag_of(sealed->second->size()));
+    http::Response res = http::serve_file(request, {open, http::mime_type_for(stored), segment_cache});
+    res.set(field::access_control_allow_origin, "*");
+    return res;
   }
+  const auto it = snapshot->files.find(stored);
   if (it == snapshot->files.end()) {
     if (auto answer = deps.low_latency->media_file(request, context, channel, *snapshot, stored, segment_cache)) {
       return std::move(*answer);
@@ -154,8 +157,7 @@ http::Response serve_live(const http::Request& request, const http::RouteContext
   counters.segment_hits.inc();
   const auto& bytes = it->second;
   http::BytesBody::value_type body{bytes, {reinterpret_cast<const char*>(bytes->data()), bytes->size()}};
-  // Segment names are unique per presentation, so name + size is a strong validator.
-  const std::string etag = fmt::format("\"{}-{}\"", std::string(file), bytes->size());
+  const std::string etag = etag_of(bytes->size());
   http::Response res = http::serve_bytes(request, {body, http::mime_type_for(file), etag, segment_cache});
   res.set(field::access_control_allow_origin, "*");
   return res;

@@ -22,8 +22,14 @@ std::shared_ptr<const OpenFile> OpenFile::open(const std::filesystem::path& path
   return std::shared_ptr<const OpenFile>(new OpenFile(fd, size, std::move(etag)));
 }
 
+std::shared_ptr<const OpenFile> OpenFile::of_sealed(std::shared_ptr<const core::SealedBytes> bytes, std::string etag) {
+  auto file = std::shared_ptr<OpenFile>(new OpenFile(bytes->fd(), bytes->size(), std::move(etag)));
+  file->sealed_ = std::move(bytes);
+  return file;
+}
+
 OpenFile::~OpenFile() {
-  ::close(fd_);
+  if (!sealed_) ::close(fd_);
 }
 
 }  // namespace tidecast::http

@@ -50,14 +50,19 @@ void Session<Stream>::send_file_part(bool keep_alive) {
   if constexpr (kTls) {
     if (file_sent_ >= span.length) return finish_file(keep_alive, {});
     const std::uint64_t chunk = std::min<std::uint64_t>(span.length - file_sent_, kTlsFileChunk);
-    if (!file_bytes_ready(keep_alive, chunk)) return;
-    file_chunk_.resize(static_cast<std::size_t>(chunk));
-    const ssize_t got =
-        ::pread(span.file->fd(), file_chunk_.data(), file_chunk_.size(), static_cast<off_t>(span.offset + file_sent_));
-    if (got <= 0) return finish_file(keep_alive, net::error::broken_pipe);  // the file shrank or went bad
-    file_chunk_.resize(static_cast<std::size_t>(got));
+    net::const_buffer out;
+    if (const auto mapped = span.file->mapped(); !mapped.empty()) {
+      out = net::buffer(mapped.data() + span.offset + file_sent_, static_cast<std::size_t>(chunk));  // no read
+    } else {
+      if (!file_bytes_ready(keep_alive, chunk)) return;
+      file_chunk_.resize(static_cast<std::size_t>(chunk));
+      const ssize_t got = ::pread(span.file->fd(), file_chunk_.data(), file_chunk_.size(),
+                                  static_cast<off_t>(span.offset + file_sent_));
+      if (got <= 0) return finish_file(keep_alive, net::error::broken_pipe);  // the file shrank or went bad
+      out = net::buffer(file_chunk_.data(), static_cast<std::size_t>(got));
+    }
     tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
-    net::async_write(stream_, net::buffer(file_chunk_),
+    net::async_write(stream_, out,
                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t written) {
                        if (ec) return self->finish_file(keep_alive, ec);
                        self->file_sent_ += written;
@@ -94,7 +99,7 @@ template <class Stream>
 bool Session<Stream>::file_bytes_ready(bool keep_alive, std::uint64_t length) {
   const FileSpan& span = *file_out_;
   const std::uint64_t at = span.offset + file_sent_;
-  if (!shared_->disk || at + length <= file_cached_to_) return true;
+  if (!shared_->disk || at + length <= file_cached_to_ || !span.file->mapped().empty()) return true;
   const int fd = span.file->fd();
   if (span_cached(fd, static_cast<off_t>(at), static_cast<std::size_t>(length))) {
     file_cached_to_ = at + length;

@@ -509,6 +509,8 @@ void LiveChannel::add_segment(package::SegmentOut& out, const std::string& track
   if (recording_) {
     if (const auto it = files_.find(name); it != files_.end()) {
       recording_->write_file(name, *it->second);
+    } else if (const auto sealed = sealed_files_.find(name); sealed != sealed_files_.end()) {
+      recording_->write_file(name, sealed->second->bytes());
     } else {
       std::vector<std::uint8_t> whole;  // the parts, joined for the file only
       whole.reserve(static_cast<std::size_t>(entry.bytes));
@@ -629,7 +631,9 @@ void LiveChannel::publish_snapshot() {
   next->presentation = presentation(false);
   next->files = files_;
   next->pieced_files = pieced_files_;
+  next->sealed_files = sealed_files_;
   for (const auto& [name, bytes] : files_) next->cached_bytes += bytes->size();
+  for (const auto& [name, sealed] : sealed_files_) next->cached_bytes += sealed->size();
   for (std::size_t i = 0; i < tracks_.size() && i < next->presentation.tracks.size(); ++i) {
     if (tracks_[i].withdrawn) next->withdrawn_tracks.insert(next->presentation.tracks[i].id);
   }

@@ -201,7 +201,8 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   std::uint32_t next_number_ = 0;
   std::uint32_t discontinuity_base_ = 0;  // periods of earlier presentations (numbering)
   std::map<std::string, SharedBytes, std::less<>> files_;
-  std::deque<std::string> file_order_;  // media segment files, oldest first, for eviction
+  std::map<std::string, SealedFile, std::less<>> sealed_files_;  // whole segments (snapshot.hpp)
+  std::deque<std::string> file_order_;                           // media segment files, oldest first, for eviction
   // Low latency: segments held as their parts (no second copy), and each
   // segment's part files (in files_), removed with it.
   std::map<std::string, SharedPieces, std::less<>> pieced_files_;

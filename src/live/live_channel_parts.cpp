@@ -11,6 +11,8 @@ namespace {
 // Parts kept listed per track: those of the last few segments and the open one.
 constexpr std::uint32_t kPartSegments = 4;
 constexpr std::chrono::milliseconds kHoldTick{100};
+// Whole segments at least this large are sealed (store_segment).
+constexpr std::size_t kSealedSegmentBytes = 64 * 1024;
 }  // namespace
 
 void LiveChannel::add_part(const package::PartOut& out, const std::string& track_id) {
@@ -41,9 +43,17 @@ void LiveChannel::add_part(const package::PartOut& out, const std::string& track
 
 void LiveChannel::store_segment(const std::string& name, package::SegmentOut& out) {
   if (out.parts.empty()) {
-    auto bytes = std::make_shared<const std::vector<std::uint8_t>>(std::move(out.bytes));
-    track_memory(static_cast<std::int64_t>(bytes->size()));
-    files_[name] = std::move(bytes);
+    track_memory(static_cast<std::int64_t>(out.bytes.size()));
+    // Video segments go into a sealed memory file (one copy here, none per
+    // plain viewer after); small ones (audio) gain nothing from sendfile.
+    SealedFile sealed =
+        out.bytes.size() >= kSealedSegmentBytes ? core::SealedBytes::make("tidecast-segment", out.bytes) : nullptr;
+    if (sealed) {
+      sealed_files_[name] = std::move(sealed);
+      out.bytes = {};
+    } else {
+      files_[name] = std::make_shared<const std::vector<std::uint8_t>>(std::move(out.bytes));
+    }
   } else {
     // The parts' own buffers (already counted): the segment is their run.
     pieced_files_[name] = std::make_shared<const std::vector<SharedBytes>>(std::move(out.parts));
@@ -59,6 +69,10 @@ void LiveChannel::forget_file(const std::string& name) {
     files_.erase(it);
   };
   drop(name);
+  if (const auto sealed = sealed_files_.find(name); sealed != sealed_files_.end()) {
+    track_memory(-static_cast<std::int64_t>(sealed->second->size()));
+    sealed_files_.erase(sealed);
+  }
   pieced_files_.erase(name);
   if (const auto parts = segment_parts_.find(name); parts != segment_parts_.end()) {
     for (const auto& part : parts->second) drop(part);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sealed_bytes.hpp"
 #include "live/rendered_manifest.hpp"
 #include "package/presentation.hpp"
 
@@ -17,6 +18,9 @@ namespace tidecast::live {
 using SharedBytes = std::shared_ptr<const std::vector<std::uint8_t>>;
 // A low-latency segment: the run of its parts' buffers (served with a gather write).
 using SharedPieces = std::shared_ptr<const std::vector<SharedBytes>>;
+// A whole segment in a sealed memory file (core/sealed_bytes.hpp): plain HTTP
+// viewers get it with sendfile, not a copy through user space each.
+using SealedFile = std::shared_ptr<const core::SealedBytes>;
 
 struct LiveSnapshot {
   std::string channel;
@@ -24,6 +28,7 @@ struct LiveSnapshot {
   std::int64_t updated_ms = 0;                                    // unix ms of the update that made this snapshot
   std::map<std::string, SharedBytes, std::less<>> files;          // "v0/init-0.mp4", "v0/17.m4s", parts "v0/17-3.0.m4s"
   std::map<std::string, SharedPieces, std::less<>> pieced_files;  // low latency: segments made of parts
+  std::map<std::string, SealedFile, std::less<>> sealed_files;    // whole segments, when the kernel gave a memfd
   // Rendered once per update (rendered_manifest.hpp); null until the first segment.
   SharedManifest master_playlist;
   SharedManifest mpd;

@@ -133,6 +133,19 @@ class Tls(unittest.TestCase):
                 time.sleep(0.3)
             self.assertEqual(response.status, 200, self.server.read_log())
             self.assertIn(b"#EXT-X-STREAM-INF", body)
+            # A video segment (held in a sealed memory file, sent with sendfile over
+            # plain HTTP and from its mapping over TLS): the same bytes both ways,
+            # whole and in a range.
+            playlist = self.server.wait_for("/live/tls/v0/media.m3u8").decode()
+            segment = "/live/tls/v0/" + [l for l in playlist.splitlines() if l and not l.startswith("#")][0]
+            plain = urllib.request.urlopen(self.server.url(segment), timeout=10).read()
+            self.assertGreater(len(plain), 64 * 1024)
+            for headers, expected in (({}, plain), ({"Range": "bytes=70000-"}, plain[70000:])):
+                conn = self.https()
+                conn.request("GET", segment, headers=headers)
+                response = conn.getresponse()
+                self.assertEqual(response.read(), expected, headers)
+                conn.close()
             # ffmpeg verifies the chain too: the playlist and every segment come over TLS.
             probe = subprocess.run(["ffprobe", "-v", "error", "-tls_verify", "1", "-ca_file", self.cert,
                                     "-show_entries", "stream=codec_type,width,height", "-of", "json", url],
