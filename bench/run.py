@@ -67,7 +67,7 @@ def main():
         catalog.run()
     if "serving" in selected:
         import serving
-        serving.run()
+        serving.run(build_dir=os.path.abspath(args.build_dir))
     if "cluster" in selected:
         import cluster
         cluster.run(trials=args.trials)

@@ -9,6 +9,7 @@ microseconds per request and per MB, p50/p99, errors, and the ratios
 Tidecast/nginx (req/s, and requests per CPU-second: higher is better).
 Both servers and wrk share this machine's cores, as they would on a box.
 """
+import json
 import os
 import re
 import shutil
@@ -121,7 +122,6 @@ def rss_mib(pid):
     return float("nan")
 
 
-VIEWERS_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hls_viewers.lua")
 # The 2-rung stream of the simulated viewers: the 720p source passed through and one encoded rung.
 VIEWERS_RUNGS = [{"name": "360p", "height": 360, "video_bitrate_kbps": 800, "preset": "veryfast"}]
 
@@ -149,42 +149,66 @@ def copy_window(server, www, track_dir):
         f.write(window)
 
 
-def simulated_viewers(www, nginx_port, nginx_pids, counts, seconds):
-    """Viewers (bench/hls_viewers.lua: a playlist and the newest segment every 2 s each) of a 2-rung
-    stream, half on each rung, on a Tidecast of their own (the rung is encoded in the same process,
-    on the same two cores) and on nginx serving a copy of the window."""
+def viewers_run(tool, port, playlists, viewers, seconds, pids):
+    """bench/tools/hls_viewers against one server: its JSON line, plus the server's CPU seconds."""
+    before = cpu_seconds(pids)
+    done = subprocess.run([tool, str(port), ",".join(playlists), str(viewers), str(seconds)],
+                          capture_output=True, text=True, timeout=seconds + 120)
+    if done.returncode != 0:
+        raise RuntimeError(f"hls_viewers failed: {done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["cpu"] = cpu_seconds(pids) - before
+    return result
+
+
+def simulated_viewers(build_dir, www, nginx_port, nginx_pids, counts, seconds):
+    """Simulated viewers (bench/tools/hls_viewers: every 2 s the playlist, then the newest segment
+    it lists) of a 2-rung stream, half on each rung, on a Tidecast of their own (the rung is
+    encoded in the same process, on the same two cores) and on nginx serving a copy of the window
+    (the same files, frozen; the tool fetches the newest segment every period from both)."""
+    tool = os.path.join(build_dir, "hls_viewers")
     server = Server({"http": {"max_connections": 20000, "max_connections_per_ip": 20000},
                      "transcode": {"enabled": True, "rungs": VIEWERS_RUNGS}})
     publisher = None
     try:
         key = server.create_channel("viewers")
         publisher = publish(server, key)
-        master = server.wait_for("/live/viewers/master.m3u8", timeout=60).decode()
-        tracks = [l.rsplit("/", 1)[0] for l in master.splitlines() if l.endswith("media.m3u8") and "URI" not in l]
+        deadline = time.time() + 60
+        while True:  # the encoded rung joins the master once it has segments
+            master = server.wait_for("/live/viewers/master.m3u8", timeout=60).decode()
+            tracks = [l.rsplit("/", 1)[0] for l in master.splitlines() if l.endswith("media.m3u8") and "URI" not in l]
+            if len(tracks) >= 2 or time.time() > deadline:
+                break
+            time.sleep(1)
         playlists = [f"/live/viewers/{t}/media.m3u8" for t in tracks]
-        for path in playlists:
-            server.wait_for(path, timeout=60)
-        time.sleep(5)  # a few segments on every rung
+        time.sleep(6)  # a few segments on every rung
         for path in playlists:
             copy_window(server, www, path[:-len("media.m3u8")])
         sizes = [len(get(server.url(p[:-len("media.m3u8")] + newest_segment(server, p)))) / 1e6 for p in playlists]
-        print(f"\n== simulated HLS viewers of a {len(playlists)}-rung stream ({', '.join(tracks)}: newest segment "
-              f"{' / '.join(f'{s:.2f}' for s in sizes)} MB), half on each rung; a playlist and the newest segment "
-              f"every 2 s each; {seconds} s per cell")
-        print(f"{'viewers':>8} | {'tidecast req/s  p50/p99 ms  CPU%  RSS MiB (growth, KiB/viewer)':>62} | "
-              f"{'nginx req/s  p50/p99 ms  CPU%':>34}")
-        env = {"PLAYLISTS": ",".join(playlists)}
+        print(f"\n== simulated HLS viewers of a {len(playlists)}-rung stream ({', '.join(tracks)}: 2-s segments of "
+              f"{' / '.join(f'{s:.2f}' for s in sizes)} MB), split evenly over the rungs; every 2 s the playlist, "
+              f"then the newest segment it lists; {seconds} s per cell. Segment times, ms.")
+        print(f"{'viewers':>8} | {'tidecast segs/s  p50/p99/max  CPU%  RSS MiB (+growth)':>56} | "
+              f"{'nginx segs/s  p50/p99/max  CPU%':>40} | per CPU-s")
+        # Tidecast also encodes the rung meanwhile; nginx does not: its CPU for serving is what is above this.
+        idle_before = cpu_seconds([server.proc.pid])
+        time.sleep(5)
+        encode_rate = (cpu_seconds([server.proc.pid]) - idle_before) / 5
+        print(f"(Tidecast's CPU with no viewers, the rung's encode: {100 * encode_rate:.0f}%, "
+              "left out of its CPU% and per-CPU-s ratio below)")
         for n in counts:
             rss_before = rss_mib(server.proc.pid)
-            t = measure(server.url("/"), [server.proc.pid], n, seconds, script=VIEWERS_SCRIPT, env=env)
+            t = viewers_run(tool, server.http_port, playlists, n, seconds, [server.proc.pid])
+            t["cpu"] = max(0.0, t["cpu"] - encode_rate * seconds)
             rss_after = rss_mib(server.proc.pid)
-            g = measure(f"http://127.0.0.1:{nginx_port}/", nginx_pids, n, seconds, script=VIEWERS_SCRIPT, env=env)
+            g = viewers_run(tool, nginx_port, playlists, n, seconds, nginx_pids)
             cells = []
             for r in (t, g):
-                cells.append(f"{r['rps']:>8.0f} {r['p50']:>7.1f}/{r['p99']:<7.1f} {100 * r['cpu'] / seconds:>5.0f}%")
-            per_viewer = max(0.0, rss_after - rss_before) * 1024 / n
-            print(f"{n:>8} | {cells[0]} {rss_after:>6.0f} (+{rss_after - rss_before:.0f}, {per_viewer:.1f}) "
-                  f"e{t['errors']:<4}| {cells[1]} e{g['errors']}", flush=True)
+                cells.append(f"{r['segments'] / seconds:>7.0f} {r['segment_p50_ms']:>6.1f}/{r['segment_p99_ms']:<6.0f}/"
+                             f"{r['segment_max_ms']:<6.0f} {100 * r['cpu'] / seconds:>4.0f}% e{r['errors']:<3}")
+            efficiency = (t["segments"] / max(t["cpu"], 1e-9)) / (g["segments"] / max(g["cpu"], 1e-9))
+            print(f"{n:>8} | {cells[0]} {rss_after:>5.0f} (+{rss_after - rss_before:.0f}) | {cells[1]} | "
+                  f"{efficiency:>6.2f}x", flush=True)
     finally:
         if publisher:
             publisher.kill()
@@ -192,7 +216,7 @@ def simulated_viewers(www, nginx_port, nginx_pids, counts, seconds):
         server.close()
 
 
-def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 2500, 5000)):
+def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 2500, 5000), build_dir="build"):
     tmp = tempfile.TemporaryDirectory(prefix="tidecast-bench-serving-")
     server = Server({"http": {"max_connections": 20000, "max_connections_per_ip": 20000}})
     publisher = None
@@ -264,7 +288,7 @@ def run(seconds=8, connections=(100, 1000, 10000), rows=None, viewers=(1000, 250
             publisher.wait()
             publisher = None
             server.close()  # the viewers get a server of their own, with a rung to encode
-            simulated_viewers(www, port, nginx_pids(nginx.pid), viewers, max(seconds, 15))
+            simulated_viewers(build_dir, www, port, nginx_pids(nginx.pid), viewers, max(seconds, 20))
     finally:
         if nginx:
             nginx.terminate()
