@@ -6,6 +6,7 @@ rungs, each decodable at its size, with segment n of every rung starting on
 an IDR at the same time; hls.js and dash.js switch rungs without stalling.
 """
 # ctest: run alone (the live ladder must encode in real time)
+# ctest: long (under the sanitizers the ladder runs in test_live_ladder_bad_input and test_live_overload; this adds the players)
 import os
 import subprocess
 import sys
