@@ -57,6 +57,7 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
   }
   std::vector<Waiter> waiters;
   std::shared_ptr<const Object> object;
+  std::shared_ptr<const Object> fetched = result.status == 200 ? make_object(result) : nullptr;
   {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
@@ -66,7 +67,7 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
     entry.waiters.clear();
     entry.fetching = false;
     if (result.status == 200) {
-      object = keep_locked(entry, key, result);
+      object = keep_locked(entry, key, std::move(fetched));
     } else if (result.status == 0 && entry.object && !is_live_key(key)) {
       // The origin did not answer: the stale copy serves (like nginx's
       // proxy_cache_use_stale error) and is asked for again after a while.
@@ -84,18 +85,29 @@ void PullCache::on_fetched(const std::string& key, PullResult result) {
   }
 }
 
-std::shared_ptr<const PullCache::Object> PullCache::keep_locked(Entry& entry, const std::string& key,
-                                                                PullResult& result) {
+std::shared_ptr<const PullCache::Object> PullCache::make_object(PullResult& result) {
   auto made = std::make_shared<Object>();
   made->status = 200;
-  made->body = std::make_shared<const std::string>(std::move(result.body));
+  made->size = result.body.size();
   made->content_type = std::move(result.content_type);
   made->cache_control = std::move(result.cache_control);
   made->etag = std::move(result.etag);
   made->immutable = made->cache_control.find("immutable") != std::string::npos;
-  std::shared_ptr<const Object> object = made;
+  constexpr std::size_t kSealedBytes = 64 * 1024;  // as the owner's segments (live/live_channel_parts.cpp)
+  if (made->immutable && made->size >= kSealedBytes) {
+    const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(result.body.data()), result.body.size());
+    if (auto sealed = core::SealedBytes::make("tidecast-pulled", bytes)) {
+      made->sealed = http::OpenFile::of_sealed(std::move(sealed), made->etag);
+    }
+  }
+  made->body = std::make_shared<const std::string>(made->sealed ? std::string() : std::move(result.body));
+  return made;
+}
+
+std::shared_ptr<const PullCache::Object> PullCache::keep_locked(Entry& entry, const std::string& key,
+                                                                std::shared_ptr<const Object> object) {
   if (entry.object) {  // replaces a stale copy
-    bytes_ -= entry.object->body->size();
+    bytes_ -= entry.object->size;
     lru_.erase(entry.lru);
   }
   entry.object = object;
@@ -103,7 +115,7 @@ std::shared_ptr<const PullCache::Object> PullCache::keep_locked(Entry& entry, co
   if (!object->immutable) entry.expires = std::chrono::steady_clock::now() + mutable_ttl_of(key);
   lru_.push_front(key);
   entry.lru = lru_.begin();
-  bytes_ += object->body->size();
+  bytes_ += object->size;
   evict_locked();
   return object;
 }
@@ -122,13 +134,14 @@ std::optional<http::Response> PullCache::cached(const http::Request& request, co
 std::function<http::Response(const http::Request&)> PullCache::adopt(const std::string& key, PullResult result) {
   std::shared_ptr<const Object> object;
   if (result.status == 200) {
+    auto fetched = make_object(result);
     std::lock_guard lock(mutex_);
     auto it = entries_.find(key);
     if (it == entries_.end()) {
       it = entries_.emplace(key, Entry{}).first;
       it->second.lru = lru_.end();
     }
-    object = keep_locked(it->second, key, result);
+    object = keep_locked(it->second, key, std::move(fetched));
   }
   return [this, object, result = std::move(result)](const http::Request& request) {
     return object ? answer(request, object) : failure(result);
@@ -142,7 +155,7 @@ void PullCache::evict_locked() {
       lru_.pop_back();
     } else if (it->second.fetching) {
       // Its refetch has waiters: drop the stale copy, keep the entry.
-      bytes_ -= it->second.object->body->size();
+      bytes_ -= it->second.object->size;
       lru_.erase(it->second.lru);
       it->second.lru = lru_.end();
       it->second.object.reset();
@@ -154,7 +167,7 @@ void PullCache::evict_locked() {
 
 void PullCache::forget_locked(std::map<std::string, Entry, std::less<>>::iterator it) {
   if (it->second.object) {
-    bytes_ -= it->second.object->body->size();
+    bytes_ -= it->second.object->size;
     lru_.erase(it->second.lru);
   }
   entries_.erase(it);
@@ -166,8 +179,10 @@ std::size_t PullCache::bytes() const {
 }
 
 http::Response PullCache::answer(const http::Request& request, const std::shared_ptr<const Object>& object) const {
-  http::BytesBody::value_type body{object, std::string_view(*object->body)};
-  http::Response res = http::serve_bytes(request, {body, object->content_type, object->etag, object->cache_control});
+  http::Response res =
+      object->sealed ? http::serve_file(request, {object->sealed, object->content_type, object->cache_control})
+                     : http::serve_bytes(request, {http::BytesBody::value_type{object, std::string_view(*object->body)},
+                                                   object->content_type, object->etag, object->cache_control});
   res.set(field::access_control_allow_origin, "*");
   res.set("X-Served-By", served_by_);
   return res;

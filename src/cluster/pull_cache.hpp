@@ -25,6 +25,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "http/deferred_response.hpp"
+#include "http/open_file.hpp"
 
 namespace tidecast::cluster {
 
@@ -73,7 +74,10 @@ class PullCache {
  private:
   struct Object {
     int status = 0;
-    std::shared_ptr<const std::string> body;
+    std::shared_ptr<const std::string> body;  // empty when `sealed` holds the bytes
+    // A large immutable body (a segment) in a sealed memory file: sent with sendfile, like the owner's.
+    std::shared_ptr<const http::OpenFile> sealed;
+    std::size_t size = 0;
     std::string content_type;
     std::string cache_control;
     std::string etag;
@@ -96,7 +100,9 @@ class PullCache {
   };
 
   void on_fetched(const std::string& key, PullResult result);
-  std::shared_ptr<const Object> keep_locked(Entry& entry, const std::string& key, PullResult& result);
+  // The object a fetched body becomes (sealed when it is a large immutable one); no lock needed.
+  static std::shared_ptr<const Object> make_object(PullResult& result);
+  std::shared_ptr<const Object> keep_locked(Entry& entry, const std::string& key, std::shared_ptr<const Object> object);
   void evict_locked();
   void forget_locked(std::map<std::string, Entry, std::less<>>::iterator it);
   http::Response answer(const http::Request& request, const std::shared_ptr<const Object>& object) const;

@@ -1,6 +1,7 @@
 #include "cluster/pull_cache.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -15,6 +16,14 @@
 using namespace tidecast;
 
 namespace {
+
+// "bytes of <target>", or for a target naming "large" 200,000 bytes of a pattern.
+std::string large_body(const std::string& target) {
+  if (target.find("large") == std::string::npos) return "bytes of " + target;
+  std::string body(200000, ' ');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 23);
+  return body;
+}
 
 // A real origin node: the project's own HTTP server on 127.0.0.1, answering
 // after 100 ms through a deferred response (as a node relaying in turn would).
@@ -39,7 +48,7 @@ struct Origin {
           auto deferred = std::make_shared<http::DeferredResponse>();
           auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(100));
           timer->async_wait([deferred, timer, target](boost::system::error_code) {
-            http::Response res = http::make_text(http::Status::ok, "bytes of " + target, "video/iso.segment");
+            http::Response res = http::make_text(http::Status::ok, large_body(target), "video/iso.segment");
             const bool playlist = target.ends_with(".m3u8");
             res.set(http::beast_http::field::cache_control,
                     playlist ? "public, max-age=1" : "public, max-age=31536000, immutable");
@@ -90,8 +99,14 @@ struct Puller {
   }
 };
 
+// The body, from memory or (a sealed segment) from its descriptor, as sendfile would read it.
 std::string body_of(const http::Response& response) {
-  return std::string(response.body().bytes);
+  const auto& file = response.body().file;
+  if (!file) return std::string(response.body().bytes);
+  std::string bytes(file->length, '\0');
+  REQUIRE(::pread(file->file->fd(), bytes.data(), bytes.size(), static_cast<off_t>(file->offset)) ==
+          static_cast<ssize_t>(bytes.size()));
+  return bytes;
 }
 
 }  // namespace
@@ -178,4 +193,27 @@ TEST_CASE("pull cache: the byte budget bounds it, whatever is asked") {
     resolve(cache.serve(get(name), origin.url(), name, name));
     CHECK(cache.bytes() <= 200);
   }
+}
+
+TEST_CASE("pull cache: a large segment is kept in a sealed memory file and sent from it, Range included") {
+  Origin origin;
+  Puller puller;
+  core::Counter fetches, hits, coalesced, failures, stale;
+  cluster::PullCache cache(puller.client, puller.log, {.max_bytes = 1 << 20},
+                           {&fetches, &hits, &coalesced, &failures, &stale}, "n2");
+  const std::string expected = large_body("/x/large-1.m4s");
+  const auto first = resolve(cache.serve(get("/live/a/v0/large-1.m4s"), origin.url(), "/x/large-1.m4s", "k"));
+  REQUIRE(first.result() == http::Status::ok);
+  REQUIRE(first.body().file);  // a file span: plain sessions send it with sendfile
+  CHECK(first.body().file->file->mapped().size() == expected.size());
+  CHECK(body_of(first) == expected);
+  CHECK(cache.bytes() == expected.size());
+
+  http::Request ranged = get("/live/a/v0/large-1.m4s");
+  ranged.set(http::beast_http::field::range, "bytes=150000-");
+  const auto partial = cache.serve(ranged, origin.url(), "/x/large-1.m4s", "k");
+  CHECK(partial.result() == http::Status::partial_content);
+  CHECK(body_of(partial) == expected.substr(150000));
+  CHECK(partial["X-Served-By"] == "n2");
+  CHECK(origin.requests == 1);
 }
