@@ -20,3 +20,18 @@ def fanout_client():
     if not os.path.exists(path):
         raise SystemExit(f"{path} is missing: build the fanout_client target")
     return path
+
+
+def memfd_mib(pid):
+    """MiB held in the process's memfds (sealed live segments: core/sealed_bytes.hpp).
+    They are shared memory, in RSS only where read through the mapping, so a
+    memory figure adds them: sizes of /proc/PID/fd entries named /memfd:..."""
+    total = 0
+    fd_dir = f"/proc/{pid}/fd"
+    for fd in os.listdir(fd_dir):
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)).startswith("/memfd:"):
+                total += os.stat(os.path.join(fd_dir, fd)).st_size
+        except OSError:
+            pass  # closed meanwhile
+    return total / (1 << 20)

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "e2e")
 from support.tidecast import Server, create_token, make_clip, upload_plain, wait_video  # noqa: E402
 
 from peers import free_port  # noqa: E402
+from server_stats import memfd_mib  # noqa: E402
 
 NGINX_CONF = """
 daemon off;
@@ -115,10 +116,11 @@ def newest_segment(server, playlist_path):
 
 
 def rss_mib(pid):
+    """Resident memory plus the memfds' sizes (server_stats.memfd_mib), MiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+                return int(line.split()[1]) / 1024 + memfd_mib(pid)
     return float("nan")
 
 
