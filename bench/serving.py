@@ -116,12 +116,11 @@ def newest_segment(server, playlist_path):
 
 
 def rss_mib(pid):
-    """Resident memory plus the memfds' sizes (server_stats.memfd_mib), MiB."""
+    """Resident memory with the memfds counted whole (server_stats.memfd_mib) instead of
+    their mapped pages (RssShmem), MiB."""
     with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024 + memfd_mib(pid)
-    return float("nan")
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in f if line.startswith(("VmRSS:", "RssShmem:"))}
+    return (fields["VmRSS"] - fields.get("RssShmem", 0)) / 1024 + memfd_mib(pid)
 
 
 # The 2-rung stream of the simulated viewers: the 720p source passed through and one encoded rung.
