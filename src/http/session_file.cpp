@@ -1,6 +1,7 @@
 // File responses of Session (declared in session.hpp): on-demand media goes
 // from the page cache to the socket without passing through memory of ours.
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <boost/beast/http/write.hpp>
 #include <cerrno>
 
+#include "http/head_text.hpp"
 #include "http/page_cache.hpp"
 #include "http/session.hpp"
 
@@ -32,6 +34,25 @@ void Session<Stream>::begin_file_response(bool keep_alive) {
   if constexpr (!kTls) {
     beast::error_code ignored;
     socket().native_non_blocking(true, ignored);
+    // The head goes with MSG_MORE (nginx's tcp_nopush): the kernel holds it
+    // for the file bytes that follow, so both leave in the same packets, with
+    // one system call and no write completion for the head. It nearly always
+    // fits the empty send buffer; when it does not, the rest goes the usual way.
+    head_text_.clear();
+    append_head_text(response_, head_text_);
+    const int more = file_out_->length > 0 ? MSG_MORE : 0;  // nothing follows an empty body
+    const ssize_t sent = ::send(socket().native_handle(), head_text_.data(), head_text_.size(), more | MSG_NOSIGNAL);
+    if (sent == static_cast<ssize_t>(head_text_.size())) return send_file_part(keep_alive);
+    const std::size_t done = sent > 0 ? static_cast<std::size_t>(sent) : 0;
+    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      return finish_file(keep_alive, beast::error_code(errno, boost::system::system_category()));
+    }
+    tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+    return net::async_write(stream_, net::buffer(head_text_.data() + done, head_text_.size() - done),
+                            [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                              if (ec) return self->finish_file(keep_alive, ec);
+                              self->send_file_part(keep_alive);
+                            });
   }
   serializer_.emplace(response_);
   tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
