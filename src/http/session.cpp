@@ -27,7 +27,13 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 
 namespace {
-constexpr std::size_t kReadChunk = 4096;
+// The read buffer of a connection waiting for its next request: most of what
+// an idle keep-alive connection costs us, so small (nginx's
+// client_header_buffer_size is 1 KB too). A larger head grows it for its
+// request; one grown past kIdleBufferMax (a big head, a drained body) is
+// given back before the next wait.
+constexpr std::size_t kReadChunk = 1024;
+constexpr std::size_t kIdleBufferMax = 8 * 1024;
 template <class Stream>
 Stream open_session_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
   if constexpr (std::is_same_v<Stream, PlainHttpStream>) {
@@ -146,6 +152,7 @@ template <class Stream>
 void Session<Stream>::wait_for_request() {
   if (closing_ || shared_->stopping) return close();
   if (buffer_.size() > 0) return read_request();
+  if (buffer_.capacity() > kIdleBufferMax) buffer_.shrink_to_fit();
   const auto& limits = shared_->limits;
   deadline_after(std::chrono::seconds(first_request_ ? limits.request_timeout_seconds : limits.idle_timeout_seconds));
   stream_.async_read_some(buffer_.prepare(kReadChunk),
@@ -234,7 +241,7 @@ void Session<Stream>::on_header(beast::error_code ec) {
 template <class Stream>
 void Session<Stream>::continue_then(bool expect_continue, std::function<void()> next) {
   if (!expect_continue) return next();
-  interim_.emplace(Status::continue_, 11);
+  interim_ = std::make_unique<beast::http::response<beast::http::empty_body>>(Status::continue_, 11);
   beast::http::async_write(stream_, *interim_,
                            [self = this->shared_from_this(), next](beast::error_code ec, std::size_t) {
                              self->interim_.reset();

@@ -154,19 +154,23 @@ class Session : public core::Connection, public Swept, public std::enable_shared
   // Hands the connection to an Upgrade (http/upgrade.hpp); the session then only holds its slot.
   void hand_over(std::shared_ptr<Upgrade> upgrade, Request request);
 
+  // Memory: an idle keep-alive connection costs this object, its read buffer
+  // (1 KB, session.cpp) and asio's and the kernel's socket state (measured:
+  // docs/ARCHITECTURE.md, Serving viewers). Members only some requests need (uploads, 100
+  // Continue, file and event-stream heads, heartbeats) are allocated when used.
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<HeadParser> head_parser_;
   std::optional<BodyParser> parser_;
-  std::optional<StreamParser> stream_parser_;
+  std::unique_ptr<StreamParser> stream_parser_;  // rare members on the heap: see "memory" below
   std::unique_ptr<BodySink> sink_;
   std::vector<char> chunk_;                        // receive buffer of the streamed body
   std::uint64_t window_bytes_ = 0;                 // streamed bytes since the deadline was last extended
   std::optional<std::uint64_t> direct_remaining_;  // Content-Length bodies: bytes still to read
   std::string stream_target_;                      // for logs
-  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> interim_;  // 100 Continue
-  bool body_unread_ = false;                                                             // close with drain_and_close()
+  std::unique_ptr<boost::beast::http::response<boost::beast::http::empty_body>> interim_;  // 100 Continue
+  bool body_unread_ = false;  // close with drain_and_close()
   std::size_t drained_ = 0;
   std::shared_ptr<HttpServer::Shared> shared_;
   boost::asio::ip::address peer_;  // the TCP peer, or the client named by a trusted PROXY header
@@ -184,8 +188,8 @@ class Session : public core::Connection, public Swept, public std::enable_shared
   bool timed_out_ = false;  // the sweep closed the connection (deadline_passed)
   Response response_;       // the one write in flight
   std::shared_ptr<ResponseStream> out_stream_;
-  std::optional<boost::beast::http::response_serializer<BytesBody>> serializer_;
-  std::optional<boost::asio::steady_timer> heartbeat_;
+  std::unique_ptr<boost::beast::http::response_serializer<BytesBody>> serializer_;
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_;
   std::string chunk_out_;  // the chunk being written
   bool stream_finished_ = false;
   std::shared_ptr<const FileSpan> file_out_;  // the file span being sent

@@ -37,7 +37,7 @@ void Session<Stream>::begin_stream(StreamStart start) {
     return reply_and_close(Status::payload_too_large, "body_too_large", "request body too large");
   }
   const bool expect = expects_continue(head) && !head_parser_->is_done();
-  stream_parser_.emplace(std::move(*head_parser_));
+  stream_parser_ = std::make_unique<StreamParser>(std::move(*head_parser_));
   head_parser_.reset();
   stream_parser_->body_limit(start.max_body_bytes);
   sink_ = std::move(start.sink);

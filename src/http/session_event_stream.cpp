@@ -23,7 +23,7 @@ void Session<Stream>::begin_response_stream(Response response) {
   response_.chunked(true);
   response_.keep_alive(false);  // the stream ends with the connection
   writing_ = true;
-  serializer_.emplace(response_);
+  serializer_ = std::make_unique<beast::http::response_serializer<BytesBody>>(response_);
   deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write_header(
       stream_, *serializer_,
@@ -35,7 +35,7 @@ void Session<Stream>::on_stream_head(beast::error_code ec) {
   writing_ = false;
   clear_deadline();  // until the producer has more: a quiet stream is fine
   if (ec || closing_ || shared_->stopping) return close();
-  heartbeat_.emplace(stream_.get_executor());
+  heartbeat_ = std::make_unique<net::steady_timer>(stream_.get_executor());
   arm_heartbeat();
   out_stream_->on_ready([weak = this->weak_from_this()] {
     if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->pump(); });

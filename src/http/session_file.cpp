@@ -33,7 +33,7 @@ void Session<Stream>::begin_file_response(bool keep_alive) {
     beast::error_code ignored;
     socket().native_non_blocking(true, ignored);
   }
-  serializer_.emplace(response_);
+  serializer_ = std::make_unique<beast::http::response_serializer<BytesBody>>(response_);
   deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write_header(stream_, *serializer_,
                                   [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
