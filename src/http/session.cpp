@@ -179,6 +179,14 @@ void Session<Stream>::read_request() {
   head_parser_->body_limit(boost::none);
   body_unread_ = false;
   deadline_after(std::chrono::seconds(limits.request_timeout_seconds));
+  // A request usually arrives whole in one read: its head is parsed here, as
+  // async_read_header would first do, without that operation's completion
+  // going through the loop's queue; only an incomplete head waits for more.
+  if (buffer_.size() > 0) {
+    beast::error_code ec;
+    buffer_.consume(head_parser_->put(buffer_.data(), ec));
+    if (ec != beast::http::error::need_more && (ec || head_parser_->is_header_done())) return on_header(ec);
+  }
   beast::http::async_read_header(
       stream_, buffer_, *head_parser_,
       [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(self->timed(ec)); });
@@ -231,6 +239,7 @@ void Session<Stream>::on_header(beast::error_code ec) {
   parser_.emplace(std::move(*head_parser_));
   head_parser_.reset();
   parser_->body_limit(shared_->limits.max_body_bytes);
+  if (parser_->is_done()) return on_read({});  // no body (a GET): nothing to read
   continue_then(expect, [this] {
     beast::http::async_read(
         stream_, buffer_, *parser_,

@@ -1,7 +1,8 @@
 // The deadline sweep (http/deadline_sweep.hpp): a passed deadline closes, a
 // refreshed or cleared one does not; the per-loop timer stops when nothing is
 // watched; and through a real HttpServer: an idle keep-alive connection is
-// closed by the sweep, a quiet event stream is not.
+// closed by the sweep, a quiet event stream is not. And the session's
+// synchronous parse of a head already read (pipelined, malformed, too large).
 #include "http/deadline_sweep.hpp"
 
 #include <doctest/doctest.h>
@@ -217,5 +218,31 @@ TEST_CASE("deadline sweep in a server: idle and slow clients are closed, a quiet
   CHECK(log.count("http idle timeout") == 1);
   CHECK(log.count("request timeout remote=127.0.0.1 limit_seconds=1") == 1);
   // And the server still answers.
+  CHECK(test::http_get(server.port(), "/hello").status == 200);
+}
+
+TEST_CASE("a session parses heads already read without a read operation: pipelined, malformed, too large") {
+  test::CapturedLog log;
+  SweptServer server(log.logger());
+  // Two requests in one write: the second is already buffered when the first is answered.
+  test::HttpClient pipelined(server.port());
+  net::write(pipelined.socket(),
+             net::buffer(std::string("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                                     "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
+  std::string seen;
+  boost::system::error_code ec;
+  char chunk[4096];
+  for (;;) {
+    const auto n = pipelined.socket().read_some(net::buffer(chunk), ec);
+    if (ec) break;
+    seen.append(chunk, n);
+  }
+  CHECK(test::count_of(seen, "HTTP/1.1 200 OK") == 2);
+  CHECK(test::count_of(seen, "hello") == 2);
+
+  test::HttpClient malformed(server.port());
+  CHECK(malformed.raw("GET /hello HTTP/1.1\r\nHost x\r\n\r\n").status == 400);
+  test::HttpClient large(server.port());
+  CHECK(large.raw("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'b') + "\r\n\r\n").status == 431);
   CHECK(test::http_get(server.port(), "/hello").status == 200);
 }
