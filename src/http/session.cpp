@@ -27,7 +27,13 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 
 namespace {
-constexpr std::size_t kReadChunk = 4096;
+// The read buffer of a connection waiting for its next request: most of what
+// an idle keep-alive connection costs us, so small (nginx's
+// client_header_buffer_size is 1 KB too). A larger head grows it for its
+// request; one grown past kIdleBufferMax (a big head, a drained body) is
+// given back before the next wait.
+constexpr std::size_t kReadChunk = 1024;
+constexpr std::size_t kIdleBufferMax = 8 * 1024;
 template <class Stream>
 Stream open_session_stream(net::ip::tcp::socket socket, net::ssl::context* tls) {
   if constexpr (std::is_same_v<Stream, PlainHttpStream>) {
@@ -39,9 +45,21 @@ Stream open_session_stream(net::ip::tcp::socket socket, net::ssl::context* tls) 
     if (ec || !socket.is_open()) return Stream(*loop);  // already gone: the session ends at its first read
     const auto handle = socket.release(ec);
     if (ec) return Stream(*loop);
-    return Stream(typename Stream::socket_type(*loop, protocol, handle));
+    return Stream(*loop, protocol, handle);
   } else {
     return core::open_stream<Stream>(std::move(socket), tls);
+  }
+}
+
+// The loop (core::IoPool) a session's executor belongs to.
+template <class Executor>
+net::io_context& loop_of(const Executor& executor) {
+  if constexpr (std::is_same_v<Executor, net::io_context::executor_type>) {
+    return executor.context();
+  } else {
+    const auto* loop = executor.template target<net::io_context::executor_type>();
+    if (!loop) throw std::logic_error("http session: the socket is not on an io_context");
+    return loop->context();
   }
 }
 
@@ -78,13 +96,14 @@ Session<Stream>::~Session() {
 template <class Stream>
 void Session<Stream>::run() {
   id_ = shared_->sessions.add(this->weak_from_this());
+  DeadlineSweep::of(loop_of(*executor_)).watch(this->shared_from_this());
   net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
     if constexpr (kTls) {
-      self->tcp().expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
+      self->deadline_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
       // Variadic: Boost 1.74 constrains the buffered overload's handler as
       // void(error_code) but calls it with (error_code, bytes used).
       self->stream_.async_handshake(net::ssl::stream_base::server, net::buffer(self->tls_preread_),
-                                    [self](beast::error_code ec, auto&&...) { self->on_handshake(ec); });
+                                    [self](beast::error_code ec, auto&&...) { self->on_handshake(self->timed(ec)); });
     } else {
       self->wait_for_request();
     }
@@ -104,8 +123,8 @@ void Session<Stream>::on_handshake(beast::error_code ec) {
       static constexpr std::string_view kPlainHttp =
           "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 50\r\n"
           "Connection: close\r\n\r\nThis port speaks HTTPS: use https:// in the URL.\r\n";
-      tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
-      return net::async_write(tcp(), net::buffer(kPlainHttp.data(), kPlainHttp.size()),
+      deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+      return net::async_write(socket(), net::buffer(kPlainHttp.data(), kPlainHttp.size()),
                               [self = this->shared_from_this()](beast::error_code, std::size_t) { self->close(); });
     }
     return close();
@@ -133,11 +152,12 @@ template <class Stream>
 void Session<Stream>::wait_for_request() {
   if (closing_ || shared_->stopping) return close();
   if (buffer_.size() > 0) return read_request();
+  if (buffer_.capacity() > kIdleBufferMax) buffer_.shrink_to_fit();
   const auto& limits = shared_->limits;
-  tcp().expires_after(
-      std::chrono::seconds(first_request_ ? limits.request_timeout_seconds : limits.idle_timeout_seconds));
+  deadline_after(std::chrono::seconds(first_request_ ? limits.request_timeout_seconds : limits.idle_timeout_seconds));
   stream_.async_read_some(buffer_.prepare(kReadChunk),
                           [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                            ec = self->timed(ec);
                             if (ec) {
                               if (ec == beast::error::timeout) {
                                 self->shared_->log.debug("http", "idle timeout remote={}", self->client_.address);
@@ -158,10 +178,18 @@ void Session<Stream>::read_request() {
   // The body limit depends on the route; it is checked once the head is in.
   head_parser_->body_limit(boost::none);
   body_unread_ = false;
-  tcp().expires_after(std::chrono::seconds(limits.request_timeout_seconds));
+  deadline_after(std::chrono::seconds(limits.request_timeout_seconds));
+  // A request usually arrives whole in one read: its head is parsed here, as
+  // async_read_header would first do, without that operation's completion
+  // going through the loop's queue; only an incomplete head waits for more.
+  if (buffer_.size() > 0) {
+    beast::error_code ec;
+    buffer_.consume(head_parser_->put(buffer_.data(), ec));
+    if (ec != beast::http::error::need_more && (ec || head_parser_->is_header_done())) return on_header(ec);
+  }
   beast::http::async_read_header(
       stream_, buffer_, *head_parser_,
-      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(self->timed(ec)); });
 }
 
 template <class Stream>
@@ -211,27 +239,28 @@ void Session<Stream>::on_header(beast::error_code ec) {
   parser_.emplace(std::move(*head_parser_));
   head_parser_.reset();
   parser_->body_limit(shared_->limits.max_body_bytes);
+  if (parser_->is_done()) return on_read({});  // no body (a GET): nothing to read
   continue_then(expect, [this] {
     beast::http::async_read(
         stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(self->timed(ec)); });
   });
 }
 
 template <class Stream>
 void Session<Stream>::continue_then(bool expect_continue, std::function<void()> next) {
   if (!expect_continue) return next();
-  interim_.emplace(Status::continue_, 11);
-  beast::http::async_write(
-      stream_, *interim_, [self = this->shared_from_this(), next](beast::error_code ec, std::size_t) {
-        self->interim_.reset();
-        if (ec) {
-          self->abort_stream();
-          return self->close();
-        }
-        self->tcp().expires_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
-        next();
-      });
+  interim_ = std::make_unique<beast::http::response<beast::http::empty_body>>(Status::continue_, 11);
+  beast::http::async_write(stream_, *interim_,
+                           [self = this->shared_from_this(), next](beast::error_code ec, std::size_t) {
+                             self->interim_.reset();
+                             if (ec) {
+                               self->abort_stream();
+                               return self->close();
+                             }
+                             self->deadline_after(std::chrono::seconds(self->shared_->limits.request_timeout_seconds));
+                             next();
+                           });
 }
 
 template <class Stream>
@@ -268,6 +297,7 @@ template <class Stream>
 void Session<Stream>::await_response(std::shared_ptr<DeferredResponse> deferred, const Request& request) {
   // Nothing is read while the answer is pending (one request at a time); the
   // producer completes every deferred response, so the session cannot hang.
+  clear_deadline();
   deferred->on_complete([self = this->shared_from_this(), version = request.version(),
                          keep_alive = request.keep_alive(),
                          head = request.method() == Verb::head](Response response) mutable {
@@ -309,20 +339,28 @@ void Session<Stream>::watch_for_close(std::shared_ptr<DeferredResponse> deferred
 template <class Stream>
 void Session<Stream>::hand_over(std::shared_ptr<Upgrade> upgrade, Request request) {
   // The request deadline no longer applies; the new protocol sets its own.
-  tcp().expires_never();
+  clear_deadline();
   upgraded_ = true;
   if constexpr (kTls) {
     upgraded_to_ = upgrade->start(std::move(stream_), std::move(request), this->shared_from_this());
   } else {
     // The protocol taking over gets the stream type every plain connection has.
-    upgraded_to_ = upgrade->start(core::PlainStream(net::ip::tcp::socket(stream_.release_socket())), std::move(request),
+    upgraded_to_ = upgrade->start(core::PlainStream(net::ip::tcp::socket(std::move(stream_))), std::move(request),
                                   this->shared_from_this());
   }
 }
 
 template <class Stream>
+void Session<Stream>::deadline_passed() {
+  if (upgraded_) return;
+  timed_out_ = true;
+  close();  // as Beast's stream timer does: the operation in flight ends with an error
+}
+
+template <class Stream>
 void Session<Stream>::close() {
   if (upgraded_) return;
+  clear_deadline();
   if (out_stream_) {
     out_stream_->detach();
     if (heartbeat_) heartbeat_->cancel();

@@ -2,16 +2,19 @@
 // Internal to the HTTP server: the shared state and one connection's session,
 // over plain TCP or TLS (the same code; the stream type is the only difference).
 #include <atomic>
+#include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +23,7 @@
 #include "core/connection_stream.hpp"
 #include "core/session_registry.hpp"
 #include "http/ascii.hpp"
+#include "http/deadline_sweep.hpp"
 #include "http/deferred_response.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
@@ -47,13 +51,14 @@ inline bool expects_continue(const RequestHead& head) {
   return head.version() == 11 && iequals(head[boost::beast::http::field::expect], "100-continue");
 }
 
-// Plain HTTP connections run on their loop's own executor type
+// Plain HTTP connections are a bare socket on their loop's own executor type
 // (core/io_pool.hpp), not the type-erased any_io_executor of
 // core::PlainStream: every read, write and timer of a request otherwise
 // copies and destroys polymorphic executors (seen in the profile of the
-// playlist benchmark). An upgraded connection is handed on as a PlainStream.
-using PlainHttpStream = boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::io_context::executor_type,
-                                                   boost::beast::unlimited_rate_policy>;
+// playlist benchmark). Nor a Beast basic_stream: its deadlines are a timer
+// per read and per write; the sessions' deadlines are swept instead
+// (http/deadline_sweep.hpp). An upgraded connection is handed on as a PlainStream.
+using PlainHttpStream = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 // Stream is PlainHttpStream (HTTP) or core::TlsStream (HTTPS). The members
 // live in session.cpp (connection, request loop), session_write.cpp (writes
@@ -62,7 +67,7 @@ using PlainHttpStream = boost::beast::basic_stream<boost::asio::ip::tcp, boost::
 // session_event_stream.cpp (long-lived responses) and session_file.cpp
 // (file responses).
 template <class Stream>
-class Session : public core::Connection, public std::enable_shared_from_this<Session<Stream>> {
+class Session : public core::Connection, public Swept, public std::enable_shared_from_this<Session<Stream>> {
  public:
   static constexpr bool kTls = core::is_tls_stream<Stream>;
 
@@ -76,8 +81,23 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   void request_close() override;
 
  private:
-  auto& tcp() { return boost::beast::get_lowest_layer(stream_); }
-  auto& socket() { return tcp().socket(); }
+  auto& socket() {
+    if constexpr (kTls) {
+      return boost::beast::get_lowest_layer(stream_).socket();
+    } else {
+      return stream_;
+    }
+  }
+  // Deadlines (Swept, http/deadline_sweep.hpp; TLS streams never arm their
+  // Beast timers either): deadline_after() before each read or write; when it
+  // passes, the loop's sweep closes the connection (deadline_passed) and the
+  // operation in flight ends with an error that timed() reports as Beast's
+  // timeout, so the handlers log and count it as before. Cleared while the
+  // session waits for something other than its peer.
+  void deadline_passed() override;
+  boost::beast::error_code timed(boost::beast::error_code ec) const {
+    return ec && timed_out_ ? boost::beast::error_code(boost::beast::error::timeout) : ec;
+  }
   void on_handshake(boost::beast::error_code ec);
   using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_body>;
   using BodyParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -134,19 +154,23 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   // Hands the connection to an Upgrade (http/upgrade.hpp); the session then only holds its slot.
   void hand_over(std::shared_ptr<Upgrade> upgrade, Request request);
 
+  // Memory: an idle keep-alive connection costs this object, its read buffer
+  // (1 KB, session.cpp) and asio's and the kernel's socket state (measured:
+  // docs/ARCHITECTURE.md, Serving viewers). Members only some requests need (uploads, 100
+  // Continue, file and event-stream heads, heartbeats) are allocated when used.
   std::shared_ptr<boost::asio::ssl::context> tls_;  // outlives stream_, which refers to it
   Stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<HeadParser> head_parser_;
   std::optional<BodyParser> parser_;
-  std::optional<StreamParser> stream_parser_;
+  std::unique_ptr<StreamParser> stream_parser_;  // rare members on the heap: see "memory" below
   std::unique_ptr<BodySink> sink_;
   std::vector<char> chunk_;                        // receive buffer of the streamed body
   std::uint64_t window_bytes_ = 0;                 // streamed bytes since the deadline was last extended
   std::optional<std::uint64_t> direct_remaining_;  // Content-Length bodies: bytes still to read
   std::string stream_target_;                      // for logs
-  std::optional<boost::beast::http::response<boost::beast::http::empty_body>> interim_;  // 100 Continue
-  bool body_unread_ = false;                                                             // close with drain_and_close()
+  std::unique_ptr<boost::beast::http::response<boost::beast::http::empty_body>> interim_;  // 100 Continue
+  bool body_unread_ = false;  // close with drain_and_close()
   std::size_t drained_ = 0;
   std::shared_ptr<HttpServer::Shared> shared_;
   boost::asio::ip::address peer_;  // the TCP peer, or the client named by a trusted PROXY header
@@ -161,17 +185,17 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
                                                    // large response is written
   bool writing_ = false;
   bool closing_ = false;
-  Response response_;  // the one write in flight
+  bool timed_out_ = false;  // the sweep closed the connection (deadline_passed)
+  Response response_;       // the one write in flight
   std::shared_ptr<ResponseStream> out_stream_;
-  std::optional<boost::beast::http::response_serializer<BytesBody>> serializer_;
-  std::optional<boost::asio::steady_timer> heartbeat_;
+  std::unique_ptr<boost::beast::http::response_serializer<BytesBody>> serializer_;
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_;
   std::string chunk_out_;  // the chunk being written
   bool stream_finished_ = false;
   std::shared_ptr<const FileSpan> file_out_;  // the file span being sent
   std::uint64_t file_sent_ = 0;
-  std::uint64_t file_cached_to_ = 0;  // file offset up to which the bytes are known to be cached
-  std::string file_chunk_;            // TLS: the chunk being written
-  std::optional<boost::asio::steady_timer> file_deadline_;
+  std::uint64_t file_cached_to_ = 0;                        // file offset up to which the bytes are known to be cached
+  std::string file_chunk_;                                  // TLS: the chunk being written
   bool upgraded_ = false;                                   // stream_ was handed over: never touch it again
   std::weak_ptr<core::Connection> upgraded_to_;             // asked to close on server stop
   std::optional<typename Stream::executor_type> executor_;  // the strand, also after a hand-over

@@ -37,7 +37,7 @@ void Session<Stream>::begin_stream(StreamStart start) {
     return reply_and_close(Status::payload_too_large, "body_too_large", "request body too large");
   }
   const bool expect = expects_continue(head) && !head_parser_->is_done();
-  stream_parser_.emplace(std::move(*head_parser_));
+  stream_parser_ = std::make_unique<StreamParser>(std::move(*head_parser_));
   head_parser_.reset();
   stream_parser_->body_limit(start.max_body_bytes);
   sink_ = std::move(start.sink);
@@ -47,7 +47,7 @@ void Session<Stream>::begin_stream(StreamStart start) {
   // parser (no copy, bigger reads); chunked bodies go through the parser.
   direct_remaining_.reset();
   if (!stream_parser_->chunked()) direct_remaining_ = stream_parser_->content_length().value_or(0);
-  tcp().expires_after(std::chrono::seconds(shared_->limits.request_timeout_seconds));
+  deadline_after(std::chrono::seconds(shared_->limits.request_timeout_seconds));
   continue_then(expect, [this] { read_stream_body(); });
 }
 
@@ -66,7 +66,7 @@ void Session<Stream>::read_stream_body() {
     const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_.size(), *direct_remaining_));
     stream_.async_read_some(net::buffer(chunk_.data(), want),
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                              self->on_direct_read(ec, bytes);
+                              self->on_direct_read(self->timed(ec), bytes);
                             });
     return;
   }
@@ -76,7 +76,7 @@ void Session<Stream>::read_stream_body() {
   body.size = chunk_.size();
   beast::http::async_read_some(
       stream_, buffer_, *stream_parser_,
-      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_read(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_read(self->timed(ec)); });
 }
 
 template <class Stream>
@@ -98,7 +98,7 @@ bool Session<Stream>::deliver(const char* data, std::size_t size) {
   window_bytes_ += size;
   if (window_bytes_ >= limits.min_stream_bytes_per_second * limits.request_timeout_seconds) {
     window_bytes_ = 0;
-    tcp().expires_after(std::chrono::seconds(limits.request_timeout_seconds));
+    deadline_after(std::chrono::seconds(limits.request_timeout_seconds));
   }
   return true;
 }

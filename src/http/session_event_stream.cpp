@@ -23,18 +23,19 @@ void Session<Stream>::begin_response_stream(Response response) {
   response_.chunked(true);
   response_.keep_alive(false);  // the stream ends with the connection
   writing_ = true;
-  serializer_.emplace(response_);
-  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  serializer_ = std::make_unique<beast::http::response_serializer<BytesBody>>(response_);
+  deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write_header(
       stream_, *serializer_,
-      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_head(ec); });
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_head(self->timed(ec)); });
 }
 
 template <class Stream>
 void Session<Stream>::on_stream_head(beast::error_code ec) {
   writing_ = false;
+  clear_deadline();  // until the producer has more: a quiet stream is fine
   if (ec || closing_ || shared_->stopping) return close();
-  heartbeat_.emplace(stream_.get_executor());
+  heartbeat_ = std::make_unique<net::steady_timer>(stream_.get_executor());
   arm_heartbeat();
   out_stream_->on_ready([weak = this->weak_from_this()] {
     if (auto self = weak.lock()) net::post(self->stream_.get_executor(), [self] { self->pump(); });
@@ -66,14 +67,16 @@ void Session<Stream>::pump() {
     stream_finished_ = true;
   }
   writing_ = true;
-  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
-  net::async_write(stream_, net::buffer(chunk_out_),
-                   [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_write(ec); });
+  deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  net::async_write(
+      stream_, net::buffer(chunk_out_),
+      [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->on_stream_write(self->timed(ec)); });
 }
 
 template <class Stream>
 void Session<Stream>::on_stream_write(beast::error_code ec) {
   writing_ = false;
+  clear_deadline();
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={} (event stream)", client_.address,
                       shared_->limits.write_timeout_seconds);

@@ -47,19 +47,19 @@ void Session<Stream>::begin_file_response(bool keep_alive) {
     if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       return finish_file(keep_alive, beast::error_code(errno, boost::system::system_category()));
     }
-    tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+    deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
     return net::async_write(stream_, net::buffer(head_text_.data() + done, head_text_.size() - done),
                             [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                              if (ec) return self->finish_file(keep_alive, ec);
+                              if (ec) return self->finish_file(keep_alive, self->timed(ec));
                               self->send_file_part(keep_alive);
                             });
   }
-  serializer_.emplace(response_);
-  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  serializer_ = std::make_unique<beast::http::response_serializer<BytesBody>>(response_);
+  deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   beast::http::async_write_header(stream_, *serializer_,
                                   [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                                     self->serializer_.reset();
-                                    if (ec) return self->finish_file(keep_alive, ec);
+                                    if (ec) return self->finish_file(keep_alive, self->timed(ec));
                                     self->send_file_part(keep_alive);
                                   });
 }
@@ -68,6 +68,8 @@ template <class Stream>
 void Session<Stream>::send_file_part(bool keep_alive) {
   const FileSpan& span = *file_out_;
   if (shared_->stopping) return finish_file(keep_alive, net::error::operation_aborted);
+  // Restarts on progress: a long download is fine, a stalled reader is cut off.
+  deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   if constexpr (kTls) {
     if (file_sent_ >= span.length) return finish_file(keep_alive, {});
     const std::uint64_t chunk = std::min<std::uint64_t>(span.length - file_sent_, kTlsFileChunk);
@@ -82,10 +84,9 @@ void Session<Stream>::send_file_part(bool keep_alive) {
       if (got <= 0) return finish_file(keep_alive, net::error::broken_pipe);  // the file shrank or went bad
       out = net::buffer(file_chunk_.data(), static_cast<std::size_t>(got));
     }
-    tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
     net::async_write(stream_, out,
                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t written) {
-                       if (ec) return self->finish_file(keep_alive, ec);
+                       if (ec) return self->finish_file(keep_alive, self->timed(ec));
                        self->file_sent_ += written;
                        self->send_file_part(keep_alive);
                      });
@@ -109,8 +110,8 @@ void Session<Stream>::send_file_part(bool keep_alive) {
       if (sent < 0 && errno == EINTR) continue;
       if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return wait_writable(keep_alive);
       // 0: the file is shorter than when it was opened; the length is promised, so close.
-      return finish_file(
-          keep_alive, sent == 0 ? net::error::broken_pipe : beast::error_code(errno, boost::system::system_category()));
+      return finish_file(keep_alive, timed(sent == 0 ? net::error::broken_pipe
+                                                     : beast::error_code(errno, boost::system::system_category())));
     }
     finish_file(keep_alive, {});
   }
@@ -127,6 +128,7 @@ bool Session<Stream>::file_bytes_ready(bool keep_alive, std::uint64_t length) {
     return true;
   }
   ++shared_->cold_file_reads;
+  clear_deadline();  // the peer is not the one keeping us waiting; set again when sending resumes
   // The session waits (nothing else is in flight) while a pool thread reads;
   // `self` moves on to the I/O thread with the continuation, so the last
   // reference never drops on the pool.
@@ -145,19 +147,15 @@ bool Session<Stream>::file_bytes_ready(bool keep_alive, std::uint64_t length) {
 
 template <class Stream>
 void Session<Stream>::wait_writable(bool keep_alive) {
-  if (!file_deadline_) file_deadline_.emplace(stream_.get_executor());
-  file_deadline_->expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
-  file_deadline_->async_wait([weak = this->weak_from_this()](beast::error_code ec) {
-    auto self = weak.lock();
-    if (ec || !self || !self->file_out_) return;
-    self->shared_->log.info("http", "write timeout remote={} limit_seconds={} (file)", self->client_.address,
-                            self->shared_->limits.write_timeout_seconds);
-    if (self->shared_->on_reject) self->shared_->on_reject("write_timeout");
-    self->close();  // the pending wait completes with an error and ends the response
-  });
+  // Under the deadline send_file_part() set; the sweep closes the socket when it passes.
   socket().async_wait(net::ip::tcp::socket::wait_write,
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec) {
-                        self->file_deadline_->cancel();
+                        if (ec && self->timed_out_) {
+                          self->shared_->log.info("http", "write timeout remote={} limit_seconds={} (file)",
+                                                  self->client_.address, self->shared_->limits.write_timeout_seconds);
+                          if (self->shared_->on_reject) self->shared_->on_reject("write_timeout");
+                          return self->finish_file(keep_alive, ec);  // as it is: counted once, here
+                        }
                         if (ec) return self->finish_file(keep_alive, ec);
                         self->send_file_part(keep_alive);
                       });

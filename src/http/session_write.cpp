@@ -53,7 +53,7 @@ void Session<Stream>::write(Response response) {
     socket().set_option(net::socket_base::linger(true, 0), ignored);
   }
   if (response_.body().file) return begin_file_response(keep_alive);
-  tcp().expires_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
+  deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   if (!response_.body().head.empty()) {
     // A head built once for these bytes (http/prebuilt_head.hpp): no field
     // formatting, only the fields set on this response (if any) are added.
@@ -68,7 +68,7 @@ void Session<Stream>::write(Response response) {
     if constexpr (!kTls) append_body_buffers(response_.body(), gather_);
     return net::async_write(stream_, gather_,
                             [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                              self->on_write(ec, keep_alive);
+                              self->on_write(self->timed(ec), keep_alive);
                             });
   }
   if (!kTls && !response_.body().stream && !response_.chunked()) {
@@ -82,12 +82,12 @@ void Session<Stream>::write(Response response) {
     append_body_buffers(response_.body(), gather_);
     return net::async_write(stream_, gather_,
                             [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                              self->on_write(ec, keep_alive);
+                              self->on_write(self->timed(ec), keep_alive);
                             });
   }
   beast::http::async_write(stream_, response_,
                            [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                             self->on_write(ec, keep_alive);
+                             self->on_write(self->timed(ec), keep_alive);
                            });
 }
 
@@ -116,7 +116,7 @@ void Session<Stream>::drain_and_close() {
   beast::error_code ignored;
   socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   drained_ = 0;
-  tcp().expires_after(kDrainTime);
+  deadline_after(kDrainTime);
   drain_some();
 }
 
