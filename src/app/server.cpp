@@ -582,6 +582,9 @@ void Server::stop() {
   wait_until([&] { return s.http->active_connections() == 0; }, std::chrono::seconds(3));
   s.connection_loops->join(std::chrono::seconds(3));
   s.disk.join();
+  // No connection is left to say anything: chat stores what it accepted and
+  // stops its ticker, which would otherwise keep the main loop busy.
+  s.chat->stop();
   s.work.reset();
   if (!wait_until([&] { return s.io_threads_running.load() == 0; }, std::chrono::seconds(3))) {
     s.log.warn("server", "io threads still busy after 3 s; stopping them");
@@ -589,8 +592,7 @@ void Server::stop() {
   }
   for (auto& thread : s.io_threads) thread.join();
   s.io_threads.clear();
-  s.vod->stop();   // waits for a conversion in progress; an interrupted one would run again at the next start
-  s.chat->stop();  // stores what it accepted
+  s.vod->stop();  // waits for a conversion in progress; an interrupted one would run again at the next start
   s.cpu->join();
   try {
     s.catalog->checkpoint();

@@ -25,6 +25,7 @@ ChatService::ChatService(net::io_context& ioc, core::Logger& log, ChatStore& sto
 
 ChatService::~ChatService() {
   stop();
+  ticker_.cancel();  // the loop no longer runs here: no tick races this
 }
 
 void ChatService::start() {
@@ -37,7 +38,9 @@ void ChatService::stop() {
     if (stopped_) return;
     stopped_ = true;
   }
-  ticker_.cancel();
+  // The ticker is not cancelled here: stop() may run while the loop runs a
+  // tick, and a timer is not thread-safe. The next tick sees stopped_ and does
+  // not re-arm, so the loop runs out of work within a second.
   writer_.join();  // what was accepted gets stored
 }
 

@@ -70,7 +70,8 @@ class ChatService {
   ~ChatService();
 
   void start();
-  // Stops the ticker and finishes the store writes already queued.
+  // Finishes the store writes already queued; the ticker stops at its next
+  // tick (within a second), so the loop can run out of work.
   void stop();
 
   // Joins the channel's room (opened if needed); returns it and the hello frame.
