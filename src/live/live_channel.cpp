@@ -757,11 +757,24 @@ void LiveChannel::finalize_on_strand() {
       for (const auto& t : whole.tracks) {
         if (t.id == "v0") passthrough = &t;
       }
-      summary.extras = thumbnails_.write_recording(recording_->directory(), passthrough,
-                                                   static_cast<double>(summary.duration_ms) / 1000.0);
-      recordings_.finish_recording(recording_id_, summary);
-      log_.info("live", "recording ready channel={} video={} duration_ms={} missing_segments={}", channel_.name,
-                recording_id_, summary.duration_ms, missing);
+      // The poster and storyboard come first (short tasks on the pool), then
+      // the video turns ready, back on the strand.
+      thumbnails_.write_recording(
+          recording_->directory(), passthrough, static_cast<double>(summary.duration_ms) / 1000.0,
+          [self = shared_from_this(), summary, missing](std::string extras) mutable {
+            net::post(
+                self->strand_, [self, summary = std::move(summary), extras = std::move(extras), missing]() mutable {
+                  summary.extras = std::move(extras);
+                  try {
+                    self->recordings_.finish_recording(self->recording_id_, summary);
+                    self->log_.info("live", "recording ready channel={} video={} duration_ms={} missing_segments={}",
+                                    self->channel_.name, self->recording_id_, summary.duration_ms, missing);
+                  } catch (const std::exception& e) {
+                    self->log_.error("live", "recording finalize failed channel={} video={} error=\"{}\"",
+                                     self->channel_.name, self->recording_id_, e.what());
+                  }
+                });
+          });
     } else {
       log_.error("live", "recording failed channel={} video={} stored_video_segments={} missing_segments={}",
                  channel_.name, recording_id_, stored, missing);

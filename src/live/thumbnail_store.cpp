@@ -150,7 +150,8 @@ std::string thumbnail_url(const std::string& base, const std::string& version) {
 
 ChannelThumbnails::ChannelThumbnails(Executor executor, double interval_seconds, bool keep_for_recording,
                                      std::string channel, core::Logger& log, core::Counter* made)
-    : interval_seconds_(interval_seconds),
+    : executor_(executor),
+      interval_seconds_(interval_seconds),
       keep_for_recording_(keep_for_recording),
       channel_(std::move(channel)),
       log_(log) {
@@ -171,9 +172,47 @@ void ChannelThumbnails::start_period(const media::StreamInfo& info, std::uint32_
   store_->set_source(std::move(source));
 }
 
-std::string ChannelThumbnails::write_recording(const std::filesystem::path& dir, const package::TrackDescription* video,
-                                               double duration_seconds) {
-  if (!store_ || !keep_for_recording_ || !video || video->timescale == 0) return {};
+namespace {
+
+std::string written_extras(const std::filesystem::path& dir) {
+  std::string written;
+  std::error_code ec;
+  for (const char* file : {"poster.jpg", "storyboard.vtt"}) {
+    if (!std::filesystem::is_regular_file(dir / file, ec)) continue;
+    if (!written.empty()) written += ',';
+    written += file;
+  }
+  return written;
+}
+
+struct RecordingJob {
+  std::filesystem::path dir;
+  transcode::RecordingPictureMaker maker;
+  std::string channel;
+  core::Logger& log;
+  std::function<void(std::string)> done;
+};
+
+// One keyframe per task, then the files and `done`.
+void run_recording_job(ThumbnailStore::Executor executor, std::shared_ptr<RecordingJob> job) {
+  boost::asio::post(executor, [executor, job] {
+    try {
+      if (job->maker.step()) return run_recording_job(executor, job);
+      if (job->maker.write(job->dir)) {
+        job->log.info("live", "recording poster channel={} dir={}", job->channel, job->dir.string());
+      }
+    } catch (const std::exception& e) {
+      job->log.warn("live", "recording poster failed channel={} error=\"{}\"", job->channel, e.what());
+    }
+    job->done(written_extras(job->dir));
+  });
+}
+
+}  // namespace
+
+void ChannelThumbnails::write_recording(const std::filesystem::path& dir, const package::TrackDescription* video,
+                                        double duration_seconds, std::function<void(std::string)> done) {
+  if (!store_ || !keep_for_recording_ || !video || video->timescale == 0) return done({});
   std::vector<transcode::RecordedSegment> segments;
   segments.reserve(video->segments.size());
   double start = 0;  // the recording's own timeline: periods follow each other
@@ -184,21 +223,14 @@ std::string ChannelThumbnails::write_recording(const std::filesystem::path& dir,
     }
     start += s.duration_seconds(video->timescale);
   }
-  try {
-    if (transcode::write_recording_pictures(dir, segments, duration_seconds, interval_seconds_)) {
-      log_.info("live", "recording poster channel={} dir={}", channel_, dir.string());
-    }
-  } catch (const std::exception& e) {
-    log_.warn("live", "recording poster failed channel={} error=\"{}\"", channel_, e.what());
-  }
-  std::string written;
-  std::error_code ec;
-  for (const char* file : {"poster.jpg", "storyboard.vtt"}) {
-    if (!std::filesystem::is_regular_file(dir / file, ec)) continue;
-    if (!written.empty()) written += ',';
-    written += file;
-  }
-  return written;
+  run_recording_job(
+      executor_,
+      std::make_shared<RecordingJob>(RecordingJob{
+          .dir = dir,
+          .maker = transcode::RecordingPictureMaker(std::move(segments), duration_seconds, interval_seconds_),
+          .channel = channel_,
+          .log = log_,
+          .done = std::move(done)}));
 }
 
 }  // namespace tidecast::live

@@ -119,14 +119,17 @@ class ChannelThumbnails {
   }
   // poster.jpg and the storyboard of the finished recording, from the
   // keyframes its passthrough segments (`video`, the recording's v0) start
-  // with; logs a failure. Returns the files written, comma-separated
-  // (RecordingSummary::extras).
-  std::string write_recording(const std::filesystem::path& dir, const package::TrackDescription* video,
-                              double duration_seconds);
+  // with, made on the CPU pool one keyframe per task (a long recording's
+  // ~100 decodes never hold a pool thread for long); logs a failure. `done`
+  // gets the files written, comma-separated (RecordingSummary::extras), on a
+  // pool thread (at once, on the caller's, when there is nothing to make).
+  void write_recording(const std::filesystem::path& dir, const package::TrackDescription* video,
+                       double duration_seconds, std::function<void(std::string extras)> done);
   // Null when thumbnails are off.
   const std::shared_ptr<ThumbnailStore>& store() const { return store_; }
 
  private:
+  Executor executor_;
   std::shared_ptr<ThumbnailStore> store_;
   double interval_seconds_;
   bool keep_for_recording_;

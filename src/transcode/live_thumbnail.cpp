@@ -78,35 +78,32 @@ std::vector<std::size_t> storyboard_segments(std::span<const double> starts, dou
   return out;
 }
 
-bool write_recording_pictures(const std::filesystem::path& dir, std::span<const RecordedSegment> segments,
-                              double duration_seconds, double min_interval) {
+RecordingPictureMaker::RecordingPictureMaker(std::vector<RecordedSegment> segments, double duration_seconds,
+                                             double min_interval)
+    : segments_(std::move(segments)),
+      duration_(duration_seconds),
+      interval_(recording_tile_interval(duration_seconds, min_interval)) {
   std::vector<double> starts;
-  starts.reserve(segments.size());
-  for (const auto& s : segments) starts.push_back(s.start_seconds);
-  const double interval = recording_tile_interval(duration_seconds, min_interval);
-  const std::vector<std::size_t> plan = storyboard_segments(starts, duration_seconds, interval);
-
+  starts.reserve(segments_.size());
+  for (const auto& s : segments_) starts.push_back(s.start_seconds);
+  plan_ = storyboard_segments(starts, duration_seconds, interval_);
   // Like an upload's poster (thumbnails.hpp): from 10 % of the duration, the
   // first picture that is not dark, up to 30 % (or +10 s); else the brightest.
-  const double from = std::max(0.0, duration_seconds) * 0.1;
-  const double until = std::max(duration_seconds * 0.3, from + 10.0);
-  PictureScaler scaler;
-  std::vector<FramePtr> tiles;
-  PictureSize tile_size;
-  FramePtr poster;
-  double poster_luma = -1;
-  bool poster_final = false;
-  std::optional<std::size_t> decoded_index;
-  FramePtr decoded;
-  FramePtr tile;
-  std::size_t missing_front = 0;
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    const std::size_t index = plan[i];
-    if (decoded_index != index) {  // a segment longer than the interval shows in several tiles, decoded once
-      decoded_index = index;
-      decoded.reset();
-      tile.reset();
-      const RecordedSegment& segment = segments[index];
+  from_ = std::max(0.0, duration_seconds) * 0.1;
+  until_ = std::max(duration_seconds * 0.3, from_ + 10.0);
+}
+
+bool RecordingPictureMaker::step() {
+  while (next_ < plan_.size()) {
+    const std::size_t i = next_++;
+    const std::size_t index = plan_[i];
+    bool decoded_now = false;
+    if (decoded_index_ != index) {  // a segment longer than the interval shows in several tiles, decoded once
+      decoded_now = true;
+      decoded_index_ = index;
+      tile_.reset();
+      FramePtr decoded;
+      const RecordedSegment& segment = segments_[index];
       if (segment.source) {
         const std::vector<std::uint8_t> bytes = read_file(segment.file);
         if (const auto sample = package::first_sample(bytes)) {
@@ -118,40 +115,54 @@ bool write_recording_pictures(const std::filesystem::path& dir, std::span<const 
         }
       }
       if (decoded) {
-        if (tiles.empty()) {
+        if (tile_size_.width == 0) {  // every tile has the first picture's size
           const PictureSize display =
               live_thumbnail_size(decoded->width, decoded->height, decoded->sample_aspect_ratio.num,
                                   decoded->sample_aspect_ratio.den, decoded->width * 4);
-          tile_size = {kStoryboardTileWidth, storyboard_layout(1, interval, display.width, display.height).tile_height};
+          tile_size_ = {kStoryboardTileWidth,
+                        storyboard_layout(1, interval_, display.width, display.height).tile_height};
         }
-        tile = scaler.scale(*decoded, tile_size.width, tile_size.height);
-        const double luma = mean_luma(*tile);
-        const double at = static_cast<double>(i) * interval;
-        if (!poster_final && at + interval / 2 >= from && at <= until && luma >= kDarkLuma) {
-          poster = ref_frame(decoded.get());
-          poster_final = true;
-        } else if (!poster_final && luma > poster_luma) {
-          poster = ref_frame(decoded.get());
-          poster_luma = luma;
+        tile_ = scaler_.scale(*decoded, tile_size_.width, tile_size_.height);
+        const double luma = mean_luma(*tile_);
+        const double at = static_cast<double>(i) * interval_;
+        if (!poster_final_ && at + interval_ / 2 >= from_ && at <= until_ && luma >= kDarkLuma) {
+          poster_ = std::move(decoded);
+          poster_final_ = true;
+        } else if (!poster_final_ && luma > poster_luma_) {
+          poster_ = std::move(decoded);
+          poster_luma_ = luma;
         }
       }
     }
-    if (tile) {
+    if (tile_) {
       // Tiles before the first picture that decoded show it (every cue keeps its time).
-      for (; missing_front > 0; --missing_front) tiles.push_back(ref_frame(tile.get()));
-      tiles.push_back(ref_frame(tile.get()));
-    } else if (!tiles.empty()) {
-      tiles.push_back(ref_frame(tiles.back().get()));  // a keyframe that failed: its neighbour's picture
+      for (; missing_front_ > 0; --missing_front_) tiles_.push_back(ref_frame(tile_.get()));
+      tiles_.push_back(ref_frame(tile_.get()));
+    } else if (!tiles_.empty()) {
+      tiles_.push_back(ref_frame(tiles_.back().get()));  // a keyframe that failed: its neighbour's picture
     } else {
-      ++missing_front;
+      ++missing_front_;
     }
+    if (decoded_now) return true;
   }
-  if (!poster) return false;
-  const PictureSize size = live_thumbnail_size(poster->width, poster->height, poster->sample_aspect_ratio.num,
-                                               poster->sample_aspect_ratio.den);
-  write_output_file(dir / "poster.jpg", encode_jpeg(*scaler.scale(*poster, size.width, size.height)));
-  write_storyboard(dir, tiles, interval, duration_seconds);
+  return false;
+}
+
+bool RecordingPictureMaker::write(const std::filesystem::path& dir) {
+  if (!poster_) return false;
+  const PictureSize size = live_thumbnail_size(poster_->width, poster_->height, poster_->sample_aspect_ratio.num,
+                                               poster_->sample_aspect_ratio.den);
+  write_output_file(dir / "poster.jpg", encode_jpeg(*scaler_.scale(*poster_, size.width, size.height)));
+  write_storyboard(dir, tiles_, interval_, duration_);
   return true;
+}
+
+bool write_recording_pictures(const std::filesystem::path& dir, std::span<const RecordedSegment> segments,
+                              double duration_seconds, double min_interval) {
+  RecordingPictureMaker maker({segments.begin(), segments.end()}, duration_seconds, min_interval);
+  while (maker.step()) {
+  }
+  return maker.write(dir);
 }
 
 }  // namespace tidecast::transcode

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -66,11 +67,39 @@ double recording_tile_interval(double duration_seconds, double min_interval);
 // with no segments. `starts` ascending.
 std::vector<std::size_t> storyboard_segments(std::span<const double> starts, double duration_seconds, double interval);
 
-// poster.jpg (at most kLiveThumbnailWidth wide: the first keyframe that is
-// not dark from 10 % of the duration to 30 % or +10 s, else the brightest)
-// and the storyboard into `dir`, decoding each chosen segment's keyframe
-// once. False when no keyframe decoded (nothing written). Throws only for
-// write errors.
+// A recording's poster.jpg (at most kLiveThumbnailWidth wide: the first
+// keyframe that is not dark from 10 % of the duration to 30 % or +10 s, else
+// the brightest) and storyboard, one keyframe decode per step() so the
+// caller can run it as short tasks (~10 ms each) instead of one long one.
+class RecordingPictureMaker {
+ public:
+  RecordingPictureMaker(std::vector<RecordedSegment> segments, double duration_seconds, double min_interval);
+  // Decodes the next keyframe the storyboard needs; false when none is left.
+  bool step();
+  // Writes the pictures into `dir`; false when no keyframe decoded (nothing
+  // written). Throws only for write errors.
+  bool write(const std::filesystem::path& dir);
+
+ private:
+  std::vector<RecordedSegment> segments_;
+  double duration_;
+  double interval_;
+  std::vector<std::size_t> plan_;
+  std::size_t next_ = 0;  // into plan_
+  double from_ = 0;       // where the poster is looked for
+  double until_ = 0;
+  PictureScaler scaler_;
+  std::vector<FramePtr> tiles_;
+  PictureSize tile_size_;
+  FramePtr poster_;
+  double poster_luma_ = -1;
+  bool poster_final_ = false;
+  std::optional<std::size_t> decoded_index_;
+  FramePtr tile_;
+  std::size_t missing_front_ = 0;
+};
+
+// All of it at once (RecordingPictureMaker until done, then write).
 bool write_recording_pictures(const std::filesystem::path& dir, std::span<const RecordedSegment> segments,
                               double duration_seconds, double min_interval);
 

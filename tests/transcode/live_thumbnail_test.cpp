@@ -143,6 +143,13 @@ TEST_CASE("recording pictures come from the keyframes its stored segments start 
     segments.push_back({.start_seconds = i * 5.0, .file = file, .source = spec});
   }
   segments.push_back({.start_seconds = 20, .file = dir / "v0" / "missing.m4s", .source = spec});  // never written
+  {
+    // One keyframe decode per step: 4 tiles, 4 segments (the fifth starts at the end).
+    RecordingPictureMaker maker(segments, 20, 5);
+    int steps = 0;
+    while (maker.step()) ++steps;
+    CHECK(steps == 4);
+  }
   REQUIRE(write_recording_pictures(dir, segments, 20, 5));
   CHECK(fs::file_size(dir / "poster.jpg") > 100);
   CHECK(fs::file_size(dir / "storyboard.jpg") > 100);
