@@ -67,8 +67,8 @@ struct LiveConfig {
   // A third of a second: 10 frames at 30 fps, PART-HOLD-BACK 1 s (hls.js
   // measured 1.45-1.72 s glass to glass with it, 1.8 s with 0.4-s parts).
   double part_seconds = 0.333;
-  // A JPEG of a recent frame per live channel every this many seconds
-  // (/live/<channel>/thumbnail.jpg); 0 = none.
+  // A JPEG of a recent keyframe per live channel (/live/<channel>/thumbnail.jpg),
+  // made when asked for, at most one per this many seconds of media; 0 = none.
   double thumbnail_seconds = 5;
 };
 

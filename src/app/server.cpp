@@ -392,6 +392,8 @@ void Server::start() {
   live_options.channel.playlist_segments = l.playlist_segments;
   live_options.channel.record = l.record;
   live_options.channel.thumbnail_seconds = l.thumbnail_seconds;
+  live_options.channel.thumbnails_made =
+      &s.metrics.counter("tidecast_live_thumbnails_made_total", "Live thumbnails made (on demand, when asked for)");
   live_options.channel.videos_dir = s.config.data_dir / "videos";
   live_options.channel.cache = cache;
   live_options.channel.ladder = s.config.transcode;

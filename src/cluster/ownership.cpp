@@ -25,6 +25,10 @@ class LeasedPublisher : public rtmp::Publisher {
   void on_packet(media::PacketPtr packet) override {
     if (!keeper_.fenced(channel_id_, epoch_)) inner_->on_packet(std::move(packet));
   }
+  // One read's packets in one hand-off, as without a cluster (one fence check per read).
+  void on_packets(std::span<media::PacketPtr> packets) override {
+    if (!keeper_.fenced(channel_id_, epoch_)) inner_->on_packets(packets);
+  }
 
  private:
   std::unique_ptr<rtmp::Publisher> inner_;

@@ -37,7 +37,7 @@ LiveChannel::LiveChannel(ChannelRef channel, LiveOptions options, core::Logger& 
       log_(log),
       recordings_(recordings),
       strand_(net::make_strand(cpu)),
-      thumbnails_(cpu, options_.thumbnail_seconds, options_.record, channel_.name, log),
+      thumbnails_(cpu, options_.thumbnail_seconds, options_.record, channel_.name, log, options_.thumbnails_made),
       snapshot_(std::make_shared<LiveSnapshot>()),
       started_(std::chrono::steady_clock::now()) {
   if (options_.numbering) {
@@ -152,7 +152,7 @@ void LiveChannel::on_packet(const media::PacketPtr& packet) {
   const auto& starts = segmenter_->video_segment_starts();
   const std::optional<std::uint32_t> open = starts.empty() ? std::nullopt : std::optional(starts.back().number);
   accept_segments(segmenter_->push(packet), "v0", &*segmenter_);
-  thumbnails_.on_packet(packet, ladder_ != nullptr);
+  thumbnails_.on_packet(packet);
   if (!ladder_ || packet->kind != TrackKind::video) return;
   // The rungs get their IDRs exactly where the passthrough's segments start.
   const bool segment_start = !starts.empty() && (!open || starts.back().number != *open);
@@ -243,7 +243,7 @@ void LiveChannel::start_period(const media::StreamInfo& info) {
     }
     add_init_segment(d.id, segmenter_->init_segment(kind));
   }
-  thumbnails_.start_period(info);
+  thumbnails_.start_period(info, period_index_);
   start_ladder(info);
   log_.info("live", "period started channel={} period={} video={} audio={}", channel_.name, period_index_,
             info.video ? info.video->codecs : "none", info.audio ? info.audio->codecs : "none");
@@ -274,7 +274,7 @@ void LiveChannel::start_ladder(const media::StreamInfo& info) {
       on_strand([](LiveChannel& c, std::size_t rung, media::StreamInfo rung_info) { c.on_rung_info(rung, rung_info); }),
       on_strand([](LiveChannel& c, std::size_t rung, media::PacketPtr packet) { c.on_rung_packet(rung, packet); }),
       on_strand([](LiveChannel& c, std::size_t rung, bool active) { c.on_rung_state(rung, active); }),
-      thumbnails_.frame_hook()};
+      {}};  // live thumbnails come from source keyframes, on demand (thumbnail_store.hpp)
   transcode::LadderOptions ladder_options;
   ladder_options.name = channel_.name;
   ladder_options.log = &log_;
@@ -757,11 +757,28 @@ void LiveChannel::finalize_on_strand() {
   }
   try {
     if (stored > 0 && recording_->finalize(whole)) {
-      summary.extras =
-          thumbnails_.write_recording(recording_->directory(), static_cast<double>(summary.duration_ms) / 1000.0);
-      recordings_.finish_recording(recording_id_, summary);
-      log_.info("live", "recording ready channel={} video={} duration_ms={} missing_segments={}", channel_.name,
-                recording_id_, summary.duration_ms, missing);
+      const package::TrackDescription* passthrough = nullptr;
+      for (const auto& t : whole.tracks) {
+        if (t.id == "v0") passthrough = &t;
+      }
+      // The poster and storyboard come first (short tasks on the pool), then
+      // the video turns ready, back on the strand.
+      thumbnails_.write_recording(
+          recording_->directory(), passthrough, static_cast<double>(summary.duration_ms) / 1000.0,
+          [self = shared_from_this(), summary, missing](std::string extras) mutable {
+            net::post(
+                self->strand_, [self, summary = std::move(summary), extras = std::move(extras), missing]() mutable {
+                  summary.extras = std::move(extras);
+                  try {
+                    self->recordings_.finish_recording(self->recording_id_, summary);
+                    self->log_.info("live", "recording ready channel={} video={} duration_ms={} missing_segments={}",
+                                    self->channel_.name, self->recording_id_, summary.duration_ms, missing);
+                  } catch (const std::exception& e) {
+                    self->log_.error("live", "recording finalize failed channel={} video={} error=\"{}\"",
+                                     self->channel_.name, self->recording_id_, e.what());
+                  }
+                });
+          });
     } else {
       log_.error("live", "recording failed channel={} video={} stored_video_segments={} missing_segments={}",
                  channel_.name, recording_id_, stored, missing);

@@ -69,8 +69,10 @@ struct LiveOptions {
   // most this many seconds and the media playlists are LL-HLS; 0 = normal.
   double part_seconds = 0;
   HoldLimits holds;  // blocking playlist requests (held_requests.hpp)
-  // A live thumbnail every this many seconds; 0 = none (thumbnail_store.hpp).
+  // Live thumbnails: at most one picture per this many seconds of media,
+  // made only when asked for; 0 = none (thumbnail_store.hpp).
   double thumbnail_seconds = 5;
+  core::Counter* thumbnails_made = nullptr;  // tidecast_live_thumbnails_made_total (null: not counted)
 };
 
 struct LiveStatus {
@@ -118,8 +120,8 @@ class LiveChannel : public std::enable_shared_from_this<LiveChannel> {
   // LL-HLS blocking requests (low latency only; null otherwise).
   const std::shared_ptr<HeldRequests>& held_requests() const { return held_; }
   double part_seconds() const { return options_.part_seconds; }
-  // The latest live thumbnail (null: none yet, or thumbnails off).
-  std::shared_ptr<const LiveThumbnail> thumbnail() const { return thumbnails_.latest(); }
+  // The live thumbnail, made on demand (null: thumbnails off).
+  const std::shared_ptr<ThumbnailStore>& thumbnails() const { return thumbnails_.store(); }
 
  private:
   struct TrackState {

@@ -1,144 +1,106 @@
 #pragma once
-// Live thumbnails: a small JPEG of a recent frame per live channel, one per
-// interval, and the pictures its recording keeps for a poster and storyboard.
+// Live thumbnails, made on demand: a small JPEG of a channel's recent
+// keyframe, decoded alone (live/thumbnail_store.hpp decides when: only when
+// someone asks, at most one per interval), and the pictures a recording keeps
+// (poster and storyboard), made once at its end from the keyframes its stored
+// segments start with.
 //
-//   ladder on:  offer_frame() gets every frame the ladder decodes anyway
-//               (no second decode); one per interval is scaled and encoded.
-//   ladder off: offer_packet() gets the source's video packets; at most one
-//               keyframe per interval is decoded (alone), scaled and encoded.
-//
-// Either way the work (decode, scale, mjpeg encode) runs as one task on the
-// CPU pool, never on the caller's thread, and a new one starts only when the
-// last has finished, so a channel costs at most one small encode per interval
-// however busy the pool is. The interval is wall time: a publisher's burst
-// does not make more pictures.
-//
-// The recording's pictures come from the same JPEGs (no extra decode): poster
-// candidates and 160-px storyboard tiles, thinned as the stream gets longer
-// so memory stays bounded (at most kStoryboardMaxTiles tiles and
-// kPosterCandidates JPEGs per channel).
-#include <boost/asio/thread_pool.hpp>
+// Nothing here runs on the ingest path: ingest keeps a pointer to the newest
+// keyframe and its codec parameters; the decode, scale and mjpeg encode run
+// on the CPU pool when a picture is asked for, or when the recording ends.
+// A recording's pictures cost one keyframe decode per storyboard tile (at
+// most kStoryboardMaxTiles, whatever the length), not one per interval of
+// the whole stream.
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <string>
+#include <span>
 #include <vector>
 
-#include "core/log.hpp"
 #include "media/packet.hpp"
 #include "transcode/av_util.hpp"
 #include "transcode/thumbnails.hpp"
+#include "transcode/video_codec.hpp"
 
 namespace tidecast::transcode {
 
 constexpr int kLiveThumbnailWidth = 640;
-constexpr std::size_t kPosterCandidates = 16;
-
-// When the next picture is due (pure; times in seconds of any steady clock).
-class ThumbnailPacer {
- public:
-  explicit ThumbnailPacer(double interval_seconds) : interval_(interval_seconds) {}
-  // True when a picture should be taken now (then it counts as in flight):
-  // the first call, then once `interval` has passed since the last one
-  // started, and never while one is in flight.
-  bool take(double now);
-  // The picture in flight is done (made or failed).
-  void done() { in_flight_ = false; }
-  bool in_flight() const { return in_flight_; }
-
- private:
-  double interval_;
-  std::optional<double> last_;
-  bool in_flight_ = false;
-};
 
 // A thumbnail's size for a decoded picture: at most `max_width` wide, the
 // display aspect kept (sample aspect ratio applied), both even.
 PictureSize live_thumbnail_size(int width, int height, int sar_num, int sar_den, int max_width = kLiveThumbnailWidth);
 
-// Time of the stream as the recording plays it: frame timestamps (ms)
-// advance it by their step, clamped to 0..10 s, so a restart of the
-// publisher's clock (a reconnect) or a jump does not throw it off by more
-// than the gap.
-class MediaClock {
- public:
-  double at(std::int64_t pts_ms);
-
- private:
-  std::optional<std::int64_t> last_;
-  double seconds_ = 0;
-};
-
-// What a recording keeps of the live thumbnails (pure bookkeeping over
-// pictures; see the header comment).
-class RecordingPictures {
- public:
-  explicit RecordingPictures(double tile_interval_seconds);
-  // A thumbnail made at `seconds` of the recording: its JPEG, its mean luma,
-  // and the picture (yuvj420p) for a storyboard tile.
-  void add(double seconds, std::shared_ptr<const std::vector<std::uint8_t>> jpeg, double luma, const AVFrame* picture);
-  // poster.jpg (the first bright candidate from 10 % of the duration on, else
-  // the brightest) and the storyboard into `dir`. False when nothing was kept.
-  bool write(const std::filesystem::path& dir, double duration_seconds) const;
-  // Which candidate write() uses as the poster (index into candidates()).
-  std::optional<std::size_t> poster_index(double duration_seconds) const;
-
-  struct Candidate {
-    double seconds = 0;
-    double luma = 0;
-    std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
-  };
-  const std::vector<Candidate>& candidates() const { return candidates_; }
-  std::size_t tiles() const { return tiles_.size(); }
-  double tile_interval() const { return tile_interval_; }
-
- private:
-  double tile_interval_;
-  double candidate_spacing_;
-  std::vector<Candidate> candidates_;
-  std::vector<FramePtr> tiles_;
-  PictureScaler scaler_;
-};
-
-struct LiveThumbnailOptions {
-  double interval_seconds = 5;
-  int width = kLiveThumbnailWidth;
-  bool keep_for_recording = true;  // collect the recording's poster and storyboard
-  std::string name;                // stream name for logs
-  core::Logger* log = nullptr;
-};
-
 struct LivePicture {
   std::shared_ptr<const std::vector<std::uint8_t>> jpeg;
   int width = 0;
   int height = 0;
-  double encode_microseconds = 0;  // scale + encode (and the keyframe decode, if any)
+  double encode_microseconds = 0;  // keyframe decode + scale + encode
 };
 
-class LiveThumbnailer {
- public:
-  using Executor = boost::asio::thread_pool::executor_type;
-  // `sink` runs on a pool thread with each new picture.
-  LiveThumbnailer(Executor executor, LiveThumbnailOptions options, std::function<void(LivePicture)> sink);
-  ~LiveThumbnailer();
-  LiveThumbnailer(const LiveThumbnailer&) = delete;
-  LiveThumbnailer& operator=(const LiveThumbnailer&) = delete;
+// One keyframe (an access unit in the source's format: length-prefixed NAL
+// units for avcC/hvcC) decoded alone, with a decoder made for it: a kept one
+// held its frame pool between pictures (about 5 MB per 720p channel), and
+// opening one costs far less than the decode. Null when it gives no picture.
+FramePtr decode_keyframe(std::span<const std::uint8_t> data, const VideoSourceSpec& source);
 
-  // The source of the packets offer_packet() will get (each period).
-  void set_source(const media::StreamInfo& info);
-  // A frame the ladder decoded (its pts in ms). Any thread, one at a time.
-  void offer_frame(const SharedFrame& frame);
-  // A source packet while no ladder decodes (keyframes are used).
-  void offer_packet(const media::PacketPtr& packet);
-  // The recording's poster.jpg and storyboard into `dir`; false if none.
-  bool write_recording_pictures(const std::filesystem::path& dir, double duration_seconds);
+// The live thumbnail of `keyframe`: at most `max_width` wide. Throws
+// TranscodeError when the keyframe does not decode.
+LivePicture make_live_picture(const media::Packet& keyframe, const VideoSourceSpec& source,
+                              int max_width = kLiveThumbnailWidth);
+
+// A recorded video segment: where it starts in the recording, its file (a
+// CMAF segment starting with a keyframe) and its codec parameters.
+struct RecordedSegment {
+  double start_seconds = 0;
+  std::filesystem::path file;
+  std::shared_ptr<const VideoSourceSpec> source;
+};
+
+// Seconds between a recording's storyboard tiles: the upload's spacing (at
+// most kStoryboardMaxTiles tiles), never closer than `min_interval`.
+double recording_tile_interval(double duration_seconds, double min_interval);
+
+// For each storyboard tile (one per `interval` from 0 to the duration), the
+// index of the segment whose keyframe shows it: the last one starting at or
+// before the tile's time (the first for a tile before every start). Empty
+// with no segments. `starts` ascending.
+std::vector<std::size_t> storyboard_segments(std::span<const double> starts, double duration_seconds, double interval);
+
+// A recording's poster.jpg (at most kLiveThumbnailWidth wide: the first
+// keyframe that is not dark from 10 % of the duration to 30 % or +10 s, else
+// the brightest) and storyboard, one keyframe decode per step() so the
+// caller can run it as short tasks (~10 ms each) instead of one long one.
+class RecordingPictureMaker {
+ public:
+  RecordingPictureMaker(std::vector<RecordedSegment> segments, double duration_seconds, double min_interval);
+  // Decodes the next keyframe the storyboard needs; false when none is left.
+  bool step();
+  // Writes the pictures into `dir`; false when no keyframe decoded (nothing
+  // written). Throws only for write errors.
+  bool write(const std::filesystem::path& dir);
 
  private:
-  struct Impl;
-  std::shared_ptr<Impl> impl_;
+  std::vector<RecordedSegment> segments_;
+  double duration_;
+  double interval_;
+  std::vector<std::size_t> plan_;
+  std::size_t next_ = 0;  // into plan_
+  double from_ = 0;       // where the poster is looked for
+  double until_ = 0;
+  PictureScaler scaler_;
+  std::vector<FramePtr> tiles_;
+  PictureSize tile_size_;
+  FramePtr poster_;
+  double poster_luma_ = -1;
+  bool poster_final_ = false;
+  std::optional<std::size_t> decoded_index_;
+  FramePtr tile_;
+  std::size_t missing_front_ = 0;
 };
+
+// All of it at once (RecordingPictureMaker until done, then write).
+bool write_recording_pictures(const std::filesystem::path& dir, std::span<const RecordedSegment> segments,
+                              double duration_seconds, double min_interval);
 
 }  // namespace tidecast::transcode

@@ -4,7 +4,7 @@ One cluster (3 nodes, 3-s leases) is shared by the checks, in order:
 - channel ids hash to one node each through HAProxy, spread over the nodes;
 - a publish through HAProxy's RTMP port makes one node the owner (its lease);
   every node serves the channel, segments byte-identical, each answer naming
-  the node that served it; hls.js and dash.js play it in Chromium through HAProxy;
+  the node that served it, and its live thumbnail (made by the owner when asked); hls.js and dash.js play it in Chromium through HAProxy;
 - 50 concurrent requests for a new segment on a non-owner make one internal fetch;
   through the nginx edge (packaging/examples/nginx-edge.conf), one cache miss;
 - a second publisher on another node is refused while the lease lives;
@@ -104,6 +104,12 @@ class ClusterOfThree(unittest.TestCase):
             self.assertEqual(status, 200)
         self.assertEqual(len(set(copies.values())), 1, "a segment must be byte-identical from every node")
         self.assertGreater(len(copies[owner]), 1000)
+        # The live thumbnail: made on demand by the owner, relayed by the others.
+        for node in self.cluster.nodes:
+            status, headers, data = node.get(f"/live/{CHANNEL}/thumbnail.jpg")
+            self.assertEqual(status, 200, f"{node.name}: {data[:200]}")
+            self.assertEqual(headers.get("Content-Type"), "image/jpeg")
+            self.assertEqual(data[:2], b"\xff\xd8", node.name)
         # hls through HAProxy lands on one node for this channel, whichever took the publish.
         served_by = set()
         for _ in range(5):

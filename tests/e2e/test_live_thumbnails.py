@@ -1,12 +1,15 @@
 """Live thumbnails and recording posters.
 
 Two channels publish a moving test pattern at once: one through the ladder
-(thumbnails from the frames it decodes) and one with the ladder off (one
-keyframe decoded per interval). For each: /live/<channel>/thumbnail.jpg is a
-JPEG (ffprobe: mjpeg, 640 wide), cacheable for 5 s with an ETag, a new
-picture (bytes and ETag) after ~6 s, linked from /api/v1/live with a
-cache-buster that follows the picture; once the stream has ended it is the
-offline 404 JSON again, and the recording has a poster.jpg (and storyboard).
+and one with the ladder off. Pictures are made on demand: while nobody asks,
+none is made (the made-pictures metric stays 0, though the listing already
+links one); the first request makes it, a second one right after gets the
+same picture without another encode. For each channel:
+/live/<channel>/thumbnail.jpg is a JPEG (ffprobe: mjpeg, 640 wide),
+cacheable for 5 s with an ETag, a new picture (bytes and ETag) after ~6 s,
+linked from /api/v1/live with a cache-buster that follows the picture; once
+the stream has ended it is the offline 404 JSON again, and the recording has
+a poster.jpg (and storyboard), made at its end from its stored keyframes.
 """
 import json
 import os
@@ -61,6 +64,30 @@ class LiveThumbnails(unittest.TestCase):
 
     def listed(self):
         return {c["channel"]: c for c in self.server.get_json("/api/v1/live")[1]["live"]}
+
+    def made(self):
+        status, _, body = self.server.get("/metrics")
+        self.assertEqual(status, 200)
+        for line in body.decode().splitlines():
+            if line.startswith("tidecast_live_thumbnails_made_total"):
+                return int(float(line.split()[-1]))
+        self.fail("no tidecast_live_thumbnails_made_total in /metrics")
+
+    def test_0_no_picture_is_made_until_asked(self):
+        # Both channels live and linked (the link names the keyframe), nobody looked: nothing made.
+        links = poll(lambda: self.listed(), lambda l: all("thumbnail" in l.get(n, {}) for n in CHANNELS), timeout=30)
+        for name in CHANNELS:
+            self.assertTrue(links[name]["thumbnail"].startswith(f"/live/{name}/thumbnail.jpg?t="), links)
+        time.sleep(1)
+        self.assertEqual(self.made(), 0)
+        # The first request makes one; one right after is the same picture, not another encode.
+        etags = set()
+        for _ in range(2):
+            status, headers, _ = self.server.get("/live/plain/thumbnail.jpg")
+            self.assertEqual(status, 200)
+            etags.add(headers["ETag"])
+        # (Two only if a keyframe 5 s newer came between the two requests.)
+        self.assertEqual(self.made(), len(etags))
 
     def test_1_unknown_channel_is_offline(self):
         status, headers, body = self.server.get("/live/nobody/thumbnail.jpg")

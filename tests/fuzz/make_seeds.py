@@ -221,6 +221,7 @@ def main():
         write("client_origin", name, bytes([peer]) + "\n".join(lines).encode())
 
     proxy_protocol_seeds()
+    fragment_sample_seeds()
 
 
 def proxy_protocol_seeds():
@@ -240,6 +241,36 @@ def proxy_protocol_seeds():
             ("v2_huge", sig + b"\x21\x11\xff\xff" + tcp4),
             ("rtmp", b"\x03" + bytes(16))]:
         write("proxy_protocol", name, data)
+
+
+def fragment_sample_seeds():
+    """fragment_sample: CMAF media segments as the segmenter writes them (and variants of the layout)."""
+    def box(kind, body):
+        return struct.pack(">I", 8 + len(body)) + kind + body
+
+    def full(kind, version, flags, body):
+        return box(kind, struct.pack(">I", (version << 24) | flags) + body)
+
+    def segment(samples, styp=True, tf_flags=0x020000, tfhd_extra=b"", with_offset=True):
+        trun_flags = 0x000F00 | (0x000001 if with_offset else 0)
+        def moof(offset):
+            entries = b"".join(struct.pack(">IIIi", 3000, len(s), 0x02000000 if i == 0 else 0x01010000, 0)
+                               for i, s in enumerate(samples))
+            head = struct.pack(">I", len(samples)) + (struct.pack(">i", offset) if with_offset else b"")
+            traf = box(b"traf", full(b"tfhd", 0, tf_flags, struct.pack(">I", 1) + tfhd_extra)
+                       + full(b"tfdt", 1, 0, struct.pack(">Q", 90000)) + full(b"trun", 1, trun_flags, head + entries))
+            return box(b"moof", full(b"mfhd", 0, 0, struct.pack(">I", 7)) + traf)
+        size = len(moof(0))
+        out = box(b"styp", b"msdh\x00\x00\x00\x00msdhcmfs") if styp else b""
+        return out + moof(size + 8) + box(b"mdat", b"".join(samples))
+
+    key = bytes([0, 0, 0, 5, 0x65, 0x88, 0x84, 0x00, 0x33])
+    other = bytes([0, 0, 0, 3, 0x41, 0x9a, 0x02])
+    write("fragment_sample", "video", segment([key, other]))
+    write("fragment_sample", "no_styp", segment([key]))
+    write("fragment_sample", "no_data_offset", segment([key, other], with_offset=False))
+    write("fragment_sample", "default_size", segment([key], tf_flags=0x020010, tfhd_extra=struct.pack(">I", len(key))))
+    write("fragment_sample", "truncated", segment([key, other])[:-4])
 
 
 if __name__ == "__main__":

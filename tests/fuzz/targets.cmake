@@ -28,3 +28,4 @@ tidecast_fuzz_target(client_origin SOURCES http/client_origin.cpp core/ip_networ
 tidecast_fuzz_target(proxy_protocol SOURCES core/proxy_protocol.cpp LIBS tidecast_core)
 tidecast_fuzz_target(accept_encoding SOURCES http/content_coding.cpp LIBS tidecast_http)
 tidecast_fuzz_target(chat_command SOURCES chat/protocol.cpp chat/text.cpp LIBS tidecast_chat EXTRA nlohmann_json::nlohmann_json)
+tidecast_fuzz_target(fragment_sample SOURCES package/fragment_sample.cpp LIBS tidecast_package)

@@ -4,13 +4,15 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "media/avc.hpp"
+#include "package/fmp4.hpp"
+
+using namespace tidecast;
 using namespace tidecast::transcode;
 
 namespace {
@@ -39,26 +41,45 @@ FramePtr busy_frame(int width, int height, int step) {
   return frame;
 }
 
-std::shared_ptr<const std::vector<std::uint8_t>> bytes(std::uint8_t tag) {
-  return std::make_shared<const std::vector<std::uint8_t>>(std::vector<std::uint8_t>{0xff, 0xd8, tag});
+// H.264 keyframes (x264, one GOP each) of busy pictures `luma` bright, and
+// the spec a decoder needs for them.
+struct Keyframes {
+  VideoSourceSpec spec;
+  std::vector<Bytes> frames;
+};
+
+Keyframes encode_keyframes(const std::vector<int>& lumas, int width = 320, int height = 240) {
+  RungPlan plan;
+  plan.rung.name = "test";
+  plan.rung.height = height;
+  plan.rung.video_bitrate_kbps = 1500;
+  plan.rung.maxrate_kbps = 3000;
+  plan.rung.bufsize_kbps = 3000;
+  plan.rung.preset = "ultrafast";
+  plan.width = width;
+  plan.height = height;
+  RungEncoder encoder(plan, 1000, 30);
+  std::vector<EncodedPacket> out;
+  for (std::size_t i = 0; i < lumas.size(); ++i) {
+    FramePtr frame = busy_frame(width, height, static_cast<int>(i));
+    for (int y = 0; y < height; ++y) std::memset(frame->data[0] + y * frame->linesize[0], lumas[i], width / 2);
+    encoder.encode(frame.get(), static_cast<std::int64_t>(i) * 1000, true, out);
+  }
+  encoder.flush(out);
+  Keyframes k;
+  k.spec.codec = AV_CODEC_ID_H264;
+  k.spec.extradata = encoder.avcc();
+  k.spec.width = width;
+  k.spec.height = height;
+  for (auto& packet : out) {
+    REQUIRE(packet.keyframe);
+    k.frames.push_back(std::move(packet.data));
+  }
+  REQUIRE(k.frames.size() == lumas.size());
+  return k;
 }
 
 }  // namespace
-
-TEST_CASE("the pacer takes the first picture, then one per interval, never two at once") {
-  ThumbnailPacer pacer(5);
-  CHECK(pacer.take(100.0));
-  CHECK_FALSE(pacer.take(100.1));  // in flight
-  pacer.done();
-  CHECK_FALSE(pacer.take(104.9));  // too soon
-  CHECK(pacer.take(105.0));
-  CHECK_FALSE(pacer.take(111.0));  // still in flight: a slow pool never queues a second
-  pacer.done();
-  CHECK(pacer.take(111.0));
-  pacer.done();
-  CHECK_FALSE(pacer.take(115.0));  // the interval counts from the last start (111)
-  CHECK(pacer.take(116.0));
-}
 
 TEST_CASE("thumbnail size: at most 640 wide, display aspect kept, even") {
   CHECK(live_thumbnail_size(1920, 1080, 1, 1).width == 640);
@@ -73,124 +94,76 @@ TEST_CASE("thumbnail size: at most 640 wide, display aspect kept, even") {
   CHECK(live_thumbnail_size(0, 0, 1, 1).width == 0);
 }
 
-TEST_CASE("the media clock follows timestamps, not their jumps") {
-  MediaClock clock;
-  CHECK(clock.at(5000) == 0);
-  CHECK(clock.at(7000) == doctest::Approx(2.0));
-  CHECK(clock.at(100) == doctest::Approx(2.0));  // a reconnect restarts the publisher's clock
-  CHECK(clock.at(1100) == doctest::Approx(3.0));
-  CHECK(clock.at(900000) == doctest::Approx(13.0));  // a jump counts at most 10 s
+TEST_CASE("recording storyboard: one tile per interval, each from the last segment starting by then") {
+  CHECK(recording_tile_interval(60, 5) == 5);
+  CHECK(recording_tile_interval(3600, 5) == 36);  // at most 100 tiles
+  CHECK(recording_tile_interval(10, 0) == 1);
+  const std::vector<double> starts = {0, 2, 4, 6, 8, 10.5};
+  CHECK(storyboard_segments(starts, 12, 5) == std::vector<std::size_t>{0, 2, 4});
+  CHECK(storyboard_segments(starts, 12, 1).size() == 12);
+  CHECK(storyboard_segments(starts, 0.5, 5) == std::vector<std::size_t>{0});  // a short one still has a tile
+  const std::vector<double> late = {3, 9};  // before the first start: the first segment
+  CHECK(storyboard_segments(late, 12, 5) == std::vector<std::size_t>{0, 0, 1});
+  CHECK(storyboard_segments({}, 12, 5).empty());
+  std::vector<double> many(2000);
+  for (std::size_t i = 0; i < many.size(); ++i) many[i] = static_cast<double>(i) * 2;
+  CHECK(storyboard_segments(many, 4000, recording_tile_interval(4000, 5)).size() == 100);
 }
 
-TEST_CASE("recording pictures: tiles one per interval, thinned to at most 100") {
-  RecordingPictures pictures(5);
-  FramePtr frame = grey_frame(640, 360, 128);
-  for (int i = 0; i < 100; ++i) pictures.add(i * 5.0, bytes(1), 128, frame.get());
-  CHECK(pictures.tiles() == 100);
-  CHECK(pictures.tile_interval() == 5);
-  pictures.add(500.0, bytes(1), 128, frame.get());  // the 101st: every other tile goes, twice the interval
-  CHECK(pictures.tiles() == 51);
-  CHECK(pictures.tile_interval() == 10);
-  pictures.add(503.0, bytes(1), 128, frame.get());  // not due at the new interval (510, from 505)
-  CHECK(pictures.tiles() == 51);
-  CHECK(pictures.candidates().size() <= kPosterCandidates);
-  // A clock jump fills the slots it skipped with the picture after it.
-  RecordingPictures jumpy(5);
-  jumpy.add(0, bytes(1), 128, frame.get());
-  jumpy.add(20, bytes(2), 128, frame.get());
-  CHECK(jumpy.tiles() == 5);
+TEST_CASE("a live thumbnail is made from one keyframe alone: at most 640 wide, a JPEG") {
+  const Keyframes k = encode_keyframes({128}, 1280, 720);
+  media::Packet packet;
+  packet.keyframe = true;
+  packet.data = k.frames[0];
+  const LivePicture picture = make_live_picture(packet, k.spec);
+  CHECK(picture.width == 640);
+  CHECK(picture.height == 360);
+  REQUIRE(picture.jpeg);
+  CHECK((*picture.jpeg)[0] == 0xff);
+  CHECK((*picture.jpeg)[1] == 0xd8);       // SOI
+  packet.data = {0, 0, 0, 2, 0x65, 0x00};  // a slice with nothing in it
+  CHECK_THROWS(make_live_picture(packet, k.spec));
 }
 
-TEST_CASE("recording poster: the first bright picture from 10 % of the duration, else the brightest") {
-  RecordingPictures pictures(5);
-  pictures.add(0, bytes(0), 10, nullptr);   // dark opening
-  pictures.add(5, bytes(1), 200, nullptr);  // bright, before 10 % of 100 s
-  pictures.add(10, bytes(2), 12, nullptr);  // dark at 10 %
-  pictures.add(15, bytes(3), 90, nullptr);
-  pictures.add(20, bytes(4), 250, nullptr);
-  CHECK(pictures.poster_index(100) == 3u);
-  CHECK(pictures.poster_index(20) == 1u);  // 10 % is 2 s: the one at 5 s
-  RecordingPictures dark(5);
-  dark.add(0, bytes(0), 10, nullptr);
-  dark.add(5, bytes(1), 20, nullptr);
-  dark.add(10, bytes(2), 5, nullptr);
-  CHECK(dark.poster_index(15) == 1u);
-  CHECK_FALSE(RecordingPictures(5).poster_index(10).has_value());
-  // Candidates stay bounded over a long stream and still span it.
-  RecordingPictures hours(5);
-  for (int i = 0; i < 2000; ++i) hours.add(i * 5.0, bytes(static_cast<std::uint8_t>(i)), 100, nullptr);
-  CHECK(hours.candidates().size() <= kPosterCandidates);
-  CHECK(hours.candidates().back().seconds > 8000);
-  const auto index = hours.poster_index(10000);
-  REQUIRE(index.has_value());
-  CHECK(hours.candidates()[*index].seconds >= 500);
-  CHECK(hours.candidates()[*index].seconds <= 3000);
-}
-
-TEST_CASE("recording pictures write poster.jpg and a storyboard") {
+TEST_CASE("recording pictures come from the keyframes its stored segments start with") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / fmt::format("tidecast-live-thumbs-{}", ::getpid());
-  fs::create_directories(dir);
-  RecordingPictures pictures(5);
-  for (int i = 0; i < 4; ++i) {
-    FramePtr frame = grey_frame(640, 360, 40 + i * 40);
-    auto jpeg = std::make_shared<const std::vector<std::uint8_t>>(encode_jpeg(*grey_frame(64, 36, 40 + i * 40)));
-    pictures.add(i * 5.0, jpeg, 40 + i * 40, frame.get());
+  fs::create_directories(dir / "v0");
+  // 4 segments of 5 s: dark, dark, bright, bright; 20 s, so the poster is looked for from 2 s.
+  const Keyframes k = encode_keyframes({0, 0, 200, 220});
+  const auto spec = std::make_shared<const VideoSourceSpec>(k.spec);
+  const package::TrackSpec track = package::make_track_spec(media::avc_video_config(k.spec.extradata), 1);
+  std::vector<RecordedSegment> segments;
+  for (std::size_t i = 0; i < k.frames.size(); ++i) {
+    const package::Sample sample{.duration = 450000, .composition_offset = 0, .is_sync = true, .data = k.frames[i]};
+    const auto bytes = package::write_media_segment(track, static_cast<std::uint32_t>(i + 1), i * 450000, {&sample, 1});
+    const fs::path file = dir / "v0" / fmt::format("1-{}.m4s", i);
+    std::ofstream(file, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    segments.push_back({.start_seconds = i * 5.0, .file = file, .source = spec});
   }
-  REQUIRE(pictures.write(dir, 18));
+  segments.push_back({.start_seconds = 20, .file = dir / "v0" / "missing.m4s", .source = spec});  // never written
+  {
+    // One keyframe decode per step: 4 tiles, 4 segments (the fifth starts at the end).
+    RecordingPictureMaker maker(segments, 20, 5);
+    int steps = 0;
+    while (maker.step()) ++steps;
+    CHECK(steps == 4);
+  }
+  REQUIRE(write_recording_pictures(dir, segments, 20, 5));
   CHECK(fs::file_size(dir / "poster.jpg") > 100);
   CHECK(fs::file_size(dir / "storyboard.jpg") > 100);
   std::ifstream in(dir / "storyboard.vtt");
   std::stringstream text;
   text << in.rdbuf();
-  CHECK(text.str().find("00:00:15.000 --> 00:00:18.000\nstoryboard.jpg#xywh=480,0,160,90") != std::string::npos);
+  CHECK(text.str().find("00:00:15.000 --> 00:00:20.000\nstoryboard.jpg#xywh=480,0,160,120") != std::string::npos);
+  // Nothing that decodes: nothing written.
+  const fs::path empty = dir / "empty";
+  fs::create_directories(empty);
+  const RecordedSegment none[] = {{.start_seconds = 0, .file = dir / "nothing.m4s", .source = spec}};
+  CHECK_FALSE(write_recording_pictures(empty, none, 10, 5));
+  CHECK_FALSE(fs::exists(empty / "poster.jpg"));
   fs::remove_all(dir);
-}
-
-TEST_CASE("the live thumbnailer makes one JPEG per interval from offered frames, on the pool") {
-  boost::asio::thread_pool pool(2);
-  std::mutex mutex;
-  std::condition_variable cv;
-  std::vector<LivePicture> got;
-  LiveThumbnailOptions options;
-  options.interval_seconds = 0.3;
-  options.keep_for_recording = false;
-  LiveThumbnailer thumbnailer(pool.get_executor(), options, [&](LivePicture picture) {
-    std::lock_guard lock(mutex);
-    got.push_back(std::move(picture));
-    cv.notify_all();
-  });
-  const auto wait_for = [&](std::size_t count) {
-    std::unique_lock lock(mutex);
-    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return got.size() >= count; });
-  };
-  FramePtr frame = busy_frame(1280, 720, 0);
-  frame->pts = 0;
-  thumbnailer.offer_frame(SharedFrame(std::move(frame)));
-  REQUIRE(wait_for(1));
-  for (int i = 1; i < 5; ++i) {  // within the interval: ignored
-    FramePtr next = busy_frame(1280, 720, i);
-    next->pts = i * 33;
-    thumbnailer.offer_frame(SharedFrame(std::move(next)));
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  {
-    std::lock_guard lock(mutex);
-    CHECK(got.size() == 1);
-    CHECK(got[0].width == 640);
-    CHECK(got[0].height == 360);
-    REQUIRE(got[0].jpeg);
-    CHECK((*got[0].jpeg)[0] == 0xff);
-    CHECK((*got[0].jpeg)[1] == 0xd8);  // SOI
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  FramePtr later = busy_frame(1280, 720, 9);
-  later->pts = 1000;
-  thumbnailer.offer_frame(SharedFrame(std::move(later)));
-  REQUIRE(wait_for(2));
-  std::lock_guard lock(mutex);
-  CHECK(*got[1].jpeg != *got[0].jpeg);
-  pool.join();
 }
 
 TEST_CASE("cost of one live thumbnail (1080p frame -> 640x360 JPEG)") {
