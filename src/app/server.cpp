@@ -30,6 +30,7 @@
 #include "core/address.hpp"
 #include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
+#include "core/file_limit.hpp"
 #include "core/io_pool.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -329,6 +330,7 @@ void Server::start() {
   // On-demand files go out with sendfile(), which cannot take MSG_NOSIGNAL:
   // a viewer closing mid-file must be an EPIPE error, not a process kill.
   std::signal(SIGPIPE, SIG_IGN);
+  const core::FileLimit files = core::raise_open_file_limit();
   std::error_code ec;
   std::filesystem::create_directories(s.config.data_dir, ec);
   if (ec) throw std::runtime_error(fmt::format("data_dir {}: {}", s.config.data_dir.string(), ec.message()));
@@ -531,6 +533,7 @@ void Server::start() {
   s.log.info("server", "started version={} http={}:{} rtmp={}:{} data_dir={} io_threads={} cpu_threads={}", version(),
              http_address.host, s.http->port(), rtmp_address.host, s.rtmp->port(), s.config.data_dir.string(),
              s.config.threads.io, s.cpu->size());
+  s.log.info("server", "open_file_limit={} (was {})", files.now, files.before);
   if (const auto token = s.setup->open()) {
     // Wildcard listeners: this machine's own name works from its own browser.
     const bool wildcard = http_address.host == "0.0.0.0" || http_address.host == "::" || http_address.host.empty();

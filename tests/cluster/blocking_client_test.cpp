@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "http/serve_bytes.hpp"
 #include "http/server.hpp"
+#include "support/loopback_http_server.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace tidecast;
@@ -22,19 +23,16 @@ namespace {
 // A storage node's stand-in: checks the cluster signature, serves one file
 // with Range, keeps what is PUT.
 struct Storage {
-  boost::asio::io_context ioc;
   core::Logger log{core::LogLevel::off};
   cluster::ClusterAuth auth{"s1", "a secret of enough length"};
   std::string file = std::string(2500, 'x') + "end";
   std::string stored;
   std::atomic<int> gets{0};
-  core::IoPool loops{log, "http", 1};  // one loop: the handlers share state
-  std::unique_ptr<http::HttpServer> server;
-  std::thread thread;
+  std::unique_ptr<test::LoopbackHttpServer> server;  // one loop: the handlers share state
 
   Storage() {
-    server = std::make_unique<http::HttpServer>(
-        ioc, loops, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+    server = std::make_unique<test::LoopbackHttpServer>(
+        log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
           const auto verified = auth.verify(request[cluster::kClusterHeader], request.method_string(), request.target(),
                                             core::unix_now_ms() / 1000);
           if (!verified.ok()) return http::make_text(http::Status::forbidden, verified.error);
@@ -46,18 +44,8 @@ struct Storage {
           ++gets;
           return http::serve_bytes(request, {http::bytes_of(file), "application/octet-stream", "", "no-store"});
         });
-    server->listen("127.0.0.1", 0);
-    server->start();
-    loops.start();
-    thread = std::thread([this] { ioc.run(); });
   }
-  ~Storage() {
-    server->stop();
-    ioc.stop();
-    thread.join();
-    loops.join(std::chrono::seconds(1));
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+  std::string url() const { return server->url(); }
 };
 
 std::string read(const fs::path& path) {

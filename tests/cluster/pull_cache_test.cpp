@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "http/deferred_response.hpp"
 #include "http/server.hpp"
+#include "support/loopback_http_server.hpp"
 
 using namespace tidecast;
 
@@ -28,17 +29,14 @@ std::string large_body(const std::string& target) {
 // A real origin node: the project's own HTTP server on 127.0.0.1, answering
 // after 100 ms through a deferred response (as a node relaying in turn would).
 struct Origin {
-  boost::asio::io_context ioc;
   core::Logger log{core::LogLevel::off};
   std::atomic<int> requests{0};
   std::atomic<int> missing{0};
-  core::IoPool loops{log, "http", 1};  // one loop: the handlers share state
-  std::unique_ptr<http::HttpServer> server;
-  std::thread thread;
+  std::unique_ptr<test::LoopbackHttpServer> server;  // one loop: the handlers share state
 
   Origin() {
-    server = std::make_unique<http::HttpServer>(
-        ioc, loops, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+    server = std::make_unique<test::LoopbackHttpServer>(
+        log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
           ++requests;
           const std::string target(request.target());
           if (target.find("missing") != std::string::npos) {
@@ -46,7 +44,7 @@ struct Origin {
             return http::make_text(http::Status::not_found, "not yet\n");
           }
           auto deferred = std::make_shared<http::DeferredResponse>();
-          auto timer = std::make_shared<boost::asio::steady_timer>(ioc, std::chrono::milliseconds(100));
+          auto timer = std::make_shared<boost::asio::steady_timer>(server->ioc(), std::chrono::milliseconds(100));
           timer->async_wait([deferred, timer, target](boost::system::error_code) {
             http::Response res = http::make_text(http::Status::ok, large_body(target), "video/iso.segment");
             const bool playlist = target.ends_with(".m3u8");
@@ -56,18 +54,8 @@ struct Origin {
           });
           return http::make_deferred_response(deferred);
         });
-    server->listen("127.0.0.1", 0);
-    server->start();
-    loops.start();
-    thread = std::thread([this] { ioc.run(); });
   }
-  ~Origin() {
-    server->stop();
-    ioc.stop();
-    thread.join();
-    loops.join(std::chrono::seconds(1));
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+  std::string url() const { return server->url(); }
 };
 
 http::Request get(std::string target) {

@@ -12,6 +12,7 @@
 #include "core/log.hpp"
 #include "http/response_stream.hpp"
 #include "http/server.hpp"
+#include "support/loopback_http_server.hpp"
 
 using namespace tidecast;
 using namespace std::chrono_literals;
@@ -22,19 +23,16 @@ namespace {
 // segment in progress, answered with chunked transfer; the test pushes its
 // parts (or cuts it) through `open`. Anything else is answered whole.
 struct Owner {
-  boost::asio::io_context ioc;
   core::Logger log{core::LogLevel::off};
   std::atomic<int> requests{0};
-  core::IoPool loops{log, "http", 1};
-  std::unique_ptr<http::HttpServer> server;
-  std::thread thread;
   std::mutex mutex;
   std::shared_ptr<http::ResponseStream> open;
   std::promise<void> opened;
+  std::unique_ptr<test::LoopbackHttpServer> server;  // last: stopped before what its handler uses goes
 
   Owner() {
-    server = std::make_unique<http::HttpServer>(
-        ioc, loops, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+    server = std::make_unique<test::LoopbackHttpServer>(
+        log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
           ++requests;
           const std::string target(request.target());
           if (target.find("missing") != std::string::npos) return http::make_text(http::Status::not_found, "no\n");
@@ -57,18 +55,8 @@ struct Owner {
           res.set(http::beast_http::field::cache_control, "public, max-age=31536000, immutable");
           return res;
         });
-    server->listen("127.0.0.1", 0);
-    server->start();
-    loops.start();
-    thread = std::thread([this] { ioc.run(); });
   }
-  ~Owner() {
-    server->stop();
-    ioc.stop();
-    thread.join();
-    loops.join(std::chrono::seconds(1));
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()); }
+  std::string url() const { return server->url(); }
   std::shared_ptr<http::ResponseStream> wait_open() {
     REQUIRE(opened.get_future().wait_for(5s) == std::future_status::ready);
     std::lock_guard lock(mutex);

@@ -21,6 +21,7 @@
 #include "http/server.hpp"
 #include "support/captured_log.hpp"
 #include "support/http_client.hpp"
+#include "support/loopback_http_server.hpp"
 
 using namespace tidecast;
 namespace net = boost::asio;
@@ -157,24 +158,17 @@ class SweptServer {
     limits.request_timeout_seconds = 1;
     limits.idle_timeout_seconds = 1;
     limits.write_timeout_seconds = 1;
-    server_ = std::make_unique<http::HttpServer>(ioc_, loops_, log_, limits,
-                                                 [this](const http::Request& request, const http::ClientInfo& client) {
-                                                   return router_.handle(request, client);
-                                                 });
-    server_->on_reject([this](std::string_view kind) {
-      std::lock_guard lock(mutex_);
-      rejections_.emplace_back(kind);
-    });
-    server_->listen("127.0.0.1", 0);
-    server_->start();
-    loops_.start();
-    thread_ = std::thread([this] { ioc_.run(); });
-  }
-  ~SweptServer() {
-    server_->stop();
-    ioc_.stop();
-    thread_.join();
-    loops_.join(std::chrono::seconds(2));
+    server_ = std::make_unique<test::LoopbackHttpServer>(
+        log_, limits,
+        [this](const http::Request& request, const http::ClientInfo& client) {
+          return router_.handle(request, client);
+        },
+        [this](http::HttpServer& server) {
+          server.on_reject([this](std::string_view kind) {
+            std::lock_guard lock(mutex_);
+            rejections_.emplace_back(kind);
+          });
+        });
   }
   std::uint16_t port() const { return server_->port(); }
   std::size_t rejections(std::string_view kind) {
@@ -184,14 +178,11 @@ class SweptServer {
 
  private:
   core::Logger& log_;
-  net::io_context ioc_;
-  core::IoPool loops_{log_, "http", 1};
   http::Router router_;
-  std::unique_ptr<http::HttpServer> server_;
-  std::thread thread_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<http::ResponseStream>> streams_;
   std::vector<std::string> rejections_;
+  std::unique_ptr<test::LoopbackHttpServer> server_;  // last: stopped before what its handler uses goes
 };
 
 }  // namespace

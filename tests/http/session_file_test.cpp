@@ -16,6 +16,7 @@
 #include "http/serve_bytes.hpp"
 #include "http/server.hpp"
 #include "support/http_client.hpp"
+#include "support/loopback_http_server.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace tidecast;
@@ -30,34 +31,21 @@ std::string pattern(std::size_t size) {
 
 struct FileServer {
   test::TempDir dir;
-  boost::asio::io_context ioc;
   core::Logger log{core::LogLevel::off};
-  core::IoPool loops{log, "http", 1};
-  std::unique_ptr<http::HttpServer> server;
-  std::thread thread;
   std::shared_ptr<const core::SealedBytes> sealed =
       core::SealedBytes::make("test", std::span(reinterpret_cast<const std::uint8_t*>(pattern(300000).data()), 300000));
+  std::unique_ptr<test::LoopbackHttpServer> server;  // last: stopped before what its handler uses goes
 
   FileServer() {
     std::ofstream(dir.path() / "empty", std::ios::binary).flush();
     std::ofstream(dir.path() / "big", std::ios::binary) << pattern(1000000);
-    server = std::make_unique<http::HttpServer>(
-        ioc, loops, log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
+    server = std::make_unique<test::LoopbackHttpServer>(
+        log, http::ServerLimits{}, [this](const http::Request& request, const http::ClientInfo&) {
           const std::string target(request.target());
           const auto file = target == "/sealed" ? http::OpenFile::of_sealed(sealed, "\"s\"")
                                                 : http::OpenFile::open(dir.path() / target.substr(1));
           return http::serve_file(request, {.file = file, .content_type = "video/mp4", .cache_control = {}});
         });
-    server->listen("127.0.0.1", 0);
-    server->start();
-    loops.start();
-    thread = std::thread([this] { ioc.run(); });
-  }
-  ~FileServer() {
-    server->stop();
-    ioc.stop();
-    thread.join();
-    loops.join(std::chrono::seconds(1));
   }
 };
 
