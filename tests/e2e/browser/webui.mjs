@@ -288,7 +288,9 @@ const handlers = {
       await page.locator('#uploads .upload[data-failure]').first().waitFor({ timeout: 10000 }).catch(() => {});
     }
     const seen = await page.evaluate(() => window.__seen);
-    const link = await page.locator('#uploads a.watch-link').first().getAttribute('href').catch(() => null);
+    // Read only when there: a locator's getAttribute waits 30 s for a missing element (a failed upload has no link).
+    const watchLink = page.locator('#uploads a.watch-link').first();
+    const link = (await watchLink.count()) ? await watchLink.getAttribute('href') : null;
     return {
       done,
       dropped,
