@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "percentile.hpp"
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -49,13 +51,6 @@ void open_from_spread_address(beast::tcp_stream& stream, std::size_t index) {
                                                                    static_cast<unsigned char>(n % 250 + 1)});
   stream.socket().open(tcp::v4());
   stream.socket().bind(tcp::endpoint(source, 0));
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return -1;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
 }
 
 struct HttpRun {

@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "percentile.hpp"
+
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
@@ -41,13 +43,6 @@ struct Stats {
   std::size_t errors = 0;
   double megabytes = 0;
 };
-
-double percentile(std::vector<double>& values, double p) {
-  if (values.empty()) return -1;
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
-}
 
 // The newest segment a media playlist lists: its last URI line.
 std::string newest_uri(std::string_view playlist) {

@@ -93,8 +93,7 @@ std::shared_ptr<const PullCache::Object> PullCache::make_object(PullResult& resu
   made->cache_control = std::move(result.cache_control);
   made->etag = std::move(result.etag);
   made->immutable = made->cache_control.find("immutable") != std::string::npos;
-  constexpr std::size_t kSealedBytes = 64 * 1024;  // as the owner's segments (live/live_channel_parts.cpp)
-  if (made->immutable && made->size >= kSealedBytes) {
+  if (made->immutable && made->size >= core::SealedBytes::kWorthSealing) {
     const auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(result.body.data()), result.body.size());
     if (auto sealed = core::SealedBytes::make("tidecast-pulled", bytes)) {
       made->sealed = http::OpenFile::of_sealed(std::move(sealed), made->etag);

@@ -11,6 +11,10 @@ namespace tidecast::core {
 
 class SealedBytes {
  public:
+  // Below this a memfd gains nothing: a small body (audio, a playlist) is
+  // cheaper to copy with its head in one write than to send with sendfile.
+  static constexpr std::size_t kWorthSealing = 64 * 1024;
+
   // Null when the kernel refuses (no memfd support, out of descriptors or
   // memory): the caller keeps the bytes in ordinary memory then. `name` shows
   // in /proc/<pid>/fd as "/memfd:<name>".

@@ -11,8 +11,6 @@ namespace {
 // Parts kept listed per track: those of the last few segments and the open one.
 constexpr std::uint32_t kPartSegments = 4;
 constexpr std::chrono::milliseconds kHoldTick{100};
-// Whole segments at least this large are sealed (store_segment).
-constexpr std::size_t kSealedSegmentBytes = 64 * 1024;
 }  // namespace
 
 void LiveChannel::add_part(const package::PartOut& out, const std::string& track_id) {
@@ -46,8 +44,9 @@ void LiveChannel::store_segment(const std::string& name, package::SegmentOut& ou
     track_memory(static_cast<std::int64_t>(out.bytes.size()));
     // Video segments go into a sealed memory file (one copy here, none per
     // plain viewer after); small ones (audio) gain nothing from sendfile.
-    SealedFile sealed =
-        out.bytes.size() >= kSealedSegmentBytes ? core::SealedBytes::make("tidecast-segment", out.bytes) : nullptr;
+    SealedFile sealed = out.bytes.size() >= core::SealedBytes::kWorthSealing
+                            ? core::SealedBytes::make("tidecast-segment", out.bytes)
+                            : nullptr;
     if (sealed) {
       sealed_files_[name] = std::move(sealed);
       out.bytes = {};
