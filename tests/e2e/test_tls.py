@@ -140,6 +140,9 @@ class Tls(unittest.TestCase):
             segment = "/live/tls/v0/" + [l for l in playlist.splitlines() if l and not l.startswith("#")][0]
             plain = urllib.request.urlopen(self.server.url(segment), timeout=10).read()
             self.assertGreater(len(plain), 64 * 1024)
+            fd_dir = f"/proc/{self.server.proc.pid}/fd"
+            held = [os.readlink(os.path.join(fd_dir, fd)) for fd in os.listdir(fd_dir)]
+            self.assertTrue(any(link.startswith("/memfd:tidecast-segment") for link in held), held)
             for headers, expected in (({}, plain), ({"Range": "bytes=70000-"}, plain[70000:])):
                 conn = self.https()
                 conn.request("GET", segment, headers=headers)
