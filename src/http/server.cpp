@@ -24,20 +24,9 @@ HttpServer::HttpServer(net::io_context& ioc, core::IoPool& loops, core::Logger& 
 
 HttpServer::~HttpServer() = default;
 
-namespace {
-// A file response goes out as two sends: the head, then the body (sendfile).
-// With Nagle on, a small body waits for the ACK of the head, which the client
-// delays by up to 40 ms: every playlist and init segment from disk took 40 ms.
-void disable_nagle(boost::asio::ip::tcp::socket& socket) {
-  boost::system::error_code ec;
-  socket.set_option(boost::asio::ip::tcp::no_delay(true), ec);  // best effort: the peer may be gone already
-}
-}  // namespace
-
 void HttpServer::listen(const std::string& host, std::uint16_t port) {
   listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "http", limiter_, [shared = shared_, &loops = loops_](core::AcceptedConnection c) {
-        disable_nagle(c.socket);
         auto lease = loops.next_loop();
         auto socket = lease.adopt(std::move(c.socket));
         core::make_admitted_session<PlainSession>(std::move(c.slot), std::move(lease), std::move(socket), c.client,
@@ -52,7 +41,6 @@ void HttpServer::listen_tls(const std::string& host, std::uint16_t port, std::sh
   tls_listener_ = std::make_shared<core::TcpAcceptor>(
       ioc_, shared_->log, "https", limiter_,
       [shared = shared_, tls = std::move(tls), &loops = loops_](core::AcceptedConnection c) {
-        disable_nagle(c.socket);
         auto lease = loops.next_loop();
         auto socket = lease.adopt(std::move(c.socket));
         core::make_admitted_session<TlsSession>(std::move(c.slot), std::move(lease), std::move(socket), c.client,

@@ -135,7 +135,10 @@ void Session<Stream>::on_read(beast::error_code ec, std::size_t bytes) {
   bytes_in_ += bytes;
   shared_->metrics.bytes_received.inc(bytes);
   try {
+    handling_read_ = true;
     process(std::span<const std::uint8_t>(read_buffer_.data(), bytes));
+    handling_read_ = false;
+    flush();
   } catch (const ProtocolError& e) {
     shared_->metrics.protocol_errors.inc();
     return fail(e.what());
@@ -150,12 +153,8 @@ template <class Stream>
 void Session<Stream>::process(std::span<const std::uint8_t> bytes) {
   if (!handshake_.done()) {
     const std::size_t used = handshake_.consume(bytes);
-    auto reply = handshake_.take_output();
-    if (!reply.empty()) {
-      out_bytes_ += reply.size();
-      out_.push_back(std::move(reply));
-      flush();
-    }
+    const auto reply = handshake_.take_output();
+    pending_.insert(pending_.end(), reply.begin(), reply.end());
     bytes = bytes.subspan(used);
     if (!handshake_.done()) return;
   }
@@ -371,12 +370,9 @@ void Session<Stream>::flush_packets() {
 
 template <class Stream>
 void Session<Stream>::send(const Message& message) {
-  std::vector<std::uint8_t> bytes;
-  writer_.write(message, bytes);
-  out_bytes_ += bytes.size();
-  out_.push_back(std::move(bytes));
-  if (out_bytes_ > kMaxQueuedOutBytes) return fail("peer is not reading its replies");
-  flush();
+  writer_.write(message, pending_);
+  if (pending_.size() + in_flight_.size() > kMaxQueuedOutBytes) return fail("peer is not reading its replies");
+  if (!handling_read_) flush();
 }
 
 template <class Stream>
@@ -392,19 +388,19 @@ void Session<Stream>::send_status(std::uint32_t stream_id, std::string_view leve
 
 template <class Stream>
 void Session<Stream>::flush() {
-  if (writing_ || out_.empty()) return;
+  if (writing_ || pending_.empty()) return;
   writing_ = true;
+  std::swap(in_flight_, pending_);
   tcp().expires_after(std::chrono::seconds(shared_->limits.idle_timeout_seconds));
-  net::async_write(stream_, net::buffer(out_.front()),
+  net::async_write(stream_, net::buffer(in_flight_),
                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                      self->writing_ = false;
-                     self->out_bytes_ -= self->out_.front().size();
-                     self->out_.pop_front();
+                     self->in_flight_.clear();
                      if (ec) {
                        self->end_publish("write failed");
                        return self->close();
                      }
-                     if (!self->out_.empty()) return self->flush();
+                     if (!self->pending_.empty()) return self->flush();
                      // A refused client gets its error status before the socket closes.
                      if (self->closing_) self->close();
                    });
@@ -415,6 +411,8 @@ void Session<Stream>::fail(std::string_view reason) {
   shared_->log.warn("rtmp", "session closed remote={} reason=\"{}\"", remote_, reason);
   end_publish(reason);
   closing_ = true;
+  handling_read_ = false;
+  flush();  // the replies so far, a refusal's status among them, go out before the close
   if (!writing_) close();
 }
 

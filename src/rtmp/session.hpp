@@ -6,7 +6,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -86,9 +85,12 @@ class Session : public core::Connection, public std::enable_shared_from_this<Ses
   ChunkWriter writer_;
   IngestAssembler ingest_;
 
-  std::deque<std::vector<std::uint8_t>> out_;  // one write in flight: out_.front()
-  std::size_t out_bytes_ = 0;
+  // Replies queue in pending_ and go out together: one write in flight
+  // (in_flight_), and the replies to one read leave in one send.
+  std::vector<std::uint8_t> pending_;
+  std::vector<std::uint8_t> in_flight_;
   bool writing_ = false;
+  bool handling_read_ = false;
   bool closing_ = false;
 
   std::string app_;

@@ -11,6 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from support.rtmp_raw import RawPublisher
 from support.tidecast import (Server, decode_errors, ffprobe_json, media_playlist_segments, mpd_segment_files,
                               probe_segment, publish)
 
@@ -231,6 +232,29 @@ class LiveStream(unittest.TestCase):
         vod_playlist = self.server.get(f"/vod/{video['id']}/v0/media.m3u8")[2].decode()
         self.assertIn("#EXT-X-PLAYLIST-TYPE:VOD", vod_playlist)
         self.assertTrue(vod_playlist.rstrip().endswith("#EXT-X-ENDLIST"))
+
+
+class CommandReplies(unittest.TestCase):
+    def test_connect_create_stream_and_publish_replies_are_not_held_back(self):
+        # Each reply used to be its own send with Nagle on: the next one waited
+        # for the client's delayed ACK (40 ms), so connect, createStream and
+        # publish took 87 ms each and every segment was listed later.
+        server = Server()
+        self.addCleanup(server.close)
+        key = server.create_channel("replies")
+        totals = []
+        for _ in range(3):
+            raw = RawPublisher(server.rtmp_port)
+            raw.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            try:
+                start = time.monotonic()
+                raw.publish(key)
+                totals.append(time.monotonic() - start)
+            finally:
+                raw.close()
+        totals.sort()
+        # A Nagle wait puts every publish at 40 ms or more; without one it takes about 1 ms.
+        self.assertLess(totals[1], 0.02, totals)
 
 
 class UnsupportedCodec(unittest.TestCase):
