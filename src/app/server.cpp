@@ -30,6 +30,7 @@
 #include "core/address.hpp"
 #include "core/clock.hpp"
 #include "core/cpu_pool.hpp"
+#include "core/thread_name.hpp"
 #include "core/file_limit.hpp"
 #include "core/io_pool.hpp"
 #include "core/log.hpp"
@@ -305,6 +306,7 @@ void Server::Impl::run_io_threads() {
   io_threads_running = config.threads.io;
   for (unsigned i = 0; i < config.threads.io; ++i) {
     io_threads.emplace_back([this] {
+      core::name_this_thread("tc-main");
       try {
         ioc.run();
       } catch (const std::exception& e) {
@@ -507,6 +509,7 @@ void Server::start() {
     s.http->listen_tls(address.host, address.port, s.tls);
   }
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
+  core::name_pool_threads(s.disk, 2, "tc-disk");
   s.http->read_files_on(s.disk);
   if (s.cluster) {
     std::string url = c.internal_url;

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/clock.hpp"
+#include "core/thread_name.hpp"
 
 namespace tidecast::chat {
 
@@ -21,7 +22,9 @@ std::string notice(std::string_view text) {
 
 ChatService::ChatService(net::io_context& ioc, core::Logger& log, ChatStore& store, StreamClock& clock,
                          ChatLimits limits)
-    : ioc_(ioc), log_(log), store_(store), clock_(clock), limits_(limits), ticker_(ioc) {}
+    : ioc_(ioc), log_(log), store_(store), clock_(clock), limits_(limits), ticker_(ioc) {
+  core::name_pool_threads(writer_, 1, "tc-chat-store");
+}
 
 ChatService::~ChatService() {
   stop();

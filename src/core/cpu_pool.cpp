@@ -1,5 +1,7 @@
 #include "core/cpu_pool.hpp"
 
+#include "core/thread_name.hpp"
+
 #include <thread>
 
 namespace tidecast::core {
@@ -12,7 +14,9 @@ std::size_t resolve_threads(std::size_t requested) {
 }
 }  // namespace
 
-CpuPool::CpuPool(std::size_t threads) : size_(resolve_threads(threads)), pool_(size_) {}
+CpuPool::CpuPool(std::size_t threads) : size_(resolve_threads(threads)), pool_(size_) {
+  name_pool_threads(pool_, size_, "tc-cpu");
+}
 
 CpuPool::~CpuPool() { join(); }
 

@@ -1,5 +1,7 @@
 #include "core/io_pool.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace tidecast::core {
 
 IoPool::IoPool(Logger& log, std::string name, unsigned threads) : log_(log), name_(std::move(name)) {
@@ -16,6 +18,7 @@ void IoPool::start() {
     loop->work = std::make_unique<WorkGuard>(loop->ioc.get_executor());
     ++running_;
     loop->thread = std::thread([this, raw = loop.get()] {
+      name_this_thread("tc-" + name_);
       // A handler that throws loses its own connection, never the loop: a
       // stopped loop would freeze every connection on it and keep getting new ones.
       for (;;) {

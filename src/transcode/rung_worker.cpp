@@ -6,6 +6,7 @@
 #include <exception>
 #include <utility>
 
+#include "core/thread_name.hpp"
 #include "media/avc.hpp"
 #include "media/packet.hpp"
 
@@ -27,7 +28,10 @@ RungWorker::RungWorker(RungPlan plan, std::string id, const TrackWriter& writer,
       segment_seconds_(segment_seconds) {
   track_.description.id = std::move(id);
   track_.name = plan_.rung.name;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    core::name_this_thread("tc-enc-" + plan_.rung.name);
+    run();
+  });
 }
 
 RungWorker::~RungWorker() {

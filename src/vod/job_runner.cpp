@@ -11,6 +11,7 @@
 
 #include "catalog/video_repository.hpp"
 #include "core/clock.hpp"
+#include "core/thread_name.hpp"
 
 namespace tidecast::vod {
 
@@ -45,7 +46,10 @@ void JobRunner::start() {
     std::lock_guard lock(mutex_);
     stopping_ = false;
   }
-  for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { work(i); });
+  for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] {
+    core::name_this_thread("tc-job");
+    work(i);
+  });
 }
 
 void JobRunner::stop() {

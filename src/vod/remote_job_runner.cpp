@@ -10,6 +10,7 @@
 
 #include "catalog/job_notifications.hpp"
 #include "catalog/video_repository.hpp"
+#include "core/thread_name.hpp"
 
 namespace tidecast::vod {
 
@@ -60,7 +61,10 @@ void RemoteJobRunner::start() {
     std::lock_guard lock(mutex_);
     stopping_ = false;
   }
-  for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] { work(i); });
+  for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this, i] {
+    core::name_this_thread("tc-runner");
+    work(i);
+  });
 }
 
 void RemoteJobRunner::stop() {

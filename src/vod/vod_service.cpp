@@ -7,6 +7,7 @@
 
 #include "catalog/channel_repository.hpp"
 #include "core/clock.hpp"
+#include "core/thread_name.hpp"
 
 namespace tidecast::vod {
 
@@ -66,7 +67,10 @@ void VodService::start() {
     std::lock_guard lock(arrivals_mutex_);
     stopping_ = false;
   }
-  arrivals_thread_ = std::thread([this] { check_arrivals(); });
+  arrivals_thread_ = std::thread([this] {
+    core::name_this_thread("tc-arrivals");
+    check_arrivals();
+  });
   runner_->start();
 }
 
