@@ -59,6 +59,26 @@ def cpu_seconds(pids):
     return total
 
 
+def thread_cpu_seconds(pid, prefixes):
+    """CPU seconds of the threads of `pid` whose names start with one of `prefixes`."""
+    total = 0.0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/stat") as f:
+                name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
+            if name.startswith(prefixes):
+                fields = rest.split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended
+    return total
+
+
+# Tidecast's threads that serve HTTP: the connection loops and the main loop
+# (core/thread_name.hpp). The encoder (tc-enc-*) and the packager (tc-cpu) are not.
+SERVING_THREADS = ("tc-io", "tc-main")
+
+
 def nginx_pids(master):
     out = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True).stdout.split()
     return [master] + [int(p) for p in out]
@@ -150,15 +170,19 @@ def copy_window(server, www, track_dir):
         f.write(window)
 
 
-def viewers_run(tool, port, playlists, viewers, seconds, pids):
-    """bench/tools/hls_viewers against one server: its JSON line, plus the server's CPU seconds."""
+def viewers_run(tool, port, playlists, viewers, seconds, pids, serving_pid=None):
+    """bench/tools/hls_viewers against one server: its JSON line, plus the server's CPU seconds
+    (and, given serving_pid, those of its serving threads)."""
     before = cpu_seconds(pids)
+    serving_before = thread_cpu_seconds(serving_pid, SERVING_THREADS) if serving_pid else 0
     done = subprocess.run([tool, str(port), ",".join(playlists), str(viewers), str(seconds)],
                           capture_output=True, text=True, timeout=seconds + 120)
     if done.returncode != 0:
         raise RuntimeError(f"hls_viewers failed: {done.stderr}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["cpu"] = cpu_seconds(pids) - before
+    if serving_pid:
+        result["serving_cpu"] = thread_cpu_seconds(serving_pid, SERVING_THREADS) - serving_before
     return result
 
 
@@ -190,16 +214,17 @@ def simulated_viewers(build_dir, www, nginx_port, nginx_pids, counts, seconds):
               f"{' / '.join(f'{s:.2f}' for s in sizes)} MB), split evenly over the rungs; every 2 s the playlist, "
               f"then the newest segment it lists; {seconds} s per cell. Segment times, ms.")
         print(f"{'viewers':>8} | {'tidecast segs/s  p50/p99/max  CPU%  RSS MiB (+growth)':>56} | "
-              f"{'nginx segs/s  p50/p99/max  CPU%':>40} | per CPU-s")
+              f"{'nginx segs/s  p50/p99/max  CPU%':>40} | per CPU-s | serving threads")
         # Tidecast also encodes the rung meanwhile; nginx does not: its CPU for serving is what is above this.
         idle_before = cpu_seconds([server.proc.pid])
         time.sleep(5)
         encode_rate = (cpu_seconds([server.proc.pid]) - idle_before) / 5
         print(f"(Tidecast's CPU with no viewers, the rung's encode: {100 * encode_rate:.0f}%, "
-              "left out of its CPU% and per-CPU-s ratio below)")
+              "left out of its CPU% and per-CPU-s ratio below; the last column counts only Tidecast's serving "
+              f"threads, {'/'.join(SERVING_THREADS)}, against all of nginx)")
         for n in counts:
             rss_before = rss_mib(server.proc.pid)
-            t = viewers_run(tool, server.http_port, playlists, n, seconds, [server.proc.pid])
+            t = viewers_run(tool, server.http_port, playlists, n, seconds, [server.proc.pid], server.proc.pid)
             t["cpu"] = max(0.0, t["cpu"] - encode_rate * seconds)
             rss_after = rss_mib(server.proc.pid)
             g = viewers_run(tool, nginx_port, playlists, n, seconds, nginx_pids)
@@ -207,9 +232,11 @@ def simulated_viewers(build_dir, www, nginx_port, nginx_pids, counts, seconds):
             for r in (t, g):
                 cells.append(f"{r['segments'] / seconds:>7.0f} {r['segment_p50_ms']:>6.1f}/{r['segment_p99_ms']:<6.0f}/"
                              f"{r['segment_max_ms']:<6.0f} {100 * r['cpu'] / seconds:>4.0f}% e{r['errors']:<3}")
-            efficiency = (t["segments"] / max(t["cpu"], 1e-9)) / (g["segments"] / max(g["cpu"], 1e-9))
+            nginx_rate = g["segments"] / max(g["cpu"], 1e-9)
+            efficiency = (t["segments"] / max(t["cpu"], 1e-9)) / nginx_rate
+            serving_efficiency = (t["segments"] / max(t["serving_cpu"], 1e-9)) / nginx_rate
             print(f"{n:>8} | {cells[0]} {rss_after:>5.0f} (+{rss_after - rss_before:.0f}) | {cells[1]} | "
-                  f"{efficiency:>6.2f}x", flush=True)
+                  f"{efficiency:>6.2f}x | {serving_efficiency:>6.2f}x", flush=True)
     finally:
         if publisher:
             publisher.kill()
