@@ -366,6 +366,8 @@ void Session<Stream>::close() {
     if (heartbeat_) heartbeat_->cancel();
   }
   beast::error_code ignored;
+  // A response cut short is reset, not drained (see write()).
+  if (reset_on_close_) socket().set_option(net::socket_base::linger(true, 0), ignored);
   socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   socket().close(ignored);
 }

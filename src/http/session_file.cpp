@@ -20,8 +20,9 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 
 namespace {
-// Sent before yielding to other connections on this thread (plain).
-constexpr std::uint64_t kSendfileBurst = 512 * 1024;
+// Sent before yielding to other connections on this thread (plain): a whole
+// live segment in one call, as nginx's sendfile_max_chunk (2 MB) allows.
+constexpr std::uint64_t kSendfileBurst = 2 * 1024 * 1024;
 // One read and one write of a TLS file response: the memory a TLS viewer costs.
 constexpr std::size_t kTlsFileChunk = 128 * 1024;
 }  // namespace
@@ -32,8 +33,10 @@ void Session<Stream>::begin_file_response(bool keep_alive) {
   file_sent_ = 0;
   file_cached_to_ = 0;
   if constexpr (!kTls) {
-    beast::error_code ignored;
-    socket().native_non_blocking(true, ignored);
+    if (!socket().native_non_blocking()) {  // once per connection: setting it is a system call each time
+      beast::error_code ignored;
+      socket().native_non_blocking(true, ignored);
+    }
     // The head goes with MSG_MORE (nginx's tcp_nopush): the kernel holds it
     // for the file bytes that follow, so both leave in the same packets, with
     // one system call and no write completion for the head. It nearly always

@@ -42,16 +42,12 @@ void Session<Stream>::write(Response response) {
   writing_ = true;
   response_ = std::move(response);
   const bool keep_alive = response_.keep_alive();
-  // Until a large response is written, the write timeout must reset the
-  // connection: a plain close leaves the kernel feeding its send buffer
-  // (megabytes) to a slow reader for as long as that reader keeps reading. A
-  // small one fits the send buffer: two system calls per request saved.
+  // Until a large response is written, closing the connection must reset it
+  // (close() sets SO_LINGER 0 then): a plain close leaves the kernel feeding
+  // its send buffer (megabytes) to a slow reader for as long as that reader
+  // keeps reading. A small one fits the send buffer.
   reset_on_close_ =
       response_.body().file || response_.body().stream || BytesBody::size(response_.body()) > kSmallResponseBytes;
-  if (reset_on_close_) {
-    beast::error_code ignored;
-    socket().set_option(net::socket_base::linger(true, 0), ignored);
-  }
   if (response_.body().file) return begin_file_response(keep_alive);
   deadline_after(std::chrono::seconds(shared_->limits.write_timeout_seconds));
   if (!response_.body().head.empty()) {
@@ -95,11 +91,7 @@ template <class Stream>
 void Session<Stream>::on_write(beast::error_code ec, bool keep_alive) {
   writing_ = false;
   response_ = {};
-  if (!ec && reset_on_close_) {  // written: a later close is graceful again (the kernel delivers what it holds)
-    beast::error_code ignored;
-    socket().set_option(net::socket_base::linger(false, 0), ignored);
-    reset_on_close_ = false;
-  }
+  if (!ec) reset_on_close_ = false;  // written: a later close is graceful (the kernel delivers what it holds)
   if (ec == beast::error::timeout) {
     shared_->log.info("http", "write timeout remote={} limit_seconds={}", client_.address,
                       shared_->limits.write_timeout_seconds);
