@@ -241,9 +241,10 @@ class CommandReplies(unittest.TestCase):
         # publish took 87 ms each and every segment was listed later.
         server = Server()
         self.addCleanup(server.close)
-        key = server.create_channel("replies")
+        # A channel each: the server may not have seen the last publisher go yet.
+        keys = [server.create_channel(f"replies{i}") for i in range(3)]
         totals = []
-        for _ in range(3):
+        for key in keys:
             raw = RawPublisher(server.rtmp_port)
             raw.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
