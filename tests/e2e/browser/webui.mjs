@@ -40,6 +40,8 @@ let context = null;
 let page = null;
 const consoleErrors = [];
 const navigations = [];  // [time, url] of main-frame navigations, for diagnostics
+let loading = 0;  // requests in flight, event streams left out: they never finish
+let lastSettled = Date.now();
 
 async function newContext(viewport = { width: 1280, height: 800 }) {
   await context?.close().catch(() => {});
@@ -51,6 +53,17 @@ async function newContext(viewport = { width: 1280, height: 800 }) {
   });
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
   page.on('dialog', (dialog) => dialog.accept());  // confirmations: yes
+  loading = 0;
+  const done = (request) => {
+    if (request.resourceType() === 'eventsource') return;
+    loading = Math.max(0, loading - 1);
+    if (loading === 0) lastSettled = Date.now();
+  };
+  page.on('request', (request) => {
+    if (request.resourceType() !== 'eventsource') loading += 1;
+  });
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) navigations.push([Date.now(), frame.url()]);
   });
@@ -59,6 +72,17 @@ async function newContext(viewport = { width: 1280, height: 800 }) {
 function parseViewport(text) {
   const m = /^(\d+)x(\d+)$/.exec(text ?? '');
   return m ? { width: Number(m[1]), height: Number(m[2]) } : null;
+}
+
+// Playwright's 'networkidle' never comes to a page with an event stream open
+// (Manage, Upload, watch pages): it cost every such step its 5-s timeout.
+// The same rule (no request for 500 ms) without the event streams.
+async function untilRequestsSettle(timeout = 5000) {
+  const end = Date.now() + timeout;
+  while (Date.now() < end) {
+    if (loading === 0 && Date.now() - lastSettled >= 500) return;
+    await sleep(50);
+  }
 }
 
 async function goto(path) {
@@ -80,7 +104,7 @@ const handlers = {
   async goto({ path, wait_url: waitUrl }) {
     const status = await goto(path);
     if (waitUrl) await page.waitForURL((url) => url.href.includes(waitUrl), { timeout: 10000 }).catch(() => {});
-    await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
+    await untilRequestsSettle();
     return { status, url: page.url() };
   },
 
@@ -359,7 +383,7 @@ const handlers = {
     await page.emulateMedia({ colorScheme: scheme });
     await goto(path);
     if (waitSelector) await page.waitForSelector(waitSelector, { timeout: 15000 }).catch(() => {});
-    await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
+    await untilRequestsSettle();
     await sleep(settle);
     await page.screenshot({ path: out, fullPage: true });
     // Horizontal overflow means something does not fit the viewport.
