@@ -254,8 +254,9 @@ class CommandReplies(unittest.TestCase):
             finally:
                 raw.close()
         totals.sort()
-        # A Nagle wait puts every publish at 40 ms or more; without one it takes about 1 ms.
-        self.assertLess(totals[1], 0.02, totals)
+        # A Nagle wait puts every publish at 40 ms or more; without one it takes
+        # about 1 ms (3-6 ms under ASan).
+        self.assertLess(totals[1], 0.03, totals)
 
 
 class UnsupportedCodec(unittest.TestCase):
