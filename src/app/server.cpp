@@ -102,7 +102,8 @@ struct Server::Impl {
   std::unique_ptr<core::IoPool> connection_loops;  // run the HTTP and RTMP connections; outlive `http` and `rtmp`
   std::unique_ptr<rtmp::Server> rtmp;
   std::unique_ptr<api::EventHub> events;  // Server-Sent Events; stopped before the io threads run dry
-  net::thread_pool disk{2};               // reads file bytes missing from the page cache
+  static constexpr std::size_t kDiskThreads = 2;
+  net::thread_pool disk{kDiskThreads};    // reads file bytes missing from the page cache
   std::unique_ptr<app::ChatWiring> chat;  // live chat rooms (src/chat/)
   std::unique_ptr<http::HttpServer> http;
   std::vector<std::thread> io_threads;
@@ -509,7 +510,7 @@ void Server::start() {
     s.http->listen_tls(address.host, address.port, s.tls);
   }
   s.http->on_reject([&s](std::string_view kind) { s.count_http_rejection(kind); });
-  core::name_pool_threads(s.disk, 2, "tc-disk");
+  core::name_pool_threads(s.disk, Impl::kDiskThreads, "tc-disk");
   s.http->read_files_on(s.disk);
   if (s.cluster) {
     std::string url = c.internal_url;

@@ -18,6 +18,8 @@ void name_this_thread(std::string_view name);
 
 // Names each of a thread pool's `threads` threads: one task per thread, each
 // held until all have started, so that no thread takes two. Returns once done.
+// `threads` must be the pool's size, and the pool idle: called from one of its
+// own threads, or with fewer threads free, it would wait forever.
 inline void name_pool_threads(boost::asio::thread_pool& pool, std::size_t threads, std::string_view name) {
   auto started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(threads));
   for (std::size_t i = 0; i < threads; ++i) {

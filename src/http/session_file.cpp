@@ -20,9 +20,13 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 
 namespace {
-// Sent before yielding to other connections on this thread (plain): a whole
-// live segment in one call, as nginx's sendfile_max_chunk (2 MB) allows.
-constexpr std::uint64_t kSendfileBurst = 2 * 1024 * 1024;
+// Sent before yielding to other connections on this thread (plain). A file in
+// memory (a sealed live segment) goes in bursts of up to 2 MiB, a whole
+// segment in one call, as nginx's sendfile_max_chunk allows. A disk file goes
+// in 512 KiB: only the first and last page of a burst are checked against the
+// page cache, so a longer one could make sendfile read the disk on this thread.
+constexpr std::uint64_t kMemoryBurst = 2 * 1024 * 1024;
+constexpr std::uint64_t kDiskBurst = 512 * 1024;
 // One read and one write of a TLS file response: the memory a TLS viewer costs.
 constexpr std::size_t kTlsFileChunk = 128 * 1024;
 }  // namespace
@@ -94,15 +98,16 @@ void Session<Stream>::send_file_part(bool keep_alive) {
                        self->send_file_part(keep_alive);
                      });
   } else {
+    const std::uint64_t max_burst = span.file->mapped().empty() ? kDiskBurst : kMemoryBurst;
     std::uint64_t burst = 0;
     while (file_sent_ < span.length) {
-      if (burst >= kSendfileBurst) {  // let the other connections of this thread have their turn
+      if (burst >= max_burst) {  // let the other connections of this thread have their turn
         net::post(stream_.get_executor(),
                   [self = this->shared_from_this(), keep_alive] { self->send_file_part(keep_alive); });
         return;
       }
       auto offset = static_cast<off_t>(span.offset + file_sent_);
-      const auto want = static_cast<std::size_t>(std::min(span.length - file_sent_, kSendfileBurst));
+      const auto want = static_cast<std::size_t>(std::min(span.length - file_sent_, max_burst));
       if (!file_bytes_ready(keep_alive, want)) return;
       const ssize_t sent = ::sendfile(socket().native_handle(), span.file->fd(), &offset, want);
       if (sent > 0) {

@@ -54,13 +54,14 @@ async function newContext(viewport = { width: 1280, height: 800 }) {
   page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
   page.on('dialog', (dialog) => dialog.accept());  // confirmations: yes
   loading = 0;
+  const own = page;  // a closed context's page may still report; it counts no more
   const done = (request) => {
-    if (request.resourceType() === 'eventsource') return;
+    if (own !== page || request.resourceType() === 'eventsource') return;
     loading = Math.max(0, loading - 1);
     if (loading === 0) lastSettled = Date.now();
   };
   page.on('request', (request) => {
-    if (request.resourceType() !== 'eventsource') loading += 1;
+    if (own === page && request.resourceType() !== 'eventsource') loading += 1;
   });
   page.on('requestfinished', done);
   page.on('requestfailed', done);
