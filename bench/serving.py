@@ -47,31 +47,25 @@ http {{
 """
 
 
+def stat_cpu(path):
+    """(name, CPU seconds) from a /proc stat file (a process's or a thread's); None once it has ended."""
+    try:
+        with open(path) as f:
+            name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = rest.split()
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pids):
-    total = 0.0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except FileNotFoundError:
-            pass
-    return total
+    return sum(s[1] for s in (stat_cpu(f"/proc/{pid}/stat") for pid in pids) if s)
 
 
 def thread_cpu_seconds(pid, prefixes):
     """CPU seconds of the threads of `pid` whose names start with one of `prefixes`."""
-    total = 0.0
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{task}/stat") as f:
-                name, rest = f.read().split("(", 1)[1].rsplit(")", 1)
-            if name.startswith(prefixes):
-                fields = rest.split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (FileNotFoundError, ProcessLookupError):
-            pass  # a thread that ended
-    return total
+    stats = (stat_cpu(f"/proc/{pid}/task/{task}/stat") for task in os.listdir(f"/proc/{pid}/task"))
+    return sum(cpu for name, cpu in (s for s in stats if s) if name.startswith(prefixes))
 
 
 # Tidecast's threads that serve HTTP: the connection loops and the main loop

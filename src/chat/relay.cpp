@@ -7,6 +7,8 @@
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 
+#include "core/tcp_acceptor.hpp"
+
 namespace tidecast::chat {
 
 namespace net = boost::asio;
@@ -80,10 +82,7 @@ class RelayConnection : public core::Connection, public std::enable_shared_from_
   void on_connect(beast::error_code ec) {
     if (ec) return fail_up(ec.message());
     beast::get_lowest_layer(up_).expires_never();
-    // Chat lines are small sends close together: Nagle would hold each one
-    // behind the room node's delayed ACK of the one before.
-    beast::error_code ignored;
-    beast::get_lowest_layer(up_).socket().set_option(tcp::no_delay(true), ignored);
+    core::disable_nagle(beast::get_lowest_layer(up_).socket());  // chat lines: small sends close together
     // Pings both ways: a room node that dies without a FIN (power, partition)
     // is noticed and the viewer reconnects, instead of a silent chat forever.
     websocket::stream_base::timeout up_timeout{};

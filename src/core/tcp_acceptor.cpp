@@ -106,15 +106,10 @@ void TcpAcceptor::admit_after_preface(tcp::socket socket, const tcp::endpoint& p
       });
 }
 
-namespace {
-// Replies go out as several sends (an HTTP head then a file; RTMP status
-// messages): with Nagle on, each later small send waits for an ACK the client
-// delays by up to 40 ms. nginx turns it off too (tcp_nodelay).
 void disable_nagle(tcp::socket& socket) {
   boost::system::error_code ignored;  // best effort: the peer may be gone already
   socket.set_option(tcp::no_delay(true), ignored);
 }
-}  // namespace
 
 void TcpAcceptor::accept() {
   acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,

@@ -20,6 +20,12 @@
 
 namespace tidecast::core {
 
+// Nagle off (nginx's tcp_nodelay): replies go out as several small sends (an
+// HTTP head then a file; RTMP status messages; chat lines), and with Nagle on
+// each later one waits for an ACK the peer delays by up to 40 ms. Every
+// accepted connection gets it; outgoing ones that send small messages call it.
+void disable_nagle(boost::asio::ip::tcp::socket& socket);
+
 // An admitted connection, as its session starts from it.
 struct AcceptedConnection {
   boost::asio::ip::tcp::socket socket;
